@@ -1,0 +1,53 @@
+"""create_app(): the FastAPI application with its routers, middleware, error handlers and lifespan.
+
+The lifespan opens the database (embedded when no URL is configured) and closes it on shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from tenantplane import __version__
+from tenantplane.audit.endpoints import router as audit_router
+from tenantplane.identity.auth_endpoints import router as auth_router
+from tenantplane.identity.endpoints import router as identity_router
+from tenantplane.identity.platform_endpoints import router as platform_router
+from tenantplane.kit.db import Database
+from tenantplane.kit.embedded import resolve_database_url
+from tenantplane.kit.errors import install_error_handlers
+from tenantplane.kit.health import router as health_router
+from tenantplane.kit.observability import RequestContextMiddleware
+from tenantplane.settings import Settings
+
+ROUTERS = (health_router, auth_router, identity_router, platform_router, audit_router)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owns_db = getattr(app.state, "db", None) is None
+        if owns_db:
+            app.state.db = Database(resolve_database_url(settings.database_url, settings.data_dir))
+        try:
+            yield
+        finally:
+            if owns_db:
+                await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Tenant Plane",
+        version=__version__,
+        description="Multi-tenant ITSM approval workflows and automation workflows.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,166 @@
+"""The `tenantplane` command line: serve, migrate, bootstrap, create-api-token, version.
+
+With no TENANTPLANE_DATABASE_URL every command uses (and migrates) the embedded PostgreSQL of the data dir.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from tenantplane import __version__
+from tenantplane.kit.db import Database
+from tenantplane.kit.embedded import start_embedded_postgres
+from tenantplane.kit.migrate import upgrade_to_head
+from tenantplane.kit.observability import configure_logging
+from tenantplane.settings import Settings
+
+app = typer.Typer(help="Tenant Plane: ITSM approval workflows and automation workflows.", no_args_is_help=True)
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _database_url(settings: Settings) -> str:
+    """The configured server, or the embedded one (started, and migrated to head, on demand)."""
+    if settings.database_url:
+        return settings.database_url
+    url = start_embedded_postgres(settings.data_dir)
+    upgrade_to_head(url)
+    return url
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database schema to the latest migration."""
+    settings = _settings()
+    upgrade_to_head(settings.database_url or start_embedded_postgres(settings.data_dir))
+    typer.echo("database schema is at head")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Run the API server (and, with no database URL, the embedded PostgreSQL)."""
+    settings = _settings()
+    settings.database_url = _database_url(settings)
+    from tenantplane.app import create_app
+
+    uvicorn.run(
+        create_app(settings), host=host or settings.host, port=port or settings.port, log_config=None, access_log=False
+    )
+
+
+@app.command()
+def bootstrap(
+    tenant: Annotated[str, typer.Option(help="Tenant slug, e.g. demo")],
+    admin_email: Annotated[str, typer.Option(help="E-mail of the tenant admin")],
+    admin_password: Annotated[str, typer.Option(help="Password of the tenant admin (min. 8 characters)")],
+) -> None:
+    """Create (or find) a tenant and its admin. Safe to run again."""
+    from tenantplane.identity.schemas import TenantCreate, UserCreate
+    from tenantplane.identity.service import bootstrap as do_bootstrap
+
+    settings = _settings()
+    try:
+        TenantCreate(slug=tenant, name=tenant)
+        UserCreate(email=admin_email, display_name="Administrator", password=admin_password)
+    except ValueError as exc:
+        typer.echo(f"invalid input: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+    async def run() -> bool:
+        database = Database(_database_url(settings), pool_size=1)
+        try:
+            async with database.transaction() as session:
+                _, _, created = await do_bootstrap(
+                    session, slug=tenant, admin_email=admin_email, admin_password=admin_password
+                )
+                return created
+        finally:
+            await database.dispose()
+
+    created = asyncio.run(run())
+    typer.echo(f"tenant '{tenant}' with admin {admin_email.lower()}: {'created' if created else 'already present'}")
+
+
+@app.command("create-api-token")
+def create_api_token(
+    tenant: Annotated[str, typer.Option(help="Tenant slug")],
+    email: Annotated[str, typer.Option(help="E-mail of the user the token acts as")],
+    name: Annotated[str, typer.Option(help="A name to recognise the token by")] = "cli",
+    expires_in_days: Annotated[int | None, typer.Option(help="Days until it expires (default: never)")] = None,
+) -> None:
+    """Create a personal API token for a user and print its secret (shown only once)."""
+    from tenantplane.identity import repository as repo
+    from tenantplane.identity.service import create_api_token as do_create
+
+    settings = _settings()
+
+    async def run() -> str | None:
+        database = Database(_database_url(settings), pool_size=1)
+        try:
+            async with database.transaction() as session:
+                found = await repo.find_tenant(session, tenant)
+                user = await repo.find_user_by_email(session, found.id, email) if found else None
+                if user is None:
+                    return None
+                _, secret = await do_create(session, actor=None, user=user, name=name, expires_in_days=expires_in_days)
+                return secret
+        finally:
+            await database.dispose()
+
+    secret = asyncio.run(run())
+    if secret is None:
+        typer.echo(f"no user {email} in tenant {tenant}", err=True)
+        raise typer.Exit(1)
+    typer.echo(secret)
+
+
+@app.command("create-platform-admin")
+def create_platform_admin(
+    email: Annotated[str, typer.Option(help="E-mail of the platform administrator")],
+    password: Annotated[str, typer.Option(help="Password (min. 8 characters)")],
+) -> None:
+    """Create a platform administrator, who manages tenants and belongs to none."""
+    from tenantplane.identity.service import create_platform_admin as do_create
+    from tenantplane.kit.errors import Conflict
+
+    settings = _settings()
+    if len(password) < 8:
+        typer.echo("the password needs at least 8 characters", err=True)
+        raise typer.Exit(2)
+
+    async def run() -> None:
+        database = Database(_database_url(settings), pool_size=1)
+        try:
+            async with database.transaction() as session:
+                await do_create(session, email=email, password=password)
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(run())
+    except Conflict as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"platform administrator {email.lower()} created")
+
+
+def main() -> None:  # pragma: no cover - console entry point wrapper
+    sys.exit(app())

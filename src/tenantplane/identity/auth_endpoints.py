@@ -1,0 +1,156 @@
+"""Sign-in (bearer token or cookie session), the caller's own profile, and personal API tokens.
+
+POST /api/auth/token and /api/auth/session are the only identity routes open without credentials.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from tenantplane.identity import repository as repo
+from tenantplane.identity import service
+from tenantplane.identity.auth import CSRF_COOKIE, SESSION_COOKIE, CurrentUser
+from tenantplane.identity.login import sign_in
+from tenantplane.identity.models import ApiToken, Tenant, User
+from tenantplane.identity.permissions import permissions_for
+from tenantplane.identity.schemas import (
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenRead,
+    MeRead,
+    MeUpdate,
+    SessionResponse,
+    TokenRequest,
+    TokenResponse,
+    UserRead,
+)
+from tenantplane.identity.security import issue_token
+from tenantplane.kit.db import Database, SessionDep
+from tenantplane.kit.errors import Unauthorized
+from tenantplane.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from tenantplane.kit.schemas import Page
+from tenantplane.settings import Settings
+
+router = APIRouter(tags=["auth"])
+
+
+def _app_state(request: Request) -> tuple[Settings, Database]:
+    return request.app.state.settings, request.app.state.db
+
+
+@router.post("/api/auth/token", response_model=TokenResponse)
+async def create_access_token(body: TokenRequest, request: Request, session: SessionDep) -> TokenResponse:
+    settings, database = _app_state(request)
+    signed = await sign_in(
+        session, database, settings, tenant_slug=body.tenant, email=body.email, password=body.password
+    )
+    ttl = settings.access_token_ttl_seconds
+    token = issue_token(
+        settings.resolved_secret_key,
+        kind="access" if signed.user else "platform",
+        subject=signed.principal.id,
+        tenant_id=signed.principal.tenant_id,
+        generation=signed.generation,
+        ttl_seconds=ttl,
+    )
+    return TokenResponse(access_token=token, expires_in=ttl)
+
+
+@router.post("/api/auth/session", response_model=SessionResponse)
+async def create_session(
+    body: TokenRequest, request: Request, response: Response, session: SessionDep
+) -> SessionResponse:
+    """Sign in the web UI: an HttpOnly session cookie plus a CSRF token to echo in X-CSRF-Token."""
+    settings, database = _app_state(request)
+    signed = await sign_in(
+        session, database, settings, tenant_slug=body.tenant, email=body.email, password=body.password
+    )
+    if signed.user is None:
+        raise Unauthorized("The web UI is for tenant users; sign in with a tenant.")
+    csrf = secrets.token_urlsafe(24)
+    ttl = settings.session_ttl_seconds
+    cookie = issue_token(
+        settings.resolved_secret_key,
+        kind="session",
+        subject=signed.user.id,
+        tenant_id=signed.user.tenant_id,
+        generation=signed.generation,
+        ttl_seconds=ttl,
+        csrf=csrf,
+    )
+    response.set_cookie(
+        SESSION_COOKIE, cookie, max_age=ttl, httponly=True, samesite="lax", secure=settings.cookie_secure, path="/"
+    )
+    response.set_cookie(
+        CSRF_COOKIE, csrf, max_age=ttl, httponly=False, samesite="strict", secure=settings.cookie_secure, path="/"
+    )
+    return SessionResponse(csrf_token=csrf, expires_in=ttl, user=UserRead.model_validate(signed.user))
+
+
+@router.delete("/api/auth/session", status_code=204)
+async def end_session(response: Response) -> Response:
+    """Sign out: the cookies are cleared (idempotent, so it needs no credentials)."""
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    response.status_code = 204
+    return response
+
+
+async def _me(session: SessionDep, user: User) -> MeRead:
+    tenant = await session.get_one(Tenant, user.tenant_id)
+    return MeRead.model_validate(
+        {
+            **UserRead.model_validate(user).model_dump(),
+            "tenant_slug": tenant.slug,
+            "tenant_name": tenant.name,
+            "permissions": sorted(p.value for p in permissions_for(user.roles)),
+        }
+    )
+
+
+@router.get("/api/me", response_model=MeRead)
+async def read_me(principal: CurrentUser, session: SessionDep) -> MeRead:
+    assert principal.user is not None
+    return await _me(session, principal.user)
+
+
+@router.patch("/api/me", response_model=MeRead)
+async def update_me(body: MeUpdate, principal: CurrentUser, session: SessionDep) -> MeRead:
+    """Change your display name or name a delegate who may decide approvals for you until a date."""
+    assert principal.user is not None
+    user = await service.update_me(session, actor=principal, user=principal.user, data=body)
+    return await _me(session, user)
+
+
+@router.post("/api/auth/api-tokens", response_model=ApiTokenCreated, status_code=201)
+async def create_api_token(body: ApiTokenCreate, principal: CurrentUser, session: SessionDep) -> ApiTokenCreated:
+    assert principal.user is not None
+    token, secret = await service.create_api_token(
+        session, actor=principal, user=principal.user, name=body.name, expires_in_days=body.expires_in_days
+    )
+    return ApiTokenCreated.model_validate({**ApiTokenRead.model_validate(token).model_dump(), "token": secret})
+
+
+@router.get("/api/auth/api-tokens", response_model=Page[ApiTokenRead])
+async def list_api_tokens(
+    principal: CurrentUser,
+    session: SessionDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[ApiTokenRead]:
+    stmt = repo.api_tokens_of(principal.tenant, principal.id)
+    rows, next_cursor = await paginate(
+        session, stmt, created_col=ApiToken.created_at, id_col=ApiToken.id, cursor=cursor, limit=limit
+    )
+    return Page(items=[ApiTokenRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.delete("/api/auth/api-tokens/{token_id}", status_code=204)
+async def revoke_api_token(token_id: uuid.UUID, principal: CurrentUser, session: SessionDep) -> Response:
+    token = await repo.get_api_token(session, principal.tenant, principal.id, token_id)
+    await service.revoke_api_token(session, actor=principal, token=token)
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""Shared building blocks: database, embedded PostgreSQL, errors, pagination, logging, metrics."""

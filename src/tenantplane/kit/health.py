@@ -1,0 +1,53 @@
+"""Liveness, readiness and Prometheus metrics endpoints (open, outside /api).
+
+/readyz is ready only when the database answers and its schema is at the migrations' head.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from tenantplane.kit.db import Database
+from tenantplane.kit.errors import problem_response
+from tenantplane.kit.migrate import current_revision, head_revision
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", response_model=None)
+async def readyz(request: Request) -> dict[str, Any] | Response:
+    database: Database = request.app.state.db
+    head = head_revision()
+    try:
+        async with database.engine.connect() as conn:
+            current = await conn.run_sync(current_revision)
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        return problem_response(
+            request,
+            status=503,
+            problem_type="not-ready",
+            title="Not ready",
+            detail=f"The database is not reachable: {type(exc).__name__}",
+        )
+    if current != head:
+        return problem_response(
+            request,
+            status=503,
+            problem_type="not-ready",
+            title="Not ready",
+            detail=f"The schema is at {current}, migrations are at {head}: run tenantplane migrate.",
+        )
+    return {"status": "ready", "database": "ok", "migration": current}
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

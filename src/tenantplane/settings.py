@@ -1,0 +1,53 @@
+"""Process settings read from TENANTPLANE_* environment variables.
+
+One Settings object per process; the secret key is generated into the data directory on first use.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TENANTPLANE_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL URL; unset starts an embedded PostgreSQL in the data directory."
+    )
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("tenantplane")))
+    secret_key: str | None = Field(default=None, description="Signs tokens and derives secret-encryption keys.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    access_token_ttl_seconds: int = 3600
+    session_ttl_seconds: int = 8 * 3600
+    cookie_secure: bool = False
+    max_body_bytes: int = 1_048_576
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 900
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The configured key, or the one stored in the data directory (created on first run)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key
+
+
+def get_settings() -> Settings:
+    return Settings()
