@@ -6,7 +6,10 @@ With no TENANTPLANE_DATABASE_URL every command uses (and migrates) the embedded 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -18,6 +21,23 @@ from tenantplane.kit.embedded import start_embedded_postgres
 from tenantplane.kit.migrate import upgrade_to_head
 from tenantplane.kit.observability import configure_logging
 from tenantplane.settings import Settings
+
+
+class GracefulServer(uvicorn.Server):
+    """Uvicorn re-raises SIGTERM after shutting down, which skips atexit (the embedded PostgreSQL's stop).
+
+    Here SIGINT/SIGTERM just ask the server to finish; the process then exits normally with status 0.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
 
 app = typer.Typer(help="Tenant Plane: ITSM approval workflows and automation workflows.", no_args_is_help=True)
 
@@ -61,9 +81,10 @@ def serve(
     settings.database_url = _database_url(settings)
     from tenantplane.app import create_app
 
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings), host=host or settings.host, port=port or settings.port, log_config=None, access_log=False
     )
+    GracefulServer(config).run()
 
 
 @app.command()
@@ -164,3 +185,7 @@ def create_platform_admin(
 
 def main() -> None:  # pragma: no cover - console entry point wrapper
     sys.exit(app())
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m tenantplane.cli`
+    main()

@@ -24,8 +24,13 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def settings(clean_database: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=clean_database, data_dir=tmp_path, secret_key="test-secret-key-" + "x" * 32,
-                    log_format="console", log_level="WARNING")
+    return Settings(
+        database_url=clean_database,
+        data_dir=tmp_path,
+        secret_key="test-secret-key-" + "x" * 32,
+        log_format="console",
+        log_level="WARNING",
+    )
 
 
 @pytest.fixture
@@ -77,6 +82,14 @@ class TenantContext:
         response = await self.client.post("/api/users", json={**body, **extra}, headers=self.admin.headers)
         assert response.status_code == 201, response.text
         return Actor(id=response.json()["id"], email=email, token=await self.login(email), tenant=self)
+
+    async def member(self, roles: list[str] | None = None) -> str:
+        """A user who never signs in (no password, so no hashing cost): an id to point at."""
+        email = f"m{uuid.uuid4().hex[:10]}@example.com"
+        body = {"email": email, "display_name": email.split("@")[0], "roles": roles or []}
+        response = await self.client.post("/api/users", json=body, headers=self.admin.headers)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
 
 
 TenantFactory = Callable[..., Awaitable[TenantContext]]

@@ -76,7 +76,9 @@ async def test_disabled_user_cannot_sign_in_and_loses_existing_tokens(
     disabled = await client.patch(f"/api/users/{user.id}", json={"is_active": False}, headers=tenant.admin.headers)
     assert disabled.status_code == 200
     assert (await client.get("/api/me", headers=user.headers)).status_code == 401
-    login = await client.post("/api/auth/token", json={"tenant": tenant.slug, "email": user.email, "password": PASSWORD})
+    login = await client.post(
+        "/api/auth/token", json={"tenant": tenant.slug, "email": user.email, "password": PASSWORD}
+    )
     assert login.status_code == 401
 
 

