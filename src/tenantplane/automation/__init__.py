@@ -1,0 +1,1 @@
+"""Automation workflows: schema and validation, the graph engine, executions and triggers."""
