@@ -1,0 +1,1 @@
+"""Runbooks: definitions, action executors and the sandbox that runs script actions."""

@@ -1,0 +1,426 @@
+"""Sandbox for runbook script actions: runs a shell or python script as a limited child process group.
+
+Parameters, earlier outputs and secrets reach the script only through its environment and stdin; a
+runaway script is killed with everything it started, and the worker carries on.
+
+How a fork bomb is contained. RLIMIT_NPROC counts processes per user and is not enforced for root.
+When the worker runs as root, each run gets its own throwaway uid/gid (random, from a high range no
+account uses, no passwd entry) so the process limit counts only that run's processes, its files and
+/proc entries are private from other runs, and every process of that uid, even one that left the
+process group with setsid, is killed at the end. When the worker is not root, the script runs as the
+worker's user: the process limit is raised by what that user already runs and only the process group
+is killed. When an unprivileged user cannot execute the program (e.g. an interpreter under /root) the
+script runs as root, the process limit is not enforced and the result carries a note saying so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import math
+import os
+import random
+import re
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from tenantplane.runbooks.outputs import OutputListener, ScriptLog, SecretMask, explain_exit, read_outputs_file
+
+ScriptKind = Literal["shell", "python"]
+ScriptStatus = Literal["succeeded", "failed", "timed_out", "cancelled"]
+
+SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+OUTPUTS_FILE_NAME = "tp_output"
+_RUN_UID_RANGE = (1_900_000_000, 2_000_000_000)
+_ENV_VALUE_MAX_CHARS = 32 * 1024
+_PIPE_DRAIN_SECONDS = 2.0
+_SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_RESERVED_NAMES = frozenset({"PATH", "HOME", "LANG", "TMPDIR", "IFS", "ENV", "CDPATH", "GLOBIGNORE", "PS4"})
+_RESERVED_PREFIXES = ("TP_", "LD_", "BASH", "PYTHON", "LC_", "POSIXLY")
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Limits of one script run. CPU, memory and file size apply to each process of the run."""
+
+    timeout_seconds: float = 300
+    cpu_seconds: float | None = None  # None: the wall-clock timeout
+    memory_bytes: int = 1 << 30  # address space (RLIMIT_AS)
+    file_size_bytes: int = 64 << 20
+    max_processes: int = 256
+    output_bytes: int = 1 << 20  # stdout and stderr together, kept in the log
+    outputs_file_bytes: int = 1 << 20
+    kill_grace_seconds: float = 2.0  # between SIGTERM and SIGKILL on timeout or cancel
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if value is not None and value <= 0:
+                raise ValueError(f"sandbox limit {name} must be positive, not {value}")
+
+    @property
+    def effective_cpu_seconds(self) -> int:
+        seconds = self.timeout_seconds if self.cpu_seconds is None else self.cpu_seconds
+        return max(1, math.ceil(seconds))
+
+
+@dataclass(frozen=True)
+class ScriptResult:
+    status: ScriptStatus
+    exit_code: int | None
+    signal: int | None
+    reason: str
+    outputs: dict[str, Any]
+    log: str
+    truncated: bool
+    started_at: datetime
+    finished_at: datetime
+    duration_ms: int
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _RunAccount:
+    """Who the script runs as: a throwaway uid (worker is root), or the worker's own user (uid None)."""
+
+    uid: int | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class _Ending:
+    how: Literal["exited", "timed_out", "cancelled"]
+    returncode: int
+
+
+async def run_script(
+    *,
+    kind: ScriptKind,
+    script: str,
+    parameters: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    earlier_outputs: Mapping[str, Any],
+    limits: SandboxLimits,
+    on_output: OutputListener | None = None,
+    cancel: asyncio.Event | None = None,
+) -> ScriptResult:
+    """Runs one script action to its end; raises ValueError for a secret name that is not allowed."""
+    started_at, started = datetime.now(UTC), time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="tp-run-"))
+    try:
+        environment, notes = _script_environment(workdir, parameters, secrets, earlier_outputs)
+        program = sys.executable if kind == "python" else _bash()
+        account = await _choose_account(program)
+        notes += [account.note] if account.note else []
+        script_path = workdir / ("action.py" if kind == "python" else "action.sh")
+        script_path.write_text(script, encoding="utf-8")
+        if account.uid is not None:
+            for path in (workdir, script_path):
+                os.chown(path, account.uid, account.uid)
+        mask = SecretMask(secrets)
+        log = ScriptLog(mask=mask, cap_bytes=limits.output_bytes, listener=on_output)
+        command = [*_launcher(limits, account), *_interpreter(kind), str(script_path)]
+        payload = json.dumps({"parameters": parameters, "outputs": earlier_outputs}, default=str) + "\n"
+        try:
+            transport, protocol = await _start(command, workdir=workdir, environment=environment, account=account)
+        except OSError as error:
+            return _result(None, f"could not start the script: {error}", log, {}, started_at, started, notes)
+        try:
+            ending = await _supervise(transport, protocol, log, payload, limits, cancel, account)
+        finally:
+            transport.close()
+        outputs, output_notes = read_outputs_file(
+            workdir / OUTPUTS_FILE_NAME, max_bytes=limits.outputs_file_bytes, owner_uid=account.uid
+        )
+        notes += mask.notes + log.notes + output_notes
+        reason, outputs = _reason(ending, kind, limits, log), mask.apply_to_outputs(outputs)
+        return _result(ending, reason, log, outputs, started_at, started, notes)
+    finally:
+        _remove_workdir(workdir)
+
+
+class _ScriptProtocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """Stream protocol that also tells when the script exits, not only when its pipes close.
+
+    A background child (`sleep 1000 &`) keeps the pipes open after the script itself ended.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(limit=1 << 16, loop=loop)
+        self.exited: asyncio.Future[None] = loop.create_future()
+
+    def process_exited(self) -> None:
+        super().process_exited()
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+
+async def _start(
+    command: list[str], *, workdir: Path, environment: dict[str, str], account: _RunAccount
+) -> tuple[asyncio.SubprocessTransport, _ScriptProtocol]:
+    loop = asyncio.get_running_loop()
+    pipe = asyncio.subprocess.PIPE
+    return await loop.subprocess_exec(
+        lambda: _ScriptProtocol(loop), *command, stdin=pipe, stdout=pipe, stderr=pipe, cwd=workdir,
+        env=environment, start_new_session=True, user=account.uid, group=account.uid,
+        extra_groups=None if account.uid is None else [], umask=0o077,
+    )  # fmt: skip
+
+
+async def _supervise(
+    transport: asyncio.SubprocessTransport,
+    protocol: _ScriptProtocol,
+    log: ScriptLog,
+    payload: str,
+    limits: SandboxLimits,
+    cancel: asyncio.Event | None,
+    account: _RunAccount,
+) -> _Ending:
+    """Waits for exit, timeout or cancel; afterwards no process of the run is left and the log is complete."""
+    assert protocol.stdin is not None
+    assert protocol.stdout is not None
+    assert protocol.stderr is not None
+    group = transport.get_pid()
+    pumps = [
+        asyncio.create_task(_pump(protocol.stdout, "stdout", log)),
+        asyncio.create_task(_pump(protocol.stderr, "stderr", log)),
+    ]
+    feeder = asyncio.create_task(_feed(protocol.stdin, payload))
+    cancel_wait = asyncio.create_task((cancel or asyncio.Event()).wait())
+    try:
+        watched: list[asyncio.Future[Any]] = [protocol.exited, cancel_wait]
+        done, _ = await asyncio.wait(watched, timeout=limits.timeout_seconds, return_when=asyncio.FIRST_COMPLETED)
+        how: Literal["exited", "timed_out", "cancelled"] = (
+            "exited" if protocol.exited in done else "cancelled" if done else "timed_out"
+        )
+        if how != "exited":
+            _signal_group(group, signal.SIGTERM)
+            await asyncio.wait([protocol.exited], timeout=limits.kill_grace_seconds)
+        # Whatever the script left behind (`sleep 1000 &`) goes with it.
+        _signal_group(group, signal.SIGKILL)
+        _kill_account_processes(account)
+        await protocol.exited
+        _, stuck = await asyncio.wait(pumps, timeout=_PIPE_DRAIN_SECONDS)
+        if stuck:
+            log.notes.append("log may be incomplete: a process outside the group still held the output")
+        returncode = transport.get_returncode()
+        assert returncode is not None
+        return _Ending(how, returncode)
+    except BaseException:
+        _signal_group(group, signal.SIGKILL)  # the caller was cancelled: leave nothing running
+        _kill_account_processes(account)
+        raise
+    finally:
+        for task in [*pumps, feeder, cancel_wait]:
+            task.cancel()
+
+
+async def _pump(stream: asyncio.StreamReader, name: str, log: ScriptLog) -> None:
+    while chunk := await stream.read(1 << 16):
+        await log.receive(name, chunk)
+    await log.close(name)
+
+
+async def _feed(stdin: asyncio.StreamWriter, payload: str) -> None:
+    """Writes the parameters document; a script that never reads stdin is fine."""
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        stdin.write(payload.encode())
+        await stdin.drain()
+        stdin.close()
+
+
+def _signal_group(group: int, signal_number: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal_number)
+
+
+def _kill_account_processes(account: _RunAccount) -> None:
+    """Kills every process of a throwaway uid, also those that left the group; repeats while they fork."""
+    uid = account.uid
+    if uid is None or uid in (0, os.getuid()):
+        return  # never sweep root or the worker itself
+    for _ in range(100):
+        alive = [pid for pid, owner, _, running in _process_table() if owner == uid and running]
+        if not alive:
+            return
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
+
+
+def _process_table() -> list[tuple[int, int, int, bool]]:
+    """(pid, real uid, thread count, not a zombie) of every process, read from /proc."""
+    table: list[tuple[int, int, int, bool]] = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = Path(entry.path, "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        running = not fields.get("State", "").strip().startswith(("Z", "X"))
+        table.append((int(entry.name), int(fields["Uid"].split()[0]), int(fields.get("Threads", "1")), running))
+    return table
+
+
+_unprivileged_programs: dict[str, bool] = {}
+
+
+async def _choose_account(program: str) -> _RunAccount:
+    if os.geteuid() != 0:
+        return _RunAccount(uid=None)
+    if program not in _unprivileged_programs:
+        _unprivileged_programs[program] = await _runs_unprivileged(program)
+    if _unprivileged_programs[program]:
+        return _RunAccount(uid=_free_uid())
+    return _RunAccount(
+        uid=None,
+        note=f"ran as root: {program} cannot be run by an unprivileged user, so max_processes is not "
+        "enforced and the other limits are advisory",
+    )
+
+
+async def _runs_unprivileged(program: str) -> bool:
+    """Probes once per program: can a throwaway uid start it through the launcher shell?"""
+    uid = _free_uid()
+    try:
+        probe = await asyncio.create_subprocess_exec(
+            _bash(), "-c", 'exec "$0" -c ""', program, user=uid, group=uid, extra_groups=[],
+            env={"PATH": SAFE_PATH}, cwd="/", stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+    except OSError:
+        return False
+    try:
+        return await asyncio.wait_for(probe.wait(), timeout=10) == 0
+    except TimeoutError:
+        probe.kill()
+        return False
+
+
+def _free_uid() -> int:
+    busy = {owner for _, owner, _, _ in _process_table()}
+    while (uid := random.randrange(*_RUN_UID_RANGE)) in busy:
+        pass
+    return uid
+
+
+@functools.cache
+def _bash() -> str:
+    bash = shutil.which("bash", path=SAFE_PATH)
+    if bash is None:
+        raise RuntimeError("bash is required to run runbook scripts")
+    return bash
+
+
+def _interpreter(kind: ScriptKind) -> list[str]:
+    return [sys.executable, "-I"] if kind == "python" else [_bash()]
+
+
+def _launcher(limits: SandboxLimits, account: _RunAccount) -> list[str]:
+    """A bash that sets the limits on itself, then execs the script: no Python runs between fork and exec."""
+    cpu = limits.effective_cpu_seconds
+    settings = [
+        "ulimit -c 0",
+        f"ulimit -v {_kib(resource.RLIMIT_AS, limits.memory_bytes)}",
+        f"ulimit -f {_kib(resource.RLIMIT_FSIZE, limits.file_size_bytes)}",
+        f"ulimit -t {_clamped(resource.RLIMIT_CPU, cpu + 1)}",  # hard: SIGKILL a second after SIGXCPU
+        f"ulimit -S -t {_clamped(resource.RLIMIT_CPU, cpu)}",
+    ]
+    if account.uid is not None:
+        settings.append(f"ulimit -u {_clamped(resource.RLIMIT_NPROC, limits.max_processes)}")
+    elif os.geteuid() != 0:
+        uid = os.getuid()
+        already = sum(threads for _, owner, threads, _ in _process_table() if owner == uid)
+        settings.append(f"ulimit -u {_clamped(resource.RLIMIT_NPROC, limits.max_processes + already)}")
+    return [_bash(), "-c", " && ".join(settings) + ' && exec "$0" "$@"']
+
+
+def _clamped(limit: int, value: int) -> int:
+    """An unprivileged process cannot raise its hard limit; ask for no more than the worker has."""
+    hard = resource.getrlimit(limit)[1]
+    return value if hard == resource.RLIM_INFINITY else min(value, hard)
+
+
+def _kib(limit: int, value: int) -> int:
+    return _clamped(limit, math.ceil(value / 1024) * 1024) // 1024
+
+
+def _script_environment(
+    workdir: Path, parameters: Mapping[str, Any], secrets: Mapping[str, str], earlier_outputs: Mapping[str, Any]
+) -> tuple[dict[str, str], list[str]]:
+    """The whole environment of the script; nothing is inherited from the worker."""
+    environment = {
+        "PATH": SAFE_PATH, "HOME": str(workdir), "LANG": "C.UTF-8", "TMPDIR": str(workdir),
+        "TP_WORKDIR": str(workdir), "TP_OUTPUT": str(workdir / OUTPUTS_FILE_NAME),
+    }  # fmt: skip
+    notes: list[str] = []
+    for prefix, values in (("TP_PARAM_", parameters), ("TP_OUTPUT_", earlier_outputs)):
+        for name, value in values.items():
+            variable = prefix + re.sub(r"[^A-Z0-9]", "_", str(name).upper())
+            text = value if isinstance(value, str) else json.dumps(value, default=str)
+            if variable in environment:
+                notes.append(f"{variable} is set by more than one name; the last one wins")
+            if len(text) > _ENV_VALUE_MAX_CHARS or "\0" in text:
+                notes.append(f"{variable} not set (too long or contains NUL); read it from stdin")
+                continue
+            environment[variable] = text
+    for name, value in secrets.items():
+        if not _SECRET_NAME.fullmatch(name) or name in _RESERVED_NAMES or name.startswith(_RESERVED_PREFIXES):
+            raise ValueError(f"secret name {name!r} cannot be used as an environment variable")
+        if "\0" in value:
+            raise ValueError(f"secret {name!r} contains a NUL character")
+        environment[name] = value
+    return environment, notes
+
+
+def _result(
+    ending: _Ending | None, reason: str, log: ScriptLog, outputs: dict[str, Any],
+    started_at: datetime, started: float, notes: list[str],
+) -> ScriptResult:  # fmt: skip
+    code = ending.returncode if ending else None
+    status: ScriptStatus = "succeeded" if code == 0 else "failed"
+    if ending and ending.how != "exited":
+        status = ending.how
+    return ScriptResult(
+        status=status, exit_code=code if code is not None and code >= 0 else None,
+        signal=-code if code is not None and code < 0 else None, reason=reason, outputs=outputs,
+        log=log.text, truncated=log.truncated, started_at=started_at, finished_at=datetime.now(UTC),
+        duration_ms=round((time.monotonic() - started) * 1000), notes=tuple(notes),
+    )  # fmt: skip
+
+
+def _reason(ending: _Ending, kind: ScriptKind, limits: SandboxLimits, log: ScriptLog) -> str:
+    if ending.how == "timed_out":
+        reason = f"killed after {limits.timeout_seconds:g}s wall-clock timeout"
+    elif ending.how == "cancelled":
+        reason = "cancelled; process group killed"
+    else:
+        reason = explain_exit(
+            ending.returncode, shell=kind == "shell", log_tail=log.text[-4096:],
+            memory_bytes=limits.memory_bytes, file_size_bytes=limits.file_size_bytes,
+            max_processes=limits.max_processes,
+        )  # fmt: skip
+    return reason + (f"; output truncated after {limits.output_bytes} bytes" if log.truncated else "")
+
+
+def _remove_workdir(workdir: Path) -> None:
+    """Removes the working directory, even after a script made parts of it unreadable to its owner."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    if workdir.exists():
+        for directory, children, _ in os.walk(workdir):
+            for child in children:
+                os.chmod(os.path.join(directory, child), 0o700)
+        shutil.rmtree(workdir, ignore_errors=True)
