@@ -5,24 +5,25 @@ The lifespan opens the database (embedded when no URL is configured) and closes 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from tenantplane import __version__
-from tenantplane.audit.endpoints import router as audit_router
-from tenantplane.identity.auth_endpoints import router as auth_router
-from tenantplane.identity.endpoints import router as identity_router
-from tenantplane.identity.platform_endpoints import router as platform_router
 from tenantplane.kit.db import Database
 from tenantplane.kit.embedded import resolve_database_url
 from tenantplane.kit.errors import install_error_handlers
 from tenantplane.kit.health import router as health_router
 from tenantplane.kit.observability import RequestContextMiddleware
+from tenantplane.models import domain_modules
 from tenantplane.settings import Settings
 
-ROUTERS = (health_router, auth_router, identity_router, platform_router, audit_router)
+
+def domain_routers() -> list[APIRouter]:
+    """Every domain's `router`, found by convention in `tenantplane.<domain>.endpoints`."""
+    return [importlib.import_module(name).router for name in domain_modules("endpoints")]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for router in ROUTERS:
+    app.include_router(health_router)
+    for router in domain_routers():
         app.include_router(router)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

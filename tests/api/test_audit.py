@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -13,97 +11,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from tenantplane.audit.models import AuditEvent
-from tests.api.conftest import PASSWORD, TenantContext
+from tests.api.conftest import TenantContext
+from tests.api.sweeps import collect
 
-Ids = dict[str, str]
-Setup = Callable[[httpx.AsyncClient, TenantContext], Awaitable[Ids]]
-Call = Callable[[httpx.AsyncClient, TenantContext, Ids], Awaitable[httpx.Response]]
-
-
-async def _nothing(c: httpx.AsyncClient, t: TenantContext) -> Ids:
-    return {}
-
-
-async def _group(c: httpx.AsyncClient, t: TenantContext) -> Ids:
-    r = await c.post("/api/groups", json={"name": uuid.uuid4().hex}, headers=t.admin.headers)
-    return {"group": r.json()["id"], "user": await t.member()}
-
-
-async def _membership(c: httpx.AsyncClient, t: TenantContext) -> Ids:
-    ids = await _group(c, t)
-    await c.post(f"/api/groups/{ids['group']}/members", json={"user_id": ids["user"]}, headers=t.admin.headers)
-    return ids
-
-
-async def _token(c: httpx.AsyncClient, t: TenantContext) -> Ids:
-    r = await c.post("/api/auth/api-tokens", json={"name": "x"}, headers=t.admin.headers)
-    return {"token": r.json()["id"]}
-
-
-async def _user(c: httpx.AsyncClient, t: TenantContext) -> Ids:
-    return {"user": await t.member()}
-
-
-def _login(path: str) -> Call:
-    def call(c: httpx.AsyncClient, t: TenantContext, ids: Ids) -> Awaitable[httpx.Response]:
-        return c.post(path, json={"tenant": t.slug, "email": t.admin.email, "password": PASSWORD})
-
-    return call
-
-
-# One successful call per mutating route (method, OpenAPI path): a set-up, then the call under test.
-SCENARIOS: dict[tuple[str, str], tuple[Setup, Call]] = {
-    ("post", "/api/auth/token"): (_nothing, _login("/api/auth/token")),
-    ("post", "/api/auth/session"): (_nothing, _login("/api/auth/session")),
-    ("patch", "/api/me"): (
-        _nothing,
-        lambda c, t, i: c.patch("/api/me", json={"display_name": "Me"}, headers=t.admin.headers),
-    ),
-    ("post", "/api/auth/api-tokens"): (
-        _nothing,
-        lambda c, t, i: c.post("/api/auth/api-tokens", json={"name": "t"}, headers=t.admin.headers),
-    ),
-    ("delete", "/api/auth/api-tokens/{token_id}"): (
-        _token,
-        lambda c, t, i: c.delete(f"/api/auth/api-tokens/{i['token']}", headers=t.admin.headers),
-    ),
-    ("post", "/api/users"): (
-        _nothing,
-        lambda c, t, i: c.post(
-            "/api/users", json={"email": "new@example.com", "display_name": "N"}, headers=t.admin.headers
-        ),
-    ),
-    ("patch", "/api/users/{user_id}"): (
-        _user,
-        lambda c, t, i: c.patch(f"/api/users/{i['user']}", json={"roles": ["cab"]}, headers=t.admin.headers),
-    ),
-    ("post", "/api/groups"): (
-        _nothing,
-        lambda c, t, i: c.post("/api/groups", json={"name": "new"}, headers=t.admin.headers),
-    ),
-    ("patch", "/api/groups/{group_id}"): (
-        _group,
-        lambda c, t, i: c.patch(f"/api/groups/{i['group']}", json={"description": "d"}, headers=t.admin.headers),
-    ),
-    ("delete", "/api/groups/{group_id}"): (
-        _group,
-        lambda c, t, i: c.delete(f"/api/groups/{i['group']}", headers=t.admin.headers),
-    ),
-    ("post", "/api/groups/{group_id}/members"): (
-        _group,
-        lambda c, t, i: c.post(
-            f"/api/groups/{i['group']}/members", json={"user_id": i["user"]}, headers=t.admin.headers
-        ),
-    ),
-    ("delete", "/api/groups/{group_id}/members/{user_id}"): (
-        _membership,
-        lambda c, t, i: c.delete(f"/api/groups/{i['group']}/members/{i['user']}", headers=t.admin.headers),
-    ),
-}
-# Mutating routes that change no stored state, and why.
-NOT_MUTATIONS = {("delete", "/api/auth/session"): "sign-out only clears the browser's cookies"}
-# Platform routes are swept in test_platform.py with a platform administrator.
-PLATFORM_PREFIX = "/api/platform/"
+SCENARIOS = collect("AUDIT_SCENARIOS")
+NOT_MUTATIONS = collect("NOT_MUTATIONS")
+CROSS_TENANT_PREFIXES = tuple(collect("CROSS_TENANT_PREFIXES"))
 
 
 async def _count(app: FastAPI) -> int:
@@ -118,7 +31,7 @@ async def test_every_mutation_writes_exactly_one_audit_event(
     mutating = [
         (m, p)
         for p, item in spec["paths"].items()
-        if p.startswith("/api/") and not p.startswith(PLATFORM_PREFIX)
+        if p.startswith("/api/") and not p.startswith(CROSS_TENANT_PREFIXES)
         for m in item
         if m in {"post", "put", "patch", "delete"} and (m, p) not in NOT_MUTATIONS
     ]

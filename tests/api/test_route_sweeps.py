@@ -7,21 +7,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
 from tests.api.conftest import TenantContext
+from tests.api.sweeps import collect
 
-# Routes open without credentials, and why.
-PUBLIC = {
-    ("post", "/api/auth/token"): "sign-in",
-    ("post", "/api/auth/session"): "sign-in for the web UI",
-    ("delete", "/api/auth/session"): "sign-out only clears cookies",
-}
-# Cross-tenant by design: platform administrators manage tenants; tenant users get 403 there (tested elsewhere).
-CROSS_TENANT_PREFIXES = ("/api/platform/",)
+PUBLIC = collect("PUBLIC")
+CROSS_TENANT_PREFIXES = tuple(collect("CROSS_TENANT_PREFIXES"))
+FACTORIES = collect("FACTORIES")
+BODIES = collect("BODIES")
 PARAM = re.compile(r"{([^}]+)}")
 
 
@@ -50,33 +46,6 @@ async def test_every_api_route_needs_credentials(client: httpx.AsyncClient) -> N
     assert failures == [], "routes answering without credentials"
 
 
-Factory = Callable[[TenantContext, httpx.AsyncClient], Awaitable[str]]
-
-
-async def _user(t: TenantContext, c: httpx.AsyncClient) -> str:
-    return await t.member()
-
-
-async def _group(t: TenantContext, c: httpx.AsyncClient) -> str:
-    r = await c.post("/api/groups", json={"name": f"g-{uuid.uuid4().hex[:6]}"}, headers=t.admin.headers)
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
-
-
-async def _api_token(t: TenantContext, c: httpx.AsyncClient) -> str:
-    r = await c.post("/api/auth/api-tokens", json={"name": "sweep"}, headers=t.admin.headers)
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
-
-
-# One factory per path parameter name: it creates an object of that kind in the given tenant.
-FACTORIES: dict[str, Factory] = {"user_id": _user, "group_id": _group, "token_id": _api_token}
-# Bodies for routes whose body must be valid before the handler can look the object up.
-BODIES: dict[tuple[str, str], Callable[[dict[str, str]], dict[str, Any]]] = {
-    ("post", "/api/groups/{group_id}/members"): lambda ids: {"user_id": ids.get("user_id", str(uuid.uuid4()))},
-}
-
-
 async def test_another_tenants_objects_answer_404(client: httpx.AsyncClient, make_tenant: Any) -> None:
     owner: TenantContext = await make_tenant()
     intruder: TenantContext = await make_tenant()
@@ -93,7 +62,7 @@ async def test_another_tenants_objects_answer_404(client: httpx.AsyncClient, mak
             continue
         ids = {name: await FACTORIES[name](owner, client) for name in names}
         if "user_id" not in names:
-            ids.setdefault("user_id", await _user(owner, client))
+            ids.setdefault("user_id", await FACTORIES["user_id"](owner, client))
         url = PARAM.sub(lambda m, ids=ids: ids[m.group(1)], path)
         body = BODIES.get((method, path), lambda _: {})(ids) if method in {"post", "put", "patch"} else None
         response = await client.request(method, url, json=body, headers=intruder.admin.headers)

@@ -13,7 +13,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from tenantplane.identity import repository as repo
 from tenantplane.identity import service
 from tenantplane.identity.auth import Principal, require
+from tenantplane.identity.auth_endpoints import router as auth_router
 from tenantplane.identity.permissions import BUILT_IN_ROLES, Permission
+from tenantplane.identity.platform_endpoints import router as platform_router
 from tenantplane.identity.schemas import (
     GroupCreate,
     GroupRead,
@@ -29,6 +31,8 @@ from tenantplane.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tenantplane.kit.schemas import Page
 
 router = APIRouter(tags=["identity"])
+router.include_router(auth_router)
+router.include_router(platform_router)
 Reader = Annotated[Principal, Depends(require(Permission.USERS_READ))]
 UserAdmin = Annotated[Principal, Depends(require(Permission.USERS_MANAGE))]
 GroupAdmin = Annotated[Principal, Depends(require(Permission.GROUPS_MANAGE))]

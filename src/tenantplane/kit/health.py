@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tenantplane.kit.db import Database
 from tenantplane.kit.errors import problem_response
-from tenantplane.kit.migrate import current_revision, head_revision
+from tenantplane.kit.migrate import current_revisions, head_revisions
 
 router = APIRouter(tags=["health"])
 
@@ -25,10 +25,10 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz", response_model=None)
 async def readyz(request: Request) -> dict[str, Any] | Response:
     database: Database = request.app.state.db
-    head = head_revision()
+    head = head_revisions()
     try:
         async with database.engine.connect() as conn:
-            current = await conn.run_sync(current_revision)
+            current = await conn.run_sync(current_revisions)
     except Exception as exc:  # any failure to reach the database means "not ready"
         return problem_response(
             request,
@@ -43,9 +43,9 @@ async def readyz(request: Request) -> dict[str, Any] | Response:
             status=503,
             problem_type="not-ready",
             title="Not ready",
-            detail=f"The schema is at {current}, migrations are at {head}: run tenantplane migrate.",
+            detail=f"The schema is at {sorted(current)}, migrations are at {sorted(head)}: run tenantplane migrate.",
         )
-    return {"status": "ready", "database": "ok", "migration": current}
+    return {"status": "ready", "database": "ok", "migration": ",".join(sorted(current))}
 
 
 @router.get("/metrics")
