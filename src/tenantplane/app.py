@@ -5,6 +5,7 @@ The lifespan opens the database (embedded when no URL is configured) and closes 
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from tenantplane import __version__
+from tenantplane.jobs.registry import load_task_modules
+from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
 from tenantplane.kit.db import Database
 from tenantplane.kit.embedded import resolve_database_url
 from tenantplane.kit.errors import install_error_handlers
@@ -26,7 +29,8 @@ def domain_routers() -> list[APIRouter]:
     return [importlib.import_module(name).router for name in domain_modules("endpoints")]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, worker: RunnerOptions | None = None) -> FastAPI:
+    """The API; with `worker` options it also runs an embedded ExecutionJobRunner in the same process."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -34,9 +38,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         owns_db = getattr(app.state, "db", None) is None
         if owns_db:
             app.state.db = Database(resolve_database_url(settings.database_url, settings.data_dir))
+        load_task_modules()
+        stop = asyncio.Event()
+        runner = asyncio.create_task(ExecutionJobRunner(app.state.db, worker).run(stop)) if worker else None
         try:
             yield
         finally:
+            stop.set()
+            if runner:
+                await runner
             if owns_db:
                 await app.state.db.dispose()
 

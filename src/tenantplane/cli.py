@@ -16,6 +16,8 @@ import typer
 import uvicorn
 
 from tenantplane import __version__
+from tenantplane.jobs.registry import load_task_modules
+from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
 from tenantplane.kit.db import Database
 from tenantplane.kit.embedded import start_embedded_postgres
 from tenantplane.kit.migrate import upgrade_to_head
@@ -71,20 +73,68 @@ def migrate() -> None:
     typer.echo("database schema is at head")
 
 
+def _runner_options(settings: Settings, queues: str, concurrency: int | None) -> RunnerOptions:
+    names = [q.strip() for q in queues.split(",") if q.strip()]
+    if not names:
+        raise typer.BadParameter("name at least one queue", param_hint="--queues")
+    return RunnerOptions(
+        queues=names,
+        concurrency=concurrency or settings.worker_concurrency,
+        lease_seconds=settings.job_lease_seconds,
+        heartbeat_seconds=max(0.2, settings.job_lease_seconds / 4),
+        grace_seconds=settings.worker_grace_seconds,
+    )
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Do not run the embedded job worker")] = False,
+    queues: Annotated[str, typer.Option(help="Queues the embedded worker takes jobs from")] = "default",
 ) -> None:
-    """Run the API server (and, with no database URL, the embedded PostgreSQL)."""
+    """Run the API server with an embedded job worker (and, with no database URL, the embedded PostgreSQL)."""
     settings = _settings()
     settings.database_url = _database_url(settings)
     from tenantplane.app import create_app
 
+    worker_options = None if no_worker else _runner_options(settings, queues, None)
     config = uvicorn.Config(
-        create_app(settings), host=host or settings.host, port=port or settings.port, log_config=None, access_log=False
+        create_app(settings, worker=worker_options),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        access_log=False,
     )
     GracefulServer(config).run()
+
+
+@app.command()
+def worker(
+    queues: Annotated[str, typer.Option(help="Comma-separated queues to take jobs from")] = "default",
+    concurrency: Annotated[int | None, typer.Option(min=1, help="Handlers running at once")] = None,
+    import_modules: Annotated[
+        list[str] | None, typer.Option("--import", help="Extra module registering job handlers (repeatable)")
+    ] = None,
+) -> None:
+    """Run a job worker: claims due jobs from its queues until SIGTERM/SIGINT, then drains gracefully."""
+    settings = _settings()
+    url = _database_url(settings)
+    options = _runner_options(settings, queues, concurrency)
+
+    async def run() -> None:
+        database = Database(url, pool_size=options.concurrency + 4)
+        load_task_modules(import_modules or [])
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await ExecutionJobRunner(database, options).run(stop)
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
 
 
 @app.command()

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    worker_concurrency: int = 10
+    job_lease_seconds: float = 30.0
+    worker_grace_seconds: float = 30.0
+    allowed_egress_hosts: str = Field(
+        default="", description="Comma-separated hosts or CIDRs outgoing HTTP may reach despite being private."
+    )
 
     @cached_property
     def resolved_secret_key(self) -> str:

@@ -66,6 +66,7 @@ class TenantContext:
     slug: str
     id: str
     client: httpx.AsyncClient
+    database: Database
     admin: Actor = field(init=False)
 
     async def login(self, email: str, password: str = PASSWORD) -> str:
@@ -103,7 +104,7 @@ def make_tenant(app: FastAPI, client: httpx.AsyncClient) -> TenantFactory:
         database: Database = app.state.db
         async with database.transaction() as session:
             tenant, admin, _ = await bootstrap(session, slug=slug, admin_email=email, admin_password=PASSWORD)
-        ctx = TenantContext(slug=slug, id=str(tenant.id), client=client)
+        ctx = TenantContext(slug=slug, id=str(tenant.id), client=client, database=database)
         ctx.admin = Actor(id=str(admin.id), email=email, token="", tenant=ctx)
         ctx.admin.token = await ctx.login(email)
         return ctx

@@ -70,6 +70,11 @@ class Database:
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
 
+    @property
+    def libpq_url(self) -> str:
+        """The URL for a plain psycopg connection (LISTEN needs one of its own)."""
+        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commit when the block ends normally, roll back on any exception."""

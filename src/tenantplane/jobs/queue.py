@@ -1,0 +1,246 @@
+"""The queue's SQL: enqueue in the caller's transaction, claim with SKIP LOCKED, fenced completion, takeover.
+
+Kept as plain SQL on the hot path; every write that records a result checks the lease (owner + attempt).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from tenantplane.jobs.registry import handler_for
+
+NOTIFY_CHANNEL = "tenantplane_jobs"
+MAX_BACKOFF_SECONDS = 3600.0
+
+_ENQUEUE = text(
+    """
+    WITH inserted AS (
+        INSERT INTO jobs (tenant_id, kind, queue, payload, run_at, max_attempts, backoff_seconds, dedupe_key)
+        VALUES (:tenant_id, :kind, :queue, CAST(:payload AS jsonb), COALESCE(:run_at, now()), :max_attempts,
+                :backoff, :dedupe_key)
+        ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running', 'failed') DO NOTHING
+        RETURNING id, queue
+    )
+    SELECT id, pg_notify(:channel, queue) FROM inserted
+    """
+)
+_EXISTING = text("SELECT id FROM jobs WHERE dedupe_key = :dedupe_key AND status IN ('queued', 'running', 'failed')")
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    tenant_id: uuid.UUID | None = None,
+    queue: str | None = None,
+    run_at: datetime | None = None,
+    delay_seconds: float | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int | None = None,
+) -> uuid.UUID:
+    """Add a job in the caller's transaction: it exists (and wakes workers) only if that transaction commits.
+
+    With a dedupe key, an active job with the same key is returned instead of adding a second one.
+    """
+    spec = handler_for(kind)
+    if run_at is None and delay_seconds is not None:
+        run_at = datetime.now().astimezone() + timedelta(seconds=delay_seconds)
+    params = {
+        "tenant_id": tenant_id,
+        "kind": kind,
+        "queue": queue or (spec.queue if spec else "default"),
+        "payload": json.dumps(payload or {}),
+        "run_at": run_at,
+        "max_attempts": max_attempts or (spec.max_attempts if spec else 5),
+        "backoff": spec.backoff_seconds if spec else 2.0,
+        "dedupe_key": dedupe_key,
+        "channel": NOTIFY_CHANNEL,
+    }
+    job_id = (await session.execute(_ENQUEUE, params)).scalar()
+    if job_id is None:  # deduplicated
+        job_id = (await session.execute(_EXISTING, {"dedupe_key": dedupe_key})).scalar_one()
+    assert isinstance(job_id, uuid.UUID)
+    return job_id
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: uuid.UUID
+    kind: str
+    tenant_id: uuid.UUID | None
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+    backoff_seconds: float
+
+
+_CLAIM = text(
+    """
+    UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = :owner,
+        lease_expires_at = now() + make_interval(secs => :lease), started_at = now(), updated_at = now()
+    WHERE id IN (
+        SELECT id FROM jobs
+        WHERE status IN ('queued', 'failed') AND queue = ANY(:queues) AND run_at <= now()
+        ORDER BY run_at
+        LIMIT :limit
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, kind, tenant_id, payload, attempts, max_attempts, backoff_seconds
+    """
+)
+
+
+async def claim(conn: AsyncConnection, *, owner: str, queues: list[str], limit: int, lease: float) -> list[ClaimedJob]:
+    rows = await conn.execute(_CLAIM, {"owner": owner, "queues": queues, "limit": limit, "lease": lease})
+    return [ClaimedJob(*row) for row in rows]
+
+
+_SUCCEED = text(
+    """
+    UPDATE jobs SET status = 'succeeded', finished_at = now(), updated_at = now(), lease_owner = NULL,
+        lease_expires_at = NULL
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:attempts AS int[])) AS done(id, attempt)
+    WHERE jobs.id = done.id AND jobs.attempts = done.attempt AND jobs.lease_owner = :owner
+        AND jobs.status = 'running'
+    RETURNING jobs.id
+    """
+)
+
+
+async def succeed_many(conn: AsyncConnection, *, owner: str, done: list[tuple[uuid.UUID, int]]) -> set[uuid.UUID]:
+    """Record successes in one statement; returns the ids whose lease still held (the others were refused)."""
+    if not done:
+        return set()
+    rows = await conn.execute(_SUCCEED, {"ids": [d[0] for d in done], "attempts": [d[1] for d in done], "owner": owner})
+    return {row[0] for row in rows}
+
+
+def retry_delay(backoff_seconds: float, attempt: int) -> float:
+    """Exponential backoff with full jitter in [0.5, 1.5) of the nominal delay, capped."""
+    nominal = min(MAX_BACKOFF_SECONDS, backoff_seconds * (2 ** max(0, attempt - 1)))
+    return float(nominal * (0.5 + random.random()))
+
+
+_FAIL = text(
+    """
+    UPDATE jobs SET
+        status = CASE WHEN :permanent OR attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
+        run_at = now() + make_interval(secs => :delay), last_error = :error, updated_at = now(),
+        finished_at = CASE WHEN :permanent OR attempts >= max_attempts THEN now() END,
+        lease_owner = NULL, lease_expires_at = NULL
+    WHERE id = :id AND attempts = :attempt AND lease_owner = :owner AND status = 'running'
+    RETURNING status
+    """
+)
+
+
+async def fail(
+    conn: AsyncConnection, *, owner: str, job: ClaimedJob, error: str, permanent: bool = False
+) -> str | None:
+    """Record a failed attempt: retried later with backoff, or `dead` after the last. None if the lease was lost."""
+    row = await conn.execute(
+        _FAIL,
+        {
+            "id": job.id,
+            "attempt": job.attempts,
+            "owner": owner,
+            "error": error[:4000],
+            "delay": retry_delay(job.backoff_seconds, job.attempts),
+            "permanent": permanent,
+        },
+    )
+    status = row.scalar()
+    return str(status) if status is not None else None
+
+
+_RELEASE = text(
+    """
+    UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_expires_at = NULL,
+        run_at = now(), updated_at = now()
+    WHERE id = :id AND attempts = :attempt AND lease_owner = :owner AND status = 'running'
+    """
+)
+
+
+async def release(conn: AsyncConnection, *, owner: str, job: ClaimedJob) -> None:
+    """Give a job back untried (worker shutting down): the attempt does not count."""
+    await conn.execute(_RELEASE, {"id": job.id, "attempt": job.attempts, "owner": owner})
+
+
+_CANCELLED = text(
+    """
+    UPDATE jobs SET status = 'cancelled', finished_at = now(), updated_at = now(), lease_owner = NULL,
+        lease_expires_at = NULL, last_error = COALESCE(last_error, 'cancelled')
+    WHERE id = :id AND attempts = :attempt AND lease_owner = :owner AND status = 'running'
+    """
+)
+
+
+async def mark_cancelled(conn: AsyncConnection, *, owner: str, job: ClaimedJob) -> None:
+    await conn.execute(_CANCELLED, {"id": job.id, "attempt": job.attempts, "owner": owner})
+
+
+_HEARTBEAT = text(
+    """
+    UPDATE jobs SET lease_expires_at = now() + make_interval(secs => :lease)
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:attempts AS int[])) AS held(id, attempt)
+    WHERE jobs.id = held.id AND jobs.attempts = held.attempt AND jobs.lease_owner = :owner
+        AND jobs.status = 'running'
+    RETURNING jobs.id, jobs.cancel_requested
+    """
+)
+
+
+async def heartbeat(
+    conn: AsyncConnection, *, owner: str, held: list[tuple[uuid.UUID, int]], lease: float
+) -> dict[uuid.UUID, bool]:
+    """Renew the leases this worker holds; returns {job id: cancel requested} for those still held."""
+    if not held:
+        return {}
+    rows = await conn.execute(
+        _HEARTBEAT, {"ids": [h[0] for h in held], "attempts": [h[1] for h in held], "owner": owner, "lease": lease}
+    )
+    return {row[0]: bool(row[1]) for row in rows}
+
+
+_TAKE_OVER = text(
+    """
+    UPDATE jobs SET
+        status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
+        finished_at = CASE WHEN attempts >= max_attempts THEN now() END,
+        last_error = 'lease expired: worker ' || COALESCE(lease_owner, '?') || ' stopped renewing it',
+        lease_owner = NULL, lease_expires_at = NULL, run_at = now(), updated_at = now()
+    WHERE id IN (
+        SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < now()
+        ORDER BY lease_expires_at LIMIT 100 FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id
+    """
+)
+
+
+async def take_over_expired(conn: AsyncConnection) -> int:
+    """Make jobs whose worker died claimable again (or dead when out of attempts)."""
+    return len((await conn.execute(_TAKE_OVER)).all())
+
+
+_NEXT_DUE = text(
+    """
+    SELECT EXTRACT(EPOCH FROM (min(run_at) - clock_timestamp())) FROM jobs
+    WHERE status IN ('queued', 'failed') AND queue = ANY(:queues)
+    """
+)
+
+
+async def seconds_until_next_due(conn: AsyncConnection, queues: list[str]) -> float | None:
+    value = (await conn.execute(_NEXT_DUE, {"queues": queues})).scalar()
+    return None if value is None else float(value)

@@ -1,0 +1,100 @@
+"""Job handlers by kind: `@job_handler("runbooks.execute")` registers an async function of a JobContext.
+
+Workers import every `tenantplane.<domain>.tasks` module so each domain registers its own handlers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.kit.db import Database
+
+
+class LeaseLost(Exception):
+    """This worker no longer holds the job (it stalled and another took over, or it was cancelled)."""
+
+
+class PermanentFailure(Exception):
+    """A failure that retrying cannot fix: the job goes straight to `dead`."""
+
+
+@dataclass
+class JobContext:
+    """What a handler gets: the job, the database, and a fenced transaction for recording results."""
+
+    job_id: uuid.UUID
+    kind: str
+    tenant_id: uuid.UUID | None
+    payload: dict[str, Any]
+    attempt: int
+    max_attempts: int
+    worker_id: str
+    db: Database
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_last_attempt(self) -> bool:
+        return self.attempt >= self.max_attempts
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that commits only while this worker still holds this attempt's lease.
+
+        The job row stays locked until commit, so a takeover cannot slip in between check and commit.
+        """
+        async with self.db.transaction() as session:
+            held = await session.scalar(
+                text(
+                    "SELECT 1 FROM jobs WHERE id = :id AND lease_owner = :owner AND attempts = :attempt "
+                    "AND status = 'running' FOR UPDATE"
+                ),
+                {"id": self.job_id, "owner": self.worker_id, "attempt": self.attempt},
+            )
+            if held is None:
+                raise LeaseLost(f"job {self.job_id} attempt {self.attempt} is no longer held by {self.worker_id}")
+            yield session
+
+
+Handler = Callable[[JobContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class HandlerSpec:
+    kind: str
+    run: Handler
+    max_attempts: int
+    backoff_seconds: float
+    queue: str
+
+
+_HANDLERS: dict[str, HandlerSpec] = {}
+
+
+def job_handler(
+    kind: str, *, max_attempts: int = 5, backoff_seconds: float = 2.0, queue: str = "default"
+) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _HANDLERS[kind] = HandlerSpec(kind, fn, max_attempts, backoff_seconds, queue)
+        return fn
+
+    return register
+
+
+def handler_for(kind: str) -> HandlerSpec | None:
+    return _HANDLERS.get(kind)
+
+
+def load_task_modules(extra: list[str] | None = None) -> None:
+    """Import every domain's tasks module (and any extra modules) so their handlers register."""
+    from tenantplane.models import domain_modules
+
+    for module in [*domain_modules("tasks"), *(extra or [])]:
+        importlib.import_module(module)

@@ -1,0 +1,261 @@
+"""ExecutionJobRunner: claims due jobs, runs their handlers under a renewed lease, records results fenced.
+
+Woken by LISTEN/NOTIFY, with polling as the fallback; expired leases of dead workers are taken over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import psycopg
+import structlog
+from sqlalchemy import text
+
+from tenantplane.jobs import queue
+from tenantplane.jobs.queue import ClaimedJob
+from tenantplane.jobs.registry import JobContext, LeaseLost, PermanentFailure, handler_for
+from tenantplane.kit.db import Database
+
+log = structlog.get_logger("tenantplane.jobs")
+
+
+@dataclass
+class RunnerOptions:
+    queues: list[str] = field(default_factory=lambda: ["default"])
+    concurrency: int = 10
+    lease_seconds: float = 30.0
+    heartbeat_seconds: float = 5.0
+    poll_seconds: float = 1.0
+    grace_seconds: float = 30.0
+
+
+@dataclass
+class _Running:
+    job: ClaimedJob
+    task: asyncio.Task[None]
+    stop_reason: str | None = None
+
+
+class ExecutionJobRunner:
+    """One worker: up to `concurrency` handlers at once, from its queues only."""
+
+    def __init__(self, db: Database, options: RunnerOptions | None = None, *, worker_id: str | None = None) -> None:
+        self.db = db
+        self.options = options or RunnerOptions()
+        self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self._running: dict[uuid.UUID, _Running] = {}
+        self._done: list[tuple[uuid.UUID, int]] = []
+        self._wake = asyncio.Event()
+        self._flushed = asyncio.Event()
+        self.listening = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until `stop` is set, then finish (or release) what is running and leave."""
+        await self._register()
+        helpers = [
+            asyncio.create_task(self._listen(stop), name="jobs-listen"),
+            asyncio.create_task(self._heartbeat(stop), name="jobs-heartbeat"),
+            asyncio.create_task(self._flush_loop(stop), name="jobs-flush"),
+        ]
+        log.info("worker started", worker=self.worker_id, queues=self.options.queues)
+        try:
+            await self._claim_loop(stop)
+            await self._drain()
+        finally:
+            for task in helpers:
+                task.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            await self._flush()
+            await self._unregister()
+            log.info("worker stopped", worker=self.worker_id)
+
+    async def _claim_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            free = self.options.concurrency - len(self._running)
+            claimed: list[ClaimedJob] = []
+            if free > 0:
+                try:
+                    claimed = await self._claim(free)
+                except Exception as exc:  # database away: keep the worker alive and retry
+                    log.warning("claim failed", error=str(exc))
+                    await asyncio.sleep(self.options.poll_seconds)
+                    continue
+                for job in claimed:
+                    task = asyncio.create_task(self._execute(job), name=f"job-{job.id}")
+                    self._running[job.id] = _Running(job, task)
+            if free > 0 and len(claimed) == free:
+                continue  # there may be more due right now
+            await self._sleep(stop, free > 0)
+
+    async def _claim(self, limit: int) -> list[ClaimedJob]:
+        async with self.db.engine.begin() as conn:
+            return await queue.claim(
+                conn, owner=self.worker_id, queues=self.options.queues, limit=limit, lease=self.options.lease_seconds
+            )
+
+    async def _sleep(self, stop: asyncio.Event, had_room: bool) -> None:
+        timeout = self.options.poll_seconds
+        if had_room:
+            async with self.db.engine.connect() as conn:
+                due = await queue.seconds_until_next_due(conn, self.options.queues)
+            if due is not None:
+                timeout = min(timeout, max(due, 0.0))
+        self._wake.clear()
+        waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+
+    async def _execute(self, job: ClaimedJob) -> None:
+        spec = handler_for(job.kind)
+        ctx = JobContext(
+            job.id, job.kind, job.tenant_id, job.payload, job.attempts, job.max_attempts, self.worker_id, self.db
+        )
+        try:
+            if spec is None:
+                raise PermanentFailure(f"no handler is registered for job kind '{job.kind}'")
+            await spec.run(ctx)
+        except asyncio.CancelledError:
+            await self._stopped(job)
+        except LeaseLost as exc:
+            log.warning("lease lost; result not recorded", job=str(job.id), error=str(exc))
+        except PermanentFailure as exc:
+            await self._record_failure(job, str(exc), permanent=True)
+        except Exception as exc:
+            await self._record_failure(job, f"{type(exc).__name__}: {exc}", permanent=False)
+        else:
+            self._done.append((job.id, job.attempts))
+            self._flushed.set()
+        finally:
+            self._running.pop(job.id, None)
+            self._wake.set()  # a slot is free
+
+    async def _stopped(self, job: ClaimedJob) -> None:
+        reason = self._running[job.id].stop_reason if job.id in self._running else None
+        with contextlib.suppress(Exception):
+            async with self.db.engine.begin() as conn:
+                if reason == "cancel":
+                    await queue.mark_cancelled(conn, owner=self.worker_id, job=job)
+                elif reason == "shutdown":
+                    await queue.release(conn, owner=self.worker_id, job=job)
+        log.info("job stopped", job=str(job.id), reason=reason)
+
+    async def _record_failure(self, job: ClaimedJob, error: str, *, permanent: bool) -> None:
+        async with self.db.engine.begin() as conn:
+            status = await queue.fail(conn, owner=self.worker_id, job=job, error=error, permanent=permanent)
+        log.warning("job failed", job=str(job.id), kind=job.kind, attempt=job.attempts, status=status, error=error)
+
+    async def _flush_loop(self, stop: asyncio.Event) -> None:
+        while True:
+            await self._flushed.wait()
+            self._flushed.clear()
+            try:
+                await self._flush()
+            except Exception as exc:
+                log.warning("recording results failed; will retry", error=str(exc))
+                await asyncio.sleep(0.5)
+                self._flushed.set()
+
+    async def _flush(self) -> None:
+        batch, self._done = self._done, []
+        if not batch:
+            return
+        try:
+            async with self.db.engine.begin() as conn:
+                recorded = await queue.succeed_many(conn, owner=self.worker_id, done=batch)
+        except BaseException:  # also a cancelled flush: keep the batch for the final flush
+            self._done = batch + self._done
+            raise
+        refused = [str(job_id) for job_id, _ in batch if job_id not in recorded]
+        if refused:
+            log.warning("completion refused: lease lost", jobs=refused)
+
+    async def _heartbeat(self, stop: asyncio.Event) -> None:
+        while True:
+            await asyncio.sleep(self.options.heartbeat_seconds)
+            try:
+                await self._beat()
+            except Exception as exc:
+                log.warning("heartbeat failed", error=str(exc))
+
+    async def _beat(self) -> None:
+        held = [(job_id, r.job.attempts) for job_id, r in list(self._running.items())]
+        async with self.db.engine.begin() as conn:
+            still = await queue.heartbeat(conn, owner=self.worker_id, held=held, lease=self.options.lease_seconds)
+            await conn.execute(
+                text("UPDATE workers SET heartbeat_at = now(), running = :n WHERE id = :id"),
+                {"n": len(self._running), "id": self.worker_id},
+            )
+            taken = await queue.take_over_expired(conn)
+        if taken:
+            log.warning("took over jobs with expired leases", count=taken)
+            self._wake.set()
+        for job_id, _ in held:
+            running = self._running.get(job_id)
+            if running is None:
+                continue
+            if job_id not in still:
+                running.stop_reason = "lease lost"
+                running.task.cancel()
+            elif still[job_id]:
+                running.stop_reason = "cancel"
+                running.task.cancel()
+
+    async def _listen(self, stop: asyncio.Event) -> None:
+        """LISTEN for enqueues; on any failure reconnect with backoff (polling covers the gap)."""
+        delay = 0.5
+        while not stop.is_set():
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.db.libpq_url, autocommit=True, application_name="tenantplane-listen"
+                ) as conn:
+                    await conn.execute(f"LISTEN {queue.NOTIFY_CHANNEL}")
+                    self.listening, delay = True, 0.5
+                    async for note in conn.notifies():
+                        if note.payload in self.options.queues:
+                            self._wake.set()
+            except Exception as exc:
+                log.warning("listen connection lost; polling until it is back", error=str(exc))
+            self.listening = False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    async def _drain(self) -> None:
+        """Stop claiming; let running handlers finish within the grace period, then release the rest."""
+        deadline = time.monotonic() + self.options.grace_seconds
+        while self._running and time.monotonic() < deadline:
+            await asyncio.wait([r.task for r in self._running.values()], timeout=deadline - time.monotonic())
+        for running in list(self._running.values()):
+            running.stop_reason = "shutdown"
+            running.task.cancel()
+        if self._running:
+            await asyncio.gather(*(r.task for r in list(self._running.values())), return_exceptions=True)
+
+    async def _register(self) -> None:
+        async with self.db.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO workers (id, hostname, pid, queues, concurrency) "
+                    "VALUES (:id, :host, :pid, :queues, :concurrency)"
+                ),
+                {
+                    "id": self.worker_id,
+                    "host": socket.gethostname(),
+                    "pid": os.getpid(),
+                    "queues": self.options.queues,
+                    "concurrency": self.options.concurrency,
+                },
+            )
+
+    async def _unregister(self) -> None:
+        with contextlib.suppress(Exception):
+            async with self.db.engine.begin() as conn:
+                await conn.execute(
+                    text("UPDATE workers SET stopped_at = now(), running = 0 WHERE id = :id"), {"id": self.worker_id}
+                )
