@@ -75,6 +75,10 @@ def _login(path: str) -> Call:
 
 # One successful call per mutating route (method, OpenAPI path): a set-up, then the call under test.
 AUDIT_SCENARIOS: dict[tuple[str, str], tuple[Setup, Call]] = {
+    ("patch", "/api/tenant"): (
+        _nothing,
+        lambda c, t, i: c.patch("/api/tenant", json={"egress_allow_list": ["127.0.0.1"]}, headers=t.admin.headers),
+    ),
     ("post", "/api/auth/token"): (_nothing, _login("/api/auth/token")),
     ("post", "/api/auth/session"): (_nothing, _login("/api/auth/session")),
     ("patch", "/api/me"): (

@@ -38,6 +38,8 @@ MATRIX: list[tuple[str, str, set[str]]] = [
     ("DELETE", "/api/groups/{group_id}/members/{user_id}", ADMIN),
     ("GET", "/api/roles", STAFF),
     ("GET", "/api/audit", ADMIN),
+    ("GET", "/api/tenant", ADMIN),
+    ("PATCH", "/api/tenant", ADMIN),
     ("GET", "/api/platform/tenants", set()),
 ]
 

@@ -22,6 +22,8 @@ from tenantplane.identity.schemas import (
     GroupUpdate,
     MemberAdd,
     RoleRead,
+    TenantSettingsRead,
+    TenantSettingsUpdate,
     UserCreate,
     UserRead,
     UserUpdate,
@@ -137,6 +139,20 @@ async def remove_member(
     group = await repo.get_group(session, principal.tenant, group_id)
     await service.remove_member(session, actor=principal, group=group, user_id=user_id)
     return Response(status_code=204)
+
+
+@router.get("/api/tenant", response_model=TenantSettingsRead)
+async def read_tenant_settings(principal: UserAdmin, session: SessionDep) -> TenantSettingsRead:
+    return TenantSettingsRead.model_validate(await repo.get_tenant(session, principal.tenant))
+
+
+@router.patch("/api/tenant", response_model=TenantSettingsRead)
+async def update_tenant_settings(
+    body: TenantSettingsUpdate, principal: UserAdmin, session: SessionDep
+) -> TenantSettingsRead:
+    """The tenant's own settings: its display name and the egress allow-list for webhooks and http actions."""
+    tenant = await service.update_tenant_settings(session, actor=principal, data=body)
+    return TenantSettingsRead.model_validate(tenant)
 
 
 @router.get("/api/roles", response_model=Page[RoleRead])

@@ -21,6 +21,8 @@ class Tenant(IdMixin, Base):
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
+    # Hosts/CIDRs this tenant's webhooks and http actions may reach; empty means "no extra restriction".
+    egress_allow_list: Mapped[list[str]] = mapped_column(ARRAY(String(255)), server_default=text("'{}'"))
 
 
 class User(TenantOwned, Base):

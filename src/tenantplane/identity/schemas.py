@@ -145,6 +145,20 @@ class TenantUpdate(InputSchema):
     is_active: bool | None = None
 
 
+class TenantSettingsRead(ReadSchema):
+    id: uuid.UUID
+    slug: str
+    name: str
+    egress_allow_list: list[str]
+
+
+class TenantSettingsUpdate(InputSchema):
+    name: Name | None = None
+    egress_allow_list: list[Annotated[str, StringConstraints(min_length=1, max_length=255)]] | None = Field(
+        default=None, max_length=200, description="Hosts or CIDRs outgoing HTTP may reach; empty = no restriction"
+    )
+
+
 class TenantRead(ReadSchema):
     id: uuid.UUID
     slug: str

@@ -17,7 +17,14 @@ from tenantplane.audit.service import record_event
 from tenantplane.identity import repository as repo
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import ApiToken, Group, GroupMembership, PlatformAdmin, Tenant, User
-from tenantplane.identity.schemas import GroupCreate, GroupUpdate, MeUpdate, UserCreate, UserUpdate
+from tenantplane.identity.schemas import (
+    GroupCreate,
+    GroupUpdate,
+    MeUpdate,
+    TenantSettingsUpdate,
+    UserCreate,
+    UserUpdate,
+)
 from tenantplane.identity.security import hash_password, new_api_token
 from tenantplane.kit.errors import Conflict, ValidationFailed
 
@@ -43,6 +50,25 @@ async def create_tenant(session: AsyncSession, *, actor: Principal | None, slug:
         object_type="tenant",
         object_id=tenant.id,
         summary={"slug": slug, "name": name},
+    )
+    return tenant
+
+
+async def update_tenant_settings(session: AsyncSession, *, actor: Principal, data: TenantSettingsUpdate) -> Tenant:
+    tenant = await repo.get_tenant(session, actor.tenant)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "egress_allow_list" in changes:
+        changes["egress_allow_list"] = sorted({h.lower() for h in changes["egress_allow_list"]})
+    for field, value in changes.items():
+        setattr(tenant, field, value)
+    await session.flush()
+    await record_event(
+        session,
+        actor=actor,
+        action="tenant.settings_updated",
+        object_type="tenant",
+        object_id=tenant.id,
+        summary=changes,
     )
     return tenant
 
