@@ -5,6 +5,7 @@ Factories go through the public API wherever one exists, so tests exercise what 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from fastapi import FastAPI
 
 from tenantplane.app import create_app
 from tenantplane.identity.service import bootstrap
+from tenantplane.jobs.registry import load_task_modules
+from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
 from tenantplane.kit.db import Database
 from tenantplane.settings import Settings
 
@@ -25,6 +28,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def settings(clean_database: str, tmp_path: Path) -> Settings:
     return Settings(
+        allowed_egress_hosts="127.0.0.1",
         database_url=clean_database,
         data_dir=tmp_path,
         secret_key="test-secret-key-" + "x" * 32,
@@ -38,6 +42,21 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest.fixture
+async def worker(app: FastAPI) -> AsyncIterator[ExecutionJobRunner]:
+    """An in-process job worker on the app's database (fast lease/poll timings), stopped after the test."""
+    load_task_modules()
+    options = RunnerOptions(
+        queues=["default"], concurrency=8, lease_seconds=5.0, heartbeat_seconds=0.5, poll_seconds=0.5, grace_seconds=5.0
+    )
+    runner = ExecutionJobRunner(app.state.db, options)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    yield runner
+    stop.set()
+    await asyncio.wait_for(task, timeout=30)
 
 
 @pytest.fixture
