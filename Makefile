@@ -45,7 +45,9 @@ pytest: install
 test: lint typecheck pytest
 
 bench: install
-	$(BIN)/python bench/api.py
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.jobs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
