@@ -40,7 +40,11 @@ def create_app(settings: Settings | None = None, *, worker: RunnerOptions | None
             app.state.db = Database(resolve_database_url(settings.database_url, settings.data_dir))
         load_task_modules()
         stop = asyncio.Event()
-        runner = asyncio.create_task(ExecutionJobRunner(app.state.db, worker).run(stop)) if worker else None
+        runner = (
+            asyncio.create_task(ExecutionJobRunner(app.state.db, worker, settings=settings).run(stop))
+            if worker
+            else None
+        )
         try:
             yield
         finally:

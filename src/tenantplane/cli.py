@@ -130,7 +130,7 @@ def worker(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await ExecutionJobRunner(database, options).run(stop)
+            await ExecutionJobRunner(database, options, settings=settings).run(stop)
         finally:
             await database.dispose()
 

@@ -51,7 +51,7 @@ async def worker(app: FastAPI) -> AsyncIterator[ExecutionJobRunner]:
     options = RunnerOptions(
         queues=["default"], concurrency=8, lease_seconds=5.0, heartbeat_seconds=0.5, poll_seconds=0.5, grace_seconds=5.0
     )
-    runner = ExecutionJobRunner(app.state.db, options)
+    runner = ExecutionJobRunner(app.state.db, options, settings=app.state.settings)
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     yield runner

@@ -46,6 +46,7 @@ async def enqueue(
     delay_seconds: float | None = None,
     dedupe_key: str | None = None,
     max_attempts: int | None = None,
+    backoff_seconds: float | None = None,
 ) -> uuid.UUID:
     """Add a job in the caller's transaction: it exists (and wakes workers) only if that transaction commits.
 
@@ -61,7 +62,7 @@ async def enqueue(
         "payload": json.dumps(payload or {}),
         "run_at": run_at,
         "max_attempts": max_attempts or (spec.max_attempts if spec else 5),
-        "backoff": spec.backoff_seconds if spec else 2.0,
+        "backoff": backoff_seconds or (spec.backoff_seconds if spec else 2.0),
         "dedupe_key": dedupe_key,
         "channel": NOTIFY_CHANNEL,
     }

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.kit.db import Database
+from tenantplane.settings import Settings
 
 
 class LeaseLost(Exception):
@@ -38,7 +39,7 @@ class JobContext:
     max_attempts: int
     worker_id: str
     db: Database
-    extra: dict[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
 
     @property
     def is_last_attempt(self) -> bool:

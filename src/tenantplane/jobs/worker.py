@@ -21,6 +21,7 @@ from tenantplane.jobs import queue
 from tenantplane.jobs.queue import ClaimedJob
 from tenantplane.jobs.registry import JobContext, LeaseLost, PermanentFailure, handler_for
 from tenantplane.kit.db import Database
+from tenantplane.settings import Settings
 
 log = structlog.get_logger("tenantplane.jobs")
 
@@ -45,8 +46,16 @@ class _Running:
 class ExecutionJobRunner:
     """One worker: up to `concurrency` handlers at once, from its queues only."""
 
-    def __init__(self, db: Database, options: RunnerOptions | None = None, *, worker_id: str | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        options: RunnerOptions | None = None,
+        *,
+        worker_id: str | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.db = db
+        self.settings = settings or Settings()
         self.options = options or RunnerOptions()
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._running: dict[uuid.UUID, _Running] = {}
@@ -115,7 +124,15 @@ class ExecutionJobRunner:
     async def _execute(self, job: ClaimedJob) -> None:
         spec = handler_for(job.kind)
         ctx = JobContext(
-            job.id, job.kind, job.tenant_id, job.payload, job.attempts, job.max_attempts, self.worker_id, self.db
+            job.id,
+            job.kind,
+            job.tenant_id,
+            job.payload,
+            job.attempts,
+            job.max_attempts,
+            self.worker_id,
+            self.db,
+            self.settings,
         )
         try:
             if spec is None:

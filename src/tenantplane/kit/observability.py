@@ -33,7 +33,9 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     renderer: Any = (
-        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
