@@ -50,6 +50,11 @@ _RESERVED_NAMES = frozenset({"PATH", "HOME", "LANG", "TMPDIR", "IFS", "ENV", "CD
 _RESERVED_PREFIXES = ("TP_", "LD_", "BASH", "PYTHON", "LC_", "POSIXLY")
 
 
+def is_reserved_env_name(name: str) -> bool:
+    """Names a secret may not take: they would change how bash or Python starts, or shadow our own TP_*."""
+    return name in _RESERVED_NAMES or name.startswith(_RESERVED_PREFIXES)
+
+
 @dataclass(frozen=True)
 class SandboxLimits:
     """Limits of one script run. CPU, memory and file size apply to each process of the run."""
@@ -378,7 +383,7 @@ def _script_environment(
                 continue
             environment[variable] = text
     for name, value in secrets.items():
-        if not _SECRET_NAME.fullmatch(name) or name in _RESERVED_NAMES or name.startswith(_RESERVED_PREFIXES):
+        if not _SECRET_NAME.fullmatch(name) or is_reserved_env_name(name):
             raise ValueError(f"secret name {name!r} cannot be used as an environment variable")
         if "\0" in value:
             raise ValueError(f"secret {name!r} contains a NUL character")

@@ -1,0 +1,47 @@
+"""Response shapes of /api/executions: an execution with its step runs (PRODUCT.md §5 and §6).
+
+Logs and outputs are masked before they are stored, so these shapes never carry a secret value.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from tenantplane.kit.schemas import ReadSchema
+
+
+class StepRunRead(ReadSchema):
+    name: str
+    type: str
+    position: int
+    status: str
+    exit_code: int | None
+    outputs: dict[str, Any]
+    log: str
+    reason: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ExecutionSummary(ReadSchema):
+    id: uuid.UUID
+    kind: str
+    status: str
+    runbook_id: uuid.UUID | None
+    runbook_version: int | None
+    workflow_id: uuid.UUID | None
+    workflow_version: int | None
+    started_by: uuid.UUID | None
+    error: str | None
+    cancel_requested_at: datetime | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ExecutionRead(ExecutionSummary):
+    parameters: dict[str, Any]
+    outputs: dict[str, Any]
+    steps: list[StepRunRead]

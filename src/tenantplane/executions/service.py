@@ -1,0 +1,140 @@
+"""Execution state changes: create, move between statuses through one checked function, and cancel.
+
+Every status change locks the execution row and checks the transition; an illegal one is a 409.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.audit.service import record_event
+from tenantplane.executions import repository as repo
+from tenantplane.executions.models import FINISHED_STATUSES, Execution, StepRun
+from tenantplane.executions.schemas import ExecutionRead, ExecutionSummary, StepRunRead
+from tenantplane.identity.auth import Principal
+from tenantplane.identity.permissions import Permission
+from tenantplane.jobs import service as jobs
+from tenantplane.jobs.models import Job
+from tenantplane.kit.errors import Conflict, Forbidden
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "queued": frozenset({"running", "cancelled", "failed"}),
+    "running": frozenset({"waiting", "succeeded", "failed", "timed_out", "cancelled", "rejected"}),
+    "waiting": frozenset({"running", "succeeded", "failed", "timed_out", "cancelled", "rejected"}),
+}
+MANAGE_PERMISSION = {"runbook": Permission.RUNBOOKS_MANAGE, "workflow": Permission.WORKFLOWS_MANAGE}
+
+
+class IllegalTransition(Conflict):
+    problem_type = "illegal-transition"
+    title = "Not possible in this status"
+
+
+async def execution_read(session: AsyncSession, execution: Execution) -> ExecutionRead:
+    """The API shape of an execution, with its step runs in order."""
+    steps = [StepRunRead.model_validate(s) for s in await repo.steps_of(session, execution)]
+    summary = ExecutionSummary.model_validate(execution).model_dump()
+    return ExecutionRead(**summary, parameters=execution.parameters, outputs=execution.outputs, steps=steps)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def create_execution(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    kind: str,
+    started_by: uuid.UUID | None,
+    parameters: dict[str, Any],
+    steps: list[tuple[str, str]],
+    runbook: tuple[uuid.UUID, int] | None = None,
+) -> Execution:
+    """A queued execution with one pending step run per (name, type), in order."""
+    execution = Execution(
+        tenant_id=tenant_id,
+        kind=kind,
+        status="queued",
+        started_by=started_by,
+        runbook_id=runbook[0] if runbook else None,
+        runbook_version=runbook[1] if runbook else None,
+        parameters=parameters,
+    )
+    session.add(execution)
+    await session.flush()
+    session.add_all(
+        StepRun(tenant_id=tenant_id, execution_id=execution.id, position=position, name=name, type=step_type)
+        for position, (name, step_type) in enumerate(steps)
+    )
+    await session.flush()
+    return execution
+
+
+async def move(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    execution_id: uuid.UUID,
+    to: str,
+    error: str | None = None,
+    outputs: dict[str, Any] | None = None,
+) -> Execution:
+    """The one way an execution changes status: lock, check the transition, stamp the times."""
+    execution = await repo.get_execution(session, tenant_id, execution_id, for_update=True)
+    if to not in TRANSITIONS.get(execution.status, frozenset()):
+        raise IllegalTransition(f"An execution that is {execution.status} cannot become {to}.")
+    execution.status = to
+    if to == "running" and execution.started_at is None:
+        execution.started_at = now()
+    if to in FINISHED_STATUSES:
+        execution.finished_at = now()
+    if error is not None:
+        execution.error = error
+    if outputs is not None:
+        execution.outputs = outputs
+    await session.flush()
+    return execution
+
+
+async def skip_pending_steps(session: AsyncSession, execution: Execution, reason: str) -> None:
+    await session.execute(
+        update(StepRun)
+        .where(StepRun.execution_id == execution.id, StepRun.status == "pending")
+        .values(status="skipped", reason=reason)
+    )
+
+
+async def cancel_execution(session: AsyncSession, *, actor: Principal, execution: Execution) -> Execution:
+    """Cancel a queued execution at once; ask the worker running it to stop (it kills the script)."""
+    permission = MANAGE_PERMISSION.get(execution.kind)
+    if execution.started_by != actor.id and not (permission and actor.can(permission)):
+        raise Forbidden(f"Only who started it or a user with '{permission}' may cancel this execution.")
+    if execution.job_id is not None:  # lock order of the job handler: the job row first, then the execution
+        await session.execute(
+            select(Job.id).where(Job.id == execution.job_id, Job.tenant_id == actor.tenant).with_for_update()
+        )
+    execution = await repo.get_execution(session, actor.tenant, execution.id, for_update=True)
+    if execution.status in FINISHED_STATUSES:
+        raise IllegalTransition(f"The execution already finished ({execution.status}).")
+    if execution.status == "queued":
+        await move(session, tenant_id=actor.tenant, execution_id=execution.id, to="cancelled", error="cancelled")
+        await skip_pending_steps(session, execution, "not run: the execution was cancelled")
+    execution.cancel_requested_at = execution.cancel_requested_at or now()
+    if execution.job_id is not None:
+        await jobs.cancel(session, [execution.job_id])
+    await session.flush()
+    await record_event(
+        session,
+        actor=actor,
+        action="execution.cancelled",
+        object_type="execution",
+        object_id=execution.id,
+        summary={"kind": execution.kind, "status": execution.status},
+    )
+    return execution

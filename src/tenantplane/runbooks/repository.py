@@ -1,0 +1,83 @@
+"""Runbook queries, each starting from a tenant-scoped base statement.
+
+Another tenant's runbook (or version) is indistinguishable from a missing one (NotFound).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.identity.repository import contains
+from tenantplane.kit.errors import NotFound
+from tenantplane.kit.pagination import paginate
+from tenantplane.runbooks.models import Runbook, RunbookVersion
+
+
+def runbooks_of(tenant_id: uuid.UUID) -> Select[tuple[Runbook]]:
+    return select(Runbook).where(Runbook.tenant_id == tenant_id)
+
+
+def versions_of(tenant_id: uuid.UUID, runbook_id: uuid.UUID) -> Select[tuple[RunbookVersion]]:
+    return select(RunbookVersion).where(RunbookVersion.tenant_id == tenant_id, RunbookVersion.runbook_id == runbook_id)
+
+
+async def get_runbook(
+    session: AsyncSession, tenant_id: uuid.UUID, runbook_id: uuid.UUID, *, for_update: bool = False
+) -> Runbook:
+    stmt = runbooks_of(tenant_id).where(Runbook.id == runbook_id)
+    runbook = await session.scalar(stmt.with_for_update() if for_update else stmt)
+    if runbook is None:
+        raise NotFound(f"No runbook {runbook_id} in this tenant.")
+    return runbook
+
+
+async def get_version(
+    session: AsyncSession, tenant_id: uuid.UUID, runbook_id: uuid.UUID, version: int
+) -> RunbookVersion:
+    found = await session.scalar(versions_of(tenant_id, runbook_id).where(RunbookVersion.version == version))
+    if found is None:
+        raise NotFound(f"Runbook {runbook_id} has no version {version} in this tenant.")
+    return found
+
+
+async def list_versions(session: AsyncSession, tenant_id: uuid.UUID, runbook_id: uuid.UUID) -> Sequence[RunbookVersion]:
+    stmt = versions_of(tenant_id, runbook_id).order_by(RunbookVersion.version.desc())
+    return (await session.scalars(stmt)).all()
+
+
+async def list_runbooks(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    q: str | None,
+    include_archived: bool,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[Runbook], str | None]:
+    stmt = runbooks_of(tenant_id)
+    if not include_archived:
+        stmt = stmt.where(Runbook.archived_at.is_(None))
+    if q:
+        stmt = stmt.where(Runbook.name.ilike(contains(q)))
+    return await paginate(session, stmt, created_col=Runbook.created_at, id_col=Runbook.id, cursor=cursor, limit=limit)
+
+
+async def runbooks_using_secret(session: AsyncSession, tenant_id: uuid.UUID, name: str) -> list[str]:
+    """Names of the runbooks in use whose current version lists the secret `name`."""
+    stmt = (
+        select(Runbook.name)
+        .join(
+            RunbookVersion,
+            (RunbookVersion.runbook_id == Runbook.id) & (RunbookVersion.version == Runbook.current_version),
+        )
+        .where(
+            Runbook.tenant_id == tenant_id,
+            Runbook.archived_at.is_(None),
+            RunbookVersion.definition.contains({"secrets": [name]}),
+        )
+    )
+    return list((await session.scalars(stmt)).all())

@@ -1,0 +1,258 @@
+"""RunbookRun: carries one runbook execution from queued to its final status, inside the `runbooks.execute` job.
+
+Every write is a small transaction fenced by the job lease; a run found already `running` was interrupted
+(its worker died or stopped) and is failed with that reason, never re-run: scripts are not safely retryable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any
+
+import structlog
+from sqlalchemy import ColumnElement, Update, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.executions import repository as executions_repo
+from tenantplane.executions.models import Execution, StepRun
+from tenantplane.executions.service import IllegalTransition, move, skip_pending_steps
+from tenantplane.identity.models import Tenant
+from tenantplane.jobs.models import Job
+from tenantplane.jobs.registry import JobContext, LeaseLost
+from tenantplane.kit.crypto import SecretUnreadable
+from tenantplane.runbooks import repository as runbooks_repo
+from tenantplane.runbooks.actions import StepOutcome
+from tenantplane.runbooks.dispatch import RunState, run_action
+from tenantplane.runbooks.http_action import EgressPolicy
+from tenantplane.runbooks.livelog import LiveLog, last_chunk_number
+from tenantplane.secrets.service import MissingSecrets, load_secret_values
+from tenantplane.settings import Settings
+
+log = structlog.get_logger("tenantplane.runbooks")
+INTERRUPTED = "interrupted: the worker running it stopped; runbook actions are not re-run automatically"
+
+
+@dataclass(frozen=True)
+class Ending:
+    status: str
+    error: str | None
+
+
+def worker_settings(ctx: JobContext) -> Settings:
+    """The settings the worker was started with when it passes them on, else the environment's (like any process).
+
+    They hold the key that decrypts secrets (API and workers must share it) and the operator's egress allow-list.
+    """
+    given = getattr(ctx, "settings", None)
+    return given if isinstance(given, Settings) else Settings()
+
+
+async def run_to_the_end(run: RunbookRun) -> None:
+    """Runs `run` in its own task so that cancelling the job stops it instead of tearing it down mid-write.
+
+    The worker cancels a job's task to stop it (and may do so again at every heartbeat): each cancel sets
+    the run's stop event, the run kills its action and records how it ended, then the cancel is re-raised.
+    """
+    task = asyncio.ensure_future(run.run())
+    stopped = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            stopped = True
+            run.stop.set()
+    task.result()
+    if stopped:
+        raise asyncio.CancelledError
+
+
+class RunbookRun:
+    def __init__(self, ctx: JobContext, execution_id: uuid.UUID) -> None:
+        if ctx.tenant_id is None:
+            raise ValueError("a runbook execution job belongs to a tenant")
+        self.ctx = ctx
+        self.tenant_id = ctx.tenant_id
+        self.execution_id = execution_id
+        self.stop = asyncio.Event()
+
+    async def run(self) -> None:
+        begun = await self._begin()
+        if begun is None:
+            return
+        state, actions, timeout = begun
+        flusher = asyncio.create_task(state.live.run())
+        try:
+            ending = await self._run_actions(state, actions, timeout)
+        except LeaseLost:
+            raise
+        except Exception as error:  # a fault of ours: record it rather than leave the run `running`
+            log.exception("runbook execution failed unexpectedly", execution=str(self.execution_id))
+            ending = Ending("failed", f"internal error: {type(error).__name__}: {error}")
+        finally:
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+        await state.live.flush()
+        await self._finish(state, ending)
+
+    async def _begin(self) -> tuple[RunState, list[dict[str, Any]], float] | None:
+        """Marks the execution running and prepares what its actions need; None when there is nothing to run."""
+        settings = worker_settings(self.ctx)
+        async with self.ctx.transaction() as session:
+            execution = await executions_repo.get_execution(session, self.tenant_id, self.execution_id, for_update=True)
+            if execution.status == "running":
+                await self._fail_interrupted(session, execution)
+                return None
+            if execution.status != "queued":
+                return None  # cancelled before it started, or already finished
+            assert execution.runbook_id is not None
+            assert execution.runbook_version is not None
+            version = await runbooks_repo.get_version(
+                session, self.tenant_id, execution.runbook_id, execution.runbook_version
+            )
+            definition = version.definition
+            try:
+                secrets = await self._secrets(session, definition.get("secrets", []), settings)
+            except (MissingSecrets, SecretUnreadable) as error:
+                await self._fail_before_start(session, execution, f"cannot start: {error}")
+                return None
+            await move(session, tenant_id=self.tenant_id, execution_id=execution.id, to="running")
+            tenant = await session.get(Tenant, self.tenant_id)
+            assert tenant is not None
+            after = await last_chunk_number(session, execution.id)
+        state = RunState(
+            tenant_id=self.tenant_id,
+            execution_id=self.execution_id,
+            parameters=dict(execution.parameters),
+            secrets=secrets,
+            egress=EgressPolicy(
+                operator_allowed=[h for h in settings.allowed_egress_hosts.split(",") if h.strip()],
+                tenant_allowed=list(tenant.egress_allow_list),
+            ),
+            live=LiveLog(self.ctx.transaction, tenant_id=self.tenant_id, execution_id=self.execution_id, after=after),
+            transaction=self.ctx.transaction,
+            context={"execution": _execution_context(execution)},
+            stop=self.stop,
+        )
+        return state, definition["actions"], float(definition["timeout_seconds"])
+
+    async def _secrets(self, session: AsyncSession, names: list[str], settings: Settings) -> dict[str, str]:
+        if not names:
+            return {}
+        return await load_secret_values(
+            session, tenant_id=self.tenant_id, names=names, secret_key=settings.resolved_secret_key
+        )
+
+    async def _run_actions(self, state: RunState, actions: list[dict[str, Any]], timeout: float) -> Ending:
+        deadline = time.monotonic() + timeout
+        for position, action in enumerate(actions):
+            if self.stop.is_set():
+                return await self._stopped_before(action["name"])
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return Ending("timed_out", f"the runbook's timeout of {timeout:g}s ran out before '{action['name']}'")
+            await self._step_started(position)
+            outcome = await run_action(state, position, action, remaining=remaining, interrupted=self._interrupted)
+            await state.live.flush()
+            await self._record_outcome(position, outcome)
+            state.record(action["name"], outcome)
+            if outcome.status != "succeeded":
+                return self._ending(action["name"], outcome, timeout)
+        return Ending("succeeded", None)
+
+    def _ending(self, name: str, outcome: StepOutcome, timeout: float) -> Ending:
+        if outcome.status == "timed_out":
+            return Ending("timed_out", f"action '{name}' timed out (runbook timeout {timeout:g}s): {outcome.reason}")
+        if outcome.status == "cancelled":
+            return Ending("cancelled", f"cancelled while action '{name}' ran")
+        return Ending("failed", f"action '{name}' failed: {outcome.reason}")
+
+    async def _cancel_requested(self) -> bool:
+        """Whether a stop came from a user's cancel, rather than from a worker stopping or losing its lease."""
+        async with self.ctx.db.transaction() as session:
+            return bool(await session.scalar(select(Job.cancel_requested).where(*self._own_job())))
+
+    async def _interrupted(self, stopped: StepOutcome) -> StepOutcome:
+        if await self._cancel_requested():
+            return replace(stopped, status="cancelled", reason="cancelled by request; its processes were killed")
+        return replace(stopped, status="failed", reason=INTERRUPTED)
+
+    async def _stopped_before(self, name: str) -> Ending:
+        if await self._cancel_requested():
+            return Ending("cancelled", f"cancelled before action '{name}'")
+        return Ending("failed", INTERRUPTED)
+
+    async def _step_started(self, position: int) -> None:
+        async with self.ctx.transaction() as session:
+            await session.execute(self._step(position).values(status="running", started_at=func.clock_timestamp()))
+
+    async def _record_outcome(self, position: int, outcome: StepOutcome) -> None:
+        async with self.ctx.transaction() as session:
+            await session.execute(
+                self._step(position).values(
+                    status=outcome.status,
+                    exit_code=outcome.exit_code,
+                    outputs=outcome.outputs,
+                    log=outcome.log,
+                    reason=outcome.reason,
+                    started_at=outcome.started_at,
+                    finished_at=outcome.finished_at,
+                )
+            )
+
+    def _step(self, position: int) -> Update:
+        return self._step_where(StepRun.position == position)
+
+    async def _finish(self, state: RunState, ending: Ending) -> None:
+        error = state.mask.apply(ending.error) if ending.error else None
+        async with self.ctx.transaction() as session:
+            try:
+                execution = await move(
+                    session,
+                    tenant_id=self.tenant_id,
+                    execution_id=self.execution_id,
+                    to=ending.status,
+                    error=error,
+                    outputs=state.mask.apply_to_outputs(state.outputs),
+                )
+            except IllegalTransition as refused:  # someone else already settled it
+                log.warning("execution not finished", execution=str(self.execution_id), error=str(refused))
+                return
+            await skip_pending_steps(session, execution, f"not run: the execution {ending.status}")
+
+    async def _fail_before_start(self, session: AsyncSession, execution: Execution, error: str) -> None:
+        await move(session, tenant_id=self.tenant_id, execution_id=execution.id, to="failed", error=error)
+        await skip_pending_steps(session, execution, "not run: the execution could not start")
+
+    async def _fail_interrupted(self, session: AsyncSession, execution: Execution) -> None:
+        """The run was left `running` by a worker that died or stopped: fail it, and the action it was in."""
+        last_error = await session.scalar(select(Job.last_error).where(*self._own_job()))
+        reason = INTERRUPTED + (f" ({last_error})" if last_error else "")
+        await session.execute(
+            self._step_where(StepRun.status == "running").values(
+                status="failed", reason=reason, finished_at=func.clock_timestamp()
+            )
+        )
+        await move(session, tenant_id=self.tenant_id, execution_id=execution.id, to="failed", error=reason)
+        await skip_pending_steps(session, execution, "not run: the execution was interrupted")
+        log.warning("interrupted runbook execution failed", execution=str(execution.id), reason=reason)
+
+    def _own_job(self) -> tuple[ColumnElement[bool], ...]:
+        return Job.id == self.ctx.job_id, Job.tenant_id == self.tenant_id
+
+    def _step_where(self, condition: ColumnElement[bool]) -> Update:
+        return update(StepRun).where(
+            StepRun.tenant_id == self.tenant_id, StepRun.execution_id == self.execution_id, condition
+        )
+
+
+def _execution_context(execution: Execution) -> dict[str, Any]:
+    return {
+        "id": str(execution.id),
+        "runbook_id": str(execution.runbook_id),
+        "runbook_version": execution.runbook_version,
+    }
