@@ -1,0 +1,177 @@
+"""The transports: SMTP (smtplib in a thread), webhooks (httpx), Apprise (in a thread). Only I/O lives here.
+
+`DeliveryFailed` is worth retrying; `PermanentFailure` (from the job registry) is not. Messages never carry secrets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import smtplib
+import ssl
+import threading
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+from urllib.parse import urlsplit
+
+import apprise
+import httpx
+
+from tenantplane import __version__
+from tenantplane.jobs.registry import PermanentFailure
+from tenantplane.notifications.channel_config import MASK, AppriseConfig, ChannelConfig, EmailConfig, WebhookConfig
+
+SMTP_TIMEOUT_SECONDS = 20.0
+HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+USER_AGENT = f"TenantPlane/{__version__}"
+
+
+class DeliveryFailed(Exception):
+    """This attempt failed in a way a later attempt may not (network, 4xx/5xx answers, busy servers)."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message on its way to one destination."""
+
+    delivery_id: uuid.UUID
+    channel_name: str
+    destination: str
+    subject: str
+    body: str
+    link: str | None
+
+    @property
+    def text(self) -> str:
+        return f"{self.body}\n\n{self.link}" if self.link else self.body
+
+
+async def send(config: ChannelConfig, outgoing: Outgoing) -> None:
+    if isinstance(config, EmailConfig):
+        await send_email(config, outgoing)
+    elif isinstance(config, WebhookConfig):
+        await send_webhook(config, outgoing)
+    elif isinstance(config, AppriseConfig):
+        await send_apprise(config, outgoing)
+    else:
+        raise PermanentFailure("in-app notifications are written when they are sent, not delivered by a job")
+
+
+def _email(config: EmailConfig, outgoing: Outgoing) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = str(config.sender)
+    message["To"] = outgoing.destination
+    message["Subject"] = outgoing.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=outgoing.delivery_id.hex, domain=str(config.sender).split("@")[-1])
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(outgoing.text)
+    return message
+
+
+def _smtp_send(config: EmailConfig, outgoing: Outgoing) -> None:
+    port, context = config.resolved_port, ssl.create_default_context()
+    if config.tls == "ssl":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(config.host, port, timeout=SMTP_TIMEOUT_SECONDS, context=context)
+    else:
+        smtp = smtplib.SMTP(config.host, port, timeout=SMTP_TIMEOUT_SECONDS)
+    with smtp:
+        smtp.ehlo()
+        if config.tls == "starttls":
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if config.username:
+            smtp.login(config.username, config.password or "")
+        smtp.send_message(_email(config, outgoing), from_addr=str(config.sender), to_addrs=[outgoing.destination])
+
+
+async def send_email(config: EmailConfig, outgoing: Outgoing) -> None:
+    where = f"SMTP {config.host}:{config.resolved_port}"
+    try:
+        await asyncio.to_thread(_smtp_send, config, outgoing)
+    except smtplib.SMTPResponseException as exc:
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        reason = f"{where} answered {exc.smtp_code} {text}"
+        raise (PermanentFailure(reason) if exc.smtp_code >= 500 else DeliveryFailed(reason)) from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        reason = f"{where} refused the recipient {outgoing.destination} ({', '.join(map(str, codes))})"
+        raise (PermanentFailure(reason) if all(c >= 500 for c in codes) else DeliveryFailed(reason)) from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryFailed(f"{where}: {type(exc).__name__}: {exc}") from exc
+
+
+def _without_query(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+
+async def send_webhook(config: WebhookConfig, outgoing: Outgoing) -> None:
+    """POST the message as JSON; anything but a 2xx answer is a failure. Proxies from the environment are not
+    used, so the egress check holds for the connection actually made."""
+    payload: dict[str, Any] = {
+        "subject": outgoing.subject,
+        "body": outgoing.body,
+        "link": outgoing.link,
+        "channel": outgoing.channel_name,
+        "delivery_id": str(outgoing.delivery_id),
+    }
+    where = _without_query(config.url)
+    headers = {**config.headers, "User-Agent": USER_AGENT}
+    try:
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False, trust_env=False) as client:
+            response = await client.request(config.method, config.url, json=payload, headers=headers)
+    except httpx.HTTPError as exc:
+        raise DeliveryFailed(f"{where}: {type(exc).__name__}: {exc}") from exc
+    if not response.is_success:
+        raise DeliveryFailed(f"{where} answered HTTP {response.status_code}: {response.text[:300]}")
+
+
+class _ThisThreadsLog(logging.Handler):
+    """Collects Apprise's warnings raised by this thread only (other sends may run at the same time)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.thread = threading.get_ident()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.lines.append(record.getMessage())
+
+
+def _scrub(text: str, url: str) -> str:
+    """Hide the Apprise URL and every token-like piece of it from a message that will be shown."""
+    pieces = sorted({p for p in re.split(r"[/:@?&=#]+", url) if len(p) >= 6} | {url}, key=len, reverse=True)
+    for piece in pieces:
+        text = text.replace(piece, MASK)
+    return text
+
+
+def _apprise_send(config: AppriseConfig, outgoing: Outgoing) -> str | None:
+    """Send in this thread (async_mode off, so Apprise's log lines come from here); the error, or None."""
+    service = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False))
+    if not service.add(config.url):
+        return "the Apprise URL is no longer understood"
+    capture = _ThisThreadsLog()
+    logger = logging.getLogger("apprise")
+    logger.addHandler(capture)
+    try:
+        sent = service.notify(
+            body=outgoing.text or outgoing.subject, title=outgoing.subject, body_format=apprise.NotifyFormat.TEXT
+        )
+    finally:
+        logger.removeHandler(capture)
+    if sent:
+        return None
+    return "; ".join(capture.lines[-3:]) or "the service did not accept the notification"
+
+
+async def send_apprise(config: AppriseConfig, outgoing: Outgoing) -> None:
+    error = await asyncio.to_thread(_apprise_send, config, outgoing)
+    if error is not None:
+        raise DeliveryFailed(f"Apprise ({config.scheme}://): {_scrub(error, config.url)}"[:2000])
