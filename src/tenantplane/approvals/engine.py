@@ -320,6 +320,11 @@ def _decision_targets(state: InstanceState, event: Decide) -> list[tuple[StepSta
         return targets
     if already is not None:
         raise already
+    for step in state.steps:
+        # A late (or concurrent, losing) decision on a gate that closed meanwhile is a conflict, not a refusal.
+        eligible = step.eligible_ids or frozenset()
+        if step.status != "pending" and (event.actor_id in eligible or event.delegators & eligible):
+            raise StepNotCurrent(f"step {step.name!r} is already {step.status}; it no longer takes decisions")
     raise NotEligible(f"user {event.actor_id} is not an eligible approver of any step awaiting decisions")
 
 

@@ -559,6 +559,21 @@ def test_decision_naming_an_unknown_step_is_refused() -> None:
         engine.apply(definition, state, approve("ann", step_name="nope"))
 
 
+def test_a_late_decision_on_a_step_someone_else_already_closed_is_a_conflict_not_a_refusal() -> None:
+    """§10: a decision on an already-decided gate is 409 — also when the instance moved on to other approvers."""
+    definition = define(step("cab", 1), step("finance", 2))
+    state = start(definition, sets(cab="ann bob", finance="fay")).state
+    state = engine.apply(definition, state, approve("ann", approvers=sets(finance="fay"))).state
+    assert state.current_step == 2
+
+    for late in (approve("bob"), approve("dan", delegators=frozenset({"bob"}))):
+        with pytest.raises(StepNotCurrent, match="already approved") as refused:
+            engine.apply(definition, state, late)
+        assert refused.value.status_code == 409
+    with pytest.raises(NotEligible):
+        engine.apply(definition, state, approve("eve"))
+
+
 def test_decidable_steps_are_exactly_what_a_decision_would_touch() -> None:
     definition = define(step("security", 1), step("finance", 1), step("cab", 2))
     state = start(definition, sets(security="ann", finance="bob", cab="ann")).state

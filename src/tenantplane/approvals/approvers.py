@@ -1,0 +1,95 @@
+"""Approver resolution against the tenant's directory: who a step's approver_type/value means right now.
+
+The engine never looks anything up; the shell passes it these sets (see the engine's module docstring).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.identity.models import GroupMembership, User
+from tenantplane.identity.repository import users_of
+
+
+def active_delegation() -> ColumnElement[bool]:
+    """A user's delegation is in force: a delegate is set and its end date (if any) is still ahead."""
+    return User.delegate_id.is_not(None) & or_(User.delegate_until.is_(None), User.delegate_until > func.now())
+
+
+async def delegators_of(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> frozenset[str]:
+    """Ids of the users this user currently stands in for."""
+    stmt = users_of(tenant_id).with_only_columns(User.id).where(User.delegate_id == user_id, active_delegation())
+    return frozenset(str(found) for found in (await session.scalars(stmt)).all())
+
+
+async def delegates_of(session: AsyncSession, tenant_id: uuid.UUID, user_ids: Iterable[str]) -> frozenset[str]:
+    """Ids of the active delegates of these users (they are told about decisions awaiting them too)."""
+    ids = [uuid.UUID(u) for u in user_ids]
+    if not ids:
+        return frozenset()
+    stmt = users_of(tenant_id).with_only_columns(User.delegate_id).where(User.id.in_(ids), active_delegation())
+    return frozenset(str(found) for found in (await session.scalars(stmt)).all() if found is not None)
+
+
+async def tenant_admins(session: AsyncSession, tenant_id: uuid.UUID) -> frozenset[str]:
+    stmt = _active(tenant_id).where(User.roles.contains(["admin"]))
+    return frozenset(str(found) for found in (await session.scalars(stmt)).all())
+
+
+def _active(tenant_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+    return users_of(tenant_id).with_only_columns(User.id).where(User.is_active.is_(True))
+
+
+def _approvers_stmt(tenant_id: uuid.UUID, step: Mapping[str, Any], requester_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+    kind, value = step["approver_type"], step.get("approver_value")
+    stmt = _active(tenant_id)
+    if kind == "user":
+        return stmt.where(User.id == uuid.UUID(value))
+    if kind == "group":
+        members = select(GroupMembership.user_id).where(
+            GroupMembership.tenant_id == tenant_id, GroupMembership.group_id == uuid.UUID(value)
+        )
+        return stmt.where(User.id.in_(members))
+    if kind == "role":
+        return stmt.where(User.roles.contains([value]))
+    if kind == "manager":
+        manager = users_of(tenant_id).with_only_columns(User.manager_id).where(User.id == requester_id)
+        return stmt.where(User.id == manager.scalar_subquery())
+    if kind == "any":
+        return stmt
+    raise ValueError(f"unknown approver_type {kind!r}")
+
+
+async def resolve_approvers(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    steps: Sequence[Mapping[str, Any]],
+    names: Iterable[str],
+    requester_id: uuid.UUID,
+) -> dict[str, frozenset[str]]:
+    """Step name → ids of the active users it names now, for the named steps (one query per distinct target)."""
+    wanted = set(names)
+    by_target: dict[tuple[str, str | None], frozenset[str]] = {}
+    resolved: dict[str, frozenset[str]] = {}
+    for step in steps:
+        if step["name"] not in wanted:
+            continue
+        target = (step["approver_type"], step.get("approver_value"))
+        if target not in by_target:
+            rows = (await session.scalars(_approvers_stmt(tenant_id, step, requester_id))).all()
+            by_target[target] = frozenset(str(found) for found in rows)
+        resolved[step["name"]] = by_target[target]
+    return resolved
+
+
+async def users_by_id(session: AsyncSession, tenant_id: uuid.UUID, user_ids: Iterable[str]) -> dict[str, User]:
+    ids = {uuid.UUID(u) for u in user_ids}
+    if not ids:
+        return {}
+    rows = (await session.scalars(users_of(tenant_id).where(User.id.in_(ids)))).all()
+    return {str(user.id): user for user in rows}

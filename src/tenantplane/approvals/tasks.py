@@ -1,0 +1,121 @@
+"""Job handlers of approvals: due timeouts and reminders, notices to people, and finished-instance follow-ups.
+
+Each handler locks what it changes inside `ctx.transaction()`; a late or stale timer is a no-op in the engine.
+"""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+
+from tenantplane.approvals import repository as repo
+from tenantplane.approvals import service
+from tenantplane.approvals.effects import FINISHED_JOB, NOTIFY_JOB, REMIND_JOB, TIMEOUT_JOB, record_approval_event
+from tenantplane.approvals.hooks import run_after_finished_hooks
+from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler
+from tenantplane.kit.errors import NotFound
+
+log = structlog.get_logger("tenantplane.approvals")
+NOTIFICATIONS_MODULE = "tenantplane.notifications.service"
+NOT_CONFIGURED = "notifications are not configured (tenantplane.notifications.service.notify_users is missing)"
+
+
+def _target(ctx: JobContext) -> tuple[uuid.UUID, uuid.UUID]:
+    if ctx.tenant_id is None or "instance_id" not in ctx.payload:
+        raise PermanentFailure("an approvals job needs a tenant and an instance_id")
+    return ctx.tenant_id, uuid.UUID(ctx.payload["instance_id"])
+
+
+async def _apply_timer(ctx: JobContext, timer: service.Timer) -> None:
+    tenant_id, instance_id = _target(ctx)
+    try:
+        async with ctx.transaction() as session:
+            changed = await service.apply_timer(
+                session, tenant_id=tenant_id, instance_id=instance_id, step_name=ctx.payload["step_name"], timer=timer
+            )
+    except NotFound:
+        changed = False  # the instance (or its tenant) was deleted meanwhile: nothing left to time out
+    log.info("approval timer", timer=timer, instance=str(instance_id), changed=changed)
+
+
+@job_handler(TIMEOUT_JOB)
+async def time_out_step(ctx: JobContext) -> None:
+    await _apply_timer(ctx, "timeout")
+
+
+@job_handler(REMIND_JOB)
+async def remind_approvers(ctx: JobContext) -> None:
+    await _apply_timer(ctx, "reminder")
+
+
+Notify = Callable[..., Awaitable[Any]]
+
+
+def notifications_entry_point() -> Notify | None:
+    """`tenantplane.notifications.service.notify_users` once that module exists, else None."""
+    try:
+        module = importlib.import_module(NOTIFICATIONS_MODULE)
+    except ModuleNotFoundError as missing:
+        if missing.name and NOTIFICATIONS_MODULE.startswith(missing.name):
+            return None
+        raise
+    notify = getattr(module, "notify_users", None)
+    return notify if callable(notify) else None
+
+
+def message_body(payload: dict[str, Any]) -> str:
+    """Plain text of a notice: what is being approved, by whom it was requested, its variables and the link."""
+    requester = payload.get("requester") or {}
+    lines = [payload["subject"], ""]
+    lines.append(f"Record: {payload.get('title') or ''} ({payload['record_type']} {payload['record_id']})".strip())
+    lines.append(f"Requested by: {requester.get('display_name') or ''} <{requester.get('email') or ''}>")
+    if payload.get("reason"):
+        lines.append(f"Reason: {payload['reason']}")
+    for name, value in (payload.get("variables") or {}).items():
+        lines.append(f"  {name}: {value}")
+    lines += ["", f"Open: {payload['link']}"]
+    return "\n".join(lines)
+
+
+@job_handler(NOTIFY_JOB)
+async def deliver_notice(ctx: JobContext) -> None:
+    """Hand the notice to the notifications domain (in-app inbox and email), or record that none is configured."""
+    tenant_id, instance_id = _target(ctx)
+    notify = notifications_entry_point()
+    async with ctx.transaction() as session:
+        try:
+            instance = await repo.get_instance(session, tenant_id, instance_id)
+        except NotFound:
+            return
+        if notify is None:
+            skipped = {
+                "kind": ctx.payload.get("kind"),
+                "recipients": ctx.payload.get("recipients"),
+                "reason": NOT_CONFIGURED,
+            }
+            await record_approval_event(session, instance, "notice.not_delivered", skipped)
+            return
+        await notify(
+            session,
+            tenant_id=tenant_id,
+            user_ids=[uuid.UUID(u) for u in ctx.payload["recipients"]],
+            subject=ctx.payload["subject"],
+            body=message_body(ctx.payload),
+            link=ctx.payload["link"],
+        )
+
+
+@job_handler(FINISHED_JOB)
+async def follow_up_finished(ctx: JobContext) -> None:
+    """Run the `after_instance_finished` hooks of the record type (none registered: nothing to do)."""
+    tenant_id, instance_id = _target(ctx)
+    async with ctx.transaction() as session:
+        try:
+            instance = await repo.get_instance(session, tenant_id, instance_id)
+        except NotFound:
+            return
+        await run_after_finished_hooks(session, instance)
