@@ -1,0 +1,1 @@
+"""ITSM: the service catalog, service requests with their fulfillment, and change requests."""

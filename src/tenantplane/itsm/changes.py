@@ -1,0 +1,159 @@
+"""Change requests: standard (pre-approved path), normal (approval required) and emergency changes.
+
+Statuses pending_approval → scheduled → implementing → completed | failed, or rejected | cancelled.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.audit.service import record_event
+from tenantplane.identity.auth import Principal
+from tenantplane.identity.permissions import Permission
+from tenantplane.itsm import fulfillment, records, references
+from tenantplane.itsm.models import ChangeRequest
+from tenantplane.itsm.schemas import ChangeIn
+from tenantplane.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tenantplane.kit.pagination import paginate
+
+RECORD_TYPE = "change_request"
+TRANSITIONS = {
+    "pending_approval": {"scheduled", "rejected", "cancelled"},
+    "scheduled": {"implementing", "cancelled"},
+    "implementing": {"completed", "failed"},
+}
+FINAL = {"completed", "failed", "rejected", "cancelled"}
+
+
+def changes_of(tenant_id: uuid.UUID) -> Select[tuple[ChangeRequest]]:
+    return select(ChangeRequest).where(ChangeRequest.tenant_id == tenant_id)
+
+
+async def get_change(
+    session: AsyncSession, tenant_id: uuid.UUID, change_id: uuid.UUID, *, lock: bool = False
+) -> ChangeRequest:
+    stmt = changes_of(tenant_id).where(ChangeRequest.id == change_id)
+    change = await session.scalar(stmt.with_for_update() if lock else stmt)
+    if change is None:
+        raise NotFound(f"No change {change_id} in this tenant.")
+    return change
+
+
+async def list_changes(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    status: str | None,
+    type_: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[ChangeRequest], str | None]:
+    stmt = changes_of(tenant_id)
+    if status:
+        stmt = stmt.where(ChangeRequest.status == status)
+    if type_:
+        stmt = stmt.where(ChangeRequest.type == type_)
+    return await paginate(
+        session, stmt, created_col=ChangeRequest.created_at, id_col=ChangeRequest.id, cursor=cursor, limit=limit
+    )
+
+
+async def _check(session: AsyncSession, tenant_id: uuid.UUID, data: ChangeIn) -> None:
+    errors = []
+    if data.type == "normal" and data.workflow_definition_id is None:
+        errors.append({"field": "workflow_definition_id", "message": "a normal change needs an approval definition"})
+    if data.workflow_definition_id is not None:
+        problem = await references.approval_definition_problem(session, tenant_id, data.workflow_definition_id)
+        if problem:
+            errors.append({"field": "workflow_definition_id", "message": problem})
+    if data.planned_start and data.planned_end and data.planned_end <= data.planned_start:
+        errors.append({"field": "planned_end", "message": "must be after planned_start"})
+    if errors:
+        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+
+
+async def create_change(session: AsyncSession, *, actor: Principal, data: ChangeIn) -> ChangeRequest:
+    await _check(session, actor.tenant, data)
+    change = ChangeRequest(
+        tenant_id=actor.tenant,
+        number=await records.next_number(session, actor.tenant, "CHG"),
+        title=data.title,
+        description=data.description,
+        type=data.type,
+        risk=data.risk,
+        impact=data.impact,
+        planned_start=data.planned_start,
+        planned_end=data.planned_end,
+        workflow_definition_id=data.workflow_definition_id,
+        requester_id=actor.id,
+        status="pending_approval",
+    )
+    session.add(change)
+    await session.flush()
+    await records.add_event(
+        session,
+        tenant_id=actor.tenant,
+        record_type=RECORD_TYPE,
+        record_id=change.id,
+        kind="submitted",
+        actor_id=actor.id,
+        message=f"{change.number} raised ({change.type})",
+    )
+    await record_event(
+        session,
+        actor=actor,
+        action="change_request.created",
+        object_type="change_request",
+        object_id=change.id,
+        summary={"number": change.number, "type": change.type},
+    )
+    await fulfillment.after_change_submit(session, change=change, actor=actor)
+    return change
+
+
+async def transition(
+    session: AsyncSession, change: ChangeRequest, to: str, *, actor_id: uuid.UUID | None, message: str = ""
+) -> None:
+    if to not in TRANSITIONS.get(change.status, set()):
+        raise Conflict(f"A change that is {change.status} cannot become {to}.")
+    previous, change.status = change.status, to
+    if to in FINAL:
+        change.closed_at = datetime.now(UTC)
+    await session.flush()
+    await records.add_event(
+        session,
+        tenant_id=change.tenant_id,
+        record_type=RECORD_TYPE,
+        record_id=change.id,
+        kind=to,
+        actor_id=actor_id,
+        message=message,
+        data={"from": previous},
+    )
+
+
+async def act(session: AsyncSession, *, actor: Principal, change: ChangeRequest, action: str, note: str) -> None:
+    """start → implementing, complete → completed, fail → failed, cancel → cancelled (requester, fulfiller, admin)."""
+    if actor.id != change.requester_id and not actor.can(Permission.REQUESTS_FULFILL):
+        raise Forbidden("Only the change's requester, a fulfiller or an admin can move it.")
+    target = {"start": "implementing", "complete": "completed", "fail": "failed", "cancel": "cancelled"}[action]
+    if target == "cancelled":
+        await fulfillment.before_change_cancel(session, actor=actor, change=change)
+    else:
+        await fulfillment.lock_record(session, change)
+    if note:
+        change.outcome_note = note
+    await transition(session, change, target, actor_id=actor.id, message=note)
+    await record_event(
+        session,
+        actor=actor,
+        action=f"change_request.{target}",
+        object_type="change_request",
+        object_id=change.id,
+        summary={"number": change.number},
+    )

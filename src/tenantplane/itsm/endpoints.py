@@ -1,0 +1,202 @@
+"""ITSM HTTP API: /api/itsm/catalog, /api/itsm/requests and /api/itsm/changes (PRODUCT.md §4).
+
+Anyone in the tenant browses the catalog and submits; service owners manage items; fulfillers work requests.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from tenantplane.identity.auth import CurrentUser, Principal, require
+from tenantplane.identity.permissions import Permission
+from tenantplane.itsm import catalog, changes, records, requests
+from tenantplane.itsm.models import ChangeRequest, ServiceRequest
+from tenantplane.itsm.schemas import (
+    CatalogItemIn,
+    CatalogItemRead,
+    ChangeDetail,
+    ChangeIn,
+    ChangeRead,
+    CommentIn,
+    FulfillIn,
+    OutcomeIn,
+    RecordEventRead,
+    RequestDetail,
+    RequestIn,
+    RequestRead,
+)
+from tenantplane.kit.db import SessionDep
+from tenantplane.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from tenantplane.kit.schemas import Page
+
+router = APIRouter(prefix="/api/itsm", tags=["itsm"])
+CatalogAdmin = Annotated[Principal, Depends(require(Permission.CATALOG_MANAGE))]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+@router.get("/catalog", response_model=Page[CatalogItemRead])
+async def list_catalog(
+    principal: CurrentUser,
+    session: SessionDep,
+    category: str | None = None,
+    q: str | None = None,
+    include_inactive: bool = False,
+    cursor: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[CatalogItemRead]:
+    inactive = include_inactive and principal.can(Permission.CATALOG_MANAGE)
+    rows, next_cursor = await catalog.list_items(
+        session, principal.tenant, include_inactive=inactive, category=category, q=q, cursor=cursor, limit=limit
+    )
+    return Page(items=[CatalogItemRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post("/catalog", response_model=CatalogItemRead, status_code=201)
+async def create_catalog_item(body: CatalogItemIn, principal: CatalogAdmin, session: SessionDep) -> CatalogItemRead:
+    return CatalogItemRead.model_validate(await catalog.create_item(session, actor=principal, data=body))
+
+
+@router.get("/catalog/{item_id}", response_model=CatalogItemRead)
+async def read_catalog_item(item_id: uuid.UUID, principal: CurrentUser, session: SessionDep) -> CatalogItemRead:
+    return CatalogItemRead.model_validate(await catalog.get_item(session, principal.tenant, item_id))
+
+
+@router.put("/catalog/{item_id}", response_model=CatalogItemRead)
+async def update_catalog_item(
+    item_id: uuid.UUID, body: CatalogItemIn, principal: CatalogAdmin, session: SessionDep
+) -> CatalogItemRead:
+    item = await catalog.get_item(session, principal.tenant, item_id, lock=True)
+    return CatalogItemRead.model_validate(await catalog.update_item(session, actor=principal, item=item, data=body))
+
+
+@router.delete("/catalog/{item_id}", status_code=204)
+async def retire_catalog_item(item_id: uuid.UUID, principal: CatalogAdmin, session: SessionDep) -> Response:
+    item = await catalog.get_item(session, principal.tenant, item_id, lock=True)
+    await catalog.retire_item(session, actor=principal, item=item)
+    return Response(status_code=204)
+
+
+async def _request_detail(session: SessionDep, request: ServiceRequest) -> RequestDetail:
+    events = await records.timeline(session, request.tenant_id, request.id)
+    base = RequestRead.model_validate(request).model_dump()
+    return RequestDetail(**base, timeline=[RecordEventRead.model_validate(e) for e in events])
+
+
+@router.post("/requests", response_model=RequestDetail, status_code=201)
+async def submit_request(
+    body: RequestIn,
+    principal: CurrentUser,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> RequestDetail:
+    """Submit a request; with an `Idempotency-Key` a retried submit returns the first request (200)."""
+    request, created = await requests.submit(session, actor=principal, data=body, idempotency_key=idempotency_key)
+    if not created:
+        response.status_code = 200
+    return await _request_detail(session, request)
+
+
+@router.get("/requests", response_model=Page[RequestRead])
+async def list_requests(
+    principal: CurrentUser,
+    session: SessionDep,
+    scope: Literal["mine", "all"] = "mine",
+    status: str | None = None,
+    catalog_item_id: uuid.UUID | None = None,
+    cursor: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[RequestRead]:
+    rows, next_cursor = await requests.list_requests(
+        session, principal, scope=scope, status=status, catalog_item_id=catalog_item_id, cursor=cursor, limit=limit
+    )
+    return Page(items=[RequestRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/requests/{request_id}", response_model=RequestDetail)
+async def read_request(request_id: uuid.UUID, principal: CurrentUser, session: SessionDep) -> RequestDetail:
+    return await _request_detail(session, await requests.get_request(session, principal, request_id))
+
+
+@router.post("/requests/{request_id}/comments", response_model=RequestDetail, status_code=201)
+async def comment_on_request(
+    request_id: uuid.UUID, body: CommentIn, principal: CurrentUser, session: SessionDep
+) -> RequestDetail:
+    request = await requests.get_request(session, principal, request_id)
+    await requests.comment(session, actor=principal, request=request, text=body.comment)
+    return await _request_detail(session, request)
+
+
+@router.post("/requests/{request_id}/cancel", response_model=RequestDetail)
+async def cancel_request(request_id: uuid.UUID, principal: CurrentUser, session: SessionDep) -> RequestDetail:
+    request = await requests.get_request(session, principal, request_id)
+    await requests.cancel(session, actor=principal, request=request)
+    return await _request_detail(session, request)
+
+
+@router.post("/requests/{request_id}/fulfill", response_model=RequestDetail)
+async def fulfil_request(
+    request_id: uuid.UUID, body: FulfillIn, principal: CurrentUser, session: SessionDep
+) -> RequestDetail:
+    """Manual fulfillment by a fulfiller: `fulfilled` (default) or `fulfillment_failed`, with a note."""
+    request = await requests.get_request(session, principal, request_id, lock=True)
+    await requests.fulfil_manually(session, actor=principal, request=request, data=body)
+    return await _request_detail(session, request)
+
+
+async def _change_detail(session: SessionDep, change: ChangeRequest) -> ChangeDetail:
+    events = await records.timeline(session, change.tenant_id, change.id)
+    return ChangeDetail(
+        **ChangeRead.model_validate(change).model_dump(), timeline=[RecordEventRead.model_validate(e) for e in events]
+    )
+
+
+@router.post("/changes", response_model=ChangeDetail, status_code=201)
+async def create_change(body: ChangeIn, principal: CurrentUser, session: SessionDep) -> ChangeDetail:
+    return await _change_detail(session, await changes.create_change(session, actor=principal, data=body))
+
+
+@router.get("/changes", response_model=Page[ChangeRead])
+async def list_changes(
+    principal: CurrentUser,
+    session: SessionDep,
+    status: str | None = None,
+    type: Literal["standard", "normal", "emergency"] | None = None,
+    cursor: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[ChangeRead]:
+    rows, next_cursor = await changes.list_changes(
+        session, principal.tenant, status=status, type_=type, cursor=cursor, limit=limit
+    )
+    return Page(items=[ChangeRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/changes/{change_id}", response_model=ChangeDetail)
+async def read_change(change_id: uuid.UUID, principal: CurrentUser, session: SessionDep) -> ChangeDetail:
+    return await _change_detail(session, await changes.get_change(session, principal.tenant, change_id))
+
+
+def _change_action(action: str) -> None:
+    async def handler(
+        change_id: uuid.UUID, body: OutcomeIn, principal: CurrentUser, session: SessionDep
+    ) -> ChangeDetail:
+        change = await changes.get_change(session, principal.tenant, change_id)
+        await changes.act(session, actor=principal, change=change, action=action, note=body.note)
+        return await _change_detail(session, change)
+
+    handler.__name__ = f"{action}_change"
+    router.add_api_route(
+        f"/changes/{{change_id}}/{action}",
+        handler,
+        methods=["POST"],
+        response_model=ChangeDetail,
+        summary=f"{action.capitalize()} a change",
+    )
+
+
+for _action in ("start", "complete", "fail", "cancel"):
+    _change_action(_action)

@@ -1,0 +1,218 @@
+"""Where ITSM records meet the other systems: approval instances, fulfillment by hand / runbook / workflow,
+and notifications to requesters and fulfillers. Everything here runs in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.approvals import repository as approvals_repo
+from tenantplane.approvals.models import ApprovalAssignment, ApprovalEvent, ApprovalInstance
+from tenantplane.identity.auth import Principal
+from tenantplane.itsm import records
+from tenantplane.itsm.models import CatalogItem, ChangeRequest, ServiceRequest
+
+REQUEST = "service_request"
+CHANGE = "change_request"
+
+
+async def _start_approval(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    definition_id: uuid.UUID,
+    record_type: str,
+    record_id: uuid.UUID,
+    requester_id: uuid.UUID,
+    variables: dict[str, object],
+) -> ApprovalInstance:
+    from tenantplane.approvals.service import start_workflow_instance
+
+    definition = await approvals_repo.get_definition(session, tenant_id, definition_id)
+    return await start_workflow_instance(
+        session,
+        definition=definition,
+        record_type=record_type,
+        record_id=record_id,
+        requester_id=requester_id,
+        variables=variables,
+    )
+
+
+async def after_submit(session: AsyncSession, *, item: CatalogItem, request: ServiceRequest, actor: Principal) -> None:
+    """Start the item's approval ladder in this transaction, or go straight to fulfillment without one."""
+    if item.workflow_definition_id is None:
+        await records.add_event(
+            session,
+            tenant_id=request.tenant_id,
+            record_type=REQUEST,
+            record_id=request.id,
+            kind="no_approval",
+            actor_id=None,
+            message="No approval needed for this item",
+        )
+        await start_fulfillment(session, request, item)
+        return
+    instance = await _start_approval(
+        session,
+        tenant_id=request.tenant_id,
+        definition_id=item.workflow_definition_id,
+        record_type=REQUEST,
+        record_id=request.id,
+        requester_id=actor.id,
+        variables={"number": request.number, "item": item.name, **request.variables},
+    )
+    request.approval_instance_id = instance.id
+    await session.flush()
+    await records.add_event(
+        session,
+        tenant_id=request.tenant_id,
+        record_type=REQUEST,
+        record_id=request.id,
+        kind="approval_started",
+        actor_id=None,
+        data={"approval_instance_id": str(instance.id)},
+        message="Waiting for approval",
+    )
+    if instance.status != "pending":  # e.g. a ladder whose every step was skipped
+        await on_request_approval_finished(session, request, instance)
+
+
+async def on_request_approval_finished(
+    session: AsyncSession, request: ServiceRequest, instance: ApprovalInstance
+) -> None:
+    from tenantplane.itsm.requests import transition
+
+    if request.status != "pending_approval":
+        return  # already moved on (e.g. the request was cancelled first)
+    if instance.status == "approved":
+        item = await session.get_one(CatalogItem, request.catalog_item_id)
+        await records.add_event(
+            session,
+            tenant_id=request.tenant_id,
+            record_type=REQUEST,
+            record_id=request.id,
+            kind="approved",
+            actor_id=None,
+            message="Approved",
+        )
+        await start_fulfillment(session, request, item)
+    elif instance.status in ("rejected", "cancelled"):
+        await transition(session, request, instance.status, actor_id=None, message=f"Approval {instance.status}")
+
+
+async def start_fulfillment(session: AsyncSession, request: ServiceRequest, item: CatalogItem) -> None:
+    from tenantplane.itsm.requests import transition
+
+    await transition(
+        session, request, "in_fulfillment", actor_id=None, message=f"Fulfillment started ({item.fulfillment_type})"
+    )
+    if item.fulfillment_type == "manual":
+        await records.add_event(
+            session,
+            tenant_id=request.tenant_id,
+            record_type=REQUEST,
+            record_id=request.id,
+            kind="awaiting_fulfiller",
+            actor_id=None,
+            message="Waiting for a fulfiller",
+        )
+
+
+async def notify_requester(session: AsyncSession, request: ServiceRequest, message: str) -> None:
+    """Tell the requester (and the person it is for) what changed: in-app, and e-mail when the tenant has a
+    default e-mail channel."""
+    from tenantplane.notifications.service import notify_users
+
+    await notify_users(
+        session,
+        tenant_id=request.tenant_id,
+        user_ids=sorted({request.requester_id, request.requested_for_id}),
+        subject=f"{request.number}: {request.status.replace('_', ' ')}",
+        body=message,
+        link=f"/portal/requests/{request.id}",
+    )
+
+
+async def visible_as_approver(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID, *, lock: bool
+) -> ServiceRequest | None:
+    """Approvers (current, or who decided) may read the request they approve."""
+    instance_ids = select(ApprovalInstance.id).where(
+        ApprovalInstance.tenant_id == principal.tenant, ApprovalInstance.record_id == request_id
+    )
+    involved = exists().where(
+        ApprovalAssignment.instance_id.in_(instance_ids), ApprovalAssignment.user_id == principal.id
+    ) | exists().where(ApprovalEvent.instance_id.in_(instance_ids), ApprovalEvent.actor_id == principal.id)
+    stmt = select(ServiceRequest).where(
+        ServiceRequest.tenant_id == principal.tenant, ServiceRequest.id == request_id, involved
+    )
+    found: ServiceRequest | None = await session.scalar(stmt.with_for_update() if lock else stmt)
+    return found
+
+
+async def lock_record(session: AsyncSession, record: ServiceRequest | ChangeRequest) -> ApprovalInstance | None:
+    """Lock a record for a change of status, in the same order as a final decision does: its approval instance
+    first, then the record (the other order could deadlock against a concurrent approve)."""
+    instance = None
+    if record.approval_instance_id is not None:
+        instance = await approvals_repo.get_instance(session, record.tenant_id, record.approval_instance_id, lock=True)
+    await session.refresh(record, with_for_update=True)
+    return instance
+
+
+async def before_cancel(session: AsyncSession, *, actor: Principal, request: ServiceRequest) -> None:
+    """Cancelling a request closes its pending approval too."""
+    instance = await lock_record(session, request)
+    if instance is not None and instance.status == "pending" and request.status == "pending_approval":
+        await _cancel_instance(session, actor, instance)
+
+
+async def _cancel_instance(session: AsyncSession, actor: Principal, instance: ApprovalInstance) -> None:
+    from tenantplane.approvals.service import cancel_instance
+
+    await cancel_instance(session, actor=actor, instance=instance, run_hooks=False)
+
+
+async def after_change_submit(session: AsyncSession, *, change: ChangeRequest, actor: Principal) -> None:
+    """A change with an approval definition waits for it; a standard change without one is scheduled at once."""
+    from tenantplane.itsm.changes import transition
+
+    if change.workflow_definition_id is None:
+        await transition(session, change, "scheduled", actor_id=None, message="Pre-approved standard change")
+        return
+    instance = await _start_approval(
+        session,
+        tenant_id=change.tenant_id,
+        definition_id=change.workflow_definition_id,
+        record_type=CHANGE,
+        record_id=change.id,
+        requester_id=actor.id,
+        variables={
+            "number": change.number,
+            "title": change.title,
+            "type": change.type,
+            "risk": change.risk,
+            "impact": change.impact,
+        },
+    )
+    change.approval_instance_id = instance.id
+    await session.flush()
+
+
+async def on_change_approval_finished(session: AsyncSession, change: ChangeRequest, instance: ApprovalInstance) -> None:
+    from tenantplane.itsm.changes import transition
+
+    if change.status != "pending_approval":
+        return
+    target = {"approved": "scheduled", "rejected": "rejected", "cancelled": "cancelled"}[instance.status]
+    await transition(session, change, target, actor_id=None, message=f"Approval {instance.status}")
+
+
+async def before_change_cancel(session: AsyncSession, *, actor: Principal, change: ChangeRequest) -> None:
+    instance = await lock_record(session, change)
+    if instance is not None and instance.status == "pending" and change.status == "pending_approval":
+        await _cancel_instance(session, actor, instance)

@@ -1,0 +1,227 @@
+"""Service requests: submit against a catalog item's form, approval, fulfillment, comments, cancel.
+
+Status words of PRODUCT.md §4; every status change goes through `_transition`, which refuses illegal moves (409).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.audit.service import record_event
+from tenantplane.identity.auth import Principal
+from tenantplane.identity.models import User
+from tenantplane.identity.permissions import Permission
+from tenantplane.itsm import catalog, fulfillment, records
+from tenantplane.itsm.forms import check_form, user_references, validate_values
+from tenantplane.itsm.models import ServiceRequest
+from tenantplane.itsm.schemas import FulfillIn, RequestIn
+from tenantplane.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tenantplane.kit.pagination import paginate
+
+RECORD_TYPE = "service_request"
+# Allowed moves of a request's status; anything else is a 409.
+TRANSITIONS = {
+    "pending_approval": {"rejected", "cancelled", "in_fulfillment"},
+    "in_fulfillment": {"fulfilled", "fulfillment_failed", "cancelled"},
+}
+FINAL = {"rejected", "cancelled", "fulfilled", "fulfillment_failed"}
+
+
+def requests_of(tenant_id: uuid.UUID) -> Select[tuple[ServiceRequest]]:
+    return select(ServiceRequest).where(ServiceRequest.tenant_id == tenant_id)
+
+
+def visible_to(principal: Principal) -> Select[tuple[ServiceRequest]]:
+    stmt = requests_of(principal.tenant)
+    if principal.can(Permission.REQUESTS_READ_ALL):
+        return stmt
+    return stmt.where(or_(ServiceRequest.requester_id == principal.id, ServiceRequest.requested_for_id == principal.id))
+
+
+async def get_request(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID, *, lock: bool = False
+) -> ServiceRequest:
+    stmt = visible_to(principal).where(ServiceRequest.id == request_id)
+    found = await session.scalar(stmt.with_for_update() if lock else stmt)
+    if found is None and not principal.can(Permission.REQUESTS_READ_ALL):
+        found = await fulfillment.visible_as_approver(session, principal, request_id, lock=lock)
+    if found is None:
+        raise NotFound(f"No request {request_id} that you can see.")
+    return found
+
+
+async def list_requests(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    scope: str,
+    status: str | None,
+    catalog_item_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[ServiceRequest], str | None]:
+    if scope == "all" and not principal.can(Permission.REQUESTS_READ_ALL):
+        raise Forbidden("Listing everyone's requests needs the 'requests.read_all' permission.")
+    stmt = (
+        visible_to(principal)
+        if scope == "all"
+        else requests_of(principal.tenant).where(
+            or_(ServiceRequest.requester_id == principal.id, ServiceRequest.requested_for_id == principal.id)
+        )
+    )
+    if status:
+        stmt = stmt.where(ServiceRequest.status == status)
+    if catalog_item_id:
+        stmt = stmt.where(ServiceRequest.catalog_item_id == catalog_item_id)
+    return await paginate(
+        session, stmt, created_col=ServiceRequest.created_at, id_col=ServiceRequest.id, cursor=cursor, limit=limit
+    )
+
+
+async def _known_users(session: AsyncSession, tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    rows = await session.scalars(select(User.id).where(User.tenant_id == tenant_id, User.id.in_(ids)))
+    return set(rows)
+
+
+async def submit(
+    session: AsyncSession, *, actor: Principal, data: RequestIn, idempotency_key: str | None
+) -> tuple[ServiceRequest, bool]:
+    """Create a request (and its approval instance, in this transaction). Returns (request, created)."""
+    if idempotency_key:
+        earlier = await session.scalar(
+            requests_of(actor.tenant).where(
+                ServiceRequest.requester_id == actor.id, ServiceRequest.idempotency_key == idempotency_key
+            )
+        )
+        if earlier is not None:
+            return earlier, False
+    try:
+        item = await catalog.get_item(session, actor.tenant, data.catalog_item_id)
+    except NotFound as exc:
+        raise ValidationFailed.field("catalog_item_id", "no such catalog item in this tenant") from exc
+    if not item.active:
+        raise ValidationFailed.field("catalog_item_id", f"'{item.name}' is retired and cannot be requested")
+    form, _ = check_form(item.variables)
+    known = await _known_users(session, actor.tenant, user_references(form, data.variables))
+    values, problems = validate_values(form, data.variables, known_users=known)
+    requested_for = data.requested_for or actor.id
+    if data.requested_for and not await _known_users(session, actor.tenant, {data.requested_for}):
+        problems.append(("requested_for", "is not a user of this tenant"))
+    if problems:
+        errors = [{"field": f, "message": m} for f, m in problems]
+        raise ValidationFailed("; ".join(f"{f}: {m}" for f, m in problems), errors=errors)
+    request = ServiceRequest(
+        tenant_id=actor.tenant,
+        number=await records.next_number(session, actor.tenant, "REQ"),
+        catalog_item_id=item.id,
+        requester_id=actor.id,
+        requested_for_id=requested_for,
+        variables=values,
+        justification=data.justification,
+        status="pending_approval",
+        idempotency_key=idempotency_key,
+    )
+    session.add(request)
+    await session.flush()
+    await records.add_event(
+        session,
+        tenant_id=actor.tenant,
+        record_type=RECORD_TYPE,
+        record_id=request.id,
+        kind="submitted",
+        actor_id=actor.id,
+        message=f"{request.number} submitted for {item.name}",
+    )
+    await record_event(
+        session,
+        actor=actor,
+        action="service_request.submitted",
+        object_type="service_request",
+        object_id=request.id,
+        summary={"number": request.number, "catalog_item": item.name},
+    )
+    await fulfillment.after_submit(session, item=item, request=request, actor=actor)
+    return request, True
+
+
+async def transition(
+    session: AsyncSession, request: ServiceRequest, to: str, *, actor_id: uuid.UUID | None, message: str = ""
+) -> None:
+    """The one place a request's status changes: checks the move, stamps the timeline, notifies the requester."""
+    if to not in TRANSITIONS.get(request.status, set()):
+        raise Conflict(f"A request that is {request.status} cannot become {to}.")
+    previous, request.status = request.status, to
+    if to in FINAL:
+        request.closed_at = datetime.now(UTC)
+    await session.flush()
+    await records.add_event(
+        session,
+        tenant_id=request.tenant_id,
+        record_type=RECORD_TYPE,
+        record_id=request.id,
+        kind=to,
+        actor_id=actor_id,
+        message=message,
+        data={"from": previous},
+    )
+    await fulfillment.notify_requester(session, request, message or f"{request.number} is now {to}")
+
+
+async def comment(session: AsyncSession, *, actor: Principal, request: ServiceRequest, text: str) -> None:
+    await records.add_event(
+        session,
+        tenant_id=request.tenant_id,
+        record_type=RECORD_TYPE,
+        record_id=request.id,
+        kind="comment",
+        actor_id=actor.id,
+        message=text,
+    )
+    await record_event(
+        session,
+        actor=actor,
+        action="service_request.commented",
+        object_type="service_request",
+        object_id=request.id,
+        summary={"number": request.number},
+    )
+
+
+async def cancel(session: AsyncSession, *, actor: Principal, request: ServiceRequest) -> None:
+    if actor.id != request.requester_id and not actor.can(Permission.REQUESTS_FULFILL):
+        raise Forbidden("Only the requester, a fulfiller or an admin can cancel a request.")
+    await fulfillment.before_cancel(session, actor=actor, request=request)
+    await transition(session, request, "cancelled", actor_id=actor.id, message=f"{request.number} cancelled")
+    await record_event(
+        session,
+        actor=actor,
+        action="service_request.cancelled",
+        object_type="service_request",
+        object_id=request.id,
+        summary={"number": request.number},
+    )
+
+
+async def fulfil_manually(session: AsyncSession, *, actor: Principal, request: ServiceRequest, data: FulfillIn) -> None:
+    if not actor.can(Permission.REQUESTS_FULFILL):
+        raise Forbidden("Fulfilling requests needs the 'requests.fulfill' permission.")
+    item = await catalog.get_item(session, request.tenant_id, request.catalog_item_id)
+    if item.fulfillment_type != "manual":
+        raise Conflict(f"This request is fulfilled by its {item.fulfillment_type}, not by hand.")
+    request.fulfillment_note = data.note or None
+    await transition(session, request, data.outcome, actor_id=actor.id, message=data.note)
+    await record_event(
+        session,
+        actor=actor,
+        action=f"service_request.{data.outcome}",
+        object_type="service_request",
+        object_id=request.id,
+        summary={"number": request.number},
+    )

@@ -1,0 +1,138 @@
+"""Request and response shapes of the ITSM API (field names and status words of PRODUCT.md §4)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, StringConstraints
+
+from tenantplane.kit.schemas import InputSchema, ReadSchema
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=20_000)]
+Level = Literal["low", "medium", "high"]
+
+
+class FormVariableIn(InputSchema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    label: Annotated[str, StringConstraints(max_length=200)] | None = None
+    type: Annotated[str, StringConstraints(max_length=16)] = "string"
+    required: bool = False
+    choices: list[Annotated[str, StringConstraints(max_length=200)]] | None = Field(default=None, max_length=200)
+    default: Any = None
+    help: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class CatalogItemIn(InputSchema):
+    name: Name
+    description: LongText = ""
+    category: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "General"
+    variables: list[FormVariableIn] = Field(default_factory=list, max_length=100)
+    workflow_definition_id: uuid.UUID | None = None
+    fulfillment_type: Literal["manual", "runbook", "workflow"] = "manual"
+    fulfillment_config: dict[str, Any] = Field(default_factory=dict)
+    fulfillment_group: uuid.UUID | None = Field(default=None, description="Group whose members fulfil manually")
+    active: bool = True
+
+
+class CatalogItemRead(ReadSchema):
+    id: uuid.UUID
+    name: str
+    description: str
+    category: str
+    variables: list[dict[str, Any]]
+    workflow_definition_id: uuid.UUID | None
+    fulfillment_type: str
+    fulfillment_config: dict[str, Any]
+    fulfillment_group: uuid.UUID | None = Field(
+        validation_alias=AliasChoices("fulfillment_group_id", "fulfillment_group")
+    )
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class RequestIn(InputSchema):
+    catalog_item_id: uuid.UUID
+    variables: dict[str, Any] = Field(default_factory=dict)
+    requested_for: uuid.UUID | None = None
+    justification: LongText = ""
+
+
+class RecordEventRead(ReadSchema):
+    kind: str
+    actor_id: uuid.UUID | None
+    message: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class RequestRead(ReadSchema):
+    id: uuid.UUID
+    number: str
+    catalog_item_id: uuid.UUID
+    requester_id: uuid.UUID
+    requested_for: uuid.UUID = Field(validation_alias=AliasChoices("requested_for_id", "requested_for"))
+    variables: dict[str, Any]
+    justification: str
+    status: str
+    approval_instance_id: uuid.UUID | None
+    fulfillment_execution_id: uuid.UUID | None
+    fulfillment_note: str | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class RequestDetail(RequestRead):
+    timeline: list[RecordEventRead]
+
+
+class CommentIn(InputSchema):
+    comment: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+
+
+class FulfillIn(InputSchema):
+    outcome: Literal["fulfilled", "fulfillment_failed"] = "fulfilled"
+    note: LongText = ""
+
+
+class ChangeIn(InputSchema):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    description: LongText = ""
+    type: Literal["standard", "normal", "emergency"]
+    risk: Level = "low"
+    impact: Level = "low"
+    planned_start: datetime | None = None
+    planned_end: datetime | None = None
+    workflow_definition_id: uuid.UUID | None = None
+
+
+class ChangeRead(ReadSchema):
+    id: uuid.UUID
+    number: str
+    title: str
+    description: str
+    type: str
+    risk: str
+    impact: str
+    planned_start: datetime | None
+    planned_end: datetime | None
+    workflow_definition_id: uuid.UUID | None
+    requester_id: uuid.UUID
+    status: str
+    approval_instance_id: uuid.UUID | None
+    outcome_note: str | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class ChangeDetail(ChangeRead):
+    timeline: list[RecordEventRead]
+
+
+class OutcomeIn(InputSchema):
+    note: LongText = ""

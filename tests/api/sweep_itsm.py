@@ -1,0 +1,119 @@
+"""Sweep registry entries for the ITSM routes, and helpers the ITSM tests share (see tests/api/sweeps.py)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from tests.api.conftest import TenantContext
+from tests.api.sweeps import BodyFor, Call, Factory, Ids, Setup
+
+CATALOG = "/api/itsm/catalog"
+REQUESTS = "/api/itsm/requests"
+CHANGES = "/api/itsm/changes"
+LAPTOP_FORM = [
+    {"name": "model", "label": "Model", "type": "choice", "required": True, "choices": ["13-inch", "15-inch"]},
+    {"name": "cost", "label": "Cost", "type": "number", "required": True},
+    {"name": "needed_by", "label": "Needed by", "type": "date"},
+    {"name": "notes", "label": "Notes", "type": "text", "default": "none"},
+]
+
+
+async def create_item(t: TenantContext, **fields: Any) -> dict[str, Any]:
+    body = {"name": f"Laptop {uuid.uuid4().hex[:6]}", "category": "Hardware", "variables": LAPTOP_FORM, **fields}
+    response = await t.client.post(CATALOG, json=body, headers=t.admin.headers)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def _item_id(t: TenantContext, c: httpx.AsyncClient) -> str:
+    return str((await create_item(t))["id"])
+
+
+async def _request_id(t: TenantContext, c: httpx.AsyncClient) -> str:
+    item = await create_item(t)
+    body = {"catalog_item_id": item["id"], "variables": {"model": "13-inch", "cost": 1}}
+    response = await c.post(REQUESTS, json=body, headers=t.admin.headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def _change_id(t: TenantContext, c: httpx.AsyncClient) -> str:
+    response = await c.post(CHANGES, json={"title": "Patch", "type": "standard"}, headers=t.admin.headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def _item(c: httpx.AsyncClient, t: TenantContext) -> Ids:
+    return {"item": await _item_id(t, c)}
+
+
+async def _request(c: httpx.AsyncClient, t: TenantContext) -> Ids:
+    return {"request": await _request_id(t, c)}
+
+
+async def _change(c: httpx.AsyncClient, t: TenantContext) -> Ids:
+    return {"change": await _change_id(t, c)}
+
+
+async def _scheduled_then_implementing(c: httpx.AsyncClient, t: TenantContext) -> Ids:
+    ids = await _change(c, t)
+    await c.post(f"{CHANGES}/{ids['change']}/start", json={}, headers=t.admin.headers)
+    return ids
+
+
+async def _nothing(c: httpx.AsyncClient, t: TenantContext) -> Ids:
+    return {}
+
+
+def _post(path: str, body: dict[str, Any]) -> Call:
+    def call(c: httpx.AsyncClient, t: TenantContext, ids: Ids) -> Any:
+        return c.post(path.format(**ids), json=body, headers=t.admin.headers)
+
+    return call
+
+
+FACTORIES: dict[str, Factory] = {"item_id": _item_id, "request_id": _request_id, "change_id": _change_id}
+BODIES: dict[tuple[str, str], BodyFor] = {
+    ("put", f"{CATALOG}/{{item_id}}"): lambda ids: {"name": "x"},
+    ("post", f"{REQUESTS}/{{request_id}}/comments"): lambda ids: {"comment": "hello"},
+}
+AUDIT_SCENARIOS: dict[tuple[str, str], tuple[Setup, Call]] = {
+    ("post", CATALOG): (_nothing, _post(CATALOG, {"name": "Phone"})),
+    ("put", f"{CATALOG}/{{item_id}}"): (
+        _item,
+        lambda c, t, i: c.put(f"{CATALOG}/{i['item']}", json={"name": "Renamed"}, headers=t.admin.headers),
+    ),
+    ("delete", f"{CATALOG}/{{item_id}}"): (
+        _item,
+        lambda c, t, i: c.delete(f"{CATALOG}/{i['item']}", headers=t.admin.headers),
+    ),
+    ("post", REQUESTS): (
+        _item,
+        lambda c, t, i: c.post(
+            REQUESTS,
+            json={"catalog_item_id": i["item"], "variables": {"model": "13-inch", "cost": 5}},
+            headers=t.admin.headers,
+        ),
+    ),
+    ("post", f"{REQUESTS}/{{request_id}}/comments"): (
+        _request,
+        _post(REQUESTS + "/{request}/comments", {"comment": "hi"}),
+    ),
+    ("post", f"{REQUESTS}/{{request_id}}/cancel"): (_request, _post(REQUESTS + "/{request}/cancel", {})),
+    ("post", f"{REQUESTS}/{{request_id}}/fulfill"): (_request, _post(REQUESTS + "/{request}/fulfill", {})),
+    ("post", CHANGES): (_nothing, _post(CHANGES, {"title": "Reboot", "type": "standard"})),
+    ("post", f"{CHANGES}/{{change_id}}/start"): (_change, _post(CHANGES + "/{change}/start", {})),
+    ("post", f"{CHANGES}/{{change_id}}/cancel"): (_change, _post(CHANGES + "/{change}/cancel", {})),
+    ("post", f"{CHANGES}/{{change_id}}/complete"): (
+        _scheduled_then_implementing,
+        _post(CHANGES + "/{change}/complete", {"note": "done"}),
+    ),
+    ("post", f"{CHANGES}/{{change_id}}/fail"): (
+        _scheduled_then_implementing,
+        _post(CHANGES + "/{change}/fail", {"note": "rolled back"}),
+    ),
+}
