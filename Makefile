@@ -1,5 +1,5 @@
 # The two commands: `make run` (demo server on http://127.0.0.1:8000) and `make test` (everything CI runs).
-# Each installs what is missing first; nothing else is needed on a machine with Python 3.11+ and make.
+# Each installs what is missing first; nothing else is needed on a machine with Python 3.11+, Node.js 20.19+ and make.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
 VENV := .venv
@@ -8,8 +8,15 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= .data
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Web UI: web/ (React + TypeScript + Vite) builds into src/tenantplane/web_dist, which the API process serves.
+WEB := web
+WEB_DIST := src/tenantplane/web_dist
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public $(WEB)/scripts -type f 2>/dev/null) \
+	$(addprefix $(WEB)/,index.html package.json vite.config.ts tsconfig.json)
+PY_SOURCES := $(shell find src/tenantplane -name '*.py' -not -path '*/__pycache__/*')
+NPM := $(shell command -v npm 2>/dev/null)
 
-.PHONY: run test lint typecheck pytest install bench clean
+.PHONY: run test lint typecheck pytest install bench clean web-build web-test chromium no-npm
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +28,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-run: install
+run: install $(if $(NPM),web-build,no-npm)
 	@mkdir -p $(DATA_DIR)
 	@test -s $(DATA_DIR)/demo-admin-password || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > $(DATA_DIR)/demo-admin-password
 	TENANTPLANE_DATA_DIR=$(DATA_DIR) $(BIN)/tenantplane migrate
@@ -42,7 +49,33 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest -q
 
-test: lint typecheck pytest
+test: lint typecheck web-test pytest
+
+# Web UI. The API client is generated from the backend's OpenAPI document on every build (web/scripts/generate-api.mjs).
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB_DIST)/index.html: $(WEB_SOURCES) $(WEB)/node_modules/.installed | $(STAMP)
+	cd $(WEB) && npm run build
+
+web-build: $(WEB_DIST)/index.html
+
+# Type-check against the current API and run the unit tests (vitest); redone when the app or any Python changed.
+$(WEB)/.stamps/checked: $(WEB_SOURCES) $(PY_SOURCES) $(WEB)/node_modules/.installed | $(STAMP)
+	cd $(WEB) && npm run typecheck && npm run test -- --run
+	@mkdir -p $(dir $@) && touch $@
+
+web-test: $(WEB)/.stamps/checked
+
+# tests/browser needs the built app and Debian's chromium (installed here; under CI=true it must be had).
+chromium:
+	@scripts/ensure-chromium.sh
+
+pytest: web-build chromium
+
+no-npm:
+	@echo "warning: npm not found: serving the API without its web UI (install Node.js 20.19+ and run make run again)"
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

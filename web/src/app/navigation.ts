@@ -1,0 +1,40 @@
+// The app's navigation: each entry names the permission (from /api/me) a user needs to see it.
+export interface NavItem {
+  to: string;
+  label: string;
+  permission?: string;
+  end?: boolean;
+}
+
+export interface NavSection {
+  label?: string;
+  items: NavItem[];
+}
+
+export const NAVIGATION: NavSection[] = [
+  { items: [{ to: "/", label: "Dashboard", end: true }] },
+  {
+    label: "Administration",
+    items: [
+      { to: "/admin/users", label: "Users", permission: "users.read" },
+      { to: "/admin/groups", label: "Groups", permission: "users.read" },
+      { to: "/admin/roles", label: "Roles", permission: "users.read" },
+      { to: "/admin/audit", label: "Audit log", permission: "audit.read" },
+      { to: "/admin/jobs", label: "Jobs", permission: "jobs.read" },
+      { to: "/admin/tenant", label: "Tenant settings", permission: "users.manage" },
+    ],
+  },
+];
+
+export function visibleNavigation(permissions: readonly string[]): NavSection[] {
+  return NAVIGATION.map((section) => ({
+    ...section,
+    items: section.items.filter((item) => !item.permission || permissions.includes(item.permission)),
+  })).filter((section) => section.items.length > 0);
+}
+
+/** Where to go after signing in: a path of this app, never another site. */
+export function safeNext(next: string | null | undefined): string {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
+  return next.startsWith("/sign-in") ? "/" : next;
+}

@@ -1,0 +1,47 @@
+// Every page of the app and the permission each needs; the server answers index.html for all of them.
+import type { ReactNode } from "react";
+import { createBrowserRouter } from "react-router";
+
+import { AuditPage } from "../features/audit/AuditPage";
+import { DashboardPage } from "../features/dashboard/DashboardPage";
+import { GroupDetailPage } from "../features/groups/GroupDetailPage";
+import { GroupsPage } from "../features/groups/GroupsPage";
+import { JobsPage } from "../features/jobs/JobsPage";
+import { RolesPage } from "../features/roles/RolesPage";
+import { SignInPage } from "../features/session/SignInPage";
+import { TenantSettingsPage } from "../features/tenant/TenantSettingsPage";
+import { UsersPage } from "../features/users/UsersPage";
+import { WorkflowsPage } from "../features/workflows/WorkflowsPage";
+import { AppShell } from "./AppShell";
+import { NotFoundPage } from "./NotFoundPage";
+import { RouteError } from "./RouteError";
+import { RequirePermission, RequireSignIn } from "./session";
+
+const guarded = (permission: string, page: ReactNode) => <RequirePermission permission={permission}>{page}</RequirePermission>;
+
+export function createAppRouter() {
+  return createBrowserRouter([
+    { path: "/sign-in", element: <SignInPage />, errorElement: <RouteError /> },
+    {
+      path: "/",
+      element: (
+        <RequireSignIn>
+          <AppShell />
+        </RequireSignIn>
+      ),
+      errorElement: <RouteError />,
+      children: [
+        { index: true, element: <DashboardPage /> },
+        { path: "admin/users", element: guarded("users.read", <UsersPage />) },
+        { path: "admin/groups", element: guarded("users.read", <GroupsPage />) },
+        { path: "admin/groups/:groupId", element: guarded("users.read", <GroupDetailPage />) },
+        { path: "admin/roles", element: guarded("users.read", <RolesPage />) },
+        { path: "admin/audit", element: guarded("audit.read", <AuditPage />) },
+        { path: "admin/jobs", element: guarded("jobs.read", <JobsPage />) },
+        { path: "admin/tenant", element: guarded("users.manage", <TenantSettingsPage />) },
+        { path: "workflows", element: <WorkflowsPage /> },
+        { path: "*", element: <NotFoundPage /> },
+      ],
+    },
+  ]);
+}
