@@ -56,6 +56,10 @@ class Execution(TenantOwned, Base):
     started_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     runbook_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     runbook_version: Mapped[int | None]
+    # What started it, when not a person directly (e.g. a service request's fulfillment, a workflow step):
+    # `tenantplane.<domain>.execution_hooks` of that origin hear when it finishes.
+    origin_type: Mapped[str | None] = mapped_column(String(32))
+    origin_id: Mapped[uuid.UUID | None]
     # Automation workflows (a later migration adds the foreign key when their table exists).
     workflow_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     workflow_version: Mapped[int | None]

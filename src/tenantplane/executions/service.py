@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.audit.service import record_event
 from tenantplane.executions import repository as repo
+from tenantplane.executions.hooks import run_finished_hooks
 from tenantplane.executions.models import FINISHED_STATUSES, Execution, StepRun
 from tenantplane.executions.schemas import ExecutionRead, ExecutionSummary, StepRunRead
 from tenantplane.identity.auth import Principal
@@ -55,6 +56,7 @@ async def create_execution(
     parameters: dict[str, Any],
     steps: list[tuple[str, str]],
     runbook: tuple[uuid.UUID, int] | None = None,
+    origin: tuple[str, uuid.UUID] | None = None,
 ) -> Execution:
     """A queued execution with one pending step run per (name, type), in order."""
     execution = Execution(
@@ -65,6 +67,8 @@ async def create_execution(
         runbook_id=runbook[0] if runbook else None,
         runbook_version=runbook[1] if runbook else None,
         parameters=parameters,
+        origin_type=origin[0] if origin else None,
+        origin_id=origin[1] if origin else None,
     )
     session.add(execution)
     await session.flush()
@@ -99,6 +103,8 @@ async def move(
     if outputs is not None:
         execution.outputs = outputs
     await session.flush()
+    if to in FINISHED_STATUSES:
+        await run_finished_hooks(session, execution)
     return execution
 
 

@@ -5,15 +5,18 @@ and notifications to requesters and fulfillers. Everything here runs in the call
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals import repository as approvals_repo
 from tenantplane.approvals.models import ApprovalAssignment, ApprovalEvent, ApprovalInstance
+from tenantplane.executions.models import Execution
 from tenantplane.identity.auth import Principal
 from tenantplane.itsm import records
 from tenantplane.itsm.models import CatalogItem, ChangeRequest, ServiceRequest
+from tenantplane.kit.errors import DomainError
 
 REQUEST = "service_request"
 CHANGE = "change_request"
@@ -119,6 +122,95 @@ async def start_fulfillment(session: AsyncSession, request: ServiceRequest, item
             kind="awaiting_fulfiller",
             actor_id=None,
             message="Waiting for a fulfiller",
+        )
+    elif item.fulfillment_type == "runbook":
+        await _run_runbook(session, request, item)
+
+
+def template_context(request: ServiceRequest, item: CatalogItem) -> dict[str, Any]:
+    """What fulfillment templates may use: the request's variables and a few facts about it."""
+    return {
+        "variables": request.variables,
+        "request": {
+            "id": str(request.id),
+            "number": request.number,
+            "requester_id": str(request.requester_id),
+            "requested_for": str(request.requested_for_id),
+            "justification": request.justification,
+        },
+        "item": {"id": str(item.id), "name": item.name, "category": item.category},
+    }
+
+
+async def _run_runbook(session: AsyncSession, request: ServiceRequest, item: CatalogItem) -> None:
+    """Start the item's runbook with parameters rendered from the request; its end finishes the request."""
+    from tenantplane.itsm.requests import transition
+    from tenantplane.runbooks.repository import get_runbook
+    from tenantplane.runbooks.service import execute_runbook
+    from tenantplane.runbooks.templates import TemplateFailed, render
+
+    config = item.fulfillment_config
+    try:
+        parameters = render(config.get("parameters", {}), template_context(request, item))
+        runbook = await get_runbook(session, request.tenant_id, uuid.UUID(str(config["runbook_id"])))
+        execution = await execute_runbook(
+            session,
+            actor=None,
+            runbook=runbook,
+            parameters=parameters,
+            started_by=request.requester_id,
+            origin=(REQUEST, request.id),
+        )
+    except (TemplateFailed, DomainError) as exc:
+        reason = exc.detail if isinstance(exc, DomainError) else str(exc)
+        await transition(
+            session,
+            request,
+            "fulfillment_failed",
+            actor_id=None,
+            message=f"The fulfillment runbook could not start: {reason}",
+        )
+        return
+    request.fulfillment_execution_id = execution.id
+    await session.flush()
+    await records.add_event(
+        session,
+        tenant_id=request.tenant_id,
+        record_type=REQUEST,
+        record_id=request.id,
+        kind="fulfillment_started",
+        actor_id=None,
+        message=f"Runbook '{runbook.name}' started",
+        data={"execution_id": str(execution.id)},
+    )
+
+
+async def on_fulfillment_execution_finished(
+    session: AsyncSession, request: ServiceRequest, execution: Execution
+) -> None:
+    """The fulfillment runbook (or workflow) ended: the request is fulfilled, or failed with the reason."""
+    from tenantplane.itsm.requests import transition
+
+    if request.status != "in_fulfillment" or request.fulfillment_execution_id != execution.id:
+        return
+    result = {"execution_id": str(execution.id)}
+    if execution.status == "succeeded":
+        await transition(
+            session,
+            request,
+            "fulfilled",
+            actor_id=None,
+            message="Fulfilled by automation",
+            data={**result, "outputs": execution.outputs},
+        )
+    else:
+        await transition(
+            session,
+            request,
+            "fulfillment_failed",
+            actor_id=None,
+            message=f"Fulfillment {execution.status}: {execution.error or execution.status}",
+            data=result,
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -152,7 +153,13 @@ async def submit(
 
 
 async def transition(
-    session: AsyncSession, request: ServiceRequest, to: str, *, actor_id: uuid.UUID | None, message: str = ""
+    session: AsyncSession,
+    request: ServiceRequest,
+    to: str,
+    *,
+    actor_id: uuid.UUID | None,
+    message: str = "",
+    data: dict[str, Any] | None = None,
 ) -> None:
     """The one place a request's status changes: checks the move, stamps the timeline, notifies the requester."""
     if to not in TRANSITIONS.get(request.status, set()):
@@ -169,7 +176,7 @@ async def transition(
         kind=to,
         actor_id=actor_id,
         message=message,
-        data={"from": previous},
+        data={"from": previous, **(data or {})},
     )
     await fulfillment.notify_requester(session, request, message or f"{request.number} is now {to}")
 

@@ -5,6 +5,7 @@ Services flush and write one audit event per change in the caller's transaction;
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -138,9 +139,19 @@ async def archive_runbook(session: AsyncSession, *, actor: Principal, runbook: R
 
 
 async def execute_runbook(
-    session: AsyncSession, *, actor: Principal, runbook: Runbook, parameters: dict[str, Any]
+    session: AsyncSession,
+    *,
+    actor: Principal | None,
+    runbook: Runbook,
+    parameters: dict[str, Any],
+    started_by: uuid.UUID | None = None,
+    origin: tuple[str, uuid.UUID] | None = None,
 ) -> Execution:
-    """A queued execution of the current version, and its job, in the caller's transaction."""
+    """A queued execution of the current version, and its job, in the caller's transaction.
+
+    `actor=None` is the platform itself (e.g. fulfilling a request for `started_by`); `origin` names what
+    started it, whose execution hooks hear when it finishes.
+    """
     if runbook.archived_at is not None:
         raise Conflict(f"The runbook '{runbook.name}' is archived and cannot be executed.")
     version = await repo.get_version(session, runbook.tenant_id, runbook.id, runbook.current_version)
@@ -153,10 +164,11 @@ async def execute_runbook(
         session,
         tenant_id=runbook.tenant_id,
         kind="runbook",
-        started_by=actor.id,
+        started_by=actor.id if actor else started_by,
         parameters=parameters,
         steps=[(a["name"], a["type"]) for a in definition["actions"]],
         runbook=(runbook.id, version.version),
+        origin=origin,
     )
     execution.job_id = await enqueue(
         session,
@@ -177,6 +189,7 @@ async def execute_runbook(
             "runbook": runbook.name,
             "version": version.version,
             "parameters": sorted(parameters),
+            **({"origin": f"{origin[0]}:{origin[1]}"} if origin else {}),
         },
     )
     return execution
