@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import Group
+from tenantplane.identity.repository import contains
 from tenantplane.itsm import references
 from tenantplane.itsm.forms import check_form
 from tenantplane.itsm.models import CatalogItem
@@ -53,8 +54,6 @@ async def list_items(
     if category:
         stmt = stmt.where(CatalogItem.category == category)
     if q:
-        from tenantplane.identity.repository import contains
-
         stmt = stmt.where(CatalogItem.name.ilike(contains(q)) | CatalogItem.description.ilike(contains(q)))
     return await paginate(
         session, stmt, created_col=CatalogItem.created_at, id_col=CatalogItem.id, cursor=cursor, limit=limit

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,19 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission
-from tenantplane.itsm import fulfillment, records, references
+from tenantplane.itsm import fulfillment, lifecycle, records, references
 from tenantplane.itsm.models import ChangeRequest
 from tenantplane.itsm.schemas import ChangeIn
-from tenantplane.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tenantplane.kit.errors import Forbidden, NotFound, ValidationFailed
 from tenantplane.kit.pagination import paginate
 
-RECORD_TYPE = "change_request"
-TRANSITIONS = {
-    "pending_approval": {"scheduled", "rejected", "cancelled"},
-    "scheduled": {"implementing", "cancelled"},
-    "implementing": {"completed", "failed"},
-}
-FINAL = {"completed", "failed", "rejected", "cancelled"}
+RECORD_TYPE = lifecycle.CHANGE
 
 
 def changes_of(tenant_id: uuid.UUID) -> Select[tuple[ChangeRequest]]:
@@ -116,27 +109,6 @@ async def create_change(session: AsyncSession, *, actor: Principal, data: Change
     return change
 
 
-async def transition(
-    session: AsyncSession, change: ChangeRequest, to: str, *, actor_id: uuid.UUID | None, message: str = ""
-) -> None:
-    if to not in TRANSITIONS.get(change.status, set()):
-        raise Conflict(f"A change that is {change.status} cannot become {to}.")
-    previous, change.status = change.status, to
-    if to in FINAL:
-        change.closed_at = datetime.now(UTC)
-    await session.flush()
-    await records.add_event(
-        session,
-        tenant_id=change.tenant_id,
-        record_type=RECORD_TYPE,
-        record_id=change.id,
-        kind=to,
-        actor_id=actor_id,
-        message=message,
-        data={"from": previous},
-    )
-
-
 async def act(session: AsyncSession, *, actor: Principal, change: ChangeRequest, action: str, note: str) -> None:
     """start → implementing, complete → completed, fail → failed, cancel → cancelled (requester, fulfiller, admin)."""
     if actor.id != change.requester_id and not actor.can(Permission.REQUESTS_FULFILL):
@@ -148,7 +120,7 @@ async def act(session: AsyncSession, *, actor: Principal, change: ChangeRequest,
         await fulfillment.lock_record(session, change)
     if note:
         change.outcome_note = note
-    await transition(session, change, target, actor_id=actor.id, message=note)
+    await lifecycle.move_change(session, change, target, actor_id=actor.id, message=note)
     await record_event(
         session,
         actor=actor,

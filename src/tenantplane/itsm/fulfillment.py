@@ -12,14 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals import repository as approvals_repo
 from tenantplane.approvals.models import ApprovalAssignment, ApprovalEvent, ApprovalInstance
+from tenantplane.approvals.service import cancel_instance, start_workflow_instance
 from tenantplane.executions.models import Execution
 from tenantplane.identity.auth import Principal
-from tenantplane.itsm import records
+from tenantplane.itsm import lifecycle, records
 from tenantplane.itsm.models import CatalogItem, ChangeRequest, ServiceRequest
 from tenantplane.kit.errors import DomainError
+from tenantplane.runbooks.repository import get_runbook
+from tenantplane.runbooks.service import execute_runbook
+from tenantplane.runbooks.templates import TemplateFailed, render
 
-REQUEST = "service_request"
-CHANGE = "change_request"
+REQUEST = lifecycle.REQUEST
+CHANGE = lifecycle.CHANGE
 
 
 async def _start_approval(
@@ -32,8 +36,6 @@ async def _start_approval(
     requester_id: uuid.UUID,
     variables: dict[str, object],
 ) -> ApprovalInstance:
-    from tenantplane.approvals.service import start_workflow_instance
-
     definition = await approvals_repo.get_definition(session, tenant_id, definition_id)
     return await start_workflow_instance(
         session,
@@ -87,8 +89,6 @@ async def after_submit(session: AsyncSession, *, item: CatalogItem, request: Ser
 async def on_request_approval_finished(
     session: AsyncSession, request: ServiceRequest, instance: ApprovalInstance
 ) -> None:
-    from tenantplane.itsm.requests import transition
-
     if request.status != "pending_approval":
         return  # already moved on (e.g. the request was cancelled first)
     if instance.status == "approved":
@@ -104,13 +104,13 @@ async def on_request_approval_finished(
         )
         await start_fulfillment(session, request, item)
     elif instance.status in ("rejected", "cancelled"):
-        await transition(session, request, instance.status, actor_id=None, message=f"Approval {instance.status}")
+        await lifecycle.move_request(
+            session, request, instance.status, actor_id=None, message=f"Approval {instance.status}"
+        )
 
 
 async def start_fulfillment(session: AsyncSession, request: ServiceRequest, item: CatalogItem) -> None:
-    from tenantplane.itsm.requests import transition
-
-    await transition(
+    await lifecycle.move_request(
         session, request, "in_fulfillment", actor_id=None, message=f"Fulfillment started ({item.fulfillment_type})"
     )
     if item.fulfillment_type == "manual":
@@ -144,11 +144,6 @@ def template_context(request: ServiceRequest, item: CatalogItem) -> dict[str, An
 
 async def _run_runbook(session: AsyncSession, request: ServiceRequest, item: CatalogItem) -> None:
     """Start the item's runbook with parameters rendered from the request; its end finishes the request."""
-    from tenantplane.itsm.requests import transition
-    from tenantplane.runbooks.repository import get_runbook
-    from tenantplane.runbooks.service import execute_runbook
-    from tenantplane.runbooks.templates import TemplateFailed, render
-
     config = item.fulfillment_config
     try:
         parameters = render(config.get("parameters", {}), template_context(request, item))
@@ -163,7 +158,7 @@ async def _run_runbook(session: AsyncSession, request: ServiceRequest, item: Cat
         )
     except (TemplateFailed, DomainError) as exc:
         reason = exc.detail if isinstance(exc, DomainError) else str(exc)
-        await transition(
+        await lifecycle.move_request(
             session,
             request,
             "fulfillment_failed",
@@ -189,13 +184,11 @@ async def on_fulfillment_execution_finished(
     session: AsyncSession, request: ServiceRequest, execution: Execution
 ) -> None:
     """The fulfillment runbook (or workflow) ended: the request is fulfilled, or failed with the reason."""
-    from tenantplane.itsm.requests import transition
-
     if request.status != "in_fulfillment" or request.fulfillment_execution_id != execution.id:
         return
     result = {"execution_id": str(execution.id)}
     if execution.status == "succeeded":
-        await transition(
+        await lifecycle.move_request(
             session,
             request,
             "fulfilled",
@@ -204,7 +197,7 @@ async def on_fulfillment_execution_finished(
             data={**result, "outputs": execution.outputs},
         )
     else:
-        await transition(
+        await lifecycle.move_request(
             session,
             request,
             "fulfillment_failed",
@@ -212,21 +205,6 @@ async def on_fulfillment_execution_finished(
             message=f"Fulfillment {execution.status}: {execution.error or execution.status}",
             data=result,
         )
-
-
-async def notify_requester(session: AsyncSession, request: ServiceRequest, message: str) -> None:
-    """Tell the requester (and the person it is for) what changed: in-app, and e-mail when the tenant has a
-    default e-mail channel."""
-    from tenantplane.notifications.service import notify_users
-
-    await notify_users(
-        session,
-        tenant_id=request.tenant_id,
-        user_ids=sorted({request.requester_id, request.requested_for_id}),
-        subject=f"{request.number}: {request.status.replace('_', ' ')}",
-        body=message,
-        link=f"/portal/requests/{request.id}",
-    )
 
 
 async def visible_as_approver(
@@ -264,17 +242,13 @@ async def before_cancel(session: AsyncSession, *, actor: Principal, request: Ser
 
 
 async def _cancel_instance(session: AsyncSession, actor: Principal, instance: ApprovalInstance) -> None:
-    from tenantplane.approvals.service import cancel_instance
-
     await cancel_instance(session, actor=actor, instance=instance, run_hooks=False)
 
 
 async def after_change_submit(session: AsyncSession, *, change: ChangeRequest, actor: Principal) -> None:
     """A change with an approval definition waits for it; a standard change without one is scheduled at once."""
-    from tenantplane.itsm.changes import transition
-
     if change.workflow_definition_id is None:
-        await transition(session, change, "scheduled", actor_id=None, message="Pre-approved standard change")
+        await lifecycle.move_change(session, change, "scheduled", actor_id=None, message="Pre-approved standard change")
         return
     instance = await _start_approval(
         session,
@@ -296,12 +270,10 @@ async def after_change_submit(session: AsyncSession, *, change: ChangeRequest, a
 
 
 async def on_change_approval_finished(session: AsyncSession, change: ChangeRequest, instance: ApprovalInstance) -> None:
-    from tenantplane.itsm.changes import transition
-
     if change.status != "pending_approval":
         return
     target = {"approved": "scheduled", "rejected": "rejected", "cancelled": "cancelled"}[instance.status]
-    await transition(session, change, target, actor_id=None, message=f"Approval {instance.status}")
+    await lifecycle.move_change(session, change, target, actor_id=None, message=f"Approval {instance.status}")
 
 
 async def before_change_cancel(session: AsyncSession, *, actor: Principal, change: ChangeRequest) -> None:

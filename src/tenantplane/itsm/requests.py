@@ -1,14 +1,12 @@
 """Service requests: submit against a catalog item's form, approval, fulfillment, comments, cancel.
 
-Status words of PRODUCT.md §4; every status change goes through `_transition`, which refuses illegal moves (409).
+Status words of PRODUCT.md §4; every status change goes through `lifecycle.move_request` (illegal moves are 409).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,20 +15,14 @@ from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import User
 from tenantplane.identity.permissions import Permission
-from tenantplane.itsm import catalog, fulfillment, records
+from tenantplane.itsm import catalog, fulfillment, lifecycle, records
 from tenantplane.itsm.forms import check_form, user_references, validate_values
 from tenantplane.itsm.models import ServiceRequest
 from tenantplane.itsm.schemas import FulfillIn, RequestIn
 from tenantplane.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tenantplane.kit.pagination import paginate
 
-RECORD_TYPE = "service_request"
-# Allowed moves of a request's status; anything else is a 409.
-TRANSITIONS = {
-    "pending_approval": {"rejected", "cancelled", "in_fulfillment"},
-    "in_fulfillment": {"fulfilled", "fulfillment_failed", "cancelled"},
-}
-FINAL = {"rejected", "cancelled", "fulfilled", "fulfillment_failed"}
+RECORD_TYPE = lifecycle.REQUEST
 
 
 def requests_of(tenant_id: uuid.UUID) -> Select[tuple[ServiceRequest]]:
@@ -152,35 +144,6 @@ async def submit(
     return request, True
 
 
-async def transition(
-    session: AsyncSession,
-    request: ServiceRequest,
-    to: str,
-    *,
-    actor_id: uuid.UUID | None,
-    message: str = "",
-    data: dict[str, Any] | None = None,
-) -> None:
-    """The one place a request's status changes: checks the move, stamps the timeline, notifies the requester."""
-    if to not in TRANSITIONS.get(request.status, set()):
-        raise Conflict(f"A request that is {request.status} cannot become {to}.")
-    previous, request.status = request.status, to
-    if to in FINAL:
-        request.closed_at = datetime.now(UTC)
-    await session.flush()
-    await records.add_event(
-        session,
-        tenant_id=request.tenant_id,
-        record_type=RECORD_TYPE,
-        record_id=request.id,
-        kind=to,
-        actor_id=actor_id,
-        message=message,
-        data={"from": previous, **(data or {})},
-    )
-    await fulfillment.notify_requester(session, request, message or f"{request.number} is now {to}")
-
-
 async def comment(session: AsyncSession, *, actor: Principal, request: ServiceRequest, text: str) -> None:
     await records.add_event(
         session,
@@ -205,7 +168,9 @@ async def cancel(session: AsyncSession, *, actor: Principal, request: ServiceReq
     if actor.id != request.requester_id and not actor.can(Permission.REQUESTS_FULFILL):
         raise Forbidden("Only the requester, a fulfiller or an admin can cancel a request.")
     await fulfillment.before_cancel(session, actor=actor, request=request)
-    await transition(session, request, "cancelled", actor_id=actor.id, message=f"{request.number} cancelled")
+    await lifecycle.move_request(
+        session, request, "cancelled", actor_id=actor.id, message=f"{request.number} cancelled"
+    )
     await record_event(
         session,
         actor=actor,
@@ -223,7 +188,7 @@ async def fulfil_manually(session: AsyncSession, *, actor: Principal, request: S
     if item.fulfillment_type != "manual":
         raise Conflict(f"This request is fulfilled by its {item.fulfillment_type}, not by hand.")
     request.fulfillment_note = data.note or None
-    await transition(session, request, data.outcome, actor_id=actor.id, message=data.note)
+    await lifecycle.move_request(session, request, data.outcome, actor_id=actor.id, message=data.note)
     await record_event(
         session,
         actor=actor,

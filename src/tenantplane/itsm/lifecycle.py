@@ -1,0 +1,95 @@
+"""The status machines of ITSM records: the one place a request's or change's status changes.
+
+Each move is checked against the allowed transitions (409 otherwise), stamped on the timeline, and the
+requester is told about request changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.itsm import records
+from tenantplane.itsm.models import ChangeRequest, ServiceRequest
+from tenantplane.kit.errors import Conflict
+from tenantplane.notifications.service import notify_users
+
+REQUEST = "service_request"
+CHANGE = "change_request"
+REQUEST_MOVES = {
+    "pending_approval": {"rejected", "cancelled", "in_fulfillment"},
+    "in_fulfillment": {"fulfilled", "fulfillment_failed", "cancelled"},
+}
+REQUEST_FINAL = {"rejected", "cancelled", "fulfilled", "fulfillment_failed"}
+CHANGE_MOVES = {
+    "pending_approval": {"scheduled", "rejected", "cancelled"},
+    "scheduled": {"implementing", "cancelled"},
+    "implementing": {"completed", "failed"},
+}
+CHANGE_FINAL = {"completed", "failed", "rejected", "cancelled"}
+
+
+async def move_request(
+    session: AsyncSession,
+    request: ServiceRequest,
+    to: str,
+    *,
+    actor_id: uuid.UUID | None,
+    message: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    if to not in REQUEST_MOVES.get(request.status, set()):
+        raise Conflict(f"A request that is {request.status} cannot become {to}.")
+    previous, request.status = request.status, to
+    if to in REQUEST_FINAL:
+        request.closed_at = datetime.now(UTC)
+    await session.flush()
+    await records.add_event(
+        session,
+        tenant_id=request.tenant_id,
+        record_type=REQUEST,
+        record_id=request.id,
+        kind=to,
+        actor_id=actor_id,
+        message=message,
+        data={"from": previous, **(data or {})},
+    )
+    await notify_requester(session, request, message or f"{request.number} is now {to}")
+
+
+async def move_change(
+    session: AsyncSession, change: ChangeRequest, to: str, *, actor_id: uuid.UUID | None, message: str = ""
+) -> None:
+    if to not in CHANGE_MOVES.get(change.status, set()):
+        raise Conflict(f"A change that is {change.status} cannot become {to}.")
+    previous, change.status = change.status, to
+    if to in CHANGE_FINAL:
+        change.closed_at = datetime.now(UTC)
+    await session.flush()
+    await records.add_event(
+        session,
+        tenant_id=change.tenant_id,
+        record_type=CHANGE,
+        record_id=change.id,
+        kind=to,
+        actor_id=actor_id,
+        message=message,
+        data={"from": previous},
+    )
+
+
+async def notify_requester(session: AsyncSession, request: ServiceRequest, message: str) -> None:
+    """Tell the requester (and the person it is for) what changed: in-app, and e-mail when the tenant has a
+    default e-mail channel."""
+
+    await notify_users(
+        session,
+        tenant_id=request.tenant_id,
+        user_ids=sorted({request.requester_id, request.requested_for_id}),
+        subject=f"{request.number}: {request.status.replace('_', ' ')}",
+        body=message,
+        link=f"/portal/requests/{request.id}",
+    )
