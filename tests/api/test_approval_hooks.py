@@ -50,7 +50,7 @@ def finished(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     async def record(session: AsyncSession, instance: ApprovalInstance) -> None:
         seen.append((str(instance.id), instance.status))
 
-    monkeypatch.setitem(hooks._IN_TRANSACTION, HOOKED, [record])
+    monkeypatch.setitem(hooks._IN_TRANSACTION._hooks, HOOKED, [record])
     return seen
 
 
@@ -74,7 +74,7 @@ async def test_a_failing_hook_rolls_the_decision_back(
     async def broken(session: AsyncSession, instance: ApprovalInstance) -> None:
         raise Conflict("the record changed meanwhile")  # any exception; a domain error keeps the log quiet
 
-    monkeypatch.setitem(hooks._IN_TRANSACTION, HOOKED, [broken])
+    monkeypatch.setitem(hooks._IN_TRANSACTION._hooks, HOOKED, [broken])
     approver, requester = await several(tenant, app, 2)
     definition = await create_definition(tenant, step("lead", 1, "user", approver.id))
     instance_id = await _start(tenant, definition["id"], requester)
@@ -142,7 +142,7 @@ async def test_after_finished_hooks_run_from_the_finished_job(
     async def follow_up(session: AsyncSession, instance: ApprovalInstance) -> None:
         later.append(instance.status)
 
-    monkeypatch.setitem(hooks._AFTER_COMMIT, HOOKED, [follow_up])
+    monkeypatch.setitem(hooks._AFTER_COMMIT._hooks, HOOKED, [follow_up])
     approver, requester = await several(tenant, app, 2)
     definition = await create_definition(tenant, step("lead", 1, "user", approver.id))
     instance_id = await _start(tenant, definition["id"], requester)

@@ -7,46 +7,22 @@ register in `tenantplane.<domain>.execution_hooks`, found by convention before t
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.executions.models import Execution
+from tenantplane.kit.hooks import Hook, HookRegistry
 
-ExecutionHook = Callable[[AsyncSession, Execution], Awaitable[None]]
-
-_HOOKS: dict[str, list[ExecutionHook]] = {}
-_loaded = False
+_FINISHED: HookRegistry[Execution] = HookRegistry("execution_hooks")
 
 
-def on_execution_finished(origin_type: str) -> Callable[[ExecutionHook], ExecutionHook]:
-    def register(fn: ExecutionHook) -> ExecutionHook:
-        hooks = _HOOKS.setdefault(origin_type, [])
-        if fn not in hooks:
-            hooks.append(fn)
-        return fn
-
-    return register
-
-
-def _load_hook_modules() -> None:
-    global _loaded
-    if _loaded:
-        return
-    from tenantplane.models import domain_modules
-
-    for module in domain_modules("execution_hooks"):
-        importlib.import_module(module)
-    _loaded = True
+def on_execution_finished(origin_type: str) -> Callable[[Hook[Execution]], Hook[Execution]]:
+    return _FINISHED.on(origin_type)
 
 
 async def run_finished_hooks(session: AsyncSession, execution: Execution) -> int:
     """Run the hooks of the execution's origin type (none for executions people started directly)."""
     if execution.origin_type is None:
         return 0
-    _load_hook_modules()
-    hooks = list(_HOOKS.get(execution.origin_type, ()))
-    for hook in hooks:
-        await hook(session, execution)
-    return len(hooks)
+    return await _FINISHED.run(execution.origin_type, session, execution)

@@ -47,18 +47,26 @@ async def _start_approval(
     )
 
 
+async def _note(
+    session: AsyncSession, request: ServiceRequest, kind: str, message: str, data: dict[str, Any] | None = None
+) -> None:
+    """A system entry on the request's timeline."""
+    await records.add_event(
+        session,
+        tenant_id=request.tenant_id,
+        record_type=REQUEST,
+        record_id=request.id,
+        kind=kind,
+        actor_id=None,
+        message=message,
+        data=data,
+    )
+
+
 async def after_submit(session: AsyncSession, *, item: CatalogItem, request: ServiceRequest, actor: Principal) -> None:
     """Start the item's approval ladder in this transaction, or go straight to fulfillment without one."""
     if item.workflow_definition_id is None:
-        await records.add_event(
-            session,
-            tenant_id=request.tenant_id,
-            record_type=REQUEST,
-            record_id=request.id,
-            kind="no_approval",
-            actor_id=None,
-            message="No approval needed for this item",
-        )
+        await _note(session, request, "no_approval", "No approval needed for this item")
         await start_fulfillment(session, request, item)
         return
     instance = await _start_approval(
@@ -72,15 +80,8 @@ async def after_submit(session: AsyncSession, *, item: CatalogItem, request: Ser
     )
     request.approval_instance_id = instance.id
     await session.flush()
-    await records.add_event(
-        session,
-        tenant_id=request.tenant_id,
-        record_type=REQUEST,
-        record_id=request.id,
-        kind="approval_started",
-        actor_id=None,
-        data={"approval_instance_id": str(instance.id)},
-        message="Waiting for approval",
+    await _note(
+        session, request, "approval_started", "Waiting for approval", data={"approval_instance_id": str(instance.id)}
     )
     if instance.status != "pending":  # e.g. a ladder whose every step was skipped
         await on_request_approval_finished(session, request, instance)
@@ -93,15 +94,7 @@ async def on_request_approval_finished(
         return  # already moved on (e.g. the request was cancelled first)
     if instance.status == "approved":
         item = await session.get_one(CatalogItem, request.catalog_item_id)
-        await records.add_event(
-            session,
-            tenant_id=request.tenant_id,
-            record_type=REQUEST,
-            record_id=request.id,
-            kind="approved",
-            actor_id=None,
-            message="Approved",
-        )
+        await _note(session, request, "approved", "Approved")
         await start_fulfillment(session, request, item)
     elif instance.status in ("rejected", "cancelled"):
         await lifecycle.move_request(
@@ -114,15 +107,7 @@ async def start_fulfillment(session: AsyncSession, request: ServiceRequest, item
         session, request, "in_fulfillment", actor_id=None, message=f"Fulfillment started ({item.fulfillment_type})"
     )
     if item.fulfillment_type == "manual":
-        await records.add_event(
-            session,
-            tenant_id=request.tenant_id,
-            record_type=REQUEST,
-            record_id=request.id,
-            kind="awaiting_fulfiller",
-            actor_id=None,
-            message="Waiting for a fulfiller",
-        )
+        await _note(session, request, "awaiting_fulfiller", "Waiting for a fulfiller")
     elif item.fulfillment_type == "runbook":
         await _run_runbook(session, request, item)
 
@@ -168,14 +153,11 @@ async def _run_runbook(session: AsyncSession, request: ServiceRequest, item: Cat
         return
     request.fulfillment_execution_id = execution.id
     await session.flush()
-    await records.add_event(
+    await _note(
         session,
-        tenant_id=request.tenant_id,
-        record_type=REQUEST,
-        record_id=request.id,
-        kind="fulfillment_started",
-        actor_id=None,
-        message=f"Runbook '{runbook.name}' started",
+        request,
+        "fulfillment_started",
+        f"Runbook '{runbook.name}' started",
         data={"execution_id": str(execution.id)},
     )
 

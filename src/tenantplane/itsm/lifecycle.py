@@ -32,6 +32,36 @@ CHANGE_MOVES = {
 CHANGE_FINAL = {"completed", "failed", "rejected", "cancelled"}
 
 
+async def _move(
+    session: AsyncSession,
+    record: ServiceRequest | ChangeRequest,
+    record_type: str,
+    to: str,
+    *,
+    actor_id: uuid.UUID | None,
+    message: str,
+    data: dict[str, Any] | None,
+) -> None:
+    moves, final = (REQUEST_MOVES, REQUEST_FINAL) if record_type == REQUEST else (CHANGE_MOVES, CHANGE_FINAL)
+    if to not in moves.get(record.status, set()):
+        noun = "request" if record_type == REQUEST else "change"
+        raise Conflict(f"A {noun} that is {record.status} cannot become {to}.")
+    previous, record.status = record.status, to
+    if to in final:
+        record.closed_at = datetime.now(UTC)
+    await session.flush()
+    await records.add_event(
+        session,
+        tenant_id=record.tenant_id,
+        record_type=record_type,
+        record_id=record.id,
+        kind=to,
+        actor_id=actor_id,
+        message=message,
+        data={"from": previous, **(data or {})},
+    )
+
+
 async def move_request(
     session: AsyncSession,
     request: ServiceRequest,
@@ -41,44 +71,15 @@ async def move_request(
     message: str = "",
     data: dict[str, Any] | None = None,
 ) -> None:
-    if to not in REQUEST_MOVES.get(request.status, set()):
-        raise Conflict(f"A request that is {request.status} cannot become {to}.")
-    previous, request.status = request.status, to
-    if to in REQUEST_FINAL:
-        request.closed_at = datetime.now(UTC)
-    await session.flush()
-    await records.add_event(
-        session,
-        tenant_id=request.tenant_id,
-        record_type=REQUEST,
-        record_id=request.id,
-        kind=to,
-        actor_id=actor_id,
-        message=message,
-        data={"from": previous, **(data or {})},
-    )
+    """Move a request to `to` (409 if not allowed), stamp its timeline and tell its requester."""
+    await _move(session, request, REQUEST, to, actor_id=actor_id, message=message, data=data)
     await notify_requester(session, request, message or f"{request.number} is now {to}")
 
 
 async def move_change(
     session: AsyncSession, change: ChangeRequest, to: str, *, actor_id: uuid.UUID | None, message: str = ""
 ) -> None:
-    if to not in CHANGE_MOVES.get(change.status, set()):
-        raise Conflict(f"A change that is {change.status} cannot become {to}.")
-    previous, change.status = change.status, to
-    if to in CHANGE_FINAL:
-        change.closed_at = datetime.now(UTC)
-    await session.flush()
-    await records.add_event(
-        session,
-        tenant_id=change.tenant_id,
-        record_type=CHANGE,
-        record_id=change.id,
-        kind=to,
-        actor_id=actor_id,
-        message=message,
-        data={"from": previous},
-    )
+    await _move(session, change, CHANGE, to, actor_id=actor_id, message=message, data=None)
 
 
 async def notify_requester(session: AsyncSession, request: ServiceRequest, message: str) -> None:
