@@ -6,16 +6,12 @@ Each on_timeout, repeating reminders, stale timers, and handing notices to the n
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.approvals import tasks
 from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import Actor, TenantContext
 from tests.api.sweep_approvals import INSTANCES, create_definition, decide, several, start_instance, step
@@ -128,43 +124,24 @@ async def test_reminders_repeat_while_undecided_and_a_late_timeout_changes_nothi
     assert reminder["payload"]["recipients"] == [approver.id]
 
 
-async def test_notices_go_to_the_notifications_domain_with_what_is_being_approved(
-    tenant: TenantContext, app: FastAPI, worker: ExecutionJobRunner, monkeypatch: pytest.MonkeyPatch
+async def test_approvers_get_an_inbox_notice_with_what_is_being_approved(
+    tenant: TenantContext, app: FastAPI, worker: ExecutionJobRunner
 ) -> None:
-    sent: list[dict[str, Any]] = []
-
-    async def notify_users(session: AsyncSession, **message: Any) -> list[object]:
-        sent.append(message)
-        return []
-
-    monkeypatch.setattr(tasks, "notifications_entry_point", lambda: notify_users)
     approver, requester = await several(tenant, app, 2)
     definition = await create_definition(tenant, step("lead", 1, "user", approver.id))
     instance = await start_instance(requester, definition["id"], {"item": "Laptop", "cost": 1800})
 
-    async def delivered() -> bool:
-        return bool(sent)
+    async def delivered() -> list[dict[str, Any]]:
+        inbox = await approver.tenant.client.get("/api/notifications", headers=approver.headers)
+        items: list[dict[str, Any]] = inbox.json()["items"]
+        return items
 
     await _eventually(delivered, "the approver's notice")
-    message = sent[0]
-    assert (message["tenant_id"], message["user_ids"]) == (uuid.UUID(tenant.id), [uuid.UUID(approver.id)])
+    [message] = await delivered()
     assert message["link"] == f"/approvals/instances/{instance['id']}"
     assert message["subject"].startswith("Approval needed: test.record")
     assert "item: Laptop" in message["body"]
     assert "cost: 1800" in message["body"]
     assert requester.email in message["body"]
-
-
-async def test_without_notifications_a_notice_is_recorded_as_not_delivered(
-    tenant: TenantContext, app: FastAPI, worker: ExecutionJobRunner, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(tasks, "notifications_entry_point", lambda: None)
-    approver, requester = await several(tenant, app, 2)
-    definition = await create_definition(tenant, step("lead", 1, "user", approver.id))
-    instance = await start_instance(requester, definition["id"])
-
-    async def recorded() -> bool:
-        return any(e["kind"] == "notice.not_delivered" for e in await _events(requester, instance["id"]))
-
-    await _eventually(recorded, "the not-delivered record")
-    assert await _job_statuses(tenant, "approvals.notify", instance["id"]) == ["succeeded"]
+    others = await requester.tenant.client.get("/api/notifications", headers=requester.headers)
+    assert others.json()["items"] == [], "only the approver is asked"

@@ -5,7 +5,6 @@ Each handler locks what it changes inside `ctx.transaction()`; a late or stale t
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,14 +13,13 @@ import structlog
 
 from tenantplane.approvals import repository as repo
 from tenantplane.approvals import service
-from tenantplane.approvals.effects import FINISHED_JOB, NOTIFY_JOB, REMIND_JOB, TIMEOUT_JOB, record_approval_event
+from tenantplane.approvals.effects import FINISHED_JOB, NOTIFY_JOB, REMIND_JOB, TIMEOUT_JOB
 from tenantplane.approvals.hooks import run_after_finished_hooks
 from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler
 from tenantplane.kit.errors import NotFound
+from tenantplane.notifications.service import notify_users
 
 log = structlog.get_logger("tenantplane.approvals")
-NOTIFICATIONS_MODULE = "tenantplane.notifications.service"
-NOT_CONFIGURED = "notifications are not configured (tenantplane.notifications.service.notify_users is missing)"
 
 
 def _target(ctx: JobContext) -> tuple[uuid.UUID, uuid.UUID]:
@@ -55,18 +53,6 @@ async def remind_approvers(ctx: JobContext) -> None:
 Notify = Callable[..., Awaitable[Any]]
 
 
-def notifications_entry_point() -> Notify | None:
-    """`tenantplane.notifications.service.notify_users` once that module exists, else None."""
-    try:
-        module = importlib.import_module(NOTIFICATIONS_MODULE)
-    except ModuleNotFoundError as missing:
-        if missing.name and NOTIFICATIONS_MODULE.startswith(missing.name):
-            return None
-        raise
-    notify = getattr(module, "notify_users", None)
-    return notify if callable(notify) else None
-
-
 def message_body(payload: dict[str, Any]) -> str:
     """Plain text of a notice: what is being approved, by whom it was requested, its variables and the link."""
     requester = payload.get("requester") or {}
@@ -83,23 +69,15 @@ def message_body(payload: dict[str, Any]) -> str:
 
 @job_handler(NOTIFY_JOB)
 async def deliver_notice(ctx: JobContext) -> None:
-    """Hand the notice to the notifications domain (in-app inbox and email), or record that none is configured."""
+    """Hand the notice to the notifications domain: the in-app inbox, and e-mail when the tenant has a default
+    e-mail channel."""
     tenant_id, instance_id = _target(ctx)
-    notify = notifications_entry_point()
     async with ctx.transaction() as session:
         try:
-            instance = await repo.get_instance(session, tenant_id, instance_id)
+            await repo.get_instance(session, tenant_id, instance_id)
         except NotFound:
             return
-        if notify is None:
-            skipped = {
-                "kind": ctx.payload.get("kind"),
-                "recipients": ctx.payload.get("recipients"),
-                "reason": NOT_CONFIGURED,
-            }
-            await record_approval_event(session, instance, "notice.not_delivered", skipped)
-            return
-        await notify(
+        await notify_users(
             session,
             tenant_id=tenant_id,
             user_ids=[uuid.UUID(u) for u in ctx.payload["recipients"]],
