@@ -92,7 +92,8 @@ async def list_instances(
         definition_id=definition_id,
         requester_id=principal.id if requester == "me" else None,
         approver_ids=my_ids if approver == "me" else None,
-        visible_to=None if reads_every_instance(principal) else my_ids,
+        # An inbox query (approver=me) only returns rows assigned to me: visible by construction.
+        visible_to=None if reads_every_instance(principal) or approver == "me" else my_ids,
     )
     rows, next_cursor = await repo.list_instances(session, principal.tenant, where, cursor=cursor, limit=limit)
     items = await instance_reads(session, rows, viewer)

@@ -1,6 +1,6 @@
 """Shared plumbing of ITSM records: human numbers per tenant and the timeline of each record.
 
-Numbers come from a per-tenant counter row locked by the UPDATE, so concurrent submits never collide.
+Numbers come from a per-tenant counter row incremented in its own short transaction, like a sequence.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tenantplane.itsm.models import RecordEvent
 
@@ -24,8 +24,16 @@ _NEXT = text(
 
 
 async def next_number(session: AsyncSession, tenant_id: uuid.UUID, prefix: str) -> str:
-    """The next human number, e.g. REQ0001234 (seven digits, growing past them if ever needed)."""
-    value = (await session.execute(_NEXT, {"tenant_id": tenant_id, "name": prefix})).scalar_one()
+    """The next human number, e.g. REQ0001234 (seven digits, growing past them if ever needed).
+
+    Drawn in a short transaction of its own, like a sequence: holding the counter row locked until the
+    submitting request commits would make every submit in a tenant wait for the one before it. The price is
+    that a submit which then fails leaves a gap in the numbers.
+    """
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+    async with engine.begin() as conn:
+        value = (await conn.execute(_NEXT, {"tenant_id": tenant_id, "name": prefix})).scalar_one()
     return f"{prefix}{value:07d}"
 
 
