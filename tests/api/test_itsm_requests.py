@@ -193,3 +193,13 @@ async def test_requester_is_notified_in_app_at_each_change(tenant: TenantContext
     assert f"{submitted['number']}: fulfilled" in subjects
     assert f"{submitted['number']}: in fulfillment" in subjects
     assert all(n["link"] == f"/portal/requests/{submitted['id']}" for n in inbox)
+
+
+async def test_concurrent_retries_with_one_idempotency_key_create_one_request(tenant: TenantContext) -> None:
+    item = await create_item(tenant)
+    headers = {**tenant.admin.headers, "Idempotency-Key": "double-click"}
+    responses = await asyncio.gather(*(_submit(tenant, headers, item["id"], GOOD) for _ in range(5)))
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    listed = await tenant.client.get(REQUESTS, headers=tenant.admin.headers)
+    assert len(listed.json()["items"]) == 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.audit.service import record_event
@@ -83,18 +83,29 @@ async def _known_users(session: AsyncSession, tenant_id: uuid.UUID, ids: set[uui
     return set(rows)
 
 
+async def _earlier(session: AsyncSession, actor: Principal, idempotency_key: str | None) -> ServiceRequest | None:
+    """The request this requester already submitted with this Idempotency-Key, if any."""
+    if not idempotency_key:
+        return None
+    found: ServiceRequest | None = await session.scalar(
+        requests_of(actor.tenant).where(
+            ServiceRequest.requester_id == actor.id, ServiceRequest.idempotency_key == idempotency_key
+        )
+    )
+    return found
+
+
 async def submit(
     session: AsyncSession, *, actor: Principal, data: RequestIn, idempotency_key: str | None
 ) -> tuple[ServiceRequest, bool]:
     """Create a request (and its approval instance, in this transaction). Returns (request, created)."""
     if idempotency_key:
-        earlier = await session.scalar(
-            requests_of(actor.tenant).where(
-                ServiceRequest.requester_id == actor.id, ServiceRequest.idempotency_key == idempotency_key
-            )
-        )
-        if earlier is not None:
-            return earlier, False
+        # Concurrent retries of one submit queue here until the first commits, then find its request.
+        lock_key = f"itsm.submit:{actor.tenant}:{actor.id}:{idempotency_key}"
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": lock_key})
+    earlier = await _earlier(session, actor, idempotency_key)
+    if earlier is not None:
+        return earlier, False
     try:
         item = await catalog.get_item(session, actor.tenant, data.catalog_item_id)
     except NotFound as exc:
