@@ -14,6 +14,23 @@ export interface NavSection {
 export const NAVIGATION: NavSection[] = [
   { items: [{ to: "/", label: "Dashboard", end: true }] },
   {
+    label: "Service desk",
+    items: [
+      { to: "/portal", label: "Service portal", end: true },
+      { to: "/portal/requests", label: "My requests" },
+      { to: "/approvals", label: "Approvals" },
+    ],
+  },
+  {
+    label: "ITSM",
+    items: [
+      { to: "/itsm/fulfillment", label: "Fulfillment queue", permission: "requests.fulfill" },
+      { to: "/itsm/changes", label: "Changes", permission: "requests.read_all" },
+      { to: "/itsm/catalog", label: "Catalog items", permission: "catalog.manage" },
+      { to: "/itsm/approval-definitions", label: "Approval definitions", permission: "approval_definitions.manage" },
+    ],
+  },
+  {
     label: "Administration",
     items: [
       { to: "/admin/users", label: "Users", permission: "users.read" },

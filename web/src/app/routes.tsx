@@ -2,11 +2,22 @@
 import type { ReactNode } from "react";
 import { createBrowserRouter } from "react-router";
 
+import { DefinitionEditorPage } from "../features/approvals/DefinitionEditorPage";
+import { DefinitionsPage } from "../features/approvals/DefinitionsPage";
+import { ApprovalPage, InboxPage } from "../features/approvals/InboxPage";
 import { AuditPage } from "../features/audit/AuditPage";
 import { DashboardPage } from "../features/dashboard/DashboardPage";
 import { GroupDetailPage } from "../features/groups/GroupDetailPage";
 import { GroupsPage } from "../features/groups/GroupsPage";
+import { CatalogAdminPage } from "../features/itsm/CatalogAdminPage";
+import { CatalogItemEditorPage } from "../features/itsm/CatalogItemEditorPage";
+import { ChangeDetailPage, ChangesPage } from "../features/itsm/ChangesPage";
+import { FulfilmentQueuePage } from "../features/itsm/FulfilmentQueuePage";
 import { JobsPage } from "../features/jobs/JobsPage";
+import { MyRequestsPage } from "../features/portal/MyRequestsPage";
+import { PortalPage } from "../features/portal/PortalPage";
+import { RequestDetailPage } from "../features/portal/RequestDetailPage";
+import { RequestItemPage } from "../features/portal/RequestItemPage";
 import { RolesPage } from "../features/roles/RolesPage";
 import { SignInPage } from "../features/session/SignInPage";
 import { TenantSettingsPage } from "../features/tenant/TenantSettingsPage";
@@ -32,6 +43,19 @@ export function createAppRouter() {
       errorElement: <RouteError />,
       children: [
         { index: true, element: <DashboardPage /> },
+        { path: "portal", element: <PortalPage /> },
+        { path: "portal/items/:itemId", element: <RequestItemPage /> },
+        { path: "portal/requests", element: <MyRequestsPage /> },
+        { path: "portal/requests/:requestId", element: <RequestDetailPage /> },
+        { path: "approvals", element: <InboxPage /> },
+        { path: "approvals/:instanceId", element: <ApprovalPage /> },
+        { path: "itsm/fulfillment", element: guarded("requests.fulfill", <FulfilmentQueuePage />) },
+        { path: "itsm/changes", element: guarded("requests.read_all", <ChangesPage />) },
+        { path: "itsm/changes/:changeId", element: <ChangeDetailPage /> },
+        { path: "itsm/catalog", element: guarded("catalog.manage", <CatalogAdminPage />) },
+        { path: "itsm/catalog/:itemId", element: guarded("catalog.manage", <CatalogItemEditorPage />) },
+        { path: "itsm/approval-definitions", element: guarded("approval_definitions.manage", <DefinitionsPage />) },
+        { path: "itsm/approval-definitions/:definitionId", element: guarded("approval_definitions.manage", <DefinitionEditorPage />) },
         { path: "admin/users", element: guarded("users.read", <UsersPage />) },
         { path: "admin/groups", element: guarded("users.read", <GroupsPage />) },
         { path: "admin/groups/:groupId", element: guarded("users.read", <GroupDetailPage />) },

@@ -37,9 +37,10 @@ export function EmptyState({ title, children, action }: { title: string; childre
 }
 
 /** A polite announcement of what just happened ("User created"); renders nothing without a message. */
-export function Notice({ message, onDismiss }: { message: string | null; onDismiss?: () => void }) {
+export function Notice({ message, onDismiss, tone = "good" }: { message: string | null; onDismiss?: () => void; tone?: "good" | "warn" }) {
+  const toneClass = tone === "warn" ? " notice--warn" : "";
   return (
-    <div role="status" aria-live="polite" className={message ? "notice" : "notice notice--empty"}>
+    <div role="status" aria-live="polite" className={message ? `notice${toneClass}` : "notice notice--empty"}>
       {message ? (
         <>
           <span>{message}</span>

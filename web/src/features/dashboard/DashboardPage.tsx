@@ -1,10 +1,14 @@
-// The landing page: who I am, my roles and tenant, and for operators the dead jobs that need a look.
+// The landing page: my pending approvals and open requests, who I am, my tenant, and for operators the dead jobs.
 import { Link } from "react-router";
 
 import { visibleNavigation } from "../../app/navigation";
 import { useCurrentUser, usePermission } from "../../app/session";
 import { Badge, PageHeader } from "../../components/Page";
 import { ErrorState, Loading } from "../../components/States";
+import { useMyApprovals } from "../approvals/api";
+import { useRequests } from "../itsm/api";
+import { StatusBadge } from "../itsm/RecordParts";
+import "../portal/portal.css";
 import { useDeadJobCount } from "../jobs/api";
 import { ROLE_DESCRIPTIONS } from "../roles/api";
 
@@ -29,15 +33,67 @@ function DeadJobs() {
   );
 }
 
+function MyApprovals() {
+  const inbox = useMyApprovals();
+  if (inbox.isPending) return <Loading label="Counting your approvals…" />;
+  if (inbox.isError) return <ErrorState error={inbox.error} onRetry={() => void inbox.refetch()} />;
+  const count = inbox.data.pages.reduce((n, p) => n + p.items.length, 0);
+  const more = Boolean(inbox.data.pages[inbox.data.pages.length - 1]?.next_cursor);
+  return (
+    <>
+      <p className={count ? "metric metric--warn" : "metric"}>
+        <span className="metric-count">{more ? `${count}+` : count}</span>
+        <span className="metric-label">{count === 1 && !more ? "approval waiting for you" : "approvals waiting for you"}</span>
+      </p>
+      <Link to="/approvals">{count ? "Decide them" : "Open the approvals inbox"}</Link>
+    </>
+  );
+}
+
+const OPEN = new Set(["pending_approval", "in_fulfillment"]);
+
+function MyOpenRequests() {
+  const requests = useRequests({ scope: "mine" });
+  if (requests.isPending) return <Loading label="Loading your requests…" />;
+  if (requests.isError) return <ErrorState error={requests.error} onRetry={() => void requests.refetch()} />;
+  const open = requests.data.pages.flatMap((p) => p.items).filter((r) => OPEN.has(r.status));
+  return (
+    <>
+      {open.length ? (
+        <ul className="link-list" aria-label="Open requests">
+          {open.slice(0, 5).map((r) => (
+            <li key={r.id}>
+              <Link to={`/portal/requests/${r.id}`}>{r.number}</Link> <StatusBadge status={r.status} />
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>You have no open request.</p>
+      )}
+      <Link to={open.length > 5 ? "/portal/requests" : "/portal"}>{open.length > 5 ? "All my requests" : "Request something"}</Link>
+    </>
+  );
+}
+
 export function DashboardPage() {
   const me = useCurrentUser();
   const seesJobs = usePermission("jobs.read");
-  const shortcuts = visibleNavigation(me.permissions).flatMap((s) => s.items).filter((i) => i.to !== "/");
+  const shortcuts = visibleNavigation(me.permissions)
+    .filter((s) => s.label === "Administration" || s.label === "ITSM")
+    .flatMap((s) => s.items);
 
   return (
     <>
       <PageHeader title="Dashboard" description={`Welcome, ${me.display_name}.`} />
       <div className="cards">
+        <section className="card" aria-labelledby="card-approvals">
+          <h2 id="card-approvals">My approvals</h2>
+          <MyApprovals />
+        </section>
+        <section className="card" aria-labelledby="card-requests">
+          <h2 id="card-requests">My open requests</h2>
+          <MyOpenRequests />
+        </section>
         <section className="card" aria-labelledby="card-me">
           <h2 id="card-me">You</h2>
           <dl className="facts">

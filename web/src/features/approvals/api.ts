@@ -1,0 +1,110 @@
+// ITSM approvals: definitions (list, one, save, archive, preview) and instances (my inbox, one, decide, cancel).
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+
+import { api, type Schemas, unwrap } from "../../api/client";
+
+export type Definition = Schemas["DefinitionRead"];
+export type DefinitionWrite = Schemas["DefinitionWrite"];
+export type StepWrite = DefinitionWrite["steps"][number];
+export type Preview = Schemas["PreviewRead"];
+export type Instance = Schemas["InstanceRead"];
+
+export const approvalsKeys = {
+  definitions: ["approvals", "definitions", "list"] as const,
+  definition: (id: string) => ["approvals", "definitions", "detail", id] as const,
+  preview: (id: string, variables: unknown) => ["approvals", "preview", id, variables] as const,
+  inbox: ["approvals", "instances", "inbox"] as const,
+  instance: (id: string) => ["approvals", "instances", "detail", id] as const,
+};
+
+/** How often the inbox asks again on its own: decisions made elsewhere show up without a reload. */
+export const INBOX_POLL_MS = 10_000;
+
+export function useDefinitions(options: { enabled?: boolean } = {}) {
+  return useInfiniteQuery({
+    queryKey: approvalsKeys.definitions,
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam, signal }) =>
+      unwrap(api.GET("/api/workflows/definitions", { params: { query: { cursor: pageParam, limit: 50 } }, signal })),
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    enabled: options.enabled ?? true,
+  });
+}
+
+export function useDefinition(id: string | null | undefined) {
+  return useQuery({
+    queryKey: approvalsKeys.definition(id ?? ""),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/workflows/definitions/{definition_id}", { params: { path: { definition_id: id ?? "" } }, signal })),
+    enabled: Boolean(id),
+  });
+}
+
+export function useSaveDefinition() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, body }: { id?: string; body: DefinitionWrite }) =>
+      id
+        ? unwrap(api.PUT("/api/workflows/definitions/{definition_id}", { params: { path: { definition_id: id } }, body }))
+        : unwrap(api.POST("/api/workflows/definitions", { body })),
+    onSuccess: (definition) => {
+      queryClient.setQueryData(approvalsKeys.definition(definition.id), definition);
+      return queryClient.invalidateQueries({ queryKey: approvalsKeys.definitions });
+    },
+  });
+}
+
+/** "Who will approve?": the ladder resolved for the caller (and these form values) before submitting. */
+export function usePreview(definitionId: string | null | undefined, variables: Record<string, unknown>, enabled: boolean) {
+  return useQuery({
+    queryKey: approvalsKeys.preview(definitionId ?? "", variables),
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.POST("/api/workflows/definitions/{definition_id}/preview", {
+          params: { path: { definition_id: definitionId ?? "" } },
+          body: { variables },
+          signal,
+        }),
+      ),
+    enabled: Boolean(definitionId) && enabled,
+    retry: false,
+  });
+}
+
+export function useMyApprovals() {
+  return useInfiniteQuery({
+    queryKey: approvalsKeys.inbox,
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam, signal }) =>
+      unwrap(
+        api.GET("/api/workflows/instances", {
+          params: { query: { status: "pending", approver: "me", cursor: pageParam, limit: 25 } },
+          signal,
+        }),
+      ),
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    refetchInterval: INBOX_POLL_MS,
+  });
+}
+
+export function useInstance(id: string | null | undefined) {
+  return useQuery({
+    queryKey: approvalsKeys.instance(id ?? ""),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/workflows/instances/{instance_id}", { params: { path: { instance_id: id ?? "" } }, signal })),
+    enabled: Boolean(id),
+  });
+}
+
+export function useDecide() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, outcome, comment }: { id: string; outcome: "approve" | "reject"; comment: string }) => {
+      const params = { path: { instance_id: id } };
+      return outcome === "approve"
+        ? unwrap(api.POST("/api/workflows/instances/{instance_id}/approve", { params, body: comment ? { comment } : {} }))
+        : unwrap(api.POST("/api/workflows/instances/{instance_id}/reject", { params, body: { comment } }));
+    },
+    onSettled: () => Promise.all([queryClient.invalidateQueries({ queryKey: ["approvals"] }), queryClient.invalidateQueries({ queryKey: ["itsm"] })]),
+  });
+}

@@ -1,0 +1,185 @@
+// One service request: status, form values, approval progress, timeline, comments, and cancel for its requester.
+import { type FormEvent, useMemo, useRef, useState } from "react";
+import { Link, useLocation, useParams } from "react-router";
+
+import { describeError } from "../../api/problem";
+import { useCurrentUser, usePermission } from "../../app/session";
+import { Dialog } from "../../components/Dialog";
+import { TextAreaField } from "../../components/Field";
+import { FormSummary, useFormErrors } from "../../components/FormErrors";
+import { DateTime, PageHeader } from "../../components/Page";
+import { ErrorState, Loading, Notice } from "../../components/States";
+import { type Instance, useInstance } from "../approvals/api";
+import { type RequestDetail, useCancelRequest, useCatalogItem, useCommentOnRequest, useRequest } from "../itsm/api";
+import { toFormVariables } from "../itsm/forms";
+import { mergeTimeline, StatusBadge, Timeline, VariableList } from "../itsm/RecordParts";
+import "./portal.css";
+
+export const CANCELLABLE = ["pending_approval", "in_fulfillment"];
+
+function CommentForm({ request }: { request: RequestDetail }) {
+  const [text, setText] = useState("");
+  const comment = useCommentOnRequest(request.id);
+  const errors = useFormErrors(comment.error, ["comment"]);
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    comment.mutate(text.trim(), { onSuccess: () => setText("") });
+  }
+  return (
+    <form onSubmit={submit} noValidate aria-label="Add a comment">
+      <FormSummary errors={{ fields: {}, general: errors.general }} title="The comment was not added" />
+      <TextAreaField label="Comment" name="comment" rows={3} value={text} onChange={(e) => setText(e.target.value)} error={errors.fields.comment} />
+      <div className="form-actions">
+        <button type="submit" className="button" disabled={comment.isPending}>
+          {comment.isPending ? "Adding…" : "Add comment"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function ApprovalProgress({ instance }: { instance: Instance }) {
+  return (
+    <ol className="ladder" aria-label="Approval steps">
+      {instance.step_results.map((step) => (
+        <li key={`${step.order}-${step.name}`}>
+          <p>
+            <strong>{step.name}</strong> <StatusBadge status={step.status} />
+          </p>
+          {step.decisions.map((d) => (
+            <p key={`${d.user_id}-${d.at}`} className="field-hint">
+              {d.outcome} <DateTime value={d.at} />
+              {d.comment ? `: “${d.comment}”` : ""}
+            </p>
+          ))}
+          {step.reason ? <p className="field-hint">{step.reason}</p> : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function ApprovalSection({ id }: { id: string }) {
+  const instance = useInstance(id);
+  if (instance.isPending) return <Loading label="Loading the approval…" />;
+  if (instance.isError) return <ErrorState error={instance.error} onRetry={() => void instance.refetch()} />;
+  return (
+    <>
+      <ApprovalProgress instance={instance.data} />
+      <p>
+        <Link to={`/approvals/${id}`}>Open the approval</Link>
+      </p>
+    </>
+  );
+}
+
+export function RequestDetailPage() {
+  const { requestId = "" } = useParams();
+  const location = useLocation();
+  const me = useCurrentUser();
+  const canReadUsers = usePermission("users.read");
+  const request = useRequest(requestId);
+  const item = useCatalogItem(request.data?.catalog_item_id);
+  const form = useMemo(() => toFormVariables(item.data?.variables ?? []), [item.data]);
+  const cancel = useCancelRequest(requestId);
+  const [confirming, setConfirming] = useState(false);
+  const initialNotice = (location.state as { notice?: string } | null)?.notice ?? null;
+  const [notice, setNotice] = useState<string | null>(initialNotice);
+  const cancelButton = useRef<HTMLButtonElement>(null);
+  const approval = useInstance(request.data?.approval_instance_id);
+  const decisions = useMemo(
+    () =>
+      (approval.data?.step_results ?? []).flatMap((step) =>
+        step.decisions.map((d) => ({ step: step.name, outcome: d.outcome, user_id: d.user_id, comment: d.comment, at: d.at })),
+      ),
+    [approval.data],
+  );
+
+  if (request.isPending) return <Loading label="Loading the request…" />;
+  if (request.isError) return <ErrorState error={request.error} onRetry={() => void request.refetch()} />;
+  const r = request.data;
+  const mayCancel = r.requester_id === me.id && CANCELLABLE.includes(r.status);
+
+  return (
+    <>
+      <nav className="breadcrumb" aria-label="Breadcrumb">
+        <Link to="/portal/requests">My requests</Link>
+      </nav>
+      <PageHeader
+        title={`${r.number} · ${item.data?.name ?? "Request"}`}
+        description={
+          <>
+            Status: <StatusBadge status={r.status} /> · submitted <DateTime value={r.created_at} />
+          </>
+        }
+        actions={
+          mayCancel ? (
+            <button ref={cancelButton} type="button" className="button button--danger" onClick={() => setConfirming(true)}>
+              Cancel request
+            </button>
+          ) : null
+        }
+      />
+      <Notice message={notice} onDismiss={() => setNotice(null)} />
+      <div className="two-col">
+        <div>
+          <section className="panel section" aria-labelledby="req-timeline">
+            <h2 id="req-timeline">Timeline</h2>
+            <Timeline events={mergeTimeline(r.timeline, decisions)} canReadUsers={canReadUsers} selfId={me.id} />
+            <CommentForm request={r} />
+          </section>
+        </div>
+        <div>
+          <section className="panel section" aria-labelledby="req-values">
+            <h2 id="req-values">Details</h2>
+            <VariableList values={r.variables} form={form} />
+            {r.justification ? (
+              <p>
+                <strong>Justification:</strong> {r.justification}
+              </p>
+            ) : null}
+            {r.fulfillment_note ? (
+              <p>
+                <strong>Fulfillment note:</strong> {r.fulfillment_note}
+              </p>
+            ) : null}
+          </section>
+          {r.approval_instance_id ? (
+            <section className="panel section" aria-labelledby="req-approval">
+              <h2 id="req-approval">Approval</h2>
+              <ApprovalSection id={r.approval_instance_id} />
+            </section>
+          ) : null}
+        </div>
+      </div>
+      <Dialog open={confirming} onClose={() => setConfirming(false)} title={`Cancel ${r.number}?`}>
+        <p>The request stops here{r.status === "pending_approval" ? " and its approvers are no longer asked" : ""}. This cannot be undone.</p>
+        {cancel.isError ? (
+          <p className="field-error" role="alert">
+            {describeError(cancel.error)}
+          </p>
+        ) : null}
+        <div className="form-actions">
+          <button
+            type="button"
+            className="button button--danger"
+            disabled={cancel.isPending}
+            onClick={() =>
+              cancel.mutate(undefined, {
+                onSuccess: (done) => {
+                  setConfirming(false);
+                  setNotice(`Request ${done.number} cancelled.`);
+                },
+              })
+            }
+          >
+            {cancel.isPending ? "Cancelling…" : "Cancel request"}
+          </button>
+          <button type="button" className="button" onClick={() => setConfirming(false)} data-autofocus>
+            Keep it
+          </button>
+        </div>
+      </Dialog>
+    </>
+  );
+}
