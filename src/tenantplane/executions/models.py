@@ -60,8 +60,8 @@ class Execution(TenantOwned, Base):
     # `tenantplane.<domain>.execution_hooks` of that origin hear when it finishes.
     origin_type: Mapped[str | None] = mapped_column(String(32))
     origin_id: Mapped[uuid.UUID | None]
-    # Automation workflows (a later migration adds the foreign key when their table exists).
-    workflow_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    # Automation workflows (the version is pinned when the execution starts).
+    workflow_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
     workflow_version: Mapped[int | None]
     # Runbook parameters or workflow inputs, as given; secret values are never stored here.
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
@@ -90,6 +90,9 @@ class StepRun(Base):
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    # Workflow step runs: the step's id in the workflow and how many times it has been started.
+    step_id: Mapped[str | None] = mapped_column(String(100))
+    attempt: Mapped[int] = mapped_column(server_default="0")
     exit_code: Mapped[int | None]
     outputs: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     log: Mapped[str] = mapped_column(Text, server_default="")

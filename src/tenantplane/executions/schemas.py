@@ -9,6 +9,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pydantic import Field
+
 from tenantplane.kit.schemas import ReadSchema
 
 
@@ -17,6 +19,8 @@ class StepRunRead(ReadSchema):
     type: str
     position: int
     status: str
+    step_id: str | None = None
+    attempts: int = Field(default=0, validation_alias="attempt")
     exit_code: int | None
     outputs: dict[str, Any]
     log: str

@@ -28,6 +28,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "running": frozenset({"waiting", "succeeded", "failed", "timed_out", "cancelled", "rejected"}),
     "waiting": frozenset({"running", "succeeded", "failed", "timed_out", "cancelled", "rejected"}),
 }
+REOPENABLE = frozenset({"failed", "rejected"})
 MANAGE_PERMISSION = {"runbook": Permission.RUNBOOKS_MANAGE, "workflow": Permission.WORKFLOWS_MANAGE}
 
 
@@ -88,11 +89,18 @@ async def move(
     to: str,
     error: str | None = None,
     outputs: dict[str, Any] | None = None,
+    reopen: bool = False,
 ) -> Execution:
-    """The one way an execution changes status: lock, check the transition, stamp the times."""
+    """The one way an execution changes status: lock, check the transition, stamp the times.
+
+    `reopen` is a retry of a failed or rejected workflow execution: it runs again, its end unrecorded.
+    """
     execution = await repo.get_execution(session, tenant_id, execution_id, for_update=True)
-    if to not in TRANSITIONS.get(execution.status, frozenset()):
+    reopening = reopen and to == "running" and execution.kind == "workflow" and execution.status in REOPENABLE
+    if not reopening and to not in TRANSITIONS.get(execution.status, frozenset()):
         raise IllegalTransition(f"An execution that is {execution.status} cannot become {to}.")
+    if reopening:
+        execution.finished_at, execution.error = None, None
     execution.status = to
     if to == "running" and execution.started_at is None:
         execution.started_at = now()
@@ -121,6 +129,10 @@ async def cancel_execution(session: AsyncSession, *, actor: Principal, execution
     permission = MANAGE_PERMISSION.get(execution.kind)
     if execution.started_by != actor.id and not (permission and actor.can(permission)):
         raise Forbidden(f"Only who started it or a user with '{permission}' may cancel this execution.")
+    if execution.kind == "workflow":  # the automation engine cancels its steps, gates and runbook runs
+        from tenantplane.automation.service import cancel_workflow_execution
+
+        return await cancel_workflow_execution(session, actor=actor, execution=execution)
     if execution.job_id is not None:  # lock order of the job handler: the job row first, then the execution
         await session.execute(
             select(Job.id).where(Job.id == execution.job_id, Job.tenant_id == actor.tenant).with_for_update()

@@ -1,0 +1,196 @@
+"""Approval gates of automation workflows: open one per approval step attempt, decide it, time it out.
+
+Decisions lock the execution row, then the gate row, so concurrent decisions never double-count.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.approvals.approvers import delegators_of, resolve_approvers
+from tenantplane.audit.service import record_event
+from tenantplane.automation import engine
+from tenantplane.automation import repository as repo
+from tenantplane.automation.expressions import TemplateFailed, render
+from tenantplane.automation.models import ApprovalGate
+from tenantplane.automation.service import GATE_TIMEOUT, LoadedRun, apply_event, load_run, now
+from tenantplane.identity.auth import Principal
+from tenantplane.jobs.queue import enqueue
+from tenantplane.kit.errors import Conflict, Forbidden, ValidationFailed
+from tenantplane.notifications.service import notify_users
+
+DEFAULT_MESSAGE = "Approval needed to continue the workflow."
+
+
+class GateClosed(Conflict):
+    problem_type = "approval-closed"
+    title = "This approval is no longer open"
+
+
+async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, attempt: int) -> ApprovalGate:
+    """A pending gate naming who may decide now and what they approve; approvers are told."""
+    execution, config, context = loaded.execution, loaded.config(step_id), loaded.context()
+    approvers = list(config.get("approvers", []))
+    eligible = await eligible_users(session, execution.tenant_id, approvers, execution.started_by)
+    try:
+        message = str(render(config.get("message") or DEFAULT_MESSAGE, context))
+    except TemplateFailed as error:
+        message = f"{config.get('message')} (the message template failed: {error})"
+    gate = ApprovalGate(
+        tenant_id=execution.tenant_id,
+        execution_id=execution.id,
+        step_id=step_id,
+        attempt=attempt,
+        status="pending",
+        message=message,
+        approvers=approvers,
+        eligible=sorted(eligible),
+        min_approvals=int(config.get("min_approvals", 1)),
+        subject=_what_is_approved(loaded, step_id, context),
+        started_by=execution.started_by,
+        allow_self_approval=bool(loaded.definition.get("allow_self_approval", False)),
+        decisions=[],
+    )
+    session.add(gate)
+    await session.flush()
+    # Told: the approvers a step names (an `any` approver would mean every user of the tenant).
+    named = [a for a in approvers if a["type"] != "any"]
+    told = await eligible_users(session, execution.tenant_id, named, execution.started_by) if named else frozenset()
+    deciders = [uuid.UUID(u) for u in told if gate.allow_self_approval or u != str(execution.started_by)]
+    link = f"/api/automation/approvals/{gate.id}"
+    await notify_users(
+        session,
+        tenant_id=execution.tenant_id,
+        user_ids=deciders,
+        subject=f"Approval needed: {step_id}",
+        body=_notice(message, gate.subject),
+        link=link,
+    )
+    if config.get("timeout_seconds"):
+        payload = {"execution_id": str(execution.id), "step_id": step_id, "attempt": attempt, "gate_id": str(gate.id)}
+        run_at = now() + timedelta(seconds=float(config["timeout_seconds"]))
+        await enqueue(session, kind=GATE_TIMEOUT, payload=payload, tenant_id=execution.tenant_id, run_at=run_at)
+    return gate
+
+
+def _notice(message: str, subject: dict[str, Any]) -> str:
+    """The approvers' notice: the message, then what runs once they approve (rendered parameters)."""
+    lines = [message]
+    for next_step in subject["next_steps"]:
+        parameters = json.dumps(next_step["parameters"], sort_keys=True, default=str)
+        lines.append(f"Then step '{next_step['step_id']}' runs runbook {next_step['runbook_id']} with {parameters}")
+    return "\n".join(lines)
+
+
+async def eligible_users(
+    session: AsyncSession, tenant_id: uuid.UUID, approvers: list[dict[str, Any]], started_by: uuid.UUID | None
+) -> frozenset[str]:
+    steps = [
+        {"name": str(j), "approver_type": a["type"], "approver_value": a.get("value")} for j, a in enumerate(approvers)
+    ]
+    requester = started_by or uuid.UUID(int=0)
+    resolved = await resolve_approvers(session, tenant_id, steps, [s["name"] for s in steps], requester)
+    return frozenset().union(*resolved.values()) if resolved else frozenset()
+
+
+def _what_is_approved(loaded: LoadedRun, step_id: str, context: dict[str, Any]) -> dict[str, Any]:
+    """The inputs and the rendered parameters of the runbook steps the gate leads to."""
+    next_steps: list[dict[str, Any]] = []
+    for k in loaded.graph.outgoing(step_id):
+        target = loaded.graph.edges[k].target
+        if loaded.graph.step(target).type != "runbook":
+            continue
+        config = loaded.config(target)
+        try:
+            parameters = render(config.get("parameters", {}), context)
+        except TemplateFailed as error:
+            parameters = {"error": str(error)}
+        next_steps.append({"step_id": target, "runbook_id": config.get("runbook_id"), "parameters": parameters})
+    return {"inputs": context["inputs"], "next_steps": next_steps}
+
+
+async def decide_gate(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    gate_id: uuid.UUID,
+    verdict: Literal["approved", "rejected"],
+    comment: str | None,
+) -> ApprovalGate:
+    """One decision: eligible approver, not who started the execution, once per user; quorum approves."""
+    gate = await repo.get_gate(session, actor.tenant, gate_id)
+    await load_run(session, actor.tenant, gate.execution_id)  # the execution row first: the one lock order
+    gate = await repo.get_gate(session, actor.tenant, gate_id, for_update=True)
+    if gate.status != "pending":
+        raise GateClosed(f"This approval is already {gate.status}.")
+    if verdict == "rejected" and not comment:
+        raise ValidationFailed.field("comment", "a rejection needs a comment")
+    if gate.started_by == actor.id and not gate.allow_self_approval:
+        raise Forbidden("Four-eyes rule: whoever started the execution cannot approve its gates.")
+    voter = await _voter(session, actor, gate)
+    decision = {
+        "user_id": str(actor.id),
+        "user": actor.label,
+        "on_behalf_of": voter if voter != str(actor.id) else None,
+        "decision": verdict,
+        "comment": comment,
+        "at": now().isoformat(),
+    }
+    gate.decisions = [*gate.decisions, decision]
+    approvals = len({_vote_of(d) for d in gate.decisions if d["decision"] == "approved"})
+    if verdict == "rejected" or approvals >= gate.min_approvals:
+        gate.status, gate.decided_at = verdict, now()
+    await session.flush()
+    if gate.status != "pending":
+        event = engine.ApprovalDecided(gate.step_id, verdict, attempt=gate.attempt)
+        await apply_event(session, tenant_id=actor.tenant, execution_id=gate.execution_id, event=event)
+    await record_event(
+        session,
+        actor=actor,
+        action=f"automation_approval.{'approved' if verdict == 'approved' else 'rejected'}",
+        object_type="automation_approval",
+        object_id=gate.id,
+        summary={"execution_id": gate.execution_id, "step_id": gate.step_id, "status": gate.status},
+    )
+    return gate
+
+
+def _vote_of(decision: dict[str, Any]) -> str:
+    """Whose vote a decision is: the approver's own, or the absent approver a delegate stood in for."""
+    return str(decision.get("on_behalf_of") or decision["user_id"])
+
+
+async def _voter(session: AsyncSession, actor: Principal, gate: ApprovalGate) -> str:
+    """The eligible approver whose vote this is (the actor, or one they are a delegate of); 403/409 otherwise."""
+    voted = {_vote_of(d) for d in gate.decisions} | {str(d["user_id"]) for d in gate.decisions}
+    me = str(actor.id)
+    if me in gate.eligible:
+        if me in voted:
+            raise GateClosed("You already decided this approval.")
+        return me
+    absent = set(gate.eligible) & await delegators_of(session, actor.tenant, actor.id)
+    if not gate.allow_self_approval:
+        absent.discard(str(gate.started_by))
+    if not absent:
+        raise Forbidden("You are not an approver of this gate.")
+    open_votes = sorted(absent - voted)
+    if not open_votes or me in voted:
+        raise GateClosed("You already decided this approval.")
+    return open_votes[0]
+
+
+async def gate_timed_out(session: AsyncSession, *, tenant_id: uuid.UUID, gate_id: uuid.UUID) -> None:
+    gate = await repo.get_gate(session, tenant_id, gate_id)
+    await load_run(session, tenant_id, gate.execution_id)
+    gate = await repo.get_gate(session, tenant_id, gate_id, for_update=True)
+    if gate.status != "pending":
+        return
+    gate.status, gate.decided_at = "timed_out", now()
+    await session.flush()
+    event = engine.ApprovalTimedOut(gate.step_id, attempt=gate.attempt)
+    await apply_event(session, tenant_id=tenant_id, execution_id=gate.execution_id, event=event)

@@ -1,0 +1,106 @@
+"""What awaits a person's decision: automation gates they may decide and ITSM approval steps assigned to them.
+
+Both lists are tenant-scoped; the inbox merges them newest first, each item with its kind and a link to decide.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.approvals.approvers import delegators_of
+from tenantplane.approvals.models import ApprovalAssignment, ApprovalInstance
+from tenantplane.automation.models import ApprovalGate
+from tenantplane.automation.repository import gates_of
+from tenantplane.automation.schemas import GateRead, InboxItem
+from tenantplane.identity.auth import Principal
+from tenantplane.identity.permissions import Permission
+from tenantplane.kit.pagination import paginate
+
+
+async def list_gates(
+    session: AsyncSession, actor: Principal, *, status: str | None, mine: bool, cursor: str | None, limit: int
+) -> tuple[Sequence[ApprovalGate], str | None]:
+    """Gates the caller may see: all with `workflows.manage`, else the ones they (or whom they stand in for)
+    may decide, or started. `mine`: pending, decidable by them, not started by them (four-eyes), not yet decided.
+    """
+    stmt = gates_of(actor.tenant)
+    me = str(actor.id)
+    deciders = await _voters(session, actor)
+    if status:
+        stmt = stmt.where(ApprovalGate.status == status)
+    if mine:
+        stmt = stmt.where(
+            ApprovalGate.status == "pending",
+            ApprovalGate.eligible.has_any(array(deciders)),
+            ApprovalGate.started_by.is_distinct_from(actor.id) | ApprovalGate.allow_self_approval,
+            ~ApprovalGate.decisions.contains([{"user_id": me}]),
+        )
+    elif not actor.can(Permission.WORKFLOWS_MANAGE):
+        stmt = stmt.where(ApprovalGate.eligible.has_any(array(deciders)) | (ApprovalGate.started_by == actor.id))
+    return await paginate(
+        session, stmt, created_col=ApprovalGate.created_at, id_col=ApprovalGate.id, cursor=cursor, limit=limit
+    )
+
+
+async def _voters(session: AsyncSession, actor: Principal) -> list[str]:
+    """The caller and the users they currently stand in for as a delegate."""
+    return [str(actor.id), *sorted(await delegators_of(session, actor.tenant, actor.id))]
+
+
+async def may_see(session: AsyncSession, actor: Principal, gate: ApprovalGate) -> bool:
+    if actor.can(Permission.WORKFLOWS_MANAGE) or gate.started_by == actor.id:
+        return True
+    return bool(set(gate.eligible) & set(await _voters(session, actor)))
+
+
+async def inbox(session: AsyncSession, actor: Principal, *, limit: int) -> list[InboxItem]:
+    gates, _ = await list_gates(session, actor, status="pending", mine=True, cursor=None, limit=limit)
+    items = [_gate_item(GateRead.model_validate(g)) for g in gates]
+    assigned = select(ApprovalAssignment.instance_id).where(
+        ApprovalAssignment.tenant_id == actor.tenant,
+        ApprovalAssignment.user_id.in_([uuid.UUID(u) for u in await _voters(session, actor)]),
+    )
+    stmt = (
+        select(ApprovalInstance)
+        .where(
+            ApprovalInstance.tenant_id == actor.tenant,
+            ApprovalInstance.status == "pending",
+            ApprovalInstance.id.in_(assigned),
+        )
+        .order_by(ApprovalInstance.created_at.desc())
+        .limit(limit)
+    )
+    items += [_instance_item(i) for i in (await session.scalars(stmt)).all()]
+    return sorted(items, key=lambda item: item.created_at, reverse=True)[:limit]
+
+
+def _gate_item(gate: GateRead) -> InboxItem:
+    return InboxItem(
+        kind="automation",
+        id=gate.id,
+        title=gate.message,
+        what={"execution_id": str(gate.execution_id), "step_id": gate.step_id, **gate.subject},
+        link=f"/api/automation/approvals/{gate.id}",
+        created_at=gate.created_at,
+    )
+
+
+def _instance_item(instance: ApprovalInstance) -> InboxItem:
+    return InboxItem(
+        kind="itsm",
+        id=instance.id,
+        title=instance.title or f"{instance.record_type} {instance.record_id}",
+        what={
+            "record_type": instance.record_type,
+            "record_id": str(instance.record_id),
+            "current_step": instance.current_step,
+            "variables": instance.variables,
+        },
+        link=f"/api/workflows/instances/{instance.id}",
+        created_at=instance.created_at,
+    )

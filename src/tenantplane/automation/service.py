@@ -1,0 +1,316 @@
+"""The execution job runner's shell around the pure engine: start, apply one event, turn effects into jobs.
+
+`apply_event` is the one way a workflow execution changes: it locks the execution row, applies the engine,
+persists state, step runs and status, and performs the effects in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.audit.service import record_event
+from tenantplane.automation import engine
+from tenantplane.automation import repository as repo
+from tenantplane.automation.engine import ExecutionState, Transition
+from tenantplane.automation.expressions import edge_results, run_context
+from tenantplane.automation.graph import WorkflowGraph, build_graph
+from tenantplane.automation.models import ApprovalGate, AutomationRun, Workflow
+from tenantplane.automation.validation import edge_specs, step_specs
+from tenantplane.executions import service as executions
+from tenantplane.executions.models import Execution, StepRun
+from tenantplane.identity.auth import Principal
+from tenantplane.jobs.models import Job
+from tenantplane.jobs.queue import enqueue
+from tenantplane.kit.errors import Conflict, ValidationFailed
+from tenantplane.runbooks.parameters import parameter_problems, with_defaults
+
+RUN_STEP = "automation.run_step"
+TIMER = "automation.timer"
+GATE_TIMEOUT = "automation.gate_timeout"
+CANCEL_STEP = "automation.cancel_step"
+STEP_TIMEOUT = "automation.step_timeout"
+
+
+@dataclass
+class LoadedRun:
+    """A locked workflow execution with its pinned definition, graph, engine state and step runs."""
+
+    execution: Execution
+    run: AutomationRun
+    definition: dict[str, Any]
+    graph: WorkflowGraph
+    step_runs: dict[str, StepRun]
+
+    @property
+    def state(self) -> ExecutionState:
+        return ExecutionState.from_dict(self.run.state)
+
+    def config(self, step_id: str) -> dict[str, Any]:
+        return next(dict(s["config"]) for s in self.definition["steps"] if s["id"] == step_id)
+
+    def context(self) -> dict[str, Any]:
+        execution = {
+            "id": str(self.execution.id),
+            "workflow_id": str(self.execution.workflow_id),
+            "workflow_version": self.execution.workflow_version,
+            "started_by": str(self.execution.started_by) if self.execution.started_by else None,
+        }
+        return run_context(state=self.state, inputs=self.execution.parameters, execution=execution)
+
+
+def graph_of(definition: dict[str, Any]) -> WorkflowGraph:
+    return build_graph(step_specs(definition["steps"]), edge_specs(definition["edges"]))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def load_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: uuid.UUID) -> LoadedRun:
+    """Lock the execution row (every change of it goes through here) and read what the engine needs."""
+    stmt = (
+        select(Execution)
+        .where(Execution.tenant_id == tenant_id, Execution.id == execution_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    execution = await session.scalar(stmt)
+    if execution is None or execution.workflow_id is None or execution.workflow_version is None:
+        raise executions.IllegalTransition(f"Execution {execution_id} is not a workflow execution.")
+    run = await session.scalar(
+        select(AutomationRun)
+        .where(AutomationRun.tenant_id == tenant_id, AutomationRun.execution_id == execution_id)
+        .execution_options(populate_existing=True)
+    )
+    assert run is not None
+    version = await repo.get_version(session, tenant_id, execution.workflow_id, execution.workflow_version)
+    step_runs = await repo.step_runs(session, tenant_id, execution_id)
+    return LoadedRun(execution, run, version.definition, graph_of(version.definition), step_runs)
+
+
+async def start_execution(
+    session: AsyncSession,
+    *,
+    workflow: Workflow,
+    inputs: dict[str, Any],
+    started_by: uuid.UUID | None,
+    origin: tuple[str, uuid.UUID] | None = None,
+) -> Execution:
+    """A workflow execution of the current version, started in the caller's transaction."""
+    version = await repo.get_version(session, workflow.tenant_id, workflow.id, workflow.version)
+    steps = version.definition["steps"]
+    execution = await executions.create_execution(
+        session,
+        tenant_id=workflow.tenant_id,
+        kind="workflow",
+        started_by=started_by,
+        parameters=inputs,
+        steps=[(s["name"] or s["id"], s["type"]) for s in steps],
+        origin=origin,
+    )
+    execution.workflow_id, execution.workflow_version = workflow.id, version.version
+    state = engine.new_execution(graph_of(version.definition))
+    session.add(AutomationRun(execution_id=execution.id, tenant_id=workflow.tenant_id, state=state.to_dict()))
+    for position, step_run in enumerate(await _ordered_step_runs(session, execution)):
+        step_run.step_id = steps[position]["id"]
+    await session.flush()
+    await apply_event(session, tenant_id=workflow.tenant_id, execution_id=execution.id, event=engine.Start())
+    return execution
+
+
+async def _ordered_step_runs(session: AsyncSession, execution: Execution) -> list[StepRun]:
+    stmt = select(StepRun).where(StepRun.tenant_id == execution.tenant_id, StepRun.execution_id == execution.id)
+    return sorted((await session.scalars(stmt)).all(), key=lambda s: s.position)
+
+
+async def apply_event(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    execution_id: uuid.UUID,
+    event: engine.Event,
+    reason: str | None = None,
+) -> Transition:
+    """Apply one event under the execution's row lock; a redelivered or stale event changes nothing."""
+    loaded = await load_run(session, tenant_id, execution_id)
+    state = loaded.state
+    if isinstance(event, engine.StepFinished | engine.ApprovalDecided | engine.ApprovalTimedOut | engine.TimerFired):
+        if not loaded.graph.has_step(event.step_id):
+            return Transition(state, ())
+        outputs = event.outputs if isinstance(event, engine.StepFinished) else {}
+        results = edge_results(loaded.graph, event.step_id, loaded.context(), outputs)
+        event = replace(event, edge_results=results)
+    transition = engine.apply(loaded.graph, state, event)
+    if not transition.effects and transition.state == state:
+        return transition
+    loaded.run.state = transition.state.to_dict()
+    _sync_step_runs(loaded, transition.state)
+    if reason is not None and hasattr(event, "step_id"):
+        loaded.step_runs[event.step_id].reason = reason
+    await session.flush()
+    for effect in transition.effects:
+        await _perform(session, loaded, effect)
+    await _sync_status(session, loaded, transition.state, retrying=isinstance(event, engine.Retry))
+    return transition
+
+
+def _sync_step_runs(loaded: LoadedRun, state: ExecutionState) -> None:
+    stamp = now()  # one time per transition: a step started by another's end never seems to start before it
+    for step_id, run in state.steps.items():
+        row = loaded.step_runs[step_id]
+        if row.status == run.status and row.attempt == run.attempt:
+            continue
+        if run.status in ("running", "waiting") and (row.attempt != run.attempt or row.status == "pending"):
+            row.started_at, row.finished_at, row.reason = stamp, None, None
+        elif run.status == "pending":
+            row.started_at, row.finished_at, row.reason = None, None, None
+        elif run.status in engine.FINISHED_STEP_STATUSES:
+            row.finished_at = stamp
+            if run.status == "skipped":
+                row.reason = row.reason or "not run: no incoming edge was taken"
+        row.status, row.attempt, row.outputs = run.status, run.attempt, dict(run.outputs)
+
+
+async def _sync_status(session: AsyncSession, loaded: LoadedRun, state: ExecutionState, *, retrying: bool) -> None:
+    execution = loaded.execution
+    target = state.status
+    if execution.status == target:
+        return
+
+    async def move(to: str, **extra: Any) -> None:
+        await executions.move(session, tenant_id=execution.tenant_id, execution_id=execution.id, to=to, **extra)
+
+    if retrying:
+        await move("running", reopen=True)
+    elif execution.status == "queued" and target not in ("running", "cancelled", "failed"):
+        await move("running")
+    if execution.status == target:
+        return
+    if target in engine.FINISHED_EXECUTION_STATUSES:
+        outputs = {step_id: dict(run.outputs) for step_id, run in state.steps.items() if run.outputs}
+        await move(target, error=_error_of(state, target), outputs=outputs)
+    else:
+        await move(target)
+
+
+def _error_of(state: ExecutionState, status: str) -> str | None:
+    if status == "succeeded":
+        return None
+    if status == "cancelled":
+        return "cancelled"
+    ended = [step_id for step_id, run in state.steps.items() if run.status in ("failed", "rejected", "timed_out")]
+    return f"{status}: step {', '.join(repr(s) for s in ended)} ended it with no edge to handle it"
+
+
+async def _perform(session: AsyncSession, loaded: LoadedRun, effect: engine.Effect) -> None:
+    execution = loaded.execution
+    payload: dict[str, Any] = {"execution_id": str(execution.id)}
+    if isinstance(effect, engine.RunStep):
+        payload |= {"step_id": effect.step_id, "attempt": effect.attempt}
+        key = f"{RUN_STEP}:{execution.id}:{effect.step_id}:{effect.attempt}"
+        await enqueue(session, kind=RUN_STEP, payload=payload, tenant_id=execution.tenant_id, dedupe_key=key)
+    elif isinstance(effect, engine.ScheduleTimer):
+        # Imported here: steps and gates call back into apply_event, so they import this module first.
+        from tenantplane.automation.steps import schedule_timer
+
+        await schedule_timer(session, loaded, effect.step_id, effect.attempt)
+    elif isinstance(effect, engine.OpenApprovalGate):
+        from tenantplane.automation.gates import open_gate
+
+        await open_gate(session, loaded, effect.step_id, effect.attempt)
+    elif isinstance(effect, engine.CancelSteps):
+        await _cancel_steps(session, loaded, effect.step_ids)
+
+
+async def _cancel_steps(session: AsyncSession, loaded: LoadedRun, step_ids: tuple[str, ...]) -> None:
+    """Close the steps' gates and waiting jobs now; their runbook executions are cancelled by a job."""
+    execution = loaded.execution
+    await session.execute(
+        update(ApprovalGate)
+        .where(
+            ApprovalGate.tenant_id == execution.tenant_id,
+            ApprovalGate.execution_id == execution.id,
+            ApprovalGate.step_id.in_(step_ids),
+            ApprovalGate.status == "pending",
+        )
+        .values(status="cancelled", decided_at=now())
+    )
+    await session.execute(
+        update(Job)
+        .where(
+            Job.tenant_id == execution.tenant_id,
+            Job.kind.in_((RUN_STEP, TIMER, GATE_TIMEOUT, STEP_TIMEOUT)),
+            Job.status.in_(("queued", "failed")),
+            Job.payload["execution_id"].astext == str(execution.id),
+            Job.payload["step_id"].astext.in_(step_ids),
+        )
+        .values(status="cancelled", finished_at=now())
+    )
+    for step_id in step_ids:
+        if loaded.graph.step(step_id).type == "runbook":
+            payload = {"execution_id": str(execution.id), "step_run_id": str(loaded.step_runs[step_id].id)}
+            await enqueue(session, kind=CANCEL_STEP, payload=payload, tenant_id=execution.tenant_id)
+
+
+async def cancel_workflow_execution(session: AsyncSession, *, actor: Principal, execution: Execution) -> Execution:
+    """Cancel: gates close and waiting jobs stop now, running runbook executions are cancelled by a job."""
+    loaded = await load_run(session, actor.tenant, execution.id)
+    if loaded.execution.status in engine.FINISHED_EXECUTION_STATUSES:
+        raise executions.IllegalTransition(f"The execution already finished ({loaded.execution.status}).")
+    await apply_event(session, tenant_id=actor.tenant, execution_id=execution.id, event=engine.Cancel())
+    loaded.execution.cancel_requested_at = loaded.execution.cancel_requested_at or now()
+    await session.flush()
+    await _audit(session, actor, "execution.cancelled", loaded.execution)
+    return loaded.execution
+
+
+async def retry_workflow_execution(session: AsyncSession, *, actor: Principal, execution: Execution) -> Execution:
+    """Re-run from the steps that failed (or were cancelled by the failure); succeeded steps keep their outputs."""
+    if execution.kind != "workflow":
+        raise executions.IllegalTransition("Only workflow executions can be retried from their failed steps.")
+    loaded = await load_run(session, actor.tenant, execution.id)
+    if loaded.execution.status not in executions.REOPENABLE:
+        raise executions.IllegalTransition(
+            f"Only a failed or rejected execution can be retried; this one is {loaded.execution.status}."
+        )
+    await apply_event(session, tenant_id=actor.tenant, execution_id=execution.id, event=engine.Retry())
+    await _audit(session, actor, "execution.retried", loaded.execution)
+    return loaded.execution
+
+
+async def execute_workflow(
+    session: AsyncSession, *, actor: Principal, workflow_id: uuid.UUID, inputs: dict[str, Any]
+) -> Execution:
+    """Check the inputs against the workflow's schema (422 `inputs.<name>`) and start an execution."""
+    workflow = await repo.get_workflow(session, actor.tenant, workflow_id)
+    if workflow.archived_at is not None:
+        raise Conflict(f"The workflow '{workflow.name}' is archived and cannot be executed.")
+    version = await repo.get_version(session, actor.tenant, workflow.id, workflow.version)
+    schema = version.definition.get("inputs")
+    inputs = with_defaults(schema, inputs)
+    problems = [
+        {"field": "inputs" + p["field"].removeprefix("parameters"), "message": p["message"]}
+        for p in parameter_problems(schema, inputs)
+    ]
+    if problems:
+        raise ValidationFailed("; ".join(f"{p['field']}: {p['message']}" for p in problems), errors=problems)
+    execution = await start_execution(session, workflow=workflow, inputs=inputs, started_by=actor.id)
+    await _audit(session, actor, "workflow.executed", execution, workflow=workflow)
+    return execution
+
+
+async def _audit(
+    session: AsyncSession, actor: Principal, action: str, execution: Execution, workflow: Workflow | None = None
+) -> None:
+    summary: dict[str, Any] = {"kind": execution.kind, "status": execution.status}
+    if workflow is not None:
+        summary |= {"workflow_id": workflow.id, "workflow": workflow.name, "version": workflow.version}
+    await record_event(
+        session, actor=actor, action=action, object_type="execution", object_id=execution.id, summary=summary
+    )

@@ -1,0 +1,249 @@
+"""What each step type does when the engine starts it: evaluate a condition, notify, run a runbook, wait.
+
+Called by the automation job handlers inside their fenced transactions; results go back through `apply_event`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.automation import engine
+from tenantplane.automation import repository as repo
+from tenantplane.automation.expressions import TemplateFailed, evaluate, render
+from tenantplane.automation.service import (
+    CANCEL_STEP,
+    RUN_STEP,
+    STEP_TIMEOUT,
+    TIMER,
+    LoadedRun,
+    apply_event,
+    load_run,
+    now,
+)
+from tenantplane.automation.validation import parse_time
+from tenantplane.executions import service as executions
+from tenantplane.executions.models import FINISHED_STATUSES, Execution, StepRun
+from tenantplane.jobs import service as jobs
+from tenantplane.jobs.models import Job
+from tenantplane.jobs.queue import enqueue
+from tenantplane.kit.errors import DomainError
+from tenantplane.notifications.service import notify
+from tenantplane.runbooks import repository as runbooks_repo
+from tenantplane.runbooks.service import execute_runbook
+
+ORIGIN = "workflow_step"
+
+
+async def perform_step(
+    session: AsyncSession, *, tenant_id: uuid.UUID, execution_id: uuid.UUID, step_id: str, attempt: int, run: int = 1
+) -> None:
+    """Do the step's work if the step still runs this attempt (a redelivered job does nothing).
+
+    `run` numbers the runbook runs of one attempt (retries): a run that already started is not started again.
+    """
+    loaded = await load_run(session, tenant_id, execution_id)
+    current = loaded.state.steps.get(step_id)
+    if current is None or current.status != "running" or current.attempt != attempt:
+        return
+    step_type = loaded.graph.step(step_id).type
+    if step_type == "runbook" and await runbook_runs(session, loaded.step_runs[step_id]) >= run:
+        return
+    config, context = loaded.config(step_id), loaded.context()
+    try:
+        if step_type == "runbook":
+            await start_runbook(session, loaded, step_id, config, context)
+            return
+        outputs = (
+            await _condition(config, context)
+            if step_type == "condition"
+            else await _notify(session, loaded, config, context)
+        )
+    except (TemplateFailed, DomainError) as error:
+        await _finish(session, loaded, step_id, attempt, "failed", {}, reason=str(error))
+        return
+    await _finish(session, loaded, step_id, attempt, "succeeded", outputs)
+
+
+async def _finish(
+    session: AsyncSession,
+    loaded: LoadedRun,
+    step_id: str,
+    attempt: int,
+    status: Any,
+    outputs: dict[str, Any],
+    reason: str | None = None,
+) -> None:
+    event = engine.StepFinished(step_id, status, outputs=outputs, attempt=attempt)
+    await apply_event(
+        session, tenant_id=loaded.execution.tenant_id, execution_id=loaded.execution.id, event=event, reason=reason
+    )
+
+
+async def _condition(config: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    return {engine.CONDITION_RESULT: evaluate(config["expression"], context)}
+
+
+async def _notify(
+    session: AsyncSession, loaded: LoadedRun, config: dict[str, Any], context: dict[str, Any]
+) -> dict[str, Any]:
+    deliveries = await notify(
+        session,
+        tenant_id=loaded.execution.tenant_id,
+        channel=config["channel"],
+        subject=config["subject"],
+        body=config.get("body", ""),
+        context=context,
+        link=f"/executions/{loaded.execution.id}",
+    )
+    return {"deliveries": len(deliveries)}
+
+
+async def start_runbook(
+    session: AsyncSession, loaded: LoadedRun, step_id: str, config: dict[str, Any], context: dict[str, Any]
+) -> Execution:
+    """Start the step's runbook with rendered parameters; the step finishes when that execution does."""
+    parameters = render(config.get("parameters", {}), context)
+    runbook = await runbooks_repo.get_runbook(session, loaded.execution.tenant_id, uuid.UUID(config["runbook_id"]))
+    step_run = loaded.step_runs[step_id]
+    child = await execute_runbook(
+        session,
+        actor=None,
+        runbook=runbook,
+        parameters=parameters,
+        started_by=loaded.execution.started_by,
+        origin=(ORIGIN, step_run.id),
+    )
+    if config.get("timeout_seconds"):
+        payload = {"execution_id": str(loaded.execution.id), "step_id": step_id, "attempt": step_run.attempt}
+        run_at = now() + timedelta(seconds=float(config["timeout_seconds"]))
+        await enqueue(session, kind=STEP_TIMEOUT, payload=payload, tenant_id=child.tenant_id, run_at=run_at)
+    return child
+
+
+async def runbook_finished(session: AsyncSession, child: Execution) -> None:
+    """A step's runbook execution ended: retry it if the step allows, else finish the step with its result."""
+    assert child.origin_id is not None
+    step_run = await repo.get_step_run(session, child.tenant_id, child.origin_id)
+    if step_run is None or step_run.step_id is None:
+        return
+    loaded = await load_run(session, child.tenant_id, step_run.execution_id)
+    step_id, attempt = step_run.step_id, step_run.attempt
+    run = loaded.state.steps[step_id]
+    if run.status != "running" or run.attempt != attempt:
+        return
+    if child.status != "succeeded" and child.status != "cancelled" and await _retry_runbook(session, loaded, step_run):
+        return
+    status = "succeeded" if child.status == "succeeded" else "failed"
+    reason = (
+        None if status == "succeeded" else f"runbook execution {child.id} {child.status}: {child.error or ''}".strip()
+    )
+    await _finish(session, loaded, step_id, attempt, status, dict(child.outputs), reason=reason)
+
+
+async def _retry_runbook(session: AsyncSession, loaded: LoadedRun, step_run: StepRun) -> bool:
+    """Schedule another run of the step's runbook when its `retries.count` is not used up."""
+    retries = loaded.config(step_run.step_id or "").get("retries") or {}
+    count = int(retries.get("count", 0))
+    tries = await runbook_runs(session, step_run)
+    if not tries or tries > count:
+        return False
+    delay = float(retries.get("backoff", 0)) * 2 ** (tries - 1)
+    payload = {
+        "execution_id": str(step_run.execution_id),
+        "step_id": step_run.step_id,
+        "attempt": step_run.attempt,
+        "run": tries + 1,
+    }
+    key = f"{RUN_STEP}:{step_run.execution_id}:{step_run.step_id}:{step_run.attempt}:run{tries + 1}"
+    await enqueue(
+        session, kind=RUN_STEP, payload=payload, tenant_id=step_run.tenant_id, delay_seconds=delay, dedupe_key=key
+    )
+    return True
+
+
+async def runbook_runs(session: AsyncSession, step_run: StepRun) -> int:
+    """How many runbook executions the step's current attempt has started."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Execution)
+        .where(
+            Execution.tenant_id == step_run.tenant_id,
+            Execution.origin_type == ORIGIN,
+            Execution.origin_id == step_run.id,
+            Execution.created_at >= step_run.started_at,
+        )
+    )
+    return int(count or 0)
+
+
+async def schedule_timer(session: AsyncSession, loaded: LoadedRun, step_id: str, attempt: int) -> None:
+    """A durable timer job due at the delay's end (a template `until` that fails makes the step fail)."""
+    config = loaded.config(step_id)
+    payload: dict[str, Any] = {"execution_id": str(loaded.execution.id), "step_id": step_id, "attempt": attempt}
+    run_at = now()
+    if "seconds" in config:
+        run_at = run_at + timedelta(seconds=float(config["seconds"]))
+    else:
+        try:
+            until = parse_time(str(render(config["until"], loaded.context())))
+        except TemplateFailed as error:
+            until, payload["error"] = None, str(error)
+        if until is None:
+            payload.setdefault("error", f"until is not an ISO-8601 time with a time zone: {config['until']!r}")
+        else:
+            run_at = max(run_at, until)
+    await enqueue(session, kind=TIMER, payload=payload, tenant_id=loaded.execution.tenant_id, run_at=run_at)
+
+
+async def timer_fired(session: AsyncSession, *, tenant_id: uuid.UUID, payload: dict[str, Any]) -> None:
+    execution_id, step_id, attempt = uuid.UUID(payload["execution_id"]), payload["step_id"], int(payload["attempt"])
+    if payload.get("error"):
+        event: engine.Event = engine.StepFinished(step_id, "failed", attempt=attempt)
+        await apply_event(session, tenant_id=tenant_id, execution_id=execution_id, event=event, reason=payload["error"])
+        return
+    event = engine.TimerFired(step_id, attempt=attempt)
+    await apply_event(session, tenant_id=tenant_id, execution_id=execution_id, event=event)
+
+
+async def runbook_step_timed_out(session: AsyncSession, *, tenant_id: uuid.UUID, payload: dict[str, Any]) -> None:
+    """The step's `timeout_seconds` passed: fail the step now; its runbook execution is cancelled."""
+    execution_id, step_id, attempt = uuid.UUID(payload["execution_id"]), payload["step_id"], int(payload["attempt"])
+    loaded = await load_run(session, tenant_id, execution_id)
+    run = loaded.state.steps.get(step_id)
+    if run is None or run.status != "running" or run.attempt != attempt:
+        return
+    reason = f"the step's timeout_seconds ({loaded.config(step_id).get('timeout_seconds')}) ran out"
+    await _finish(session, loaded, step_id, attempt, "failed", {}, reason=reason)
+    payload = {"execution_id": str(execution_id), "step_run_id": str(loaded.step_runs[step_id].id)}
+    await enqueue(session, kind=CANCEL_STEP, payload=payload, tenant_id=tenant_id)
+
+
+async def cancel_step_runbooks(session: AsyncSession, *, tenant_id: uuid.UUID, step_run_id: uuid.UUID) -> None:
+    """Cancel the unfinished runbook executions a step started (their workers kill the scripts)."""
+    stmt = select(Execution).where(
+        Execution.tenant_id == tenant_id,
+        Execution.origin_type == ORIGIN,
+        Execution.origin_id == step_run_id,
+        Execution.status.not_in(FINISHED_STATUSES),
+    )
+    for child in (await session.scalars(stmt)).all():
+        if child.job_id is not None:  # lock order of the runbook job handler: the job row first
+            await session.execute(select(Job.id).where(Job.id == child.job_id).with_for_update())
+        locked = select(Execution).where(Execution.tenant_id == tenant_id, Execution.id == child.id).with_for_update()
+        child = (await session.scalars(locked.execution_options(populate_existing=True))).one()
+        if child.status in FINISHED_STATUSES:
+            continue
+        if child.status == "queued":
+            await executions.move(
+                session, tenant_id=tenant_id, execution_id=child.id, to="cancelled", error="cancelled"
+            )
+            await executions.skip_pending_steps(session, child, "not run: the workflow step was cancelled")
+        child.cancel_requested_at = child.cancel_requested_at or now()
+        if child.job_id is not None:
+            await jobs.cancel(session, [child.job_id])
+    await session.flush()
