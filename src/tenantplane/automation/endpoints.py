@@ -107,7 +107,9 @@ async def execute_workflow(
 ) -> ExecutionRead:
     """Start an execution of the current version (inputs checked against its schema → 422 `inputs.<name>`)."""
     inputs = body.inputs if body else {}
-    execution = await service.execute_workflow(session, actor=principal, workflow_id=workflow_id, inputs=inputs)
+    execution = await service.execute_workflow(
+        session, actor=principal, tenant_id=principal.tenant, workflow_id=workflow_id, inputs=inputs
+    )
     return await execution_read(session, execution)
 
 

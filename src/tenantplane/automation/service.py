@@ -285,13 +285,24 @@ async def retry_workflow_execution(session: AsyncSession, *, actor: Principal, e
 
 
 async def execute_workflow(
-    session: AsyncSession, *, actor: Principal, workflow_id: uuid.UUID, inputs: dict[str, Any]
+    session: AsyncSession,
+    *,
+    actor: Principal | None,
+    tenant_id: uuid.UUID,
+    workflow_id: uuid.UUID,
+    inputs: dict[str, Any],
+    started_by: uuid.UUID | None = None,
+    origin: tuple[str, uuid.UUID] | None = None,
 ) -> Execution:
-    """Check the inputs against the workflow's schema (422 `inputs.<name>`) and start an execution."""
-    workflow = await repo.get_workflow(session, actor.tenant, workflow_id)
+    """Check the inputs against the workflow's schema (422 `inputs.<name>`) and start an execution.
+
+    `actor=None` is the platform itself (e.g. fulfilling a service request for `started_by`); `origin` names
+    what started it, whose execution hooks hear when it finishes.
+    """
+    workflow = await repo.get_workflow(session, tenant_id, workflow_id)
     if workflow.archived_at is not None:
         raise Conflict(f"The workflow '{workflow.name}' is archived and cannot be executed.")
-    version = await repo.get_version(session, actor.tenant, workflow.id, workflow.version)
+    version = await repo.get_version(session, tenant_id, workflow.id, workflow.version)
     schema = version.definition.get("inputs")
     inputs = with_defaults(schema, inputs)
     problems = [
@@ -300,17 +311,26 @@ async def execute_workflow(
     ]
     if problems:
         raise ValidationFailed("; ".join(f"{p['field']}: {p['message']}" for p in problems), errors=problems)
-    execution = await start_execution(session, workflow=workflow, inputs=inputs, started_by=actor.id)
+    starter = actor.id if actor else started_by
+    execution = await start_execution(session, workflow=workflow, inputs=inputs, started_by=starter, origin=origin)
     await _audit(session, actor, "workflow.executed", execution, workflow=workflow)
     return execution
 
 
 async def _audit(
-    session: AsyncSession, actor: Principal, action: str, execution: Execution, workflow: Workflow | None = None
+    session: AsyncSession, actor: Principal | None, action: str, execution: Execution, workflow: Workflow | None = None
 ) -> None:
     summary: dict[str, Any] = {"kind": execution.kind, "status": execution.status}
     if workflow is not None:
         summary |= {"workflow_id": workflow.id, "workflow": workflow.name, "version": workflow.version}
+    if execution.origin_type is not None:
+        summary["origin"] = f"{execution.origin_type}:{execution.origin_id}"
     await record_event(
-        session, actor=actor, action=action, object_type="execution", object_id=execution.id, summary=summary
+        session,
+        actor=actor,
+        tenant_id=execution.tenant_id,
+        action=action,
+        object_type="execution",
+        object_id=execution.id,
+        summary=summary,
     )

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.approvals import repository as approvals_repo
 from tenantplane.approvals.models import ApprovalAssignment, ApprovalEvent, ApprovalInstance
 from tenantplane.approvals.service import cancel_instance, start_workflow_instance
+from tenantplane.automation.service import execute_workflow
 from tenantplane.executions.models import Execution
 from tenantplane.identity.auth import Principal
 from tenantplane.itsm import lifecycle, records
@@ -110,6 +111,8 @@ async def start_fulfillment(session: AsyncSession, request: ServiceRequest, item
         await _note(session, request, "awaiting_fulfiller", "Waiting for a fulfiller")
     elif item.fulfillment_type == "runbook":
         await _run_runbook(session, request, item)
+    else:
+        await _run_workflow(session, request, item)
 
 
 def template_context(request: ServiceRequest, item: CatalogItem) -> dict[str, Any]:
@@ -159,6 +162,41 @@ async def _run_runbook(session: AsyncSession, request: ServiceRequest, item: Cat
         "fulfillment_started",
         f"Runbook '{runbook.name}' started",
         data={"execution_id": str(execution.id)},
+    )
+
+
+async def _run_workflow(session: AsyncSession, request: ServiceRequest, item: CatalogItem) -> None:
+    """Start the item's automation workflow with inputs mapped from the request; its end finishes the request."""
+    config = item.fulfillment_config
+    try:
+        inputs = render(config.get("inputs", {}), template_context(request, item))
+        execution = await execute_workflow(
+            session,
+            actor=None,
+            tenant_id=request.tenant_id,
+            workflow_id=uuid.UUID(str(config["workflow_id"])),
+            inputs=inputs,
+            started_by=request.requester_id,
+            origin=(REQUEST, request.id),
+        )
+    except (TemplateFailed, DomainError) as exc:
+        reason = exc.detail if isinstance(exc, DomainError) else str(exc)
+        await lifecycle.move_request(
+            session,
+            request,
+            "fulfillment_failed",
+            actor_id=None,
+            message=f"The fulfillment workflow could not start: {reason}",
+        )
+        return
+    request.fulfillment_execution_id = execution.id
+    await session.flush()
+    await _note(
+        session,
+        request,
+        "fulfillment_started",
+        "Automation workflow started",
+        data={"execution_id": str(execution.id), "workflow_id": str(config["workflow_id"])},
     )
 
 

@@ -6,7 +6,6 @@ definition of this tenant, and the refusal says what was given and what to use i
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.models import ApprovalDefinition
+from tenantplane.automation.models import Workflow
 from tenantplane.runbooks.models import Runbook
 
 USE_INSTEAD = (
@@ -35,11 +35,9 @@ async def approval_definition_problem(session: AsyncSession, tenant_id: uuid.UUI
 
 
 async def _is_automation_workflow(session: AsyncSession, tenant_id: uuid.UUID, given: uuid.UUID) -> bool:
-    try:  # the automation domain is optional to ITSM: without it no id can be an automation workflow
-        workflow = importlib.import_module("tenantplane.automation.models").Workflow
-    except (ModuleNotFoundError, AttributeError):
-        return False
-    found = await session.scalar(select(workflow.id).where(workflow.tenant_id == tenant_id, workflow.id == given))
+    found = await session.scalar(
+        select(Workflow.id).where(Workflow.tenant_id == tenant_id, Workflow.id == given, Workflow.archived_at.is_(None))
+    )
     return found is not None
 
 
