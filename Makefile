@@ -33,6 +33,9 @@ run: install $(if $(NPM),web-build,no-npm)
 	@test -s $(DATA_DIR)/demo-admin-password || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > $(DATA_DIR)/demo-admin-password
 	TENANTPLANE_DATA_DIR=$(DATA_DIR) $(BIN)/tenantplane migrate
 	@TENANTPLANE_DATA_DIR=$(DATA_DIR) $(BIN)/tenantplane bootstrap --tenant demo --admin-email admin@demo.example.com --admin-password "$$(cat $(DATA_DIR)/demo-admin-password)"
+	@TENANTPLANE_DATA_DIR=$(DATA_DIR) $(BIN)/tenantplane apply -f examples --tenant demo --yes
+	@echo "  Demo users (demo only, e-mail / password):"
+	@awk '/^email:/{e=$$2} /^password:/{print "    " e "  " $$2}' examples/00-people.yaml
 	@echo ""
 	@echo "  Tenant Plane is starting on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
 	@echo "  Sign in: tenant 'demo', admin@demo.example.com, password $$(cat $(DATA_DIR)/demo-admin-password)"

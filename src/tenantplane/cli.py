@@ -16,6 +16,7 @@ import typer
 import uvicorn
 
 from tenantplane import __version__
+from tenantplane.gitops.cli import register as register_gitops
 from tenantplane.jobs.registry import load_task_modules
 from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
 from tenantplane.kit.db import Database
@@ -42,6 +43,7 @@ class GracefulServer(uvicorn.Server):
 
 
 app = typer.Typer(help="Tenant Plane: ITSM approval workflows and automation workflows.", no_args_is_help=True)
+register_gitops(app)
 
 
 def _settings() -> Settings:
