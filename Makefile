@@ -84,6 +84,7 @@ bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.jobs
+	$(BIN)/python -m bench.itsm
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
