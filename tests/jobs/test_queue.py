@@ -155,7 +155,7 @@ async def test_notify_wakes_an_idle_worker_long_before_the_poll(db: Database, st
     await asyncio.sleep(0.2)  # let it settle into its long sleep
     async with db.transaction() as session:
         job_id = await enqueue(session, kind="test.record")
-    await wait_for(lambda: _status_is(db, job_id, "succeeded"), timeout=5)
+    await wait_for(lambda: _status_is(db, job_id, "succeeded"), timeout=15)  # far below the 30 s poll
 
 
 async def test_timers_never_fire_early(db: Database, start_worker: Any) -> None:

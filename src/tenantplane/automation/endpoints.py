@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from tenantplane.automation import definitions, gates, inbox, service
+from tenantplane.automation import definitions, gates, inbox, service, trigger_endpoints
 from tenantplane.automation import repository as repo
 from tenantplane.automation.events import execution_events
 from tenantplane.automation.schemas import (
@@ -189,3 +189,6 @@ async def reject_gate(
 async def approvals_inbox(principal: CurrentUser, session: SessionDep, limit: Limit = DEFAULT_LIMIT) -> Page[InboxItem]:
     """Everything awaiting your decision, newest first: ITSM approval steps and automation gates."""
     return Page(items=await inbox.inbox(session, principal, limit=limit), next_cursor=None)
+
+
+router.include_router(trigger_endpoints.router)

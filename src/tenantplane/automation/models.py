@@ -80,3 +80,6 @@ class ApprovalGate(TenantOwned, Base):
     allow_self_approval: Mapped[bool] = mapped_column(server_default=text("false"))
     decisions: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     decided_at: Mapped[datetime | None]
+
+
+from tenantplane.automation import triggers as _triggers  # noqa: E402, F401 - the trigger tables

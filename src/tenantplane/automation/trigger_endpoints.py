@@ -1,0 +1,102 @@
+"""HTTP routes of workflow triggers, and the inbound webhook that needs no login (its secret URL is the key).
+
+Managing triggers needs `workflows.manage`; a webhook's secret URL is shown once, when it is created.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from tenantplane.automation import triggers
+from tenantplane.identity.auth import Principal, require
+from tenantplane.identity.permissions import Permission
+from tenantplane.kit.db import SessionDep
+from tenantplane.kit.errors import PayloadTooLarge, ValidationFailed
+
+router = APIRouter(tags=["automation"])
+WorkflowAdmin = Annotated[Principal, Depends(require(Permission.WORKFLOWS_MANAGE))]
+TRIGGERS = "/api/workflows/{workflow_id:uuid}/triggers"
+MAX_WEBHOOK_BYTES = 256 * 1024
+
+
+class TriggerWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["schedule", "webhook", "itsm_event"]
+    enabled: bool = True
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class TriggerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    workflow_id: uuid.UUID
+    kind: str
+    enabled: bool
+    config: dict[str, Any]
+    last_fired_at: datetime | None
+    next_fire_at: datetime | None
+    created_at: datetime
+    url: str | None = Field(None, description="A webhook's secret URL: only in the answer to its creation")
+
+
+class TriggerList(BaseModel):
+    items: list[TriggerRead]
+
+
+class WebhookAccepted(BaseModel):
+    execution_id: uuid.UUID
+
+
+@router.get(TRIGGERS, response_model=TriggerList)
+async def list_triggers(workflow_id: uuid.UUID, principal: WorkflowAdmin, session: SessionDep) -> TriggerList:
+    rows = await triggers.list_triggers(session, principal.tenant, workflow_id)
+    return TriggerList(items=[TriggerRead.model_validate(t) for t in rows])
+
+
+@router.post(TRIGGERS, response_model=TriggerRead, status_code=201)
+async def create_trigger(
+    workflow_id: uuid.UUID, body: TriggerWrite, principal: WorkflowAdmin, session: SessionDep
+) -> TriggerRead:
+    """A schedule (`cron`, `timezone`), webhook, or ITSM event trigger; 422 names the `config.<field>`."""
+    trigger, token = await triggers.create_trigger(
+        session, actor=principal, workflow_id=workflow_id, kind=body.kind, config=body.config, enabled=body.enabled
+    )
+    read = TriggerRead.model_validate(trigger)
+    if token is not None:
+        read.url = triggers.HOOK_PATH + token
+    return read
+
+
+@router.delete(TRIGGERS + "/{trigger_id}", status_code=204)
+async def delete_trigger(
+    workflow_id: uuid.UUID, trigger_id: uuid.UUID, principal: WorkflowAdmin, session: SessionDep
+) -> Response:
+    await triggers.delete_trigger(session, actor=principal, workflow_id=workflow_id, trigger_id=trigger_id)
+    return Response(status_code=204)
+
+
+@router.post("/api/hooks/{token}", response_model=WebhookAccepted, status_code=202)
+async def inbound_webhook(token: str, request: Request, session: SessionDep) -> WebhookAccepted:
+    """Start the webhook's workflow with the JSON body as `trigger.payload` (no login: the token is the key)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
+        raise PayloadTooLarge(f"A webhook body may be at most {MAX_WEBHOOK_BYTES} bytes.")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > MAX_WEBHOOK_BYTES:
+            raise PayloadTooLarge(f"A webhook body may be at most {MAX_WEBHOOK_BYTES} bytes.")
+    try:
+        payload = json.loads(raw) if raw.strip() else None
+    except ValueError as error:
+        raise ValidationFailed("The body must be JSON.", errors=[{"field": "body", "message": str(error)}]) from None
+    execution = await triggers.fire_webhook(session, token, payload)
+    return WebhookAccepted(execution_id=execution.id)

@@ -1,0 +1,22 @@
+"""The job that fires one due time of a schedule trigger, inside the job's fenced transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from tenantplane.automation import triggers
+from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler
+
+
+@job_handler(triggers.SCHEDULE_FIRE, max_attempts=10, backoff_seconds=1.0)
+async def schedule_fire(ctx: JobContext) -> None:
+    if ctx.tenant_id is None:
+        raise PermanentFailure("schedule triggers belong to a tenant")
+    async with ctx.transaction() as session:
+        await triggers.fire_schedule(
+            session,
+            tenant_id=ctx.tenant_id,
+            trigger_id=uuid.UUID(ctx.payload["trigger_id"]),
+            due=datetime.fromisoformat(ctx.payload["due_at"]),
+        )
