@@ -31,12 +31,18 @@ FINISHED = ("succeeded", "failed", "cancelled", "rejected", "timed_out")
 
 
 def load() -> str:
-    return "load %.2f %.2f %.2f" % os.getloadavg()
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def principal(user: User) -> Principal:
     return Principal(
-        kind="user", id=user.id, label=user.email, tenant_id=user.tenant_id, roles=frozenset(user.roles), via="bench",
+        kind="user",
+        id=user.id,
+        label=user.email,
+        tenant_id=user.tenant_id,
+        roles=frozenset(user.roles),
+        via="bench",
         user=user,
     )
 
@@ -69,9 +75,13 @@ def chain_definition(name: str, conditions: int, head: list[dict[str, Any]] | No
 
 async def setup(db: Database) -> dict[str, Any]:
     async with db.transaction() as session:
-        _tenant, admin, _ = await bootstrap(session, slug="bench", admin_email="admin@bench.example", admin_password="x" * 16)
+        _tenant, admin, _ = await bootstrap(
+            session, slug="bench", admin_email="admin@bench.example", admin_password="x" * 16
+        )
         approver = await create_user(
-            session, actor=None, tenant_id=admin.tenant_id,
+            session,
+            actor=None,
+            tenant_id=admin.tenant_id,
             data=UserCreate(email="approver@bench.example", display_name="Approver", roles=["admin"]),
         )
     starter, decider = principal(admin), principal(approver)
@@ -138,7 +148,9 @@ async def engine_chain(url: str, db: Database, wf: dict[str, Any]) -> tuple[floa
         _stop(procs)
 
 
-async def engine_fanout(url: str, db: Database, wf: dict[str, Any], workers: int, count: int) -> tuple[float, list[str]]:
+async def engine_fanout(
+    url: str, db: Database, wf: dict[str, Any], workers: int, count: int
+) -> tuple[float, list[str]]:
     """(d) `count` executions × 10 steps, started in one transaction: steps/s until all finished."""
     procs = _workers(url, workers, 10)
     try:
@@ -271,10 +283,18 @@ def main() -> None:
     print("\nworkflow engine benchmark")
     print(row("(a) raw INSERT+UPDATE commit loop", raw, "jobs/s") + f"  [{load_a}]")
     print(row("    = ms per job (2 commits)", raw_ms, "ms") + f"  [{load_a}]")
-    print(row("(b) procrastinate 200-link chain, conc. 1", peer_ms, "ms/link", ("vs raw ms/job", raw_ms)) + f"  [{load_b}]")
     print(
-        row(f"(c) engine chain ({ran} steps ran), 1 worker", chain_ms, "ms/step",
-            ("vs procrastinate", peer_ms), ("vs raw ms/job", raw_ms))
+        row("(b) procrastinate 200-link chain, conc. 1", peer_ms, "ms/link", ("vs raw ms/job", raw_ms))
+        + f"  [{load_b}]"
+    )
+    print(
+        row(
+            f"(c) engine chain ({ran} steps ran), 1 worker",
+            chain_ms,
+            "ms/step",
+            ("vs procrastinate", peer_ms),
+            ("vs raw ms/job", raw_ms),
+        )
         + f"  [{result['load_c']}]  status {statuses}"
     )
     print(row("    = steps/s", 1000 / chain_ms, "steps/s", ("vs raw jobs/s", raw)))
@@ -283,8 +303,13 @@ def main() -> None:
     one = result["fanout"][1][0]
     for n, (rate, st) in result["fanout"].items():
         print(
-            row(f"(d) {args.executions} exec × 10 steps, {n} worker(s)", rate, "steps/s",
-                ("vs raw", raw), ("vs 1 worker", one))
+            row(
+                f"(d) {args.executions} exec × 10 steps, {n} worker(s)",
+                rate,
+                "steps/s",
+                ("vs raw", raw),
+                ("vs 1 worker", one),
+            )
             + f"  status {st}"
         )
     print(f"    [{result['load_d']}]")
