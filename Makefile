@@ -86,7 +86,6 @@ bench: install
 	$(BIN)/python -m bench.jobs
 	$(BIN)/python -m bench.itsm
 	$(BIN)/python -m bench.engine
-	$(BIN)/python -m bench.engine
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -151,7 +151,7 @@ async def engine_chain(url: str, db: Database, wf: dict[str, Any]) -> tuple[floa
 async def engine_fanout(
     url: str, db: Database, wf: dict[str, Any], workers: int, count: int
 ) -> tuple[float, list[str]]:
-    """(d) `count` executions × 10 steps, started in one transaction: steps/s until all finished."""
+    """(d) `count` executions x 10 steps, started in one transaction: steps/s until all finished."""
     procs = _workers(url, workers, 10)
     try:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -299,12 +299,12 @@ def main() -> None:
     )
     print(row("    = steps/s", 1000 / chain_ms, "steps/s", ("vs raw jobs/s", raw)))
     verdict = "MET" if chain_ms <= 0.5 * peer_ms else "MISSED"
-    print(f"    target ≤ 0.5× procrastinate ({0.5 * peer_ms:.2f} ms/step): {verdict}")
+    print(f"    target ≤ 0.5x procrastinate ({0.5 * peer_ms:.2f} ms/step): {verdict}")
     one = result["fanout"][1][0]
     for n, (rate, st) in result["fanout"].items():
         print(
             row(
-                f"(d) {args.executions} exec × 10 steps, {n} worker(s)",
+                f"(d) {args.executions} exec x 10 steps, {n} worker(s)",
                 rate,
                 "steps/s",
                 ("vs raw", raw),
