@@ -11,21 +11,11 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 
-from tenantplane.settings import Settings
 from tests.api.conftest import Actor, TenantContext
 from tests.api.sweeps import BodyFor, Call, Factory, Ids, Setup
 
 FINISHED = frozenset({"succeeded", "failed", "rejected", "cancelled", "timed_out"})
-
-
-def worker_environment(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    """Workers read their settings from the environment: give the in-process one the app's test settings."""
-    assert settings.secret_key is not None
-    monkeypatch.setenv("TENANTPLANE_SECRET_KEY", settings.secret_key)
-    monkeypatch.setenv("TENANTPLANE_ALLOWED_EGRESS_HOSTS", settings.allowed_egress_hosts)
-    monkeypatch.setenv("TENANTPLANE_DATA_DIR", str(settings.data_dir))
 
 
 async def wait_for_execution(

@@ -16,17 +16,11 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from tenantplane.jobs.worker import ExecutionJobRunner
-from tenantplane.settings import Settings
 from tests.api.conftest import TenantContext
-from tests.api.sweep_runbooks import create_runbook, create_secret, execute, wait_for_execution, worker_environment
+from tests.api.sweep_runbooks import create_runbook, create_secret, execute, wait_for_execution
 
 SECRET = "hunter2-do-not-leak"
 SECRET_SHA256 = hashlib.sha256(SECRET.encode()).hexdigest()
-
-
-@pytest.fixture(autouse=True)
-def _worker_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    worker_environment(monkeypatch, settings)
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ import httpx
 import pytest
 
 from tenantplane.jobs.worker import ExecutionJobRunner
-from tenantplane.settings import Settings
 from tests.api.conftest import TenantContext
-from tests.api.sweep_runbooks import create_runbook, create_secret, execute, wait_for_execution, worker_environment
+from tests.api.sweep_runbooks import create_runbook, create_secret, execute, wait_for_execution
 
 TOKEN = "tok-0123456789-abcdef"
 
@@ -56,11 +55,6 @@ def server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     yield f"http://127.0.0.1:{httpd.server_address[1]}", received
     httpd.shutdown()
     httpd.server_close()
-
-
-@pytest.fixture(autouse=True)
-def _worker_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    worker_environment(monkeypatch, settings)
 
 
 async def test_an_http_action_sends_rendered_templates_and_its_masked_response_becomes_outputs(

@@ -20,14 +20,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from tenantplane.jobs.worker import ExecutionJobRunner
-from tenantplane.settings import Settings
 from tests.api.conftest import TenantContext
-from tests.api.sweep_runbooks import create_runbook, execute, wait_for_execution, worker_environment
-
-
-@pytest.fixture(autouse=True)
-def _worker_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    worker_environment(monkeypatch, settings)
+from tests.api.sweep_runbooks import create_runbook, execute, wait_for_execution
 
 
 @pytest.fixture

@@ -20,23 +20,19 @@ from sqlalchemy import text
 from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
 from tenantplane.settings import Settings
 from tests.api.conftest import TenantContext
-from tests.api.sweep_runbooks import create_runbook, create_secret, execute, wait_for_execution, worker_environment
+from tests.api.sweep_runbooks import create_runbook, create_secret, execute, wait_for_execution
 
-WorkerFactory = Callable[[], AbstractAsyncContextManager[None]]
-
-
-@pytest.fixture(autouse=True)
-def _worker_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    worker_environment(monkeypatch, settings)
+WorkerFactory = Callable[..., AbstractAsyncContextManager[None]]
 
 
 @pytest.fixture
 def running_worker(app: FastAPI) -> WorkerFactory:
     @asynccontextmanager
-    async def run() -> AsyncIterator[None]:
+    async def run(settings: Settings | None = None) -> AsyncIterator[None]:
         options = RunnerOptions(heartbeat_seconds=0.3, poll_seconds=0.2, lease_seconds=5.0, grace_seconds=0.2)
         stop = asyncio.Event()
-        task = asyncio.create_task(ExecutionJobRunner(app.state.db, options).run(stop))
+        runner = ExecutionJobRunner(app.state.db, options, settings=settings or app.state.settings)
+        task = asyncio.create_task(runner.run(stop))
         try:
             yield
         finally:
@@ -112,13 +108,13 @@ async def test_a_worker_with_another_secret_key_fails_the_run_saying_so(
     client: httpx.AsyncClient,
     tenant: TenantContext,
     running_worker: WorkerFactory,
-    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
 ) -> None:
     await create_secret(tenant, client, "NEEDS_KEY", "value-of-the-secret")
     runbook = await create_runbook(tenant, client, secrets=["NEEDS_KEY"])
     execution_id = await execute(client, tenant.admin, runbook["id"])
-    monkeypatch.setenv("TENANTPLANE_SECRET_KEY", "another-instance-key-" + "y" * 32)
-    async with running_worker():
+    other_instance = Settings(**{**settings.model_dump(), "secret_key": "another-instance-key-" + "y" * 32})
+    async with running_worker(other_instance):
         done = await wait_for_execution(client, tenant.admin, execution_id)
     assert done["status"] == "failed"
     assert done["error"] == "cannot start: a stored secret cannot be decrypted with this instance's secret key"

@@ -26,19 +26,11 @@ from tenantplane.jobs.worker import ExecutionJobRunner
 from tenantplane.kit.errors import ValidationFailed
 from tenantplane.notifications.service import notify, notify_users
 from tenantplane.notifications.templates import check_template
-from tenantplane.settings import Settings
 from tests.api.conftest import TenantContext
 
 CHANNELS = "/api/notifications/channels"
 DELIVERIES = "/api/notifications/deliveries"
 FAST_RETRY = {"max_attempts": 3, "backoff_seconds": 0.05}
-
-
-@pytest.fixture
-def delivery_env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    """The worker reads TENANTPLANE_* like a worker process: give it the app's secret key and egress list."""
-    monkeypatch.setenv("TENANTPLANE_SECRET_KEY", settings.resolved_secret_key)
-    monkeypatch.setenv("TENANTPLANE_ALLOWED_EGRESS_HOSTS", settings.allowed_egress_hosts)
 
 
 def free_port() -> int:
@@ -140,7 +132,6 @@ async def test_email_goes_to_each_recipient_with_the_rendered_template(
     tenant: TenantContext,
     smtp_server: MailServer,
     worker: ExecutionJobRunner,
-    delivery_env: None,
 ) -> None:
     config = {
         "host": "127.0.0.1",
@@ -180,7 +171,6 @@ async def test_webhook_receives_the_message_as_json_with_its_headers(
     tenant: TenantContext,
     receiver: HttpReceiver,
     worker: ExecutionJobRunner,
-    delivery_env: None,
 ) -> None:
     headers = {"Authorization": "Bearer hook-secret-123", "X-Team": "ops"}
     channel = await _channel(
@@ -207,7 +197,6 @@ async def test_a_failing_webhook_is_retried_with_backoff_then_dead_and_visible(
     tenant: TenantContext,
     receiver: HttpReceiver,
     worker: ExecutionJobRunner,
-    delivery_env: None,
 ) -> None:
     receiver.status = 500
     body = {"name": "flaky", "type": "webhook", "config": {"url": receiver.url()}, "retry": FAST_RETRY}
@@ -243,7 +232,6 @@ async def test_a_failed_attempt_shows_when_it_is_tried_again(
     tenant: TenantContext,
     receiver: HttpReceiver,
     worker: ExecutionJobRunner,
-    delivery_env: None,
 ) -> None:
     receiver.status = 503
     body = {"name": "slow", "type": "webhook", "config": {"url": receiver.url()}, "retry": {"backoff_seconds": 60}}
@@ -266,7 +254,6 @@ async def test_apprise_delivers_through_a_json_url_to_a_local_server(
     tenant: TenantContext,
     receiver: HttpReceiver,
     worker: ExecutionJobRunner,
-    delivery_env: None,
 ) -> None:
     url = receiver.url("/apprise", scheme="json")
     await _channel(client, tenant, {"name": "apprise", "type": "apprise", "config": {"url": url}})
@@ -293,7 +280,6 @@ async def test_apprise_failures_are_retried_and_never_show_the_url(
     tenant: TenantContext,
     receiver: HttpReceiver,
     worker: ExecutionJobRunner,
-    delivery_env: None,
 ) -> None:
     receiver.status = 500
     url = receiver.url("/apprise/tok3n-abcdef", scheme="json")
@@ -353,7 +339,6 @@ async def test_egress_is_checked_again_when_sending(
     tenant: TenantContext,
     receiver: HttpReceiver,
     worker: ExecutionJobRunner,
-    delivery_env: None,
 ) -> None:
     channel = await _channel(client, tenant, {"name": "hook", "type": "webhook", "config": {"url": receiver.url()}})
     narrowed = await client.patch(
@@ -374,7 +359,6 @@ async def test_notify_users_fills_inboxes_and_mails_through_the_default_channel(
     make_tenant: Any,
     smtp_server: MailServer,
     worker: ExecutionJobRunner,
-    delivery_env: None,
 ) -> None:
     config = {"host": "127.0.0.1", "port": smtp_server.port, "tls": "none", "from": "plane@example.com"}
     await _channel(client, tenant, {"name": "mail", "type": "email", "config": config, "default": True})

@@ -42,15 +42,6 @@ class Ending:
     error: str | None
 
 
-def worker_settings(ctx: JobContext) -> Settings:
-    """The settings the worker was started with when it passes them on, else the environment's (like any process).
-
-    They hold the key that decrypts secrets (API and workers must share it) and the operator's egress allow-list.
-    """
-    given = getattr(ctx, "settings", None)
-    return given if isinstance(given, Settings) else Settings()
-
-
 async def run_to_the_end(run: RunbookRun) -> None:
     """Runs `run` in its own task so that cancelling the job stops it instead of tearing it down mid-write.
 
@@ -101,7 +92,7 @@ class RunbookRun:
 
     async def _begin(self) -> tuple[RunState, list[dict[str, Any]], float] | None:
         """Marks the execution running and prepares what its actions need; None when there is nothing to run."""
-        settings = worker_settings(self.ctx)
+        settings = self.ctx.settings
         async with self.ctx.transaction() as session:
             execution = await executions_repo.get_execution(session, self.tenant_id, self.execution_id, for_update=True)
             if execution.status == "running":
