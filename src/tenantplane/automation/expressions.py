@@ -12,7 +12,7 @@ from jinja2 import TemplateError
 
 from tenantplane.automation.engine import ExecutionState
 from tenantplane.automation.graph import WorkflowGraph
-from tenantplane.runbooks.templates import TemplateFailed, _environment, render, syntax_errors
+from tenantplane.runbooks.templates import TemplateFailed, compile_condition, render, syntax_errors
 
 __all__ = ["TemplateFailed", "evaluate", "expression_error", "render", "run_context", "syntax_errors"]
 
@@ -20,7 +20,7 @@ __all__ = ["TemplateFailed", "evaluate", "expression_error", "render", "run_cont
 def expression_error(expression: str) -> str | None:
     """Why the expression does not parse, or None when it does."""
     try:
-        _environment.compile_expression(expression)
+        compile_condition(expression)
     except TemplateError as error:
         return f"expression does not parse: {error.message or error}"
     return None
@@ -29,7 +29,7 @@ def expression_error(expression: str) -> str | None:
 def evaluate(expression: str, context: Mapping[str, Any]) -> bool:
     """The truth of the expression over the context; TemplateFailed when it cannot be evaluated."""
     try:
-        value = _environment.compile_expression(expression, undefined_to_none=False)(**context)
+        value = compile_condition(expression)(**context)
         return bool(value)
     except TemplateError as error:
         raise TemplateFailed(f"expression {expression!r} failed: {error.message or error}") from error

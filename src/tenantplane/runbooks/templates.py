@@ -5,7 +5,8 @@ Only configs are rendered; script text never is (parameters reach scripts as dat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
@@ -16,6 +17,12 @@ _environment = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoesca
 
 class TemplateFailed(Exception):
     """A template could not be rendered (unknown name, sandbox violation, runtime error)."""
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_condition(expression: str) -> Callable[..., Any]:
+    """A condition expression compiled once in the sandbox (raises TemplateError when it does not parse)."""
+    return _environment.compile_expression(expression, undefined_to_none=False)
 
 
 def _is_template(text: str) -> bool:
