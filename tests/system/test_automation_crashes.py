@@ -3,7 +3,6 @@ the execution, no step runs twice per attempt, and a delay step is never cut sho
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
@@ -145,6 +144,15 @@ def markers() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
+def _alive(pid: int) -> bool:
+    """Running (a zombie of an orphan waiting for init to reap it counts as dead)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
 def _step_runs(url: str, execution_id: uuid.UUID) -> dict[str, tuple[str, int]]:
     rows = _rows(url, "SELECT step_id, status, attempt FROM step_runs WHERE execution_id = %s", execution_id)
     return {r[0]: (r[1], r[2]) for r in rows}
@@ -153,7 +161,9 @@ def _step_runs(url: str, execution_id: uuid.UUID) -> dict[str, tuple[str, int]]:
 async def test_a_worker_killed_while_a_runbook_step_runs(clean_database: str, tmp_path: Path, markers: Path) -> None:
     url = clean_database
     a, b = markers / "a.log", markers / "b.log"
-    script_a = f'if [ -e "{a}" ]; then echo again >> "{a}"; else echo "first $$" >> "{a}"; exec sleep 30; fi'
+    script_a = (
+        f'if [ -e "{a}" ]; then echo again >> "{a}"; else sleep 3600 & echo "first $$ $!" >> "{a}"; exec sleep 30; fi'
+    )
     script_b = f'echo ran >> "{b}"'
     steps = [
         {"id": "a", "type": "runbook", "name": "a", "config": {"runbook_id": 0}},
@@ -165,10 +175,13 @@ async def test_a_worker_killed_while_a_runbook_step_runs(clean_database: str, tm
         _until(lambda: a.exists() and a.read_text().startswith("first"), "step A's script to start")
         _kill(victim)
         # The sandbox starts each script in a session of its own (and as root, under a throwaway uid), so the
-        # worker's group kill does not reach it: kill the sleeping script like a machine crash would.
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(a.read_text().split()[1]), signal.SIGKILL)
+        # group kill does not reach it: the script dies by its parent-death signal, and the child it left in
+        # the background is killed by the next worker's sweep at start.
+        script_pid, background_pid = (int(pid) for pid in a.read_text().split()[1:3])
+        _until(lambda: not _alive(script_pid), "the script to die with its worker", 10)
+        assert _alive(background_pid), "the background child died on its own: the sweep is not tested"
         rescuer = _worker(url, tmp_path)
+        _until(lambda: not _alive(background_pid), "the new worker to sweep the orphan", 20)
         try:
             _until(
                 lambda: _one(url, "SELECT status FROM executions WHERE id = %s", execution_id) in FINISHED,
@@ -192,6 +205,7 @@ async def test_a_worker_killed_while_a_runbook_step_runs(clean_database: str, tm
     assert "step 'a'" in error, error
     assert runs == {"a": ("failed", 1), "b": ("skipped", 0)}, runs
     assert [line.split()[0] for line in a_lines] == ["first"], "step A's script started twice in one attempt"
+    assert not _alive(background_pid)
     assert b_lines == [], "step B ran although step A failed"
     terminal = ("succeeded", "failed", "skipped", "cancelled", "timed_out")
     assert all(s in terminal for s, _ in runs.values()), runs

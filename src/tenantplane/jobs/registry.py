@@ -89,6 +89,20 @@ def job_handler(
     return register
 
 
+Maintenance = Callable[[], Awaitable[None]]
+_MAINTENANCE: list[Maintenance] = []
+
+
+def worker_maintenance(fn: Maintenance) -> Maintenance:
+    """Registers housekeeping every worker runs when it starts and then periodically (e.g. reaping orphans)."""
+    _MAINTENANCE.append(fn)
+    return fn
+
+
+def maintenance_tasks() -> tuple[Maintenance, ...]:
+    return tuple(_MAINTENANCE)
+
+
 def handler_for(kind: str) -> HandlerSpec | None:
     return _HANDLERS.get(kind)
 

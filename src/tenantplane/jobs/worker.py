@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from tenantplane.jobs import queue
 from tenantplane.jobs.queue import ClaimedJob
-from tenantplane.jobs.registry import JobContext, LeaseLost, PermanentFailure, handler_for
+from tenantplane.jobs.registry import JobContext, LeaseLost, PermanentFailure, handler_for, maintenance_tasks
 from tenantplane.kit.db import Database
 from tenantplane.settings import Settings
 
@@ -34,6 +34,7 @@ class RunnerOptions:
     heartbeat_seconds: float = 5.0
     poll_seconds: float = 1.0
     grace_seconds: float = 30.0
+    maintenance_seconds: float = 30.0
 
 
 @dataclass
@@ -67,7 +68,9 @@ class ExecutionJobRunner:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set, then finish (or release) what is running and leave."""
         await self._register()
+        await self._maintain()
         helpers = [
+            asyncio.create_task(self._maintenance_loop(stop), name="jobs-maintenance"),
             asyncio.create_task(self._listen(stop), name="jobs-listen"),
             asyncio.create_task(self._heartbeat(stop), name="jobs-heartbeat"),
             asyncio.create_task(self._flush_loop(stop), name="jobs-flush"),
@@ -192,6 +195,18 @@ class ExecutionJobRunner:
         refused = [str(job_id) for job_id, _ in batch if job_id not in recorded]
         if refused:
             log.warning("completion refused: lease lost", jobs=refused)
+
+    async def _maintenance_loop(self, stop: asyncio.Event) -> None:
+        while True:
+            await asyncio.sleep(self.options.maintenance_seconds)
+            await self._maintain()
+
+    async def _maintain(self) -> None:
+        for task in maintenance_tasks():
+            try:
+                await task()
+            except Exception as exc:  # housekeeping never stops the worker
+                log.warning("maintenance failed", task=task.__qualname__, error=str(exc))
 
     async def _heartbeat(self, stop: asyncio.Event) -> None:
         while True:

@@ -11,6 +11,12 @@ process group with setsid, is killed at the end. When the worker is not root, th
 worker's user: the process limit is raised by what that user already runs and only the process group
 is killed. When an unprivileged user cannot execute the program (e.g. an interpreter under /root) the
 script runs as root, the process limit is not enforced and the result carries a note saying so.
+
+When the worker itself dies (SIGKILL, OOM, power cut of its container), its scripts must not keep running:
+the script gets SIGKILL as its parent-death signal (`setpriv --pdeathsig`), and whatever it started in the
+background is found by the next sweep (`reap_orphans`, which every worker runs at start and every half
+minute): each script's environment names its supervisor (`TP_SUPERVISOR`, pid and start time), and processes
+and work directories whose supervisor is gone are killed and removed.
 """
 
 from __future__ import annotations
@@ -48,6 +54,9 @@ _PIPE_DRAIN_SECONDS = 2.0
 _SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RESERVED_NAMES = frozenset({"PATH", "HOME", "LANG", "TMPDIR", "IFS", "ENV", "CDPATH", "GLOBIGNORE", "PS4"})
 _RESERVED_PREFIXES = ("TP_", "LD_", "BASH", "PYTHON", "LC_", "POSIXLY")
+SUPERVISOR_VARIABLE = "TP_SUPERVISOR"
+_WORKDIR_PREFIX = "tp-run-"
+_WORKDIR_NAME = re.compile(r"tp-run-(\d+\.\d+)-[^/]+")
 
 
 def is_reserved_env_name(name: str) -> bool:
@@ -121,9 +130,11 @@ async def run_script(
 ) -> ScriptResult:
     """Runs one script action to its end; raises ValueError for a secret name that is not allowed."""
     started_at, started = datetime.now(UTC), time.monotonic()
-    workdir = Path(tempfile.mkdtemp(prefix="tp-run-"))
+    supervisor = supervisor_token()
+    workdir = Path(tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{supervisor}-"))
     try:
         environment, notes = _script_environment(workdir, parameters, secrets, earlier_outputs)
+        environment[SUPERVISOR_VARIABLE] = supervisor
         program = sys.executable if kind == "python" else _bash()
         account = await _choose_account(program)
         notes += [account.note] if account.note else []
@@ -350,7 +361,77 @@ def _launcher(limits: SandboxLimits, account: _RunAccount) -> list[str]:
         uid = os.getuid()
         already = sum(threads for _, owner, threads, _ in _process_table() if owner == uid)
         settings.append(f"ulimit -u {_clamped(resource.RLIMIT_NPROC, limits.max_processes + already)}")
-    return [_bash(), "-c", " && ".join(settings) + ' && exec "$0" "$@"']
+    return [*_parent_death_kill(), _bash(), "-c", " && ".join(settings) + ' && exec "$0" "$@"']
+
+
+@functools.cache
+def _parent_death_kill() -> list[str]:
+    """`setpriv --pdeathsig KILL`: the script dies with the worker (it keeps the signal across its exec)."""
+    setpriv = shutil.which("setpriv", path=SAFE_PATH)
+    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
+
+
+def supervisor_token(pid: int | None = None) -> str:
+    """`<pid>.<start time in clock ticks>` of a process (this one by default): unique even when pids are reused."""
+    pid = os.getpid() if pid is None else pid
+    return f"{pid}.{_start_ticks(pid)}"
+
+
+def _start_ticks(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])  # field 22, counted after the parenthesised command name
+
+
+def _supervisor_alive(token: str) -> bool:
+    pid, _, ticks = token.partition(".")
+    return pid.isdigit() and ticks.isdigit() and _start_ticks(int(pid)) == int(ticks)
+
+
+def _supervisor_of(pid: int) -> str | None:
+    """The TP_SUPERVISOR a process was started with (None when it has none or its environment is unreadable)."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return None
+    prefix = SUPERVISOR_VARIABLE.encode() + b"="
+    for entry in environ.split(b"\0"):
+        if entry.startswith(prefix):
+            return entry[len(prefix) :].decode(errors="replace")
+    return None
+
+
+def reap_orphans() -> int:
+    """Kills what the scripts of dead workers left running and removes their work directories.
+
+    Safe with other live workers on the machine: only processes whose supervisor no longer exists are touched;
+    as root, every process of such a run's throwaway uid goes too (also one that scrubbed its environment).
+    Returns how many processes were killed.
+    """
+    killed, uids = 0, set()
+    me = os.getpid()
+    if _start_ticks(me) is None:
+        return 0  # no /proc to tell live supervisors from dead ones: never guess
+    for pid, owner, _, running in _process_table():
+        if pid == me or not running:
+            continue
+        token = _supervisor_of(pid)
+        if token is None or _supervisor_alive(token):
+            continue
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+        if _RUN_UID_RANGE[0] <= owner < _RUN_UID_RANGE[1]:
+            uids.add(owner)
+    for uid in uids:
+        _kill_account_processes(_RunAccount(uid=uid))
+    for workdir in Path(tempfile.gettempdir()).glob(f"{_WORKDIR_PREFIX}*"):
+        named = _WORKDIR_NAME.fullmatch(workdir.name)
+        if named and workdir.is_dir() and not workdir.is_symlink() and not _supervisor_alive(named[1]):
+            _remove_workdir(workdir)
+    return killed
 
 
 def _clamped(limit: int, value: int) -> int:

@@ -5,10 +5,16 @@ Two attempts, and the second never re-runs actions: it only fails a run its firs
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
-from tenantplane.jobs.registry import JobContext, job_handler
+import structlog
+
+from tenantplane.jobs.registry import JobContext, job_handler, worker_maintenance
+from tenantplane.runbooks import sandbox
 from tenantplane.runbooks.runner import RunbookRun, run_to_the_end
+
+log = structlog.get_logger("tenantplane.runbooks")
 
 
 # Scripts are not safely retryable, so a failed action is never retried. The second attempt exists for the
@@ -17,3 +23,11 @@ from tenantplane.runbooks.runner import RunbookRun, run_to_the_end
 @job_handler("runbooks.execute", max_attempts=2, backoff_seconds=1.0)
 async def execute_runbook(ctx: JobContext) -> None:
     await run_to_the_end(RunbookRun(ctx, uuid.UUID(str(ctx.payload["execution_id"]))))
+
+
+@worker_maintenance
+async def reap_orphaned_scripts() -> None:
+    """Scripts (and their background children) of workers that died without cleaning up are killed."""
+    killed = await asyncio.to_thread(sandbox.reap_orphans)
+    if killed:
+        log.warning("killed processes left behind by a dead worker", count=killed)

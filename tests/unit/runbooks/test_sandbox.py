@@ -7,10 +7,12 @@ secrets are masked, limits hold, and a runaway script is killed while the worker
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tenantplane.runbooks.sandbox import SandboxLimits, ScriptKind, ScriptResult, run_script
+from tenantplane.runbooks.sandbox import SandboxLimits, ScriptKind, ScriptResult, reap_orphans, run_script
 
 QUICK = SandboxLimits(timeout_seconds=20)
 
@@ -185,7 +187,17 @@ async def test_the_worker_environment_is_invisible_to_the_script(monkeypatch: py
 
     names = {line.split("=", 1)[0] for line in result.log.splitlines()}
     bash_own = {"PWD", "SHLVL", "_"}
-    assert names - bash_own == {"PATH", "HOME", "LANG", "TMPDIR", "TP_OUTPUT", "TP_WORKDIR", "TP_PARAM_X", "API_TOKEN"}
+    assert names - bash_own == {
+        "PATH",
+        "HOME",
+        "LANG",
+        "TMPDIR",
+        "TP_OUTPUT",
+        "TP_WORKDIR",
+        "TP_PARAM_X",
+        "API_TOKEN",
+        "TP_SUPERVISOR",
+    }
     assert "worker-key-123" not in result.log
     assert "postgresql://" not in result.log
 
@@ -494,3 +506,71 @@ async def test_an_outputs_file_planted_as_a_link_to_a_worker_file_is_not_read(tm
 
     assert result.outputs == {}
     assert any(note.startswith("outputs file ignored") for note in result.notes)
+
+
+WORKER_SCRIPT = """
+import asyncio, sys
+from tenantplane.runbooks.sandbox import SandboxLimits, run_script
+
+asyncio.run(run_script(kind="shell", script=sys.argv[1], parameters={}, secrets={}, earlier_outputs={},
+                       limits=SandboxLimits(timeout_seconds=120)))
+"""
+
+
+def sleeping(seconds: str) -> list[int]:
+    """The `sleep <seconds>` processes (not the worker, whose command line holds the whole script)."""
+    return [pid for pid in processes_mentioning(seconds) if _cmdline(pid) == ["sleep", seconds]]
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+    except OSError:
+        return []
+
+
+def wait_for(check: Any, what: str, timeout: float = 15) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_killed_worker_takes_its_script_along_and_the_sweep_takes_what_the_script_left() -> None:
+    # The worker is a real child process running the sandbox; it is SIGKILLed like an OOM kill would.
+    tag = f"{random.randrange(10**6, 10**7)}"
+    foreground, background = f"301.{tag}", f"302.{tag}"
+    script = f"sleep {background} & exec sleep {foreground}"
+    worker = subprocess.Popen([sys.executable, "-c", WORKER_SCRIPT, script])
+    try:
+        wait_for(lambda: sleeping(foreground) and sleeping(background), "the script to start")
+        workdirs = [p for p in Path(tempfile.gettempdir()).glob(f"tp-run-{worker.pid}.*")]
+        assert len(workdirs) == 1, workdirs
+        worker.kill()
+        worker.wait(timeout=10)
+        # The parent-death signal kills the script itself at once ...
+        wait_for(lambda: not sleeping(foreground), "the script to die with its worker", timeout=5)
+        # ... but not what it started in the background (the signal is not inherited): that is the sweep's.
+        assert sleeping(background), "the background child died without the sweep: test proves nothing"
+        assert workdirs[0].exists()
+        assert reap_orphans() >= 1
+        wait_for(lambda: not sleeping(background), "the sweep to kill the orphan", timeout=5)
+        assert not workdirs[0].exists(), "the dead worker's work directory was left behind"
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        for pid in processes_mentioning(tag):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+async def test_the_sweep_leaves_the_runs_of_live_workers_alone() -> None:
+    tag = f"{random.randrange(10**6, 10**7)}"
+    running = asyncio.create_task(run(f"sleep 303.{tag} & sleep 1; echo done"))
+    await asyncio.to_thread(wait_for, lambda: processes_mentioning(f"303.{tag}"), "the script to start")
+    assert await asyncio.to_thread(reap_orphans) == 0
+    result = await running
+    assert (result.status, result.log.strip()) == ("succeeded", "done"), result
+    assert processes_mentioning(f"303.{tag}") == [], "the run's own end must still kill its background child"
