@@ -45,10 +45,17 @@ def _call(method: str, path: str, body: dict[str, Any] | None = None) -> Call:
 
 
 FACTORIES: dict[str, Factory] = {"trigger_id": trigger_id}
-BODIES: dict[tuple[str, str], BodyFor] = {("post", TRIGGERS): lambda ids: {"kind": "schedule", "config": SCHEDULE}}
+BODIES: dict[tuple[str, str], BodyFor] = {
+    ("post", TRIGGERS): lambda ids: {"kind": "schedule", "config": SCHEDULE},
+    ("patch", TRIGGERS + "/{trigger_id}"): lambda ids: {"enabled": False},
+}
 PUBLIC = {("post", HOOKS): "inbound webhook, authenticated by its secret token"}
 CROSS_TENANT_PREFIXES = {"/api/hooks/": "inbound webhook: its secret token alone names the trigger, no tenant login"}
 AUDIT_SCENARIOS: dict[tuple[str, str], tuple[Setup, Call]] = {
     ("post", TRIGGERS): (_workflow, _call("POST", WORKFLOWS + "/{workflow}/triggers", {"kind": "webhook"})),
     ("delete", TRIGGERS + "/{trigger_id}"): (_trigger, _call("DELETE", WORKFLOWS + "/{workflow}/triggers/{trigger}")),
+    ("patch", TRIGGERS + "/{trigger_id}"): (
+        _trigger,
+        _call("PATCH", WORKFLOWS + "/{workflow}/triggers/{trigger}", {"enabled": False}),
+    ),
 }

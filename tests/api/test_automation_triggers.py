@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -266,3 +267,89 @@ async def test_a_trigger_that_cannot_start_never_blocks_the_itsm_transition(
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "fulfilled"
     assert await _executions(app, trigger["id"]) == []
+
+
+async def _fire_jobs(app: FastAPI, trigger_id: str) -> list[dict[str, Any]]:
+    async with app.state.db.transaction() as session:
+        rows = await session.execute(
+            text(
+                "SELECT status, payload->>'due_at' AS due_at FROM jobs WHERE kind = :kind "
+                "AND payload->>'trigger_id' = :id ORDER BY created_at"
+            ),
+            {"kind": triggers.SCHEDULE_FIRE, "id": trigger_id},
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+async def test_a_schedule_is_disabled_reconfigured_and_re_enabled(app: FastAPI, tenant: TenantContext) -> None:
+    workflow = await _script_workflow(tenant)
+    trigger = await create_trigger(tenant, workflow, "schedule", **SCHEDULE)
+    url = f"{WORKFLOWS}/{workflow}/triggers/{trigger['id']}"
+    [armed] = await _fire_jobs(app, trigger["id"])
+    assert armed["status"] == "queued"
+
+    off = await tenant.client.patch(url, json={"enabled": False}, headers=tenant.admin.headers)
+    assert off.status_code == 200, off.text
+    assert (off.json()["enabled"], off.json()["next_fire_at"]) == (False, None)
+    assert [j["status"] for j in await _fire_jobs(app, trigger["id"])] == ["cancelled"]
+
+    bad = await tenant.client.patch(url, json={"config": {"cron": "0 3 * *"}}, headers=tenant.admin.headers)
+    assert bad.status_code == 422, bad.text
+    assert [e["field"] for e in bad.json()["errors"]] == ["config.cron"]
+    unchanged = (await tenant.client.get(url, headers=tenant.admin.headers)).json()
+    assert (unchanged["config"], unchanged["enabled"]) == (SCHEDULE, False)
+
+    nightly = {"cron": "0 3 * * *", "timezone": "Europe/Berlin"}
+    on = await tenant.client.patch(url, json={"enabled": True, "config": nightly}, headers=tenant.admin.headers)
+    assert on.status_code == 200, on.text
+    due = datetime.fromisoformat(on.json()["next_fire_at"])
+    assert due > datetime.now(UTC)
+    assert due.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M") == "03:00"
+    jobs = await _fire_jobs(app, trigger["id"])
+    assert [(j["status"], j["due_at"]) for j in jobs] == [("cancelled", armed["due_at"]), ("queued", due.isoformat())]
+
+
+async def test_a_disabled_webhook_answers_404_until_it_is_enabled_again(tenant: TenantContext) -> None:
+    workflow = await _script_workflow(tenant)
+    created = await create_trigger(tenant, workflow, "webhook")
+    url = f"{WORKFLOWS}/{workflow}/triggers/{created['id']}"
+    assert (await tenant.client.patch(url, json={"enabled": False}, headers=tenant.admin.headers)).status_code == 200
+    assert (await tenant.client.post(created["url"], json={})).status_code == 404
+    again = await tenant.client.patch(url, json={"enabled": True}, headers=tenant.admin.headers)
+    assert (again.status_code, again.json()["url"]) == (200, None), again.text  # the secret is never shown again
+    assert (await tenant.client.post(created["url"], json={})).status_code == 202
+
+
+async def test_a_schedule_whose_fire_job_died_is_re_armed_and_fires_the_missed_time(
+    app: FastAPI, tenant: TenantContext
+) -> None:
+    load_task_modules()
+    workflow = await _script_workflow(tenant)
+    trigger = await create_trigger(tenant, workflow, "schedule", cron="* * * * *", timezone="UTC")
+    missed = (datetime.now(UTC) - timedelta(minutes=1)).replace(second=0, microsecond=0)
+    async with app.state.db.transaction() as session:
+        # Its fire job went dead (e.g. the database was away for all its attempts), so nothing armed the next.
+        await session.execute(
+            text("UPDATE jobs SET status = 'dead', finished_at = now() WHERE payload->>'trigger_id' = :id"),
+            {"id": trigger["id"]},
+        )
+        await session.execute(
+            text("UPDATE workflow_triggers SET next_fire_at = :due WHERE id = :id"),
+            {"due": missed, "id": trigger["id"]},
+        )
+    options = RunnerOptions(concurrency=4, heartbeat_seconds=0.5, poll_seconds=0.2, maintenance_seconds=0.3)
+    runner = ExecutionJobRunner(app.state.db, options, settings=app.state.settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        found = await _wait_for(app, trigger["id"], 1)
+        await asyncio.sleep(1)  # several more housekeeping rounds: none may arm a second fire
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+    assert len(await _executions(app, trigger["id"])) == 1
+    fired = datetime.fromisoformat(found[0]["parameters"]["trigger"]["due_at"])
+    assert fired >= missed
+    jobs = await _fire_jobs(app, trigger["id"])
+    assert [j["status"] for j in jobs].count("queued") == 1, jobs
+    assert datetime.fromisoformat(jobs[-1]["due_at"]) > fired

@@ -33,6 +33,13 @@ class TriggerWrite(BaseModel):
     config: dict[str, Any] = Field(default_factory=dict)
 
 
+class TriggerUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None = None
+    config: dict[str, Any] | None = Field(None, description="The whole new config (validated like on creation)")
+
+
 class TriggerRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -73,6 +80,29 @@ async def create_trigger(
     if token is not None:
         read.url = triggers.HOOK_PATH + token
     return read
+
+
+@router.get(TRIGGERS + "/{trigger_id}", response_model=TriggerRead)
+async def get_trigger(
+    workflow_id: uuid.UUID, trigger_id: uuid.UUID, principal: WorkflowAdmin, session: SessionDep
+) -> TriggerRead:
+    return TriggerRead.model_validate(await triggers.get_trigger(session, principal.tenant, workflow_id, trigger_id))
+
+
+@router.patch(TRIGGERS + "/{trigger_id}", response_model=TriggerRead)
+async def update_trigger(
+    workflow_id: uuid.UUID, trigger_id: uuid.UUID, body: TriggerUpdate, principal: WorkflowAdmin, session: SessionDep
+) -> TriggerRead:
+    """Enable/disable or replace the config; a schedule is re-armed from now with its new cron."""
+    trigger = await triggers.update_trigger(
+        session,
+        actor=principal,
+        workflow_id=workflow_id,
+        trigger_id=trigger_id,
+        enabled=body.enabled,
+        config=body.config,
+    )
+    return TriggerRead.model_validate(trigger)
 
 
 @router.delete(TRIGGERS + "/{trigger_id}", status_code=204)

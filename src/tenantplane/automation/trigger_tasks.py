@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime
 
 from tenantplane.automation import triggers
-from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler
+from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler, worker_maintenance
+from tenantplane.kit.db import Database
 
 
 @job_handler(triggers.SCHEDULE_FIRE, max_attempts=10, backoff_seconds=1.0)
@@ -20,3 +21,10 @@ async def schedule_fire(ctx: JobContext) -> None:
             trigger_id=uuid.UUID(ctx.payload["trigger_id"]),
             due=datetime.fromisoformat(ctx.payload["due_at"]),
         )
+
+
+@worker_maintenance
+async def rearm_schedules(db: Database) -> None:
+    """A schedule whose fire job went dead (or was cancelled) gets its next due time queued again."""
+    async with db.transaction() as session:
+        await triggers.rearm_schedules(session)

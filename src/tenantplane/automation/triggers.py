@@ -7,7 +7,8 @@ Every execution a trigger starts has origin ("trigger", trigger id) and gets the
 
 A schedule fires once per due time however many workers run: the job is deduplicated by
 `schedule:<trigger>:<due>` and the firing row is unique on (trigger_id, due_at). After downtime only the most
-recent missed due time fires; older ones are skipped.
+recent missed due time fires; older ones are skipped. A schedule whose fire job ended without arming the next
+one (it went `dead`, or an operator cancelled it) is re-armed by the workers' housekeeping (`rearm_schedules`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import structlog
 from croniter import croniter
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, select, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tenantplane.audit.service import record_event
 from tenantplane.executions.models import Execution
 from tenantplane.identity.auth import Principal
+from tenantplane.jobs.models import Job
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.db import Base, TenantOwned
 from tenantplane.kit.errors import DomainError, NotFound, ValidationFailed
@@ -131,6 +133,9 @@ def last_due(config: dict[str, Any], at: datetime) -> datetime:
     return due.astimezone(UTC)
 
 
+_ACTIVE_JOB = ("queued", "running", "failed")
+
+
 async def _schedule(session: AsyncSession, trigger: WorkflowTrigger, due: datetime) -> None:
     trigger.next_fire_at = due
     key = f"schedule:{trigger.id}:{due.isoformat()}"
@@ -195,14 +200,13 @@ async def create_trigger(
     return trigger, token
 
 
-async def delete_trigger(
-    session: AsyncSession, *, actor: Principal, workflow_id: uuid.UUID, trigger_id: uuid.UUID
-) -> None:
-    """Delete; a pending schedule job finds no trigger and does nothing."""
+async def _locked_trigger(
+    session: AsyncSession, tenant_id: uuid.UUID, workflow_id: uuid.UUID, trigger_id: uuid.UUID
+) -> WorkflowTrigger:
     trigger = await session.scalar(
         select(WorkflowTrigger)
         .where(
-            WorkflowTrigger.tenant_id == actor.tenant,
+            WorkflowTrigger.tenant_id == tenant_id,
             WorkflowTrigger.workflow_id == workflow_id,
             WorkflowTrigger.id == trigger_id,
         )
@@ -210,6 +214,80 @@ async def delete_trigger(
     )
     if trigger is None:
         raise NotFound(f"No trigger {trigger_id} on workflow {workflow_id} in this tenant.")
+    return trigger
+
+
+async def get_trigger(
+    session: AsyncSession, tenant_id: uuid.UUID, workflow_id: uuid.UUID, trigger_id: uuid.UUID
+) -> WorkflowTrigger:
+    trigger = await session.scalar(
+        select(WorkflowTrigger).where(
+            WorkflowTrigger.tenant_id == tenant_id,
+            WorkflowTrigger.workflow_id == workflow_id,
+            WorkflowTrigger.id == trigger_id,
+        )
+    )
+    if trigger is None:
+        raise NotFound(f"No trigger {trigger_id} on workflow {workflow_id} in this tenant.")
+    return trigger
+
+
+async def _cancel_pending_fires(session: AsyncSession, trigger: WorkflowTrigger) -> None:
+    await session.execute(
+        update(Job)
+        .where(
+            Job.tenant_id == trigger.tenant_id,
+            Job.kind == SCHEDULE_FIRE,
+            Job.status.in_(("queued", "failed")),
+            Job.payload["trigger_id"].astext == str(trigger.id),
+        )
+        .values(status="cancelled", finished_at=now())
+    )
+
+
+async def update_trigger(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    workflow_id: uuid.UUID,
+    trigger_id: uuid.UUID,
+    enabled: bool | None = None,
+    config: dict[str, Any] | None = None,
+) -> WorkflowTrigger:
+    """Enable, disable or reconfigure a trigger (its kind and a webhook's secret stay); a schedule is re-armed
+    from now: its pending fire is cancelled and, when enabled, the next due time of the new cron is queued."""
+    trigger = await _locked_trigger(session, actor.tenant, workflow_id, trigger_id)
+    if config is not None:
+        problems = config_problems(trigger.kind, config)
+        if problems:
+            errors = [{"field": f, "message": m} for f, m in problems]
+            raise ValidationFailed("; ".join(f"{f}: {m}" for f, m in problems), errors=errors)
+        trigger.config = config
+    if enabled is not None:
+        trigger.enabled = enabled
+    if trigger.kind == "schedule":
+        await _cancel_pending_fires(session, trigger)
+        trigger.next_fire_at = None
+        if trigger.enabled:
+            await _schedule(session, trigger, next_due(trigger.config, now()))
+    await session.flush()
+    await record_event(
+        session,
+        actor=actor,
+        action="workflow_trigger.updated",
+        object_type="workflow_trigger",
+        object_id=trigger.id,
+        summary={"workflow_id": workflow_id, "kind": trigger.kind, "enabled": trigger.enabled},
+    )
+    return trigger
+
+
+async def delete_trigger(
+    session: AsyncSession, *, actor: Principal, workflow_id: uuid.UUID, trigger_id: uuid.UUID
+) -> None:
+    """Delete; its pending schedule job is cancelled (one that is already running finds no trigger)."""
+    trigger = await _locked_trigger(session, actor.tenant, workflow_id, trigger_id)
+    await _cancel_pending_fires(session, trigger)
     await session.delete(trigger)
     await session.flush()
     await record_event(
@@ -295,6 +373,38 @@ async def fire_schedule(session: AsyncSession, *, tenant_id: uuid.UUID, trigger_
         if firing is not None and execution is not None:
             firing.execution_id = execution.id
     await _schedule(session, trigger, next_due(trigger.config, max(due, current)))
+
+
+async def rearm_schedules(session: AsyncSession) -> int:
+    """Re-arm every enabled schedule (of any tenant) that has no active fire job: its last one went `dead` or
+    was cancelled without queueing the next. The missed-fire policy applies: a past due time fires once, now.
+    Returns how many were re-armed. Triggers another worker is re-arming (locked) are skipped."""
+    active = (
+        select(Job.id)
+        .where(
+            Job.kind == SCHEDULE_FIRE,
+            Job.status.in_(_ACTIVE_JOB),
+            Job.payload["trigger_id"].astext == func.cast(WorkflowTrigger.id, String),
+        )
+        .exists()
+    )
+    stmt = (
+        select(WorkflowTrigger)
+        .where(WorkflowTrigger.kind == "schedule", WorkflowTrigger.enabled.is_(True), ~active)
+        .with_for_update(skip_locked=True)
+    )
+    stranded = (await session.scalars(stmt)).all()
+    for trigger in stranded:
+        current = now()
+        due = trigger.next_fire_at if trigger.next_fire_at is not None else next_due(trigger.config, current)
+        fired = await session.scalar(
+            select(TriggerFiring.id).where(TriggerFiring.trigger_id == trigger.id, TriggerFiring.due_at == due)
+        )
+        if fired is not None:
+            due = next_due(trigger.config, max(due, current))
+        log.warning("schedule re-armed: its fire job had ended", trigger_id=str(trigger.id), due=due.isoformat())
+        await _schedule(session, trigger, due)
+    return len(stranded)
 
 
 async def fire_webhook(session: AsyncSession, token: str, payload: Any) -> Execution:

@@ -89,12 +89,15 @@ def job_handler(
     return register
 
 
-Maintenance = Callable[[], Awaitable[None]]
+Maintenance = Callable[[Database], Awaitable[None]]
 _MAINTENANCE: list[Maintenance] = []
 
 
 def worker_maintenance(fn: Maintenance) -> Maintenance:
-    """Registers housekeeping every worker runs when it starts and then periodically (e.g. reaping orphans)."""
+    """Registers housekeeping every worker runs when it starts and then periodically (e.g. reaping orphans).
+
+    Every worker runs it, so it must be safe to run concurrently (lock rows with SKIP LOCKED, or be idempotent).
+    """
     _MAINTENANCE.append(fn)
     return fn
 

@@ -204,7 +204,7 @@ class ExecutionJobRunner:
     async def _maintain(self) -> None:
         for task in maintenance_tasks():
             try:
-                await task()
+                await task(self.db)
             except Exception as exc:  # housekeeping never stops the worker
                 log.warning("maintenance failed", task=task.__qualname__, error=str(exc))
 

@@ -11,6 +11,7 @@ import uuid
 import structlog
 
 from tenantplane.jobs.registry import JobContext, job_handler, worker_maintenance
+from tenantplane.kit.db import Database
 from tenantplane.runbooks import sandbox
 from tenantplane.runbooks.runner import RunbookRun, run_to_the_end
 
@@ -26,7 +27,7 @@ async def execute_runbook(ctx: JobContext) -> None:
 
 
 @worker_maintenance
-async def reap_orphaned_scripts() -> None:
+async def reap_orphaned_scripts(db: Database) -> None:
     """Scripts (and their background children) of workers that died without cleaning up are killed."""
     killed = await asyncio.to_thread(sandbox.reap_orphans)
     if killed:
