@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import TenantContext
@@ -256,3 +257,31 @@ async def test_a_delegate_decides_for_an_absent_approver_and_the_decision_record
         delegate.id,
         approver.id,
     )
+
+
+async def test_a_decision_racing_the_pausing_transition_waits_for_it_and_is_applied(
+    tenant: TenantContext, worker: ExecutionJobRunner, app: FastAPI
+) -> None:
+    approver = await tenant.user(roles=["dba"])
+    marker = await script_runbook(tenant, 'echo "after=yes" > "$TP_OUTPUT"')
+    body = workflow_body(
+        step("ok", "approval", approvers=[{"type": "role", "value": "dba"}]),
+        step("after", "runbook", runbook_id=marker),
+    )
+    execution = await execute_workflow(tenant.admin, str((await create_workflow(tenant, body))["id"]))
+    gate = await pending_gate(tenant.admin, execution)
+    # Another transaction holds the execution row, as the engine does while it commits a transition (the
+    # pause itself, or a parallel branch finishing): the decision must wait for it, then count.
+    async with app.state.db.engine.connect() as conn:
+        transaction = await conn.begin()
+        await conn.execute(text("SELECT id FROM executions WHERE id = :id FOR UPDATE"), {"id": execution})
+        racing = asyncio.create_task(decide(approver, gate["id"], "approve", "go"))
+        await asyncio.sleep(0.5)
+        assert not racing.done(), "the decision did not wait for the transition holding the execution"
+        await transaction.commit()
+    answer = await asyncio.wait_for(racing, timeout=10)
+    assert answer.status_code == 200, answer.text
+    done = await wait_until(tenant.admin, execution, FINISHED)
+    assert done["status"] == "succeeded", done
+    assert steps_of(done)["ok"]["status"] == "approved"
+    assert steps_of(done)["after"]["outputs"] == {"after": "yes"}
