@@ -107,6 +107,9 @@ def serve(
         port=port or settings.port,
         log_config=None,
         access_log=False,
+        # The embedded worker runs runbook scripts as throwaway uids (subprocess user/group/extra_groups), which
+        # uvloop's subprocess support lacks; the plain asyncio loop has it. An API-only server may use uvloop.
+        loop="auto" if no_worker else "asyncio",
     )
     GracefulServer(config).run()
 

@@ -9,19 +9,17 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
-from psycopg import sql
+
+from tests.live_server import bearer, free_port, truncate_all, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DIST = ROOT / "src" / "tenantplane" / "web_dist"
@@ -79,47 +77,10 @@ class LiveServer:
         return bearer(self.url, self.tenant, self.admin_email, self.admin_password)
 
 
-def bearer(url: str, tenant: str, email: str, password: str) -> dict[str, str]:
-    response = httpx.post(f"{url}/api/auth/token", json={"tenant": tenant, "email": email, "password": password})
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_ready(url: str, server: subprocess.Popen[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"server exited early:\n{server.stderr.read() if server.stderr else ''}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("server never became ready")
-
-
-def _truncate_all(database_url: str) -> None:
-    """Leave the shared test database as empty as the API tests' `clean_database` fixture does."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        ).fetchall()
-        if rows:
-            tables = sql.SQL(", ").join(sql.Identifier(r[0]) for r in rows)
-            conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(tables))
-
-
 @pytest.fixture(scope="package")
 def live_server(database_url: str, web_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """`tenantplane serve` (no worker: jobs stay where the tests put them) with one bootstrapped tenant."""
-    _truncate_all(database_url)
+    truncate_all(database_url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TENANTPLANE_")}
     env |= {
         "TENANTPLANE_DATABASE_URL": database_url,
@@ -137,7 +98,7 @@ def live_server(database_url: str, web_bundle: Path, tmp_path_factory: pytest.Te
         check=False,
     )
     assert boot.returncode == 0, boot.stderr
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"],
@@ -147,7 +108,7 @@ def live_server(database_url: str, web_bundle: Path, tmp_path_factory: pytest.Te
         text=True,
     )
     try:
-        _wait_ready(url, server)
+        wait_ready(url, server)
         live = LiveServer(url=url, database_url=database_url, env=env)
         # The tenant's display name is what the header shows after sign-in.
         renamed = httpx.patch(f"{url}/api/tenant", json={"name": TENANT_NAME}, headers=live.admin_headers())
@@ -160,7 +121,7 @@ def live_server(database_url: str, web_bundle: Path, tmp_path_factory: pytest.Te
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-        _truncate_all(database_url)
+        truncate_all(database_url)
 
 
 @pytest.fixture(scope="package")
