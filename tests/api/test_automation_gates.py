@@ -175,6 +175,24 @@ async def test_a_gate_times_out_to_its_on_timeout_choice(tenant: TenantContext, 
     assert answer.json()["status"] == "timed_out"
 
 
+async def test_a_gate_skipped_on_timeout_goes_on_along_its_plain_edge_only(
+    tenant: TenantContext, worker: ExecutionJobRunner
+) -> None:
+    after = await script_runbook(tenant, 'echo "ran=yes" > "$TP_OUTPUT"')
+    body = workflow_body(
+        step("ok", "approval", approvers=[{"type": "any"}], timeout_seconds=0.5, on_timeout="skip"),
+        step("after", "runbook", runbook_id=after),
+        step("only-if-approved", "runbook", runbook_id=after),
+        edges=[edge("ok", "after"), edge("ok", "only-if-approved", "approved")],
+    )
+    execution = await execute_workflow(tenant.admin, str((await create_workflow(tenant, body))["id"]))
+    done = await wait_until(tenant.admin, execution, FINISHED)
+    assert done["status"] == "succeeded", done
+    steps = steps_of(done)
+    assert (steps["ok"]["status"], steps["after"]["status"]) == ("timed_out", "succeeded")
+    assert steps["only-if-approved"]["status"] == "skipped"
+
+
 async def test_the_inbox_shows_itsm_steps_and_automation_gates(tenant: TenantContext) -> None:
     approver = await tenant.user(roles=["cab"])
     definition = await create_definition(tenant, itsm_step("cab", 1, "role", "cab"))

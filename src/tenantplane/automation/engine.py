@@ -16,19 +16,20 @@ StepStatus = Literal[
     "cancelled",
 ]  # fmt: skip
 ExecutionStatus = Literal["queued", "running", "waiting", "succeeded", "failed", "rejected", "cancelled"]
-# How a finished step came out; it decides which outgoing edges are taken.
-Outcome = Literal["succeeded", "failed", "true", "false", "approved", "rejected", "timeout"]
+# How a finished step came out; it decides which outgoing edges are taken. `skipped` is a gate whose timeout
+# passed it over (`on_timeout: skip`): the workflow goes on along its plain edges, not its `approved` ones.
+Outcome = Literal["succeeded", "failed", "true", "false", "approved", "rejected", "timeout", "skipped"]
 
 CONDITION_RESULT = "result"
 FINISHED_STEP_STATUSES: frozenset[str] = frozenset(
     {"succeeded", "failed", "skipped", "approved", "rejected", "timed_out", "cancelled"}
 )
 FINISHED_EXECUTION_STATUSES: frozenset[str] = frozenset({"succeeded", "failed", "rejected", "cancelled"})
-_SUCCESS_OUTCOMES = frozenset({"succeeded", "true", "false", "approved"})
+_SUCCESS_OUTCOMES = frozenset({"succeeded", "true", "false", "approved", "skipped"})
 _TAKEN_BY_WORD: Mapping[str, frozenset[str]] = {
     "success": _SUCCESS_OUTCOMES,
     "failure": frozenset({"failed"}),
-    "always": frozenset({"succeeded", "failed", "true", "false", "approved", "rejected", "timeout"}),
+    "always": frozenset({"succeeded", "failed", "true", "false", "approved", "rejected", "timeout", "skipped"}),
     "true": frozenset({"true"}),
     "false": frozenset({"false"}),
     "approved": frozenset({"approved"}),
@@ -299,7 +300,9 @@ def _timeout_outcome(graph: WorkflowGraph, step: StepSpec) -> Outcome:
     """An explicit `timeout` edge wins; otherwise the gate's `on_timeout` (reject by default) decides."""
     if any(graph.edges[k].condition == "timeout" for k in graph.outgoing(step.id)):
         return "timeout"
-    return "approved" if step.on_timeout == "approve" else "rejected"
+    if step.on_timeout == "approve":
+        return "approved"
+    return "skipped" if step.on_timeout == "skip" else "rejected"
 
 
 def _record_outcome(graph: WorkflowGraph, draft: _Draft, finish: _Finish, edge_results: Mapping[int, bool]) -> None:
@@ -389,7 +392,7 @@ def _retry(graph: WorkflowGraph, state: ExecutionState) -> Transition:
 def _ended_the_execution(graph: WorkflowGraph, state: ExecutionState, step_id: str) -> bool:
     """Cancelled when the execution ended, or failed with no outgoing edge taken to handle it."""
     status = state.steps[step_id].status
-    if status == "timed_out" and _timeout_outcome(graph, graph.step(step_id)) == "approved":
+    if status == "timed_out" and _timeout_outcome(graph, graph.step(step_id)) in ("approved", "skipped"):
         return False
     if status in ("failed", "rejected", "timed_out"):
         return not any(state.edges[k] for k in graph.outgoing(step_id))

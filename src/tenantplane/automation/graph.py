@@ -11,7 +11,7 @@ from itertools import pairwise
 from typing import Literal, get_args
 
 StepType = Literal["runbook", "approval", "condition", "notification", "delay"]
-OnTimeout = Literal["reject", "approve"]
+OnTimeout = Literal["reject", "approve", "skip"]
 OutcomeWord = Literal["success", "failure", "always", "true", "false", "approved", "rejected", "timeout"]
 
 STEP_TYPES: frozenset[str] = frozenset(get_args(StepType))
@@ -172,8 +172,8 @@ def _step_problems(steps: Sequence[StepSpec]) -> list[Problem]:
             problems.append(Problem(f"steps[{i}].type", f"unknown step type '{step.type}'"))
         if step.on_timeout is not None and step.type != "approval":
             problems.append(Problem(f"steps[{i}].on_timeout", "only approval steps have on_timeout"))
-        elif step.on_timeout not in (None, "reject", "approve"):
-            problems.append(Problem(f"steps[{i}].on_timeout", "on_timeout is 'reject' or 'approve'"))
+        elif step.on_timeout not in (None, "reject", "approve", "skip"):
+            problems.append(Problem(f"steps[{i}].on_timeout", "on_timeout is 'reject', 'approve' or 'skip'"))
     return problems
 
 

@@ -152,8 +152,8 @@ async def _approval_problems(
     else:
         problems += syntax_errors(config.get("message", ""), f"{base}.message")
     problems += _positive(config, "timeout_seconds", base)
-    if config.get("on_timeout", "reject") not in ("reject", "approve"):
-        problems.append((f"{base}.on_timeout", "on_timeout is 'reject' or 'approve'"))
+    if config.get("on_timeout", "reject") not in ("reject", "approve", "skip"):
+        problems.append((f"{base}.on_timeout", "on_timeout is 'reject', 'approve' or 'skip'"))
     return problems
 
 

@@ -274,6 +274,26 @@ def test_a_timed_out_gate_with_on_timeout_approve_continues_as_approved() -> Non
     assert run.step("approve") == "timed_out"
 
 
+def test_a_timed_out_gate_with_on_timeout_skip_goes_on_along_plain_edges_but_not_approved_ones() -> None:
+    run = gate(on_timeout="skip", edges=[Edge("approve", "tell", "approved")])
+
+    assert run.send(ApprovalTimedOut("approve")) == (RunStep("deploy", 1),)
+    assert run.step("approve") == "timed_out"
+    assert run.succeed("deploy") == (ExecutionFinished("succeeded"),)
+    assert run.step("tell") == "skipped"
+
+
+def test_a_gate_skipped_on_timeout_with_only_an_approved_edge_ends_the_execution_without_failing_it() -> None:
+    run = Execution(
+        [StepSpec("approve", "approval", on_timeout="skip"), StepSpec("deploy", "runbook")],
+        [Edge("approve", "deploy", "approved")],
+    )
+    run.send(Start())
+
+    assert run.send(ApprovalTimedOut("approve")) == (ExecutionFinished("succeeded"),)
+    assert (run.step("approve"), run.step("deploy")) == ("timed_out", "skipped")
+
+
 def test_cancel_stops_steps_in_flight_and_skips_the_rest() -> None:
     run = Execution([("a", "runbook"), ("b", "runbook")])
     run.send(Start())

@@ -35,6 +35,7 @@ from tenantplane.automation.engine import (
 from tenantplane.automation.graph import (
     OUTCOME_WORDS_BY_STEP_TYPE,
     Edge,
+    OnTimeout,
     StepSpec,
     StepType,
     WorkflowGraph,
@@ -57,6 +58,7 @@ SUCCESS_OUTCOME: Mapping[str, Outcome] = {
     "approval": "approved",
     "delay": "fired",
 }
+ON_TIMEOUT: list[OnTimeout | None] = [None, "reject", "approve", "skip"]
 STEP_TYPES: list[StepType] = ["runbook", "approval", "condition", "notification", "delay"]
 
 
@@ -73,7 +75,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     types = [draw(st.sampled_from(STEP_TYPES)) for _ in range(count - 1)]
     types.append(draw(st.sampled_from([t for t in STEP_TYPES if t != "condition"])))
     steps = [
-        StepSpec(f"s{i}", kind, draw(st.sampled_from([None, "reject", "approve"])) if kind == "approval" else None)
+        StepSpec(f"s{i}", kind, draw(st.sampled_from(ON_TIMEOUT)) if kind == "approval" else None)
         for i, kind in enumerate(types)
     ]
     edges: list[Edge] = []
@@ -159,13 +161,13 @@ def finished(run: Run) -> list[ExecutionFinished]:
 
 
 def unhandled_failures(graph: WorkflowGraph, state: ExecutionState) -> list[str]:
-    """Failed steps with no outgoing edge taken; a gate that timed out as approved did not fail."""
+    """Failed steps with no outgoing edge taken; a gate that timed out as approved or skipped did not fail."""
     return [
         step.id
         for step in graph.steps
         if state.steps[step.id].status in ("failed", "rejected", "timed_out")
         and not any(state.edges[k] for k in graph.outgoing(step.id))
-        and not (state.steps[step.id].status == "timed_out" and step.on_timeout == "approve")
+        and not (state.steps[step.id].status == "timed_out" and step.on_timeout in ("approve", "skip"))
     ]
 
 
