@@ -4,7 +4,10 @@ and `fulfillment_type: workflow` runs an automation workflow after approval (pro
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -103,3 +106,39 @@ async def test_a_failing_workflow_fails_the_request(
     done = await _until(client, requester.headers, submitted["id"])
     assert done["status"] == "fulfillment_failed"
     assert done["timeline"][-1]["message"].startswith("Fulfillment failed")
+
+
+async def test_retrying_the_failed_fulfillment_workflow_puts_the_request_back_in_fulfillment_then_fulfils_it(
+    client: httpx.AsyncClient, tenant: TenantContext, worker: ExecutionJobRunner
+) -> None:
+    shared = Path(tempfile.mkdtemp(prefix="tp-retry-"))
+    shared.chmod(0o755)  # the script may run under a throwaway uid: it must see into this directory
+    flag = shared / "fixed"
+    workflow = await _provisioning_workflow(tenant, f'[ -e "{flag}" ] || {{ echo "not yet" >&2; exit 3; }}')
+    item = await create_item(
+        tenant,
+        variables=FORM,
+        fulfillment_type="workflow",
+        fulfillment_config={"workflow_id": workflow["id"], "inputs": {"username": "{{ variables.username }}"}},
+    )
+    requester = await tenant.user()
+    submitted = (
+        await client.post(
+            REQUESTS, json={"catalog_item_id": item["id"], "variables": {"username": "eve"}}, headers=requester.headers
+        )
+    ).json()
+    failed = await _until(client, requester.headers, submitted["id"])
+    assert failed["status"] == "fulfillment_failed"
+    assert failed["closed_at"] is not None
+    flag.touch()  # the SRE fixes what was broken, then retries the execution from its failed step
+    retried = await client.post(
+        f"/api/executions/{failed['fulfillment_execution_id']}/retry", headers=tenant.admin.headers
+    )
+    assert retried.status_code == 202, retried.text
+    reopened = (await client.get(f"{REQUESTS}/{submitted['id']}", headers=requester.headers)).json()
+    assert reopened["status"] in {"in_fulfillment", "fulfilled"}, reopened
+    done = await _until(client, requester.headers, submitted["id"])
+    assert done["status"] == "fulfilled", done["timeline"]
+    messages = [event["message"] for event in done["timeline"]]
+    assert messages.index("Fulfillment retried") < messages.index("Fulfilled by automation")
+    shutil.rmtree(shared)

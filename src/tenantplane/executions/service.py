@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.audit.service import record_event
 from tenantplane.executions import repository as repo
-from tenantplane.executions.hooks import run_finished_hooks
+from tenantplane.executions.hooks import run_finished_hooks, run_reopened_hooks
 from tenantplane.executions.models import FINISHED_STATUSES, Execution, StepRun
 from tenantplane.executions.schemas import ExecutionRead, ExecutionSummary, StepRunRead
 from tenantplane.identity.auth import Principal
@@ -113,6 +113,8 @@ async def move(
     await session.flush()
     if to in FINISHED_STATUSES:
         await run_finished_hooks(session, execution)
+    elif reopening:
+        await run_reopened_hooks(session, execution)
     return execution
 
 

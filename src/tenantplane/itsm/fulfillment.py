@@ -227,6 +227,22 @@ async def on_fulfillment_execution_finished(
         )
 
 
+async def on_fulfillment_execution_retried(
+    session: AsyncSession, request: ServiceRequest, execution: Execution
+) -> None:
+    """Its failed fulfillment workflow was retried: the request is in fulfillment again until that ends."""
+    if request.status != "fulfillment_failed" or request.fulfillment_execution_id != execution.id:
+        return
+    await lifecycle.move_request(
+        session,
+        request,
+        "in_fulfillment",
+        actor_id=None,
+        message="Fulfillment retried",
+        data={"execution_id": str(execution.id)},
+    )
+
+
 async def visible_as_approver(
     session: AsyncSession, principal: Principal, request_id: uuid.UUID, *, lock: bool
 ) -> ServiceRequest | None:

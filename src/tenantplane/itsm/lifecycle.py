@@ -23,6 +23,7 @@ CHANGE = "change_request"
 REQUEST_MOVES = {
     "pending_approval": {"rejected", "cancelled", "in_fulfillment"},
     "in_fulfillment": {"fulfilled", "fulfillment_failed", "cancelled"},
+    "fulfillment_failed": {"in_fulfillment"},  # its fulfillment workflow was retried
 }
 REQUEST_FINAL = {"rejected", "cancelled", "fulfilled", "fulfillment_failed"}
 CHANGE_MOVES = {
@@ -48,8 +49,7 @@ async def _move(
         noun = "request" if record_type == REQUEST else "change"
         raise Conflict(f"A {noun} that is {record.status} cannot become {to}.")
     previous, record.status = record.status, to
-    if to in final:
-        record.closed_at = datetime.now(UTC)
+    record.closed_at = datetime.now(UTC) if to in final else None
     await session.flush()
     await records.add_event(
         session,
