@@ -4,7 +4,7 @@ import { createBrowserRouter } from "react-router";
 
 import { DefinitionEditorPage } from "../features/approvals/DefinitionEditorPage";
 import { DefinitionsPage } from "../features/approvals/DefinitionsPage";
-import { ApprovalPage, InboxPage } from "../features/approvals/InboxPage";
+import { ApprovalPage, GatePage, InboxPage } from "../features/approvals/InboxPage";
 import { AuditPage } from "../features/audit/AuditPage";
 import { DashboardPage } from "../features/dashboard/DashboardPage";
 import { GroupDetailPage } from "../features/groups/GroupDetailPage";
@@ -49,6 +49,7 @@ export function createAppRouter() {
         { path: "portal/requests/:requestId", element: <RequestDetailPage /> },
         { path: "approvals", element: <InboxPage /> },
         { path: "approvals/:instanceId", element: <ApprovalPage /> },
+        { path: "approvals/gates/:gateId", element: <GatePage /> },
         { path: "itsm/fulfillment", element: guarded("requests.fulfill", <FulfilmentQueuePage />) },
         { path: "itsm/changes", element: guarded("requests.read_all", <ChangesPage />) },
         { path: "itsm/changes/:changeId", element: <ChangeDetailPage /> },
