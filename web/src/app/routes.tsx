@@ -19,6 +19,8 @@ import { PortalPage } from "../features/portal/PortalPage";
 import { RequestDetailPage } from "../features/portal/RequestDetailPage";
 import { RequestItemPage } from "../features/portal/RequestItemPage";
 import { RolesPage } from "../features/roles/RolesPage";
+import { RunbookEditorPage } from "../features/runbooks/RunbookEditorPage";
+import { RunbooksPage } from "../features/runbooks/RunbooksPage";
 import { SignInPage } from "../features/session/SignInPage";
 import { TenantSettingsPage } from "../features/tenant/TenantSettingsPage";
 import { UsersPage } from "../features/users/UsersPage";
@@ -65,6 +67,9 @@ export function createAppRouter() {
         { path: "admin/jobs", element: guarded("jobs.read", <JobsPage />) },
         { path: "admin/tenant", element: guarded("users.manage", <TenantSettingsPage />) },
         { path: "workflows", element: <WorkflowsPage /> },
+        { path: "runbooks", element: guarded("runbooks.manage", <RunbooksPage />) },
+        { path: "runbooks/new", element: guarded("runbooks.manage", <RunbookEditorPage />) },
+        { path: "runbooks/:runbookId", element: guarded("runbooks.manage", <RunbookEditorPage />) },
         { path: "*", element: <NotFoundPage /> },
       ],
     },
