@@ -18,9 +18,11 @@ import { MyRequestsPage } from "../features/portal/MyRequestsPage";
 import { PortalPage } from "../features/portal/PortalPage";
 import { RequestDetailPage } from "../features/portal/RequestDetailPage";
 import { RequestItemPage } from "../features/portal/RequestItemPage";
+import { ChannelsPage } from "../features/notifications/ChannelsPage";
 import { RolesPage } from "../features/roles/RolesPage";
 import { RunbookEditorPage } from "../features/runbooks/RunbookEditorPage";
 import { RunbooksPage } from "../features/runbooks/RunbooksPage";
+import { SecretsPage } from "../features/secrets/SecretsPage";
 import { SignInPage } from "../features/session/SignInPage";
 import { TenantSettingsPage } from "../features/tenant/TenantSettingsPage";
 import { UsersPage } from "../features/users/UsersPage";
@@ -66,6 +68,8 @@ export function createAppRouter() {
         { path: "admin/audit", element: guarded("audit.read", <AuditPage />) },
         { path: "admin/jobs", element: guarded("jobs.read", <JobsPage />) },
         { path: "admin/tenant", element: guarded("users.manage", <TenantSettingsPage />) },
+        { path: "admin/secrets", element: guarded("secrets.manage", <SecretsPage />) },
+        { path: "admin/notification-channels", element: guarded("channels.manage", <ChannelsPage />) },
         { path: "workflows", element: <WorkflowsPage /> },
         { path: "runbooks", element: guarded("runbooks.manage", <RunbooksPage />) },
         { path: "runbooks/new", element: guarded("runbooks.manage", <RunbookEditorPage />) },

@@ -143,7 +143,7 @@ export function ActionsEditor({
                 <div className="filters">
                   <TextField label="Action name" name={`action-${index}-name`} value={draft.name} onChange={(e) => update(index, { name: e.target.value })} error={own.name} />
                   <SelectField
-                    label="Type"
+                    label="Action type"
                     name={`action-${index}-type`}
                     value={custom ? "other" : draft.type}
                     error={own.type}

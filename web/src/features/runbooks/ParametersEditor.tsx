@@ -82,14 +82,14 @@ export function ParametersEditor({
                 <li key={index} className="action-editor">
                   <div className="filters">
                     <TextField
-                      label="Name"
+                      label="Parameter name"
                       name={`param-${index}-name`}
                       value={field.name}
                       onChange={(e) => setField(index, { name: e.target.value })}
                       error={field.name ? fieldErrors[field.name] : undefined}
                     />
                     <SelectField
-                      label="Type"
+                      label="Parameter type"
                       name={`param-${index}-type`}
                       value={field.type}
                       onChange={(e) => setField(index, { type: e.target.value as ParamType })}
@@ -101,7 +101,7 @@ export function ParametersEditor({
                       ))}
                     </SelectField>
                     <TextField
-                      label="Default"
+                      label="Default value"
                       name={`param-${index}-default`}
                       value={field.defaultValue}
                       onChange={(e) => setField(index, { defaultValue: e.target.value })}
@@ -118,7 +118,7 @@ export function ParametersEditor({
                     ) : null}
                   </div>
                   <TextField
-                    label="Description"
+                    label="Parameter description"
                     name={`param-${index}-description`}
                     value={field.description}
                     onChange={(e) => setField(index, { description: e.target.value })}
