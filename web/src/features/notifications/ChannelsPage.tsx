@@ -9,6 +9,7 @@ import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
 import "../approvals/automation.css";
 import { type Channel, type Delivery, useChannels, useDeleteChannel, useDeliveries, useRetryDelivery, useTestChannel } from "./api";
+import { UserName } from "../users/UserPicker";
 import { ChannelForm } from "./ChannelForm";
 import { type ChannelType, channelSummary, testOutcome, TYPE_LABELS } from "./model";
 
@@ -96,7 +97,12 @@ function Deliveries() {
                     </span>
                   </td>
                   <td data-label="Channel → destination">
-                    {d.channel_name} → <span className="pre-wrap">{d.destination}</span>
+                    {d.channel_name} →{" "}
+                    {d.recipient_user_id ? (
+                      <UserName id={d.recipient_user_id} />
+                    ) : (
+                      <span className="pre-wrap">{d.destination}</span>
+                    )}
                   </td>
                   <td data-label="Status">
                     <Badge tone={DELIVERY_TONES[d.status] ?? "neutral"}>{d.status}</Badge>

@@ -40,5 +40,7 @@ describe("testOutcome", () => {
       message: "b: refused",
     });
     expect(testOutcome([]).state).toBe("failed");
+    const inbox = "50ac9c2c-1e2a-4164-8cbd-9d8276e31a24";
+    expect(testOutcome([{ status: "sent", destination: inbox }]).message).toBe("Delivered to an in-app inbox.");
   });
 });

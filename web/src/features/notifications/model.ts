@@ -100,6 +100,13 @@ export function channelSummary(type: string, config: Json): string {
   return "";
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Where a delivery went, for people: an in-app delivery's destination is the user's id. */
+export function destinationLabel(destination: string): string {
+  return UUID.test(destination) ? "an in-app inbox" : destination;
+}
+
 /** A test's outcome from its deliveries: still going, every one sent, or the failures. */
 export function testOutcome(deliveries: readonly { status: string; destination: string; last_error?: string | null }[]): {
   state: "pending" | "sent" | "failed";
@@ -109,7 +116,7 @@ export function testOutcome(deliveries: readonly { status: string; destination: 
   const dead = deliveries.filter((d) => d.status === "dead");
   if (dead.length) return { state: "failed", message: dead.map((d) => `${d.destination}: ${d.last_error ?? "failed"}`).join("; ") };
   if (deliveries.every((d) => d.status === "sent"))
-    return { state: "sent", message: `Delivered to ${deliveries.map((d) => d.destination).join(", ")}.` };
+    return { state: "sent", message: `Delivered to ${[...new Set(deliveries.map((d) => destinationLabel(d.destination)))].join(", ")}.` };
   const retrying = deliveries.filter((d) => d.status === "failed");
   if (retrying.length)
     return { state: "pending", message: `Not delivered yet, retrying: ${retrying.map((d) => `${d.destination}: ${d.last_error ?? "failed"}`).join("; ")}` };

@@ -140,6 +140,7 @@ export function LiveExecution({ executionId }: { executionId: string }) {
           ) : (
             <p className="muted">No outputs.</p>
           )}
+          <div className="table-scroll">
           <table className="table">
             <caption className="visually-hidden">Actions of this run</caption>
             <thead>
@@ -166,6 +167,7 @@ export function LiveExecution({ executionId }: { executionId: string }) {
               ))}
             </tbody>
           </table>
+          </div>
         </>
       ) : null}
     </section>
