@@ -85,23 +85,37 @@ def test_a_runbook_is_written_in_the_editor_and_its_test_run_streams_its_log(
     form.get_by_label("Description", exact=True).fill("Says hello, slowly.")
     action = form.get_by_role("group", name=re.compile(r"^Action 1"))
     action.get_by_label("Action name").fill("greet")
-    # The second line comes 3 s after the first: the first must be on screen before the run ends.
-    action.get_by_label("Shell script").fill(
-        'echo "hello $TP_PARAM_WHO"\nsleep 3\necho "bye $TP_PARAM_WHO"\necho "greeting=hi $TP_PARAM_WHO" > "$TP_OUTPUT"'
-    )
     parameters = form.get_by_role("group", name="Parameters", exact=True)
+
+    # A schema typed as JSON that does not parse is said inline, before anything is sent.
+    parameters.get_by_role("button", name="JSON Schema").click()
+    parameters.get_by_label("Parameters JSON Schema").fill('{"type": "object",')
+    form.get_by_role("button", name="Create runbook").click()
+    expect(parameters.get_by_label("Parameters JSON Schema")).to_have_attribute("aria-invalid", "true")
+    expect(parameters).to_contain_text("Not valid JSON")
+    parameters.get_by_label("Parameters JSON Schema").fill("")
+    parameters.get_by_role("button", name="Fields").click()
     parameters.get_by_role("button", name="Add parameter").click()
     parameters.get_by_label("Parameter name").fill("who")
     parameters.get_by_label("Required").check()
 
-    # An invalid timeout comes back from the API as a 422 shown beside its field.
-    form.get_by_label("Timeout (seconds)").fill("0")
+    # The API's problems come back as a 422 shown beside their fields: an action without a script...
     ui.console.expect_http_error(422, "/api/runbooks")
     form.get_by_role("button", name="Create runbook").click()
-    timeout = form.get_by_label("Timeout (seconds)")
-    expect(timeout).to_have_attribute("aria-invalid", "true")
-    expect(timeout).to_be_focused()
-    timeout.fill("60")
+    script = action.get_by_label("Shell script")
+    expect(script).to_have_attribute("aria-invalid", "true")
+    expect(script).to_be_focused()
+    expect(action).to_contain_text("is required")
+    # The second line comes 3 s after the first: the first must be on screen before the run ends.
+    script.fill(
+        'echo "hello $TP_PARAM_WHO"\nsleep 3\necho "bye $TP_PARAM_WHO"\necho "greeting=hi $TP_PARAM_WHO" > "$TP_OUTPUT"'
+    )
+    # ...and a timeout out of range.
+    form.get_by_label("Timeout (seconds)").fill("0")
+    form.get_by_role("button", name="Create runbook").click()
+    expect(form.get_by_label("Timeout (seconds)")).to_have_attribute("aria-invalid", "true")
+    expect(script).not_to_have_attribute("aria-invalid", "true")
+    form.get_by_label("Timeout (seconds)").fill("60")
     form.get_by_role("button", name="Create runbook").click()
     expect(page).to_have_url(re.compile(r"/runbooks/[0-9a-f-]{36}$"))
     expect(page.get_by_role("status").filter(has_text="Created")).to_be_visible()
@@ -152,6 +166,13 @@ def test_an_in_app_channel_is_created_and_its_test_is_delivered(ui: BrowserPage)
     inbox = httpx.get(f"{ui.server.url}/api/notifications", headers=ui.server.admin_headers()).json()["items"]
     assert any("Test notification" in n["subject"] for n in inbox), inbox
 
+    row.get_by_role("button", name=f"Delete {name}").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("status").filter(has_text=f"Channel {name} deleted")).to_be_visible()
+    expect(
+        page.get_by_role("table", name="Notification channels").get_by_role("row").filter(has_text=name)
+    ).to_have_count(0)
+
 
 def test_a_secret_is_created_and_only_its_name_is_shown(ui: BrowserPage) -> None:
     tag = uuid.uuid4().hex[:6].upper()
@@ -174,6 +195,12 @@ def test_a_secret_is_created_and_only_its_name_is_shown(ui: BrowserPage) -> None
     expect(page.locator("body")).not_to_contain_text(value)
     assert value not in page.content()
     ui.screenshot("secrets")
+
+    page.get_by_role("button", name=f"Replace the value of {secret_name}").click()
+    dialog.get_by_role("textbox", name="New value").fill("another-value")
+    dialog.get_by_role("button", name="Replace value").click()
+    expect(page.get_by_role("status").filter(has_text=f"The value of {secret_name} was replaced")).to_be_visible()
+    assert "another-value" not in page.content()
 
 
 def test_an_automation_gate_is_approved_from_the_inbox_and_the_execution_goes_on(
