@@ -342,3 +342,13 @@ def test_the_starter_of_an_execution_is_not_offered_its_gate(ui: BrowserPage, wo
     expect(card.get_by_role("note")).to_contain_text("four-eyes")
     expect(card.get_by_role("button", name="Approve")).to_have_count(0)
     expect(card.get_by_role("button", name="Reject")).to_have_count(0)
+
+    # An administrator sees every gate but is not an approver of this one: no buttons either, and why.
+    page.get_by_role("banner").get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/sign-in"))
+    ui.sign_in()
+    page.goto(f"/approvals/gates/{gates[0]['id']}")
+    card = page.get_by_role("article")
+    expect(card.get_by_role("note")).to_contain_text("not an approver")
+    expect(card.get_by_role("button", name="Approve")).to_have_count(0)
+    expect(card).to_contain_text("role automation_engineer")

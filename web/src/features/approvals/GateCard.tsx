@@ -3,6 +3,7 @@
 // (with a comment) when the API would accept my decision (`gateVerdict`).
 import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useId, useState } from "react";
+import { Link } from "react-router";
 
 import { api, unwrap } from "../../api/client";
 import { ApiError, describeError } from "../../api/problem";
@@ -12,8 +13,8 @@ import { DateTime } from "../../components/Page";
 import { ErrorState, Loading } from "../../components/States";
 import { Person, StatusBadge } from "../itsm/RecordParts";
 import { age } from "./age";
-import { type Gate, useDecideGate, useGate } from "./api";
-import { approvalCount, displayParameter, gateDecisions, gateSubject, gateVerdict } from "./gate";
+import { type Gate, useDecideGate, useGate, useMyGateIds } from "./api";
+import { approvalCount, approverLabel, displayParameter, gateDecisions, gateSubject, gateVerdict } from "./gate";
 
 function Facts({ values, empty }: { values: Record<string, unknown>; empty: string }) {
   const names = Object.keys(values);
@@ -135,17 +136,20 @@ export function GateDetails({
   gate,
   onDecided,
   headingLevel = 2,
+  listedAsMine,
 }: {
   gate: Gate;
   onDecided?: (message: string, refused?: boolean) => void;
   headingLevel?: 2 | 3;
+  /** Whether the API lists this gate as mine to decide (the inbox only shows such gates). */
+  listedAsMine?: boolean | undefined;
 }) {
   const me = useCurrentUser();
   const canReadUsers = usePermission("users.read");
   const Heading = headingLevel === 2 ? "h2" : "h3";
   const subject = gateSubject(gate.subject, gate);
   const workflow = useWorkflowOf(subject.executionId);
-  const verdict = gateVerdict(gate, me.id);
+  const verdict = gateVerdict(gate, me.id, listedAsMine);
   const decisions = gateDecisions(gate);
   const label = gate.message || `Automation approval ${gate.step_id}`;
   return (
@@ -176,8 +180,12 @@ export function GateDetails({
         </div>
         <div style={{ display: "contents" }}>
           <dt>Execution</dt>
-          <dd className="mono" title={subject.executionId ?? undefined}>
-            {subject.executionId ?? "—"}
+          <dd className="mono">
+            {subject.executionId && workflow.data ? (
+              <Link to={`/executions/${subject.executionId}`}>{subject.executionId}</Link>
+            ) : (
+              (subject.executionId ?? "—")
+            )}
           </dd>
         </div>
         <div style={{ display: "contents" }}>
@@ -186,6 +194,10 @@ export function GateDetails({
             {subject.stepId ?? gate.step_id}
             {gate.attempt > 1 ? <span className="muted"> (attempt {gate.attempt})</span> : null}
           </dd>
+        </div>
+        <div style={{ display: "contents" }}>
+          <dt>Approvers</dt>
+          <dd>{gate.approvers.length ? gate.approvers.map(approverLabel).join(", ") : "—"}</dd>
         </div>
         <div style={{ display: "contents" }}>
           <dt>Approvals</dt>
@@ -236,10 +248,25 @@ export function GateDetails({
   );
 }
 
-/** A gate loaded by id (the inbox item names it), kept fresh while shown. */
-export function GateCard({ id, onDecided, headingLevel = 2 }: { id: string; onDecided?: (message: string, refused?: boolean) => void; headingLevel?: 2 | 3 }) {
+/**
+ * A gate loaded by id, kept fresh while shown. In the inbox (`inInbox`) the API already listed it as mine to
+ * decide; elsewhere (its own page) the list of my gates says whether to offer the decision.
+ */
+export function GateCard({
+  id,
+  onDecided,
+  headingLevel = 2,
+  inInbox = false,
+}: {
+  id: string;
+  onDecided?: (message: string, refused?: boolean) => void;
+  headingLevel?: 2 | 3;
+  inInbox?: boolean;
+}) {
   const gate = useGate(id, { poll: true });
-  if (gate.isPending) return <Loading label="Loading the approval…" />;
+  const mine = useMyGateIds(!inInbox);
+  if (gate.isPending || (!inInbox && mine.isPending)) return <Loading label="Loading the approval…" />;
   if (gate.isError) return <ErrorState error={gate.error} title="This approval could not be loaded" onRetry={() => void gate.refetch()} />;
-  return <GateDetails gate={gate.data} headingLevel={headingLevel} {...(onDecided ? { onDecided } : {})} />;
+  const listedAsMine = inInbox ? true : mine.data ? mine.data.has(gate.data.id) : undefined;
+  return <GateDetails gate={gate.data} headingLevel={headingLevel} listedAsMine={listedAsMine} {...(onDecided ? { onDecided } : {})} />;
 }

@@ -40,7 +40,7 @@ export function InboxPage() {
         <ul className="inbox-list" aria-label="Waiting for your decision" aria-busy={inbox.isFetching}>
           {items.map((item) => (
             <li key={`${item.kind}-${item.id}`}>
-              {item.kind === "automation" ? <GateCard id={item.id} onDecided={onDecided} /> : <ItsmEntry item={item} onDecided={onDecided} />}
+              {item.kind === "automation" ? <GateCard id={item.id} onDecided={onDecided} inInbox /> : <ItsmEntry item={item} onDecided={onDecided} />}
             </li>
           ))}
         </ul>

@@ -146,3 +146,18 @@ export function useDecideGate() {
     onSettled: () => queryClient.invalidateQueries({ queryKey: ["approvals"] }),
   });
 }
+
+/** The pending gates the API says I may decide (as an approver or a delegate, four-eyes applied). */
+export function useMyGateIds(enabled: boolean) {
+  return useQuery({
+    queryKey: ["approvals", "gates", "mine"] as const,
+    queryFn: async ({ signal }) => {
+      const page = await unwrap(
+        api.GET("/api/automation/approvals", { params: { query: { mine: true, status: "pending", limit: 200 } }, signal }),
+      );
+      return new Set(page.items.map((g) => g.id));
+    },
+    enabled,
+    refetchInterval: INBOX_POLL_MS,
+  });
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { approvalCount, displayParameter, gateSubject, gateVerdict } from "./gate";
+import { approvalCount, approverLabel, displayParameter, gateSubject, gateVerdict } from "./gate";
 
 const ME = "11111111-1111-1111-1111-111111111111";
 const OTHER = "22222222-2222-2222-2222-222222222222";
@@ -47,6 +47,15 @@ describe("gateVerdict", () => {
     expect(gateVerdict(gate({ started_by: ME, allow_self_approval: true }), ME)).toEqual({ canDecide: true });
   });
 
+  it("refuses someone the API does not list as an approver", () => {
+    const outsider = gateVerdict(gate(), ME, false);
+    expect(!outsider.canDecide && outsider.reason).toMatch(/not an approver/);
+    expect(gateVerdict(gate(), ME, true)).toEqual({ canDecide: true });
+    // Four-eyes is the better explanation when both apply.
+    const starter = gateVerdict(gate({ started_by: ME }), ME, false);
+    expect(!starter.canDecide && starter.reason).toMatch(/four-eyes/);
+  });
+
   it("refuses a closed gate and a second vote", () => {
     const closed = gateVerdict(gate({ status: "timed_out" }), ME);
     expect(!closed.canDecide && closed.reason).toMatch(/timed out/);
@@ -73,5 +82,13 @@ describe("displayParameter", () => {
     expect(displayParameter(false)).toBe("false");
     expect(displayParameter(null)).toBe("—");
     expect(displayParameter({ a: [1] })).toBe('{"a":[1]}');
+  });
+});
+
+describe("approverLabel", () => {
+  it("names the approver kinds", () => {
+    expect(approverLabel({ type: "role", value: "cab" })).toBe("role cab");
+    expect(approverLabel({ type: "user", value: "1a2b3c4d-0000" })).toBe("user 1a2b3c4d");
+    expect(approverLabel({ type: "any" })).toBe("anyone");
   });
 });

@@ -77,14 +77,16 @@ export type GateVerdict = { canDecide: true } | { canDecide: false; reason: stri
 /**
  * May `meId` decide this gate? Closed gates, the four-eyes rule (the starter of the execution, unless the workflow
  * allows self-approval) and a second vote by the same person are refused by the API, so they get no buttons.
- * Being an eligible approver at all is known only to the API: the inbox lists only gates I may decide.
+ * Being an eligible approver (or a delegate of one) is known only to the API: `listedAsMine` says whether the
+ * gate is among those it lists as mine to decide (`mine=true`); undefined while that is not known yet.
  */
-export function gateVerdict(gate: GateLike, meId: string): GateVerdict {
+export function gateVerdict(gate: GateLike, meId: string, listedAsMine?: boolean): GateVerdict {
   if (gate.status !== "pending") return { canDecide: false, reason: `This approval is ${gate.status.replace(/_/g, " ")}: there is nothing left to decide.` };
   if (gate.started_by === meId && !gate.allow_self_approval)
     return { canDecide: false, reason: "You started this execution, so you may not approve or reject its gate (four-eyes rule): another approver has to decide." };
   if (gateDecisions(gate).some((d) => d.userId === meId))
     return { canDecide: false, reason: "You already decided this approval; it waits for the other approvers." };
+  if (listedAsMine === false) return { canDecide: false, reason: "You are not an approver of this gate (nor standing in for one)." };
   return { canDecide: true };
 }
 
@@ -94,4 +96,12 @@ export function displayParameter(value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return JSON.stringify(value);
+}
+
+/** "role cab", "user 1a2b3c4d", "anyone": who a gate's approvers are, for people. */
+export function approverLabel(approver: Record<string, unknown>): string {
+  const type = text(approver.type) ?? "?";
+  const value = text(approver.value);
+  if (type === "any") return "anyone";
+  return value ? `${type} ${type === "user" || type === "group" ? value.slice(0, 8) : value}` : type;
 }
