@@ -208,13 +208,13 @@ def test_an_automation_gate_is_approved_from_the_inbox_and_the_execution_goes_on
 ) -> None:
     server = ui.server
     tag = uuid.uuid4().hex[:6]
-    approver = f"erin-{tag}@acme.example.com"
+    approver = f"gale-{tag}@acme.example.com"
     _post(
         server,
         "/api/users",
         {
             "email": approver,
-            "display_name": f"Erin Engineer {tag}",
+            "display_name": f"Gale Gatekeeper {tag}",
             "password": PASSWORD,
             "roles": ["automation_engineer"],
         },
