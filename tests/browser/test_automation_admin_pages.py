@@ -166,6 +166,17 @@ def test_an_in_app_channel_is_created_and_its_test_is_delivered(ui: BrowserPage)
     inbox = httpx.get(f"{ui.server.url}/api/notifications", headers=ui.server.admin_headers()).json()["items"]
     assert any("Test notification" in n["subject"] for n in inbox), inbox
 
+    # Edited: renamed, same recipients.
+    row.get_by_role("button", name=f"Edit {name}").click()
+    dialog = page.get_by_role("dialog", name=f"Edit {name}")
+    expect(dialog.get_by_label("Type")).to_be_disabled()
+    name = f"{name} (renamed)"
+    dialog.get_by_role("textbox", name="Name", exact=True).fill(name)
+    dialog.get_by_role("button", name="Save channel").click()
+    expect(page.get_by_role("status").filter(has_text=f"Channel {name} saved")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text=name)
+    expect(row).to_contain_text("1 user")
+
     row.get_by_role("button", name=f"Delete {name}").click()
     page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     expect(page.get_by_role("status").filter(has_text=f"Channel {name} deleted")).to_be_visible()
