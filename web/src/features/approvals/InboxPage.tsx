@@ -13,6 +13,9 @@ import { GateCard } from "./GateCard";
 
 type OnDecided = (message: string, refused?: boolean) => void;
 
+/** The inbox endpoint answers at most this many (newest first) and has no further pages. */
+const INBOX_LIMIT = 100;
+
 function ItsmEntry({ item, onDecided }: { item: InboxItem; onDecided: OnDecided }) {
   const instance = useInstance(item.id);
   if (instance.isPending) return <Loading label={`Loading ${item.title}…`} />;
@@ -44,6 +47,9 @@ export function InboxPage() {
             </li>
           ))}
         </ul>
+      ) : null}
+      {items.length >= INBOX_LIMIT ? (
+        <p className="muted end-of-list">Showing the {INBOX_LIMIT} newest; older ones appear as these are decided.</p>
       ) : null}
     </>
   );
