@@ -31,6 +31,10 @@ export const NAVIGATION: NavSection[] = [
     ],
   },
   {
+    label: "Automation",
+    items: [{ to: "/runbooks", label: "Runbooks", permission: "runbooks.manage" }],
+  },
+  {
     label: "Administration",
     items: [
       { to: "/admin/users", label: "Users", permission: "users.read" },
@@ -39,6 +43,8 @@ export const NAVIGATION: NavSection[] = [
       { to: "/admin/audit", label: "Audit log", permission: "audit.read" },
       { to: "/admin/jobs", label: "Jobs", permission: "jobs.read" },
       { to: "/admin/tenant", label: "Tenant settings", permission: "users.manage" },
+      { to: "/admin/secrets", label: "Secrets", permission: "secrets.manage" },
+      { to: "/admin/notification-channels", label: "Notification channels", permission: "channels.manage" },
     ],
   },
 ];

@@ -4,7 +4,7 @@ import { createBrowserRouter } from "react-router";
 
 import { DefinitionEditorPage } from "../features/approvals/DefinitionEditorPage";
 import { DefinitionsPage } from "../features/approvals/DefinitionsPage";
-import { ApprovalPage, InboxPage } from "../features/approvals/InboxPage";
+import { ApprovalPage, GatePage, InboxPage } from "../features/approvals/InboxPage";
 import { AuditPage } from "../features/audit/AuditPage";
 import { DashboardPage } from "../features/dashboard/DashboardPage";
 import { GroupDetailPage } from "../features/groups/GroupDetailPage";
@@ -18,7 +18,11 @@ import { MyRequestsPage } from "../features/portal/MyRequestsPage";
 import { PortalPage } from "../features/portal/PortalPage";
 import { RequestDetailPage } from "../features/portal/RequestDetailPage";
 import { RequestItemPage } from "../features/portal/RequestItemPage";
+import { ChannelsPage } from "../features/notifications/ChannelsPage";
 import { RolesPage } from "../features/roles/RolesPage";
+import { RunbookEditorPage } from "../features/runbooks/RunbookEditorPage";
+import { RunbooksPage } from "../features/runbooks/RunbooksPage";
+import { SecretsPage } from "../features/secrets/SecretsPage";
 import { SignInPage } from "../features/session/SignInPage";
 import { TenantSettingsPage } from "../features/tenant/TenantSettingsPage";
 import { UsersPage } from "../features/users/UsersPage";
@@ -49,6 +53,7 @@ export function createAppRouter() {
         { path: "portal/requests/:requestId", element: <RequestDetailPage /> },
         { path: "approvals", element: <InboxPage /> },
         { path: "approvals/:instanceId", element: <ApprovalPage /> },
+        { path: "approvals/gates/:gateId", element: <GatePage /> },
         { path: "itsm/fulfillment", element: guarded("requests.fulfill", <FulfilmentQueuePage />) },
         { path: "itsm/changes", element: guarded("requests.read_all", <ChangesPage />) },
         { path: "itsm/changes/:changeId", element: <ChangeDetailPage /> },
@@ -56,11 +61,16 @@ export function createAppRouter() {
         { path: "itsm/catalog/:itemId", element: guarded("catalog.manage", <CatalogItemEditorPage />) },
         { path: "itsm/approval-definitions", element: guarded("approval_definitions.manage", <DefinitionsPage />) },
         { path: "itsm/approval-definitions/:definitionId", element: guarded("approval_definitions.manage", <DefinitionEditorPage />) },
+        { path: "runbooks", element: guarded("runbooks.manage", <RunbooksPage />) },
+        { path: "runbooks/new", element: guarded("runbooks.manage", <RunbookEditorPage />) },
+        { path: "runbooks/:runbookId", element: guarded("runbooks.manage", <RunbookEditorPage />) },
         { path: "admin/users", element: guarded("users.read", <UsersPage />) },
         { path: "admin/groups", element: guarded("users.read", <GroupsPage />) },
         { path: "admin/groups/:groupId", element: guarded("users.read", <GroupDetailPage />) },
         { path: "admin/roles", element: guarded("users.read", <RolesPage />) },
         { path: "admin/audit", element: guarded("audit.read", <AuditPage />) },
+        { path: "admin/secrets", element: guarded("secrets.manage", <SecretsPage />) },
+        { path: "admin/notification-channels", element: guarded("channels.manage", <ChannelsPage />) },
         { path: "admin/jobs", element: guarded("jobs.read", <JobsPage />) },
         { path: "admin/tenant", element: guarded("users.manage", <TenantSettingsPage />) },
         { path: "workflows", element: <WorkflowsPage /> },

@@ -1,4 +1,5 @@
-// ITSM approvals: definitions (list, one, save, archive, preview) and instances (my inbox, one, decide, cancel).
+// Approvals: ITSM definitions (list, one, save, archive, preview) and instances (one, decide), automation gates
+// (one, decide), and the unified inbox of both (`GET /api/approvals/inbox`).
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, type Schemas, unwrap } from "../../api/client";
@@ -8,6 +9,8 @@ export type DefinitionWrite = Schemas["DefinitionWrite"];
 export type StepWrite = DefinitionWrite["steps"][number];
 export type Preview = Schemas["PreviewRead"];
 export type Instance = Schemas["InstanceRead"];
+export type InboxItem = Schemas["InboxItem"];
+export type Gate = Schemas["GateRead"];
 
 export const approvalsKeys = {
   definitions: ["approvals", "definitions", "list"] as const,
@@ -15,6 +18,8 @@ export const approvalsKeys = {
   preview: (id: string, variables: unknown) => ["approvals", "preview", id, variables] as const,
   inbox: ["approvals", "instances", "inbox"] as const,
   instance: (id: string) => ["approvals", "instances", "detail", id] as const,
+  unified: ["approvals", "inbox"] as const,
+  gate: (id: string) => ["approvals", "gates", "detail", id] as const,
 };
 
 /** How often the inbox asks again on its own: decisions made elsewhere show up without a reload. */
@@ -106,5 +111,53 @@ export function useDecide() {
         : unwrap(api.POST("/api/workflows/instances/{instance_id}/reject", { params, body: { comment } }));
     },
     onSettled: () => Promise.all([queryClient.invalidateQueries({ queryKey: ["approvals"] }), queryClient.invalidateQueries({ queryKey: ["itsm"] })]),
+  });
+}
+
+/** Everything waiting for my decision, ITSM steps and automation gates together, newest first. */
+export function useInbox() {
+  return useQuery({
+    queryKey: approvalsKeys.unified,
+    queryFn: ({ signal }) => unwrap(api.GET("/api/approvals/inbox", { params: { query: { limit: 100 } }, signal })),
+    refetchInterval: INBOX_POLL_MS,
+  });
+}
+
+export function useGate(id: string | null | undefined, options: { poll?: boolean } = {}) {
+  return useQuery({
+    queryKey: approvalsKeys.gate(id ?? ""),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/automation/approvals/{approval_id}", { params: { path: { approval_id: id ?? "" } }, signal })),
+    enabled: Boolean(id),
+    ...(options.poll ? { refetchInterval: INBOX_POLL_MS } : {}),
+  });
+}
+
+export function useDecideGate() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, outcome, comment }: { id: string; outcome: "approve" | "reject"; comment: string }) => {
+      const params = { path: { approval_id: id } };
+      const body = comment ? { comment } : {};
+      return outcome === "approve"
+        ? unwrap(api.POST("/api/automation/approvals/{approval_id}/approve", { params, body }))
+        : unwrap(api.POST("/api/automation/approvals/{approval_id}/reject", { params, body }));
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ["approvals"] }),
+  });
+}
+
+/** The pending gates the API says I may decide (as an approver or a delegate, four-eyes applied). */
+export function useMyGateIds(enabled: boolean) {
+  return useQuery({
+    queryKey: ["approvals", "gates", "mine"] as const,
+    queryFn: async ({ signal }) => {
+      const page = await unwrap(
+        api.GET("/api/automation/approvals", { params: { query: { mine: true, status: "pending", limit: 200 } }, signal }),
+      );
+      return new Set(page.items.map((g) => g.id));
+    },
+    enabled,
+    refetchInterval: INBOX_POLL_MS,
   });
 }

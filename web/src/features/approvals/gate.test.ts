@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+
+import { approvalCount, approverLabel, displayParameter, gateSubject, gateVerdict } from "./gate";
+
+const ME = "11111111-1111-1111-1111-111111111111";
+const OTHER = "22222222-2222-2222-2222-222222222222";
+
+function gate(overrides: Partial<Parameters<typeof gateVerdict>[0]> = {}) {
+  return { status: "pending", started_by: OTHER, allow_self_approval: false, min_approvals: 1, decisions: [], ...overrides };
+}
+
+describe("gateSubject", () => {
+  it("reads an inbox item's what: execution, step, inputs and the runbook steps with their rendered parameters", () => {
+    const subject = gateSubject({
+      execution_id: "e1",
+      step_id: "approve",
+      inputs: { host: "db1" },
+      next_steps: [{ step_id: "restart", runbook_id: "r1", parameters: { host: "db1", force: true } }, "junk"],
+    });
+    expect(subject).toEqual({
+      executionId: "e1",
+      stepId: "approve",
+      inputs: { host: "db1" },
+      nextSteps: [{ stepId: "restart", runbookId: "r1", parameters: { host: "db1", force: true } }],
+    });
+  });
+
+  it("falls back to the gate's own ids and tolerates a subject without inputs", () => {
+    expect(gateSubject({ next_steps: [] }, { execution_id: "e2", step_id: "gate" })).toEqual({
+      executionId: "e2",
+      stepId: "gate",
+      inputs: {},
+      nextSteps: [],
+    });
+  });
+});
+
+describe("gateVerdict", () => {
+  it("lets an approver decide a pending gate someone else started", () => {
+    expect(gateVerdict(gate(), ME)).toEqual({ canDecide: true });
+  });
+
+  it("refuses the starter (four-eyes) unless the workflow allows self-approval", () => {
+    const mine = gateVerdict(gate({ started_by: ME }), ME);
+    expect(mine.canDecide).toBe(false);
+    expect(!mine.canDecide && mine.reason).toMatch(/four-eyes/);
+    expect(gateVerdict(gate({ started_by: ME, allow_self_approval: true }), ME)).toEqual({ canDecide: true });
+  });
+
+  it("refuses someone the API does not list as an approver", () => {
+    const outsider = gateVerdict(gate(), ME, false);
+    expect(!outsider.canDecide && outsider.reason).toMatch(/not an approver/);
+    expect(gateVerdict(gate(), ME, true)).toEqual({ canDecide: true });
+    // Four-eyes is the better explanation when both apply.
+    const starter = gateVerdict(gate({ started_by: ME }), ME, false);
+    expect(!starter.canDecide && starter.reason).toMatch(/four-eyes/);
+  });
+
+  it("refuses a closed gate and a second vote", () => {
+    const closed = gateVerdict(gate({ status: "timed_out" }), ME);
+    expect(!closed.canDecide && closed.reason).toMatch(/timed out/);
+    const voted = gateVerdict(gate({ min_approvals: 2, decisions: [{ user_id: ME, decision: "approved" }] }), ME);
+    expect(!voted.canDecide && voted.reason).toMatch(/already decided/);
+  });
+});
+
+describe("approvalCount", () => {
+  it("counts one vote per approver, a delegate's for whom they stand in", () => {
+    const decisions = [
+      { user_id: ME, decision: "approved" },
+      { user_id: OTHER, on_behalf_of: ME, decision: "approved" },
+      { user_id: "3", decision: "rejected", comment: "no" },
+    ];
+    expect(approvalCount(gate({ decisions }))).toBe(1);
+  });
+});
+
+describe("displayParameter", () => {
+  it("shows scalars as text and structures as JSON", () => {
+    expect(displayParameter("x")).toBe("x");
+    expect(displayParameter(3)).toBe("3");
+    expect(displayParameter(false)).toBe("false");
+    expect(displayParameter(null)).toBe("—");
+    expect(displayParameter({ a: [1] })).toBe('{"a":[1]}');
+  });
+});
+
+describe("approverLabel", () => {
+  it("names the approver kinds", () => {
+    expect(approverLabel({ type: "role", value: "cab" })).toBe("role cab");
+    expect(approverLabel({ type: "user", value: "1a2b3c4d-0000" })).toBe("user 1a2b3c4d");
+    expect(approverLabel({ type: "any" })).toBe("anyone");
+  });
+});

@@ -1,0 +1,107 @@
+// Pure reading of automation approval gates: what an inbox item or a gate says is being approved, and whether
+// the signed-in user may decide it (the same rules the API applies, so no button is offered it would refuse).
+
+export interface NextStep {
+  stepId: string;
+  runbookId: string | null;
+  parameters: Record<string, unknown>;
+}
+
+export interface GateSubject {
+  executionId: string | null;
+  stepId: string | null;
+  inputs: Record<string, unknown>;
+  nextSteps: NextStep[];
+}
+
+export interface GateDecisionEntry {
+  userId: string;
+  user: string;
+  onBehalfOf: string | null;
+  decision: string;
+  comment: string | null;
+  at: string | null;
+}
+
+/** The fields of a gate the rules need (a `GateRead`). */
+export interface GateLike {
+  status: string;
+  started_by?: string | null;
+  allow_self_approval: boolean;
+  min_approvals: number;
+  decisions: Record<string, unknown>[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function text(value: unknown): string | null {
+  return typeof value === "string" && value ? value : null;
+}
+
+/** What is approved: an inbox item's `what` (execution_id, step_id, inputs, next_steps) or a gate's `subject`. */
+export function gateSubject(what: Record<string, unknown>, gate?: { execution_id: string; step_id: string }): GateSubject {
+  const steps = Array.isArray(what.next_steps) ? what.next_steps.filter(isRecord) : [];
+  return {
+    executionId: text(what.execution_id) ?? gate?.execution_id ?? null,
+    stepId: text(what.step_id) ?? gate?.step_id ?? null,
+    inputs: isRecord(what.inputs) ? what.inputs : {},
+    nextSteps: steps.map((s) => ({
+      stepId: text(s.step_id) ?? "?",
+      runbookId: text(s.runbook_id),
+      parameters: isRecord(s.parameters) ? s.parameters : {},
+    })),
+  };
+}
+
+export function gateDecisions(gate: GateLike): GateDecisionEntry[] {
+  return gate.decisions.map((d) => ({
+    userId: text(d.user_id) ?? "",
+    user: text(d.user) ?? text(d.user_id) ?? "someone",
+    onBehalfOf: text(d.on_behalf_of),
+    decision: text(d.decision) ?? "?",
+    comment: text(d.comment),
+    at: text(d.at),
+  }));
+}
+
+/** Approvals counted so far (one per approver, a delegate's vote counting for whom they stand in for). */
+export function approvalCount(gate: GateLike): number {
+  const votes = new Set(gateDecisions(gate).filter((d) => d.decision === "approved").map((d) => d.onBehalfOf ?? d.userId));
+  return votes.size;
+}
+
+export type GateVerdict = { canDecide: true } | { canDecide: false; reason: string };
+
+/**
+ * May `meId` decide this gate? Closed gates, the four-eyes rule (the starter of the execution, unless the workflow
+ * allows self-approval) and a second vote by the same person are refused by the API, so they get no buttons.
+ * Being an eligible approver (or a delegate of one) is known only to the API: `listedAsMine` says whether the
+ * gate is among those it lists as mine to decide (`mine=true`); undefined while that is not known yet.
+ */
+export function gateVerdict(gate: GateLike, meId: string, listedAsMine?: boolean): GateVerdict {
+  if (gate.status !== "pending") return { canDecide: false, reason: `This approval is ${gate.status.replace(/_/g, " ")}: there is nothing left to decide.` };
+  if (gate.started_by === meId && !gate.allow_self_approval)
+    return { canDecide: false, reason: "You started this execution, so you may not approve or reject its gate (four-eyes rule): another approver has to decide." };
+  if (gateDecisions(gate).some((d) => d.userId === meId))
+    return { canDecide: false, reason: "You already decided this approval; it waits for the other approvers." };
+  if (listedAsMine === false) return { canDecide: false, reason: "You are not an approver of this gate (nor standing in for one)." };
+  return { canDecide: true };
+}
+
+/** A value as one line of text for a facts list (objects and lists as compact JSON). */
+export function displayParameter(value: unknown): string {
+  if (value === null || value === undefined) return "—";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
+/** "role cab", "user 1a2b3c4d", "anyone": who a gate's approvers are, for people. */
+export function approverLabel(approver: Record<string, unknown>): string {
+  const type = text(approver.type) ?? "?";
+  const value = text(approver.value);
+  if (type === "any") return "anyone";
+  return value ? `${type} ${type === "user" || type === "group" ? value.slice(0, 8) : value}` : type;
+}
