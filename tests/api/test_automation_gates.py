@@ -54,11 +54,14 @@ async def test_an_approved_gate_runs_the_destructive_runbook(
     gate = await pending_gate(tenant.admin, execution)
     assert gate["message"] == "Drop orders?"
     assert gate["subject"]["next_steps"][0]["parameters"] == {"table": "orders"}
+    assert gate["subject"]["next_steps"][0]["runbook"].startswith("rb-"), gate["subject"]
+    assert gate["subject"]["workflow"]["version"] == 1
     mine = (await tenant.client.get(GATES, params={"mine": "true"}, headers=dba.headers)).json()["items"]
     assert [g["id"] for g in mine] == [gate["id"]]
     notices = (await tenant.client.get("/api/notifications", headers=dba.headers)).json()["items"]
     assert [n["subject"] for n in notices] == ["Approval needed: approve-drop"]
     assert '{"table": "orders"}' in notices[0]["body"]
+    assert notices[0]["link"] == f"/approvals/gates/{gate['id']}"  # the gate's page in the web UI
     answer = await decide(dba, gate["id"], "approve", "go")
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "approved"

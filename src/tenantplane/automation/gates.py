@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 from typing import Any, Literal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.approvers import delegators_of, resolve_approvers
@@ -17,12 +18,13 @@ from tenantplane.audit.service import record_event
 from tenantplane.automation import engine
 from tenantplane.automation import repository as repo
 from tenantplane.automation.expressions import TemplateFailed, render
-from tenantplane.automation.models import ApprovalGate
+from tenantplane.automation.models import ApprovalGate, Workflow
 from tenantplane.automation.service import GATE_TIMEOUT, LoadedRun, apply_event, load_run, now
 from tenantplane.identity.auth import Principal
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import Conflict, Forbidden, ValidationFailed
 from tenantplane.notifications.service import notify_users
+from tenantplane.runbooks.models import Runbook
 
 DEFAULT_MESSAGE = "Approval needed to continue the workflow."
 
@@ -51,7 +53,7 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
         approvers=approvers,
         eligible=sorted(eligible),
         min_approvals=int(config.get("min_approvals", 1)),
-        subject=_what_is_approved(loaded, step_id, context),
+        subject=await _what_is_approved(session, loaded, step_id, context),
         started_by=execution.started_by,
         allow_self_approval=bool(loaded.definition.get("allow_self_approval", False)),
         decisions=[],
@@ -62,7 +64,7 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
     named = [a for a in approvers if a["type"] != "any"]
     told = await eligible_users(session, execution.tenant_id, named, execution.started_by) if named else frozenset()
     deciders = [uuid.UUID(u) for u in told if gate.allow_self_approval or u != str(execution.started_by)]
-    link = f"/api/automation/approvals/{gate.id}"
+    link = f"/approvals/gates/{gate.id}"  # the gate's page in the web UI
     await notify_users(
         session,
         tenant_id=execution.tenant_id,
@@ -83,7 +85,8 @@ def _notice(message: str, subject: dict[str, Any]) -> str:
     lines = [message]
     for next_step in subject["next_steps"]:
         parameters = json.dumps(next_step["parameters"], sort_keys=True, default=str)
-        lines.append(f"Then step '{next_step['step_id']}' runs runbook {next_step['runbook_id']} with {parameters}")
+        runbook = next_step.get("runbook") or next_step["runbook_id"]
+        lines.append(f"Then step '{next_step['step_id']}' runs runbook {runbook} with {parameters}")
     return "\n".join(lines)
 
 
@@ -98,8 +101,13 @@ async def eligible_users(
     return frozenset().union(*resolved.values()) if resolved else frozenset()
 
 
-def _what_is_approved(loaded: LoadedRun, step_id: str, context: dict[str, Any]) -> dict[str, Any]:
-    """The inputs and the rendered parameters of the runbook steps the gate leads to."""
+async def _what_is_approved(
+    session: AsyncSession, loaded: LoadedRun, step_id: str, context: dict[str, Any]
+) -> dict[str, Any]:
+    """The workflow, the inputs, and the runbook steps the gate leads to with their rendered parameters: what an
+    approver sees even when they may not read the workflow or the execution themselves."""
+    execution = loaded.execution
+    workflow = await session.get(Workflow, execution.workflow_id)
     next_steps: list[dict[str, Any]] = []
     for k in loaded.graph.outgoing(step_id):
         target = loaded.graph.edges[k].target
@@ -111,7 +119,18 @@ def _what_is_approved(loaded: LoadedRun, step_id: str, context: dict[str, Any]) 
         except TemplateFailed as error:
             parameters = {"error": str(error)}
         next_steps.append({"step_id": target, "runbook_id": config.get("runbook_id"), "parameters": parameters})
-    return {"inputs": context["inputs"], "next_steps": next_steps}
+    ids = [uuid.UUID(str(s["runbook_id"])) for s in next_steps if s["runbook_id"]]
+    if ids:
+        stmt = select(Runbook.id, Runbook.name).where(Runbook.tenant_id == execution.tenant_id, Runbook.id.in_(ids))
+        names = {str(row.id): row.name for row in await session.execute(stmt)}
+        for next_step in next_steps:
+            next_step["runbook"] = names.get(str(next_step["runbook_id"]))
+    about = {"id": str(execution.workflow_id), "name": workflow.name if workflow else None}
+    return {
+        "workflow": about | {"version": execution.workflow_version},
+        "inputs": context["inputs"],
+        "next_steps": next_steps,
+    }
 
 
 async def decide_gate(

@@ -53,6 +53,7 @@ export function createAppRouter() {
         { path: "portal/requests/:requestId", element: <RequestDetailPage /> },
         { path: "approvals", element: <InboxPage /> },
         { path: "approvals/:instanceId", element: <ApprovalPage /> },
+        { path: "approvals/instances/:instanceId", element: <ApprovalPage /> },
         { path: "approvals/gates/:gateId", element: <GatePage /> },
         { path: "itsm/fulfillment", element: guarded("requests.fulfill", <FulfilmentQueuePage />) },
         { path: "itsm/changes", element: guarded("requests.read_all", <ChangesPage />) },

@@ -50,8 +50,8 @@ function useWorkflowOf(executionId: string | null) {
   });
 }
 
-function RunbookName({ id }: { id: string | null }) {
-  const allowed = usePermission("runbooks.manage");
+function RunbookName({ id, name }: { id: string | null; name: string | null }) {
+  const allowed = usePermission("runbooks.manage") && !name;
   const runbook = useQuery({
     queryKey: ["runbooks", "detail", id ?? ""],
     queryFn: ({ signal }) => unwrap(api.GET("/api/runbooks/{runbook_id}", { params: { path: { runbook_id: id ?? "" } }, signal })),
@@ -59,6 +59,7 @@ function RunbookName({ id }: { id: string | null }) {
     retry: false,
     staleTime: 60_000,
   });
+  if (name) return <>runbook “{name}”</>;
   if (!id) return <span className="muted">an unknown runbook</span>;
   return runbook.data ? <>runbook “{runbook.data.name}”</> : <span className="mono">runbook {id.slice(0, 8)}</span>;
 }
@@ -168,10 +169,12 @@ export function GateDetails({
         <div style={{ display: "contents" }}>
           <dt>Workflow</dt>
           <dd>
-            {workflow.data ? (
+            {subject.workflow ?? workflow.data ? (
               <>
-                {workflow.data.name}
-                {workflow.data.version ? <span className="muted"> (version {workflow.data.version})</span> : null}
+                {(subject.workflow ?? workflow.data)?.name}
+                {(subject.workflow ?? workflow.data)?.version ? (
+                  <span className="muted"> (version {(subject.workflow ?? workflow.data)?.version})</span>
+                ) : null}
               </>
             ) : (
               <span className="muted">{workflow.isLoading ? "Loading…" : "Not visible to you"}</span>
@@ -214,7 +217,7 @@ export function GateDetails({
           {subject.nextSteps.map((step) => (
             <li key={step.stepId}>
               <p>
-                Step <strong>{step.stepId}</strong> runs <RunbookName id={step.runbookId} /> with:
+                Step <strong>{step.stepId}</strong> runs <RunbookName id={step.runbookId} name={step.runbook} /> with:
               </p>
               <Facts values={step.parameters} empty="No parameters." />
             </li>

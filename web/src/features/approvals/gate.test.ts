@@ -15,18 +15,21 @@ describe("gateSubject", () => {
       execution_id: "e1",
       step_id: "approve",
       inputs: { host: "db1" },
-      next_steps: [{ step_id: "restart", runbook_id: "r1", parameters: { host: "db1", force: true } }, "junk"],
+      workflow: { id: "w1", name: "Restart database", version: 3 },
+      next_steps: [{ step_id: "restart", runbook_id: "r1", runbook: "restart-db", parameters: { host: "db1", force: true } }, "junk"],
     });
     expect(subject).toEqual({
+      workflow: { name: "Restart database", version: 3 },
       executionId: "e1",
       stepId: "approve",
       inputs: { host: "db1" },
-      nextSteps: [{ stepId: "restart", runbookId: "r1", parameters: { host: "db1", force: true } }],
+      nextSteps: [{ stepId: "restart", runbookId: "r1", runbook: "restart-db", parameters: { host: "db1", force: true } }],
     });
   });
 
   it("falls back to the gate's own ids and tolerates a subject without inputs", () => {
     expect(gateSubject({ next_steps: [] }, { execution_id: "e2", step_id: "gate" })).toEqual({
+      workflow: null,
       executionId: "e2",
       stepId: "gate",
       inputs: {},

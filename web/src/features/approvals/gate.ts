@@ -4,10 +4,19 @@
 export interface NextStep {
   stepId: string;
   runbookId: string | null;
+  /** The runbook's name, as the gate recorded it when it opened (older gates have none). */
+  runbook: string | null;
   parameters: Record<string, unknown>;
 }
 
+export interface GateWorkflow {
+  name: string;
+  version: number | null;
+}
+
 export interface GateSubject {
+  /** The workflow the gate belongs to, readable by every approver (older gates have none). */
+  workflow: GateWorkflow | null;
   executionId: string | null;
   stepId: string | null;
   inputs: Record<string, unknown>;
@@ -43,13 +52,17 @@ function text(value: unknown): string | null {
 /** What is approved: an inbox item's `what` (execution_id, step_id, inputs, next_steps) or a gate's `subject`. */
 export function gateSubject(what: Record<string, unknown>, gate?: { execution_id: string; step_id: string }): GateSubject {
   const steps = Array.isArray(what.next_steps) ? what.next_steps.filter(isRecord) : [];
+  const workflow = isRecord(what.workflow) ? what.workflow : null;
+  const workflowName = workflow ? text(workflow.name) : null;
   return {
+    workflow: workflow && workflowName ? { name: workflowName, version: typeof workflow.version === "number" ? workflow.version : null } : null,
     executionId: text(what.execution_id) ?? gate?.execution_id ?? null,
     stepId: text(what.step_id) ?? gate?.step_id ?? null,
     inputs: isRecord(what.inputs) ? what.inputs : {},
     nextSteps: steps.map((s) => ({
       stepId: text(s.step_id) ?? "?",
       runbookId: text(s.runbook_id),
+      runbook: text(s.runbook),
       parameters: isRecord(s.parameters) ? s.parameters : {},
     })),
   };
