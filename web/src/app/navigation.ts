@@ -31,6 +31,13 @@ export const NAVIGATION: NavSection[] = [
     ],
   },
   {
+    label: "Automation",
+    items: [
+      { to: "/workflows", label: "Workflows", permission: "workflows.manage" },
+      { to: "/executions", label: "Executions", permission: "workflows.manage" },
+    ],
+  },
+  {
     label: "Administration",
     items: [
       { to: "/admin/users", label: "Users", permission: "users.read" },

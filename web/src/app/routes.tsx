@@ -22,7 +22,10 @@ import { RolesPage } from "../features/roles/RolesPage";
 import { SignInPage } from "../features/session/SignInPage";
 import { TenantSettingsPage } from "../features/tenant/TenantSettingsPage";
 import { UsersPage } from "../features/users/UsersPage";
+import { WorkflowBuilderPage } from "../features/workflows/WorkflowBuilderPage";
 import { WorkflowsPage } from "../features/workflows/WorkflowsPage";
+import { ExecutionPage } from "../features/executions/ExecutionPage";
+import { ExecutionsPage } from "../features/executions/ExecutionsPage";
 import { AppShell } from "./AppShell";
 import { NotFoundPage } from "./NotFoundPage";
 import { RouteError } from "./RouteError";
@@ -64,6 +67,10 @@ export function createAppRouter() {
         { path: "admin/jobs", element: guarded("jobs.read", <JobsPage />) },
         { path: "admin/tenant", element: guarded("users.manage", <TenantSettingsPage />) },
         { path: "workflows", element: <WorkflowsPage /> },
+        { path: "workflows/new", element: guarded("workflows.manage", <WorkflowBuilderPage />) },
+        { path: "workflows/:workflowId", element: guarded("workflows.manage", <WorkflowBuilderPage />) },
+        { path: "executions", element: <ExecutionsPage /> },
+        { path: "executions/:executionId", element: <ExecutionPage /> },
         { path: "*", element: <NotFoundPage /> },
       ],
     },
