@@ -158,7 +158,7 @@ function ExecutionView({ execution }: { execution: Execution }) {
             onNodeClick={(_, node) => setSelected(node.data.stepId)}
             onPaneClick={() => setSelected(null)}
             fitView
-            fitViewOptions={{ maxZoom: 1.1 }}
+            fitViewOptions={{ maxZoom: 1 }}
             minZoom={0.3}
             proOptions={{ hideAttribution: true }}
           >

@@ -16,7 +16,7 @@ import {
   useReactFlow,
 } from "@xyflow/react";
 import { useMemo, useRef, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router";
+import { Link, useLocation, useNavigate, useParams } from "react-router";
 
 import { CheckboxField, TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFormErrors } from "../../components/FormErrors";
@@ -29,6 +29,7 @@ import {
   edgeLabel,
   type FlowEdge,
   fromFlow,
+  layout,
   mapProblems,
   NODE_HEIGHT,
   newStepId,
@@ -63,6 +64,7 @@ const nextKey = (prefix: string, ids: readonly string[]) =>
 
 function Builder({ initial }: { initial: Workflow | undefined }) {
   const navigate = useNavigate();
+  const location = useLocation();
   const flow = useMemo(() => toFlow({ steps: initial?.steps ?? [], edges: initial?.edges ?? [] }), [initial]);
   const [nodes, setNodes, onNodesChange] = useNodesState<StepNode>(flow.nodes);
   const [edges, setEdges, onEdgesChange] = useEdgesState<FlowEdge>(flow.edges);
@@ -70,7 +72,8 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
   const [description, setDescription] = useState(initial?.description ?? "");
   const [inputsText, setInputsText] = useState(initial?.inputs ? JSON.stringify(initial.inputs, null, 2) : "");
   const [allowSelf, setAllowSelf] = useState(initial?.allow_self_approval ?? false);
-  const [notice, setNotice] = useState<string | null>(null);
+  // A new workflow's first save moves to its own URL (a fresh builder): the notice travels in the history state.
+  const [notice, setNotice] = useState<string | null>(() => (location.state as { notice?: string } | null)?.notice ?? null);
   const [running, setRunning] = useState(false);
   const [savedBody, setSavedBody] = useState<string | null>(null);
   const { fitView } = useReactFlow();
@@ -93,9 +96,13 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
   const bodyText = JSON.stringify(body);
   const initialText = useMemo(
     () =>
-      initial
-        ? JSON.stringify({ name: initial.name, description: initial.description, inputs: initial.inputs, allow_self_approval: initial.allow_self_approval, ...fromFlow(flow.nodes, flow.edges) })
-        : null,
+      JSON.stringify({
+        name: initial?.name ?? "",
+        description: initial?.description ?? "",
+        inputs: initial?.inputs ?? null,
+        allow_self_approval: initial?.allow_self_approval ?? false,
+        ...fromFlow(flow.nodes, flow.edges),
+      }),
     [initial, flow],
   );
   const dirty = bodyText !== (savedBody ?? initialText);
@@ -155,7 +162,13 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
     };
     setNodes((ns) => [...ns.map((n) => ({ ...n, selected: false })), node]);
     setEdges((es) => es.map((e) => ({ ...e, selected: false })));
-    window.setTimeout(() => void fitView({ duration: 200 }), 50);
+    window.setTimeout(() => void fitView({ maxZoom: 1 }), 50);
+  }
+
+  function tidy() {
+    const positions = layout(graph.steps.map((s) => s.id), graph.edges);
+    setNodes((ns) => ns.map((n) => ({ ...n, position: positions[n.data.stepId] ?? n.position })));
+    window.setTimeout(() => void fitView({ maxZoom: 1 }), 50);
   }
 
   function connect(connection: Connection) {
@@ -189,9 +202,10 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
       { id: initial?.id, body },
       {
         onSuccess: (saved) => {
+          const message = `Saved as version ${saved.version}.`;
           setSavedBody(bodyText);
-          setNotice(`Saved as version ${saved.version}.`);
-          if (!initial) void navigate(`/workflows/${saved.id}`, { replace: true });
+          setNotice(message);
+          if (!initial) void navigate(`/workflows/${saved.id}`, { replace: true, state: { notice: message } });
         },
       },
     );
@@ -232,6 +246,9 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
             + {STEP_LABELS[type]}
           </button>
         ))}
+        <button type="button" className="button button--small button--ghost" onClick={tidy} disabled={!nodes.length}>
+          Tidy layout
+        </button>
       </div>
       <div className="builder">
         <div className="builder-canvas" ref={canvas} tabIndex={-1} aria-label="Workflow canvas" role="region">
@@ -244,13 +261,14 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
             onConnect={connect}
             deleteKeyCode={["Delete", "Backspace"]}
             fitView
-            fitViewOptions={{ maxZoom: 1.1 }}
+            fitViewOptions={{ maxZoom: 1 }}
             minZoom={0.3}
             proOptions={{ hideAttribution: true }}
           >
             <Background />
             <Controls showInteractive={false} />
           </ReactFlow>
+          {nodes.length ? null : <p className="canvas-empty">Add a first step from the toolbar above.</p>}
         </div>
         <aside className="builder-side" aria-label="Selection">
           {selectedNode ? (
