@@ -215,5 +215,6 @@ def test_an_engineer_draws_saves_and_runs_a_workflow_and_a_second_engineer_appro
         expect(page.locator(f'.step-node[data-step-id="{step_id}"]')).to_have_attribute("data-status", status)
     steps.get_by_role("button", name="Details of step deploy").click()
     expect(page.get_by_role("complementary", name="Step details").get_by_text("deploy", exact=False).first).to_be_visible()
-    ui.screenshot("execution-view")
+    page.evaluate("window.scrollTo(0, 0)")
+    ui.screenshot("execution-view", full_page=True)
 

@@ -265,6 +265,11 @@ function StepRunPanel({ stepId, run }: { stepId: string; run: StepRun | undefine
             ) : null}
           </dl>
           {run.reason ? <p>{run.reason}</p> : null}
+          {childExecution(run.reason) ? (
+            <p>
+              <Link to={`/executions/${childExecution(run.reason)}`}>Open the runbook execution</Link> for its actions and log.
+            </p>
+          ) : null}
           <h3 className="h4">Outputs</h3>
           {Object.keys(run.outputs).length ? <pre className="step-outputs">{JSON.stringify(run.outputs, null, 2)}</pre> : <p className="muted">No outputs.</p>}
           <h3 className="h4">Log</h3>
@@ -279,6 +284,11 @@ function StepRunPanel({ stepId, run }: { stepId: string; run: StepRun | undefine
       )}
     </section>
   );
+}
+
+/** A failed runbook step names its runbook execution in `reason` (the step run does not carry its id otherwise). */
+function childExecution(reason: string | null | undefined): string | undefined {
+  return /runbook execution ([0-9a-f-]{36})/i.exec(reason ?? "")?.[1];
 }
 
 function GatePanels({ gates, executionId }: { gates: Gate[]; executionId: string }) {
