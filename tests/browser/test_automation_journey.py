@@ -59,7 +59,9 @@ def cast(live_server: LiveServer) -> Cast:
     )["id"]
     approver_name = f"Abe Approver {tag}"
     _post(
-        live_server, "/api/users", {"email": approver, "display_name": approver_name, "password": PASSWORD, "roles": roles}
+        live_server,
+        "/api/users",
+        {"email": approver, "display_name": approver_name, "password": PASSWORD, "roles": roles},
     )
     runbooks = [
         _post(
@@ -173,7 +175,9 @@ def test_an_engineer_draws_saves_and_runs_a_workflow_and_a_second_engineer_appro
 
     # The condition has no `false` edge yet: the problem shows on its node and in the problems list.
     problems = page.locator(".builder-problems")
-    expect(problems.get_by_text(re.compile(r"needs an outgoing 'true' and 'false' edge; missing: false"))).to_be_visible()
+    expect(
+        problems.get_by_text(re.compile(r"needs an outgoing 'true' and 'false' edge; missing: false"))
+    ).to_be_visible()
     expect(page.locator('.react-flow__node[data-id="n2"] .step-node')).to_have_class(re.compile("step-node--invalid"))
     expect(page.locator(".step-node--invalid")).to_have_count(1)
 
@@ -209,12 +213,70 @@ def test_an_engineer_draws_saves_and_runs_a_workflow_and_a_second_engineer_appro
     gate.get_by_role("button", name="Approve").click()
 
     expect(page.locator(".execution-facts").get_by_text("succeeded")).to_be_visible(timeout=60_000)
-    expected = {"build": "succeeded", "check": "succeeded", "gate": "approved", "deploy": "succeeded", "tell": "skipped"}
+    expected = {
+        "build": "succeeded",
+        "check": "succeeded",
+        "gate": "approved",
+        "deploy": "succeeded",
+        "tell": "skipped",
+    }
     for step_id, status in expected.items():
         expect(steps.locator(f'tr[data-step-id="{step_id}"]')).to_contain_text(status)
         expect(page.locator(f'.step-node[data-step-id="{step_id}"]')).to_have_attribute("data-status", status)
     steps.get_by_role("button", name="Details of step deploy").click()
-    expect(page.get_by_role("complementary", name="Step details").get_by_text("deploy", exact=False).first).to_be_visible()
+    details = page.get_by_role("complementary", name="Step details")
+    expect(details.get_by_role("heading", name="Step deploy")).to_be_visible()
+    expect(details).to_contain_text("succeeded")
     page.evaluate("window.scrollTo(0, 0)")
     ui.screenshot("execution-view", full_page=True)
 
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Executions").click()
+    page.get_by_label("Status").select_option("succeeded")
+    listed = (
+        page.get_by_role("table", name="Executions").get_by_role("row").filter(has_text=f"Deploy with CAB {cast.tag}")
+    )
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text("succeeded")
+    expect(listed).to_contain_text(f"Erin Engineer {cast.tag}")
+
+
+def test_the_builder_works_from_the_keyboard_and_shows_problems_beside_their_fields(
+    ui: BrowserPage, cast: Cast
+) -> None:
+    page = ui.page
+    _sign_in_as(ui, cast.engineer)
+    page.goto("/workflows/new")
+    toolbar = page.get_by_role("toolbar", name="Add a step")
+    side = page.get_by_role("complementary", name="Selection")
+
+    toolbar.get_by_role("button", name="+ Condition").focus()
+    page.keyboard.press("Enter")
+    side.get_by_label(re.compile(r"^Expression")).fill("inputs.env ==")
+    toolbar.get_by_role("button", name="+ Delay").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".react-flow__node")).to_have_count(2)
+
+    # A broken expression: its message sits beside the Expression field and on the node.
+    page.locator('.react-flow__node[data-id="n1"]').focus()
+    page.keyboard.press("Enter")
+    expression = side.get_by_label(re.compile(r"^Expression"))
+    expect(expression).to_have_attribute("aria-invalid", "true")
+    expect(page.locator('.react-flow__node[data-id="n1"] .step-node')).to_have_class(re.compile("step-node--invalid"))
+
+    # An edge from the panel, then removed with the Delete key once focused on the canvas.
+    side.get_by_label("Add an edge from this step to").select_option(label="delay-1")
+    side.get_by_role("button", name="Add edge").press("Enter")
+    expect(page.locator(".react-flow__edge")).to_have_count(1)
+    page.locator(".react-flow__edge").focus()
+    page.keyboard.press("Enter")
+    expect(side.get_by_role("heading", name="Edge condition-1 → delay-1")).to_be_visible()
+    page.locator(".react-flow__edge").focus()
+    page.keyboard.press("Delete")
+    expect(page.locator(".react-flow__edge")).to_have_count(0)
+
+    # A step removed with the panel's button; the canvas page fits a 1280x800 screen without sideways scrolling.
+    page.locator('.react-flow__node[data-id="n2"]').focus()
+    page.keyboard.press("Enter")
+    side.get_by_role("button", name="Delete step").click()
+    expect(page.locator(".react-flow__node")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
