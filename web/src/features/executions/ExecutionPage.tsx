@@ -291,6 +291,26 @@ function childExecution(reason: string | null | undefined): string | undefined {
   return /runbook execution ([0-9a-f-]{36})/i.exec(reason ?? "")?.[1];
 }
 
+/** What an approval lets happen: the execution's inputs and the runbooks (with parameters) the gate leads to. */
+function GateSubject({ subject }: { subject: Record<string, unknown> }) {
+  const inputs = subject.inputs && typeof subject.inputs === "object" ? (subject.inputs as Record<string, unknown>) : {};
+  const next = Array.isArray(subject.next_steps) ? (subject.next_steps as { step_id?: string; parameters?: unknown }[]) : [];
+  return (
+    <dl className="execution-facts">
+      <div>
+        <dt>Inputs</dt>
+        <dd className="mono">{Object.keys(inputs).length ? JSON.stringify(inputs) : "none"}</dd>
+      </div>
+      {next.map((step) => (
+        <div key={step.step_id}>
+          <dt>Then runs {step.step_id}</dt>
+          <dd className="mono">{JSON.stringify(step.parameters ?? {})}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 function GatePanels({ gates, executionId }: { gates: Gate[]; executionId: string }) {
   return (
     <>
@@ -311,6 +331,7 @@ function GatePanel({ gate, executionId }: { gate: Gate; executionId: string }) {
     <section className="panel gate-panel" aria-labelledby={`gate-${gate.id}`}>
       <h2 id={`gate-${gate.id}`}>Approval needed: step {gate.step_id}</h2>
       <p>{gate.message}</p>
+      <GateSubject subject={gate.subject} />
       <p className="muted">
         {gate.decisions.length} of {gate.min_approvals} approval{gate.min_approvals === 1 ? "" : "s"} so far.
       </p>

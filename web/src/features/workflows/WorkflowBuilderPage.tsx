@@ -18,6 +18,7 @@ import {
 import { useMemo, useRef, useState } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 
+import { ApiError } from "../../api/problem";
 import { CheckboxField, TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFormErrors } from "../../components/FormErrors";
 import { useDebouncedValue } from "../../components/hooks";
@@ -116,7 +117,9 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
   }, [settled]);
   const validation = useValidation(validationBody);
   const checking = settled !== (inputsError ? null : bodyText) || validation.isFetching;
-  const problems = mapProblems(validation.data?.errors ?? [], nodes, edges);
+  // A body the request-shape checks refuse (422) names its fields the same way the workflow checks do.
+  const reported = validation.data?.errors ?? (validation.error instanceof ApiError ? validation.error.problem.errors : undefined) ?? [];
+  const problems = mapProblems(reported, nodes, edges);
   const saveErrors = useFormErrors(save.error, META_FIELDS);
 
   const shownNodes = nodes.map((n) => {
@@ -211,7 +214,7 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
     );
   }
 
-  const problemCount = (validation.data?.errors ?? []).length;
+  const problemCount = reported.length;
   return (
     <>
       <PageHeader
@@ -314,7 +317,7 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
         <h2 id="problems-title">
           Problems{" "}
           <span role="status" aria-live="polite" className="muted">
-            {checking ? "checking…" : validation.isError ? "(could not check)" : problemCount ? `(${problemCount})` : "none: the workflow is valid"}
+            {checking ? "checking…" : problemCount ? `(${problemCount})` : validation.isError ? "(could not check)" : "none: the workflow is valid"}
           </span>
         </h2>
         {problemCount ? (

@@ -132,6 +132,12 @@ describe("mapProblems", () => {
     expect(Object.keys(map.steps)).toEqual(["n2"]);
   });
 
+  it("reads the request-shape checks' dotted paths too (steps.0.id)", () => {
+    const map = mapProblems([{ field: "steps.0.id", message: "too long" }, { field: "edges.1.from", message: "required" }], nodes, edges);
+    expect(map.steps.n1).toEqual([{ field: "steps.0.id", message: "too long", sub: "id" }]);
+    expect(map.edges.e2![0]!.sub).toBe("from");
+  });
+
   it("keeps nested config paths such as approvers[0].value", () => {
     const map = mapProblems([{ field: "steps[2].config.approvers[0].value", message: "no user" }], nodes, edges);
     expect(map.steps.n3![0]!.sub).toBe("config.approvers[0].value");

@@ -229,20 +229,21 @@ export interface ProblemMap {
   general: FieldProblem[];
 }
 
-const ELEMENT_PATH = /^(steps|edges)\[(\d+)\]\.?(.*)$/;
+// `steps[2].config.x` from the workflow checks, `steps.2.id` from the request-shape checks (422 before them).
+const ELEMENT_PATH = /^(steps|edges)(?:\[(\d+)\]|\.(\d+))\.?(.*)$/;
 
 /** Which node or edge each `errors[].field` concerns: `steps[2].config.expression` → the third node, and so on. */
 export function mapProblems(errors: readonly FieldProblem[], nodes: readonly { id: string }[], edges: readonly { id: string }[]): ProblemMap {
   const map: ProblemMap = { steps: {}, edges: {}, general: [] };
   for (const problem of errors) {
     const match = ELEMENT_PATH.exec(problem.field);
-    const element = match ? (match[1] === "steps" ? nodes : edges)[Number(match[2])] : undefined;
+    const element = match ? (match[1] === "steps" ? nodes : edges)[Number(match[2] ?? match[3])] : undefined;
     if (!match || !element) {
       map.general.push({ field: problem.field, message: problem.message });
       continue;
     }
     const bucket = match[1] === "steps" ? map.steps : map.edges;
-    (bucket[element.id] ??= []).push({ field: problem.field, message: problem.message, sub: match[3] ?? "" });
+    (bucket[element.id] ??= []).push({ field: problem.field, message: problem.message, sub: match[4] ?? "" });
   }
   return map;
 }
