@@ -21,7 +21,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import CLI, ROOT, BrowserPage, LiveServer
+from tests.browser.conftest import CLI, ROOT, BrowserPage, LiveServer, bearer
 
 pytestmark = pytest.mark.browser
 
@@ -280,3 +280,61 @@ def test_the_builder_works_from_the_keyboard_and_shows_problems_beside_their_fie
     side.get_by_role("button", name="Delete step").click()
     expect(page.locator(".react-flow__node")).to_have_count(1)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def _as_engineer(server: LiveServer, cast: Cast, path: str, body: dict[str, object]) -> dict[str, object]:
+    headers = bearer(server.url, server.tenant, cast.engineer, PASSWORD)
+    response = httpx.post(f"{server.url}{path}", json=body, headers=headers)
+    assert response.status_code in (201, 202), response.text
+    result: dict[str, object] = response.json()
+    return result
+
+
+def test_the_execution_view_offers_retry_on_a_failed_run_and_cancel_on_a_waiting_one(
+    ui: BrowserPage, cast: Cast, live_server: LiveServer, worker: subprocess.Popen[bytes]
+) -> None:
+    page = ui.page
+    failing = _post(
+        live_server,
+        "/api/runbooks",
+        {"name": f"Fail {cast.tag}", "actions": [{"name": "fail", "type": "shell", "script": "echo broken; exit 3"}]},
+    )
+    flaky = _as_engineer(
+        live_server,
+        cast,
+        "/api/workflows",
+        {
+            "name": f"Flaky {cast.tag}",
+            "steps": [{"id": "fail", "type": "runbook", "config": {"runbook_id": failing["id"]}}],
+        },
+    )
+    slow = _as_engineer(
+        live_server,
+        cast,
+        "/api/workflows",
+        {"name": f"Slow {cast.tag}", "steps": [{"id": "pause", "type": "delay", "config": {"seconds": 3600}}]},
+    )
+    failed_run = _as_engineer(live_server, cast, f"/api/workflows/{flaky['id']}/execute", {"inputs": {}})
+    waiting_run = _as_engineer(live_server, cast, f"/api/workflows/{slow['id']}/execute", {"inputs": {}})
+    _sign_in_as(ui, cast.engineer)
+    status = page.locator(".execution-facts").first.get_by_role("status")
+
+    page.goto(f"/executions/{failed_run['id']}")
+    expect(status).to_have_text("failed", timeout=60_000)
+    expect(page.get_by_role("button", name="Cancel")).to_have_count(0)
+    page.get_by_role("table", name="Steps").get_by_role("button", name="Details of step fail").click()
+    expect(page.get_by_role("link", name="Open the runbook execution")).to_be_visible()
+    page.get_by_role("button", name="Retry").click()
+    expect(page.get_by_text("Retrying from the failed steps.")).to_be_visible()
+    attempts = page.locator('tr[data-step-id="fail"] td[data-label="Attempts"]')
+    expect(attempts).to_have_text("2", timeout=60_000)  # the step ran again (and failed again)
+    expect(status).to_have_text("failed", timeout=60_000)
+
+    page.goto(f"/executions/{waiting_run['id']}")
+    expect(page.locator('.step-node[data-step-id="pause"]')).to_have_attribute(
+        "data-status", re.compile("running|waiting"), timeout=60_000
+    )
+    expect(page.get_by_role("button", name="Retry")).to_have_count(0)
+    page.get_by_role("button", name="Cancel").click()
+    expect(status).to_have_text("cancelled", timeout=30_000)
+    expect(page.get_by_role("button", name="Cancel")).to_have_count(0)

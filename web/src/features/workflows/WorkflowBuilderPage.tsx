@@ -18,13 +18,14 @@ import {
 import { useMemo, useRef, useState } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 
-import { ApiError } from "../../api/problem";
+import { ApiError, describeError } from "../../api/problem";
+import { Dialog } from "../../components/Dialog";
 import { CheckboxField, TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFormErrors } from "../../components/FormErrors";
 import { useDebouncedValue } from "../../components/hooks";
 import { PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import { useSaveWorkflow, useValidation, useWorkflow, type Workflow, type WorkflowWrite } from "./api";
+import { useArchiveWorkflow, useSaveWorkflow, useValidation, useWorkflow, type Workflow, type WorkflowWrite } from "./api";
 import {
   defaultConfig,
   edgeLabel,
@@ -76,6 +77,8 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
   // A new workflow's first save moves to its own URL (a fresh builder): the notice travels in the history state.
   const [notice, setNotice] = useState<string | null>(() => (location.state as { notice?: string } | null)?.notice ?? null);
   const [running, setRunning] = useState(false);
+  const [archiving, setArchiving] = useState(false);
+  const archive = useArchiveWorkflow();
   const [savedBody, setSavedBody] = useState<string | null>(null);
   const { fitView } = useReactFlow();
   const canvas = useRef<HTMLDivElement>(null);
@@ -228,6 +231,11 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
         }
         actions={
           <>
+            {initial ? (
+              <button type="button" className="button button--ghost" onClick={() => setArchiving(true)}>
+                Archive
+              </button>
+            ) : null}
             <button type="button" className="button" disabled={!initial} onClick={() => setRunning(true)} title={initial ? (dirty ? "Runs the saved version" : undefined) : "Save the workflow first"}>
               Run
             </button>
@@ -354,6 +362,29 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
         ) : null}
       </section>
       {initial ? <RunDialog open={running} onClose={() => setRunning(false)} workflow={initial} /> : null}
+      {initial ? (
+        <Dialog open={archiving} onClose={() => setArchiving(false)} title={`Archive ${initial.name}?`}>
+          <p>It leaves the list and can no longer be run; executions already started finish on their version.</p>
+          {archive.isError ? (
+            <p className="field-error" role="alert">
+              {describeError(archive.error)}
+            </p>
+          ) : null}
+          <div className="form-actions">
+            <button
+              type="button"
+              className="button button--danger"
+              disabled={archive.isPending}
+              onClick={() => archive.mutate(initial.id, { onSuccess: () => void navigate("/workflows") })}
+            >
+              Archive
+            </button>
+            <button type="button" className="button" onClick={() => setArchiving(false)}>
+              Keep it
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
     </>
   );
 }
