@@ -281,6 +281,16 @@ def test_the_builder_works_from_the_keyboard_and_shows_problems_beside_their_fie
     expect(page.locator(".react-flow__node")).to_have_count(1)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
 
+    # Unsaved work is not lost to a stray click on the navigation.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Workflows").click()
+    leave = page.get_by_role("dialog", name="Leave without saving?")
+    leave.get_by_role("button", name="Stay").click()
+    expect(page).to_have_url(re.compile(r"/workflows/new$"))
+    expect(page.locator(".react-flow__node")).to_have_count(1)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Workflows").click()
+    leave.get_by_role("button", name="Leave").click()
+    expect(page.get_by_role("heading", name="Automation workflows")).to_be_visible()
+
 
 def _as_engineer(server: LiveServer, cast: Cast, path: str, body: dict[str, object]) -> dict[str, object]:
     headers = bearer(server.url, server.tenant, cast.engineer, PASSWORD)

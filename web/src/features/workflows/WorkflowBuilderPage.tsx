@@ -15,8 +15,8 @@ import {
   useNodesState,
   useReactFlow,
 } from "@xyflow/react";
-import { useMemo, useRef, useState } from "react";
-import { Link, useLocation, useNavigate, useParams } from "react-router";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { Link, useBlocker, useLocation, useNavigate, useParams } from "react-router";
 
 import { ApiError, describeError } from "../../api/problem";
 import { Dialog } from "../../components/Dialog";
@@ -110,6 +110,15 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
     [initial, flow],
   );
   const dirty = bodyText !== (savedBody ?? initialText);
+  // Leaving with unsaved changes asks first (in the app and on reload); saving or archiving leaves freely.
+  const leaving = useRef(false);
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && !leaving.current && currentLocation.pathname !== nextLocation.pathname);
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty]);
 
   // Live validation: the body as it stood half a second ago (a placeholder name keeps an unnamed draft checkable).
   const settled = useDebouncedValue(inputsError ? null : bodyText, 500);
@@ -211,7 +220,10 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
           const message = `Saved as version ${saved.version}.`;
           setSavedBody(bodyText);
           setNotice(message);
-          if (!initial) void navigate(`/workflows/${saved.id}`, { replace: true, state: { notice: message } });
+          if (!initial) {
+            leaving.current = true;
+            void navigate(`/workflows/${saved.id}`, { replace: true, state: { notice: message } });
+          }
         },
       },
     );
@@ -362,6 +374,17 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
         ) : null}
       </section>
       {initial ? <RunDialog open={running} onClose={() => setRunning(false)} workflow={initial} /> : null}
+      <Dialog open={blocker.state === "blocked"} onClose={() => blocker.reset?.()} title="Leave without saving?">
+        <p>The changes to this workflow since it was last saved will be lost.</p>
+        <div className="form-actions">
+          <button type="button" className="button button--danger" onClick={() => blocker.proceed?.()}>
+            Leave
+          </button>
+          <button type="button" className="button" onClick={() => blocker.reset?.()}>
+            Stay
+          </button>
+        </div>
+      </Dialog>
       {initial ? (
         <Dialog open={archiving} onClose={() => setArchiving(false)} title={`Archive ${initial.name}?`}>
           <p>It leaves the list and can no longer be run; executions already started finish on their version.</p>
@@ -375,7 +398,14 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
               type="button"
               className="button button--danger"
               disabled={archive.isPending}
-              onClick={() => archive.mutate(initial.id, { onSuccess: () => void navigate("/workflows") })}
+              onClick={() =>
+                archive.mutate(initial.id, {
+                  onSuccess: () => {
+                    leaving.current = true;
+                    void navigate("/workflows");
+                  },
+                })
+              }
             >
               Archive
             </button>
