@@ -276,6 +276,7 @@ function ApprovalConfig({ config, problems, setConfig }: ConfigProps) {
       <SelectField label="On timeout" name="config.on_timeout" value={asText(config.on_timeout) || "reject"} onChange={(e) => setConfig("on_timeout", e.target.value === "reject" ? undefined : e.target.value)} error={errorsAt(problems, "config.on_timeout")}>
         <option value="reject">Reject</option>
         <option value="approve">Approve</option>
+        <option value="skip">Skip the gate (its approved edges are not taken)</option>
       </SelectField>
     </>
   );
