@@ -14,8 +14,8 @@ import { TextAreaField } from "../../components/Field";
 import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
 import { UserName } from "../users/UserPicker";
-import { useWorkflow } from "../workflows/api";
-import { type ApiGraph, type FlowEdge, runsByStep, type StepNode, statusTone, toFlow } from "../workflows/graph";
+import { useRunbookOptions, useWorkflow } from "../workflows/api";
+import { type ApiGraph, type FlowEdge, runsByStep, type StepNode, statusTone, stepDetail, toFlow } from "../workflows/graph";
 import { nodeTypes } from "../workflows/StepNode";
 import {
   type Execution,
@@ -68,9 +68,17 @@ function ExecutionView({ execution }: { execution: Execution }) {
     [workflow.data, execution.steps],
   );
   const flow = useMemo(() => toFlow(graph), [graph]);
+  const runbooks = useRunbookOptions(usePermission("runbooks.manage") && isWorkflow);
+  const runbookNames = useMemo(() => Object.fromEntries((runbooks.data?.items ?? []).map((r) => [r.id, r.name])), [runbooks.data]);
   const nodes: StepNode[] = flow.nodes.map((n) => {
     const status = runs[n.data.stepId]?.status ?? "pending";
-    return { ...n, selected: n.data.stepId === selected, ariaLabel: `Step ${n.data.stepId}: ${status}`, data: { ...n.data, status } };
+    const detail = workflow.data ? stepDetail(n.data.type, n.data.config, runbookNames) : undefined;
+    return {
+      ...n,
+      selected: n.data.stepId === selected,
+      ariaLabel: `Step ${n.data.stepId}: ${status}`,
+      data: { ...n.data, status, ...(detail ? { detail } : {}) },
+    };
   });
   const edges: FlowEdge[] = flow.edges;
   const canCancel = unfinished && (execution.started_by === me.id || canManage);

@@ -25,6 +25,7 @@ export function StepNodeView({ data, selected, isConnectable }: NodeProps<StepNo
       </div>
       <div className="step-node-title">{data.name || data.stepId}</div>
       {data.name ? <div className="step-node-id">{data.stepId}</div> : null}
+      {data.detail ? <div className="step-node-detail">{data.detail}</div> : null}
       <Handle type="source" position={Position.Bottom} isConnectable={isConnectable} aria-label={`Out of ${data.stepId}`} />
     </div>
   );

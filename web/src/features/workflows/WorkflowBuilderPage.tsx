@@ -25,7 +25,7 @@ import { FormSummary, useFormErrors } from "../../components/FormErrors";
 import { useDebouncedValue } from "../../components/hooks";
 import { PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import { useArchiveWorkflow, useSaveWorkflow, useValidation, useWorkflow, type Workflow, type WorkflowWrite } from "./api";
+import { useArchiveWorkflow, useRunbookOptions, useSaveWorkflow, useValidation, useWorkflow, type Workflow, type WorkflowWrite } from "./api";
 import {
   defaultConfig,
   edgeLabel,
@@ -37,6 +37,7 @@ import {
   newStepId,
   STEP_LABELS,
   STEP_TYPES,
+  stepDetail,
   type StepNode,
   type StepNodeData,
   type StepType,
@@ -134,12 +135,15 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
   const problems = mapProblems(reported, nodes, edges);
   const saveErrors = useFormErrors(save.error, META_FIELDS);
 
+  const runbooks = useRunbookOptions();
+  const runbookNames = useMemo(() => Object.fromEntries((runbooks.data?.items ?? []).map((r) => [r.id, r.name])), [runbooks.data]);
   const shownNodes = nodes.map((n) => {
     const stepProblems = problems.steps[n.id]?.map((p) => p.message);
+    const detail = stepDetail(n.data.type, n.data.config, runbookNames);
     return {
       ...n,
-      ariaLabel: `${STEP_LABELS[n.data.type as StepType] ?? n.data.type} step ${n.data.stepId}${stepProblems ? `, ${stepProblems.length} problems` : ""}`,
-      data: stepProblems ? { ...n.data, problems: stepProblems } : n.data,
+      ariaLabel: `${STEP_LABELS[n.data.type as StepType] ?? n.data.type} step ${n.data.stepId}: ${detail}${stepProblems ? `, ${stepProblems.length} problems` : ""}`,
+      data: { ...n.data, detail, ...(stepProblems ? { problems: stepProblems } : {}) },
     };
   });
   const shownEdges = edges.map((e) => {

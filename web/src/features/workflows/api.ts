@@ -80,8 +80,9 @@ export function useExecuteWorkflow() {
 }
 
 /** The tenant's runbooks for the runbook picker (the first 100 by the API's order). */
-export function useRunbookOptions() {
+export function useRunbookOptions(enabled = true) {
   return useQuery({
+    enabled,
     queryKey: workflowsKeys.runbooks,
     queryFn: ({ signal }) => unwrap(api.GET("/api/runbooks", { params: { query: { limit: 100 } }, signal })),
     staleTime: 60_000,

@@ -11,6 +11,7 @@ import {
   newStepId,
   OUTCOME_WORDS_BY_STEP_TYPE,
   runsByStep,
+  stepDetail,
   toFlow,
 } from "./graph";
 import { inputProblems, schemaInputs, schemaVariables } from "./inputs";
@@ -157,6 +158,16 @@ describe("small helpers", () => {
     expect(OUTCOME_WORDS_BY_STEP_TYPE.condition).toContain("false");
     expect(OUTCOME_WORDS_BY_STEP_TYPE.approval).not.toContain("failure");
     expect(edgeLabel(null)).toBe("");
+  });
+
+  it("sums a step up in one line for its node", () => {
+    expect(stepDetail("runbook", { runbook_id: "r1" }, { r1: "Build" })).toBe("Build");
+    expect(stepDetail("runbook", {})).toBe("no runbook chosen");
+    expect(stepDetail("approval", { approvers: [{ type: "any" }, { type: "role", value: "cab" }], min_approvals: 2 })).toBe("2 approvers, 2 needed");
+    expect(stepDetail("condition", { expression: "inputs.x" })).toBe("inputs.x");
+    expect(stepDetail("notification", { channel: "ops" })).toBe("to ops");
+    expect(stepDetail("delay", { seconds: 60 })).toBe("60 s");
+    expect(stepDetail("delay", { until: "{{ inputs.at }}" })).toBe("until {{ inputs.at }}");
   });
 
   it("keys step runs by step id, the latest position winning", () => {

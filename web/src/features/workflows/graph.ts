@@ -51,6 +51,8 @@ export interface StepNodeData extends Record<string, unknown> {
   problems?: string[];
   /** Live status of its step run (execution view) */
   status?: string;
+  /** One line of what the step does, for the canvas (not saved) */
+  detail?: string;
 }
 
 export interface EdgeData extends Record<string, unknown> {
@@ -101,6 +103,29 @@ export function defaultConfig(type: StepType): Record<string, unknown> {
       return { channel: "", subject: "" };
     case "delay":
       return { seconds: 60 };
+  }
+}
+
+/** One line of what a step does, shown on its node: the runbook, the expression, the channel, the wait. */
+export function stepDetail(type: string, config: Record<string, unknown>, runbookNames: Record<string, string> = {}): string {
+  const text = (value: unknown) => (typeof value === "string" || typeof value === "number" ? String(value) : "");
+  switch (type) {
+    case "runbook": {
+      const id = text(config.runbook_id);
+      return id ? (runbookNames[id] ?? `runbook ${id.slice(0, 8)}`) : "no runbook chosen";
+    }
+    case "approval": {
+      const count = Array.isArray(config.approvers) ? config.approvers.length : 0;
+      return count ? `${count} approver${count === 1 ? "" : "s"}, ${text(config.min_approvals) || "1"} needed` : "no approvers";
+    }
+    case "condition":
+      return text(config.expression) || "no expression";
+    case "notification":
+      return text(config.channel) ? `to ${text(config.channel)}` : "no channel";
+    case "delay":
+      return "until" in config ? `until ${text(config.until)}` : `${text(config.seconds) || "?"} s`;
+    default:
+      return "";
   }
 }
 
