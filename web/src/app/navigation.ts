@@ -32,7 +32,11 @@ export const NAVIGATION: NavSection[] = [
   },
   {
     label: "Automation",
-    items: [{ to: "/runbooks", label: "Runbooks", permission: "runbooks.manage" }],
+    items: [
+      { to: "/workflows", label: "Workflows", permission: "workflows.manage" },
+      { to: "/executions", label: "Executions", permission: "workflows.manage" },
+      { to: "/runbooks", label: "Runbooks", permission: "runbooks.manage" },
+    ],
   },
   {
     label: "Administration",

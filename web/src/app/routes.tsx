@@ -27,6 +27,8 @@ import { SignInPage } from "../features/session/SignInPage";
 import { TenantSettingsPage } from "../features/tenant/TenantSettingsPage";
 import { UsersPage } from "../features/users/UsersPage";
 import { WorkflowsPage } from "../features/workflows/WorkflowsPage";
+import { ExecutionsPage } from "../features/executions/ExecutionsPage";
+import { ExecutionPage, WorkflowBuilderPage } from "../features/workflows/lazy";
 import { AppShell } from "./AppShell";
 import { NotFoundPage } from "./NotFoundPage";
 import { RouteError } from "./RouteError";
@@ -75,6 +77,10 @@ export function createAppRouter() {
         { path: "admin/jobs", element: guarded("jobs.read", <JobsPage />) },
         { path: "admin/tenant", element: guarded("users.manage", <TenantSettingsPage />) },
         { path: "workflows", element: <WorkflowsPage /> },
+        { path: "workflows/new", element: guarded("workflows.manage", <WorkflowBuilderPage />) },
+        { path: "workflows/:workflowId", element: guarded("workflows.manage", <WorkflowBuilderPage />) },
+        { path: "executions", element: <ExecutionsPage /> },
+        { path: "executions/:executionId", element: <ExecutionPage /> },
         { path: "*", element: <NotFoundPage /> },
       ],
     },

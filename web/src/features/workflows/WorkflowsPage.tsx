@@ -1,18 +1,89 @@
-// /workflows (where /workflow redirects): the automation workflow list arrives with the workflow builder slice.
+// /workflows (where /workflow redirects): the automation workflows of the tenant, cursor pages, and "New workflow".
+import { useState } from "react";
 import { Link } from "react-router";
 
-import { PageHeader } from "../../components/Page";
-import { EmptyState } from "../../components/States";
+import { DateTime, PageHeader } from "../../components/Page";
+import { EmptyState, ErrorState, Loading } from "../../components/States";
+import { useWorkflows } from "./api";
 
 export function WorkflowsPage() {
+  const [cursors, setCursors] = useState<string[]>([]);
+  const workflows = useWorkflows(cursors[cursors.length - 1]);
+  const newWorkflow = (
+    <Link to="/workflows/new" className="button button--primary">
+      New workflow
+    </Link>
+  );
   return (
     <>
-      <PageHeader title="Automation workflows" description="Runbook chains with approvals, conditions, notifications and delays." />
-      <EmptyState title="The workflow builder is not available in this version yet" action={<Link to="/">Back to the dashboard</Link>}>
-        <p>
-          Workflows can be managed through the API meanwhile; see <a href="/docs">the API documentation</a>.
-        </p>
-      </EmptyState>
+      <PageHeader
+        title="Automation workflows"
+        description="Runbook chains with approvals, conditions, notifications and delays."
+        actions={
+          <>
+            <Link to="/executions" className="button">
+              Executions
+            </Link>
+            {newWorkflow}
+          </>
+        }
+      />
+      {workflows.isPending ? <Loading label="Loading workflows…" /> : null}
+      {workflows.isError ? <ErrorState error={workflows.error} onRetry={() => void workflows.refetch()} /> : null}
+      {workflows.data && !workflows.data.items.length && !cursors.length ? (
+        <EmptyState title="No workflows yet" action={newWorkflow}>
+          <p>A workflow chains runbooks with approval gates, conditions, notifications and delays, drawn on a canvas.</p>
+        </EmptyState>
+      ) : null}
+      {workflows.data && workflows.data.items.length ? (
+        <>
+          <table className="table" aria-busy={workflows.isFetching}>
+            <caption className="visually-hidden">Automation workflows</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Version</th>
+                <th scope="col">Steps</th>
+                <th scope="col">Updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {workflows.data.items.map((workflow) => (
+                <tr key={workflow.id}>
+                  <td data-label="Name">
+                    <Link to={`/workflows/${workflow.id}`} className="cell-title">
+                      {workflow.name}
+                    </Link>
+                    {workflow.description ? <div className="muted">{workflow.description}</div> : null}
+                  </td>
+                  <td data-label="Version">v{workflow.version}</td>
+                  <td data-label="Steps">{workflow.steps.length}</td>
+                  <td data-label="Updated">
+                    <DateTime value={workflow.updated_at} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <nav className="pager" aria-label="Pages of workflows">
+            <button type="button" className="button" disabled={!cursors.length} onClick={() => setCursors((c) => c.slice(0, -1))}>
+              Previous
+            </button>
+            <span>Page {cursors.length + 1}</span>
+            <button
+              type="button"
+              className="button"
+              disabled={!workflows.data.next_cursor}
+              onClick={() => {
+                const next = workflows.data?.next_cursor;
+                if (next) setCursors((c) => [...c, next]);
+              }}
+            >
+              Next
+            </button>
+          </nav>
+        </>
+      ) : null}
     </>
   );
 }

@@ -1,0 +1,23 @@
+// The canvas pages load React Flow, so they arrive in their own chunk, fetched when first opened.
+import { lazy, Suspense } from "react";
+
+import { Loading } from "../../components/States";
+
+const Builder = lazy(() => import("./WorkflowBuilderPage").then((m) => ({ default: m.WorkflowBuilderPage })));
+const Execution = lazy(() => import("../executions/ExecutionPage").then((m) => ({ default: m.ExecutionPage })));
+
+export function WorkflowBuilderPage() {
+  return (
+    <Suspense fallback={<Loading label="Loading the workflow builder…" />}>
+      <Builder />
+    </Suspense>
+  );
+}
+
+export function ExecutionPage() {
+  return (
+    <Suspense fallback={<Loading label="Loading the execution…" />}>
+      <Execution />
+    </Suspense>
+  );
+}
