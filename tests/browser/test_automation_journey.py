@@ -1,6 +1,6 @@
 """Automation journey in Chromium against a real server and a real worker process: an engineer draws a workflow on
 the canvas (runbook → condition → (true) approval gate → runbook, (false) notification), live validation flags the
-missing `false` edge until it is drawn, saves, runs it; a second engineer approves the gate from the execution view;
+missing `false` edge until it is drawn, saves, runs it; an approver (no engineer) approves the gate in the inbox;
 the execution view shows every step's final status.
 
 Users, runbooks and the notification channel are set up through the API. Screenshots: workflow-builder.png and
@@ -61,7 +61,7 @@ def cast(live_server: LiveServer) -> Cast:
     _post(
         live_server,
         "/api/users",
-        {"email": approver, "display_name": approver_name, "password": PASSWORD, "roles": roles},
+        {"email": approver, "display_name": approver_name, "password": PASSWORD, "roles": ["requester"]},
     )
     runbooks = [
         _post(
@@ -139,7 +139,7 @@ def _sign_in_as(ui: BrowserPage, email: str) -> None:
     ui.sign_in(email, PASSWORD)
 
 
-def test_an_engineer_draws_saves_and_runs_a_workflow_and_a_second_engineer_approves_its_gate(
+def test_an_engineer_draws_saves_and_runs_a_workflow_and_an_approver_approves_its_gate_in_the_inbox(
     ui: BrowserPage, cast: Cast, worker: subprocess.Popen[bytes]
 ) -> None:
     page = ui.page
@@ -205,12 +205,17 @@ def test_an_engineer_draws_saves_and_runs_a_workflow_and_a_second_engineer_appro
     expect(page.get_by_text("You started this execution, so someone else must approve it.")).to_be_visible()
     expect(steps.locator('tr[data-step-id="build"]')).to_contain_text("succeeded")
 
-    # The approvals inbox lists ITSM approvals only in this version: the approver decides from the execution view.
+    # The approver finds the gate in the approvals inbox, sees what it lets run, and approves it there.
     _sign_in_as(ui, cast.approver)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Approvals").click()
+    card = page.get_by_role("article").filter(has_text=f"Deploy with CAB {cast.tag}")
+    expect(card).to_contain_text("gate")
+    expect(card.get_by_role("list", name="Steps that run once approved")).to_contain_text(f"Deploy {cast.tag}")
+    card.get_by_label("Comment").fill("Go ahead")
+    card.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("article").filter(has_text=f"Deploy with CAB {cast.tag}")).to_have_count(0)
+    _sign_in_as(ui, cast.engineer)  # the approver is no engineer: the execution view is the engineer's
     page.goto(execution_url)
-    gate = page.get_by_role("region", name="Approval needed: step gate")
-    gate.get_by_label("Comment").fill("Go ahead")
-    gate.get_by_role("button", name="Approve").click()
 
     expect(page.locator(".execution-facts").get_by_text("succeeded")).to_be_visible(timeout=60_000)
     expected = {
