@@ -77,6 +77,17 @@ async def test_incident_remediation_escalates_when_the_diagnosis_says_so(
     assert steps["close"]["status"] == "succeeded", "the join runs after a skipped branch"
     assert done["kind"] == "workflow"
     assert done["workflow_version"] == 1
+    # Names, not only ids: the execution names its workflow, a runbook step links the runbook run it started.
+    workflow_name = (await tenant.client.get(f"/api/workflows/{workflow}", headers=tenant.admin.headers)).json()["name"]
+    assert done["name"] == workflow_name
+    assert steps["all-clear"]["runbook_execution_id"] is None
+    child = await tenant.client.get(
+        f"/api/executions/{steps['escalate']['runbook_execution_id']}", headers=tenant.admin.headers
+    )
+    assert (child.json()["kind"], child.json()["outputs"]) == ("runbook", {"paged": "oncall-db"}), child.text
+    listed = (await tenant.client.get("/api/executions", headers=tenant.admin.headers)).json()["items"]
+    assert {(e["kind"], e["name"]) for e in listed} >= {("workflow", workflow_name), ("runbook", child.json()["name"])}
+    assert child.json()["name"]
 
 
 async def test_incident_remediation_notifies_when_all_is_well(

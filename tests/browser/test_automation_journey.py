@@ -232,6 +232,7 @@ def test_an_engineer_draws_saves_and_runs_a_workflow_and_an_approver_approves_it
     details = page.get_by_role("complementary", name="Step details")
     expect(details.get_by_role("heading", name="Step deploy")).to_be_visible()
     expect(details).to_contain_text("succeeded")
+    expect(details.get_by_label("Log of step deploy")).to_contain_text("deploy")  # the runbook run's own log
     page.evaluate("window.scrollTo(0, 0)")
     ui.screenshot("execution-view", full_page=True)
 

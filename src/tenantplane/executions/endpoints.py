@@ -38,7 +38,7 @@ async def list_executions(
     rows, next_cursor = await repo.list_visible(
         session, principal, kind=kind, status=status, runbook_id=runbook_id, cursor=cursor, limit=limit
     )
-    return Page(items=[ExecutionSummary.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return Page(items=await service.summaries(session, rows), next_cursor=next_cursor)
 
 
 @router.get("/api/executions/{execution_id}", response_model=ExecutionRead)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, column, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.executions.models import Execution, StepRun
@@ -75,3 +75,43 @@ async def steps_of(session: AsyncSession, execution: Execution) -> Sequence[Step
         .order_by(StepRun.position)
     )
     return (await session.scalars(stmt)).all()
+
+
+# Names live with the domains that own them; read here by table name so this module stays below them.
+_RUNBOOKS = table("runbooks", column("id"), column("tenant_id"), column("name"))
+_WORKFLOWS = table("workflows", column("id"), column("tenant_id"), column("name"))
+STEP_ORIGIN = "workflow_step"
+
+
+async def names_of(session: AsyncSession, executions: Sequence[Execution]) -> dict[uuid.UUID, str]:
+    """The names of the runbooks and workflows these executions ran, by id (two queries at most)."""
+    names: dict[uuid.UUID, str] = {}
+    if not executions:
+        return names
+    tenant_id = executions[0].tenant_id
+    for named, ids in (
+        (_RUNBOOKS, {e.runbook_id for e in executions if e.runbook_id}),
+        (_WORKFLOWS, {e.workflow_id for e in executions if e.workflow_id}),
+    ):
+        if ids:
+            stmt = select(named.c.id, named.c.name).where(named.c.tenant_id == tenant_id, named.c.id.in_(ids))
+            names |= {row.id: row.name for row in await session.execute(stmt)}
+    return names
+
+
+async def step_executions(
+    session: AsyncSession, tenant_id: uuid.UUID, step_run_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The latest runbook execution each workflow step run started, by step run id."""
+    if not step_run_ids:
+        return {}
+    stmt = (
+        select(Execution.origin_id, Execution.id)
+        .where(
+            Execution.tenant_id == tenant_id,
+            Execution.origin_type == STEP_ORIGIN,
+            Execution.origin_id.in_(step_run_ids),
+        )
+        .order_by(Execution.created_at)
+    )
+    return {row.origin_id: row.id for row in await session.execute(stmt)}

@@ -27,12 +27,16 @@ class StepRunRead(ReadSchema):
     reason: str | None
     started_at: datetime | None
     finished_at: datetime | None
+    runbook_execution_id: uuid.UUID | None = Field(
+        None, description="A workflow's runbook step: the runbook execution of its latest attempt (its logs)"
+    )
 
 
 class ExecutionSummary(ReadSchema):
     id: uuid.UUID
     kind: str
     status: str
+    name: str | None = Field(None, description="The runbook's or workflow's name (now; it may have been renamed)")
     runbook_id: uuid.UUID | None
     runbook_version: int | None
     workflow_id: uuid.UUID | None

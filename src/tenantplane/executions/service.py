@@ -6,6 +6,7 @@ Every status change locks the execution row and checks the transition; an illega
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,10 +39,26 @@ class IllegalTransition(Conflict):
 
 
 async def execution_read(session: AsyncSession, execution: Execution) -> ExecutionRead:
-    """The API shape of an execution, with its step runs in order."""
-    steps = [StepRunRead.model_validate(s) for s in await repo.steps_of(session, execution)]
-    summary = ExecutionSummary.model_validate(execution).model_dump()
-    return ExecutionRead(**summary, parameters=execution.parameters, outputs=execution.outputs, steps=steps)
+    """The API shape of an execution, with its step runs in order (a runbook step naming its runbook run)."""
+    step_rows = await repo.steps_of(session, execution)
+    children = await repo.step_executions(session, execution.tenant_id, [s.id for s in step_rows])
+    steps = [
+        StepRunRead.model_validate(s).model_copy(update={"runbook_execution_id": children.get(s.id)}) for s in step_rows
+    ]
+    [summary] = await summaries(session, [execution])
+    return ExecutionRead(
+        **summary.model_dump(), parameters=execution.parameters, outputs=execution.outputs, steps=steps
+    )
+
+
+async def summaries(session: AsyncSession, executions: Sequence[Execution]) -> list[ExecutionSummary]:
+    """List shapes of executions, each named after its runbook or workflow."""
+    names = await repo.names_of(session, executions)
+    named = [(e, e.runbook_id or e.workflow_id) for e in executions]
+    return [
+        ExecutionSummary.model_validate(e).model_copy(update={"name": names.get(key) if key else None})
+        for e, key in named
+    ]
 
 
 def now() -> datetime:

@@ -273,9 +273,9 @@ function StepRunPanel({ stepId, run }: { stepId: string; run: StepRun | undefine
             ) : null}
           </dl>
           {run.reason ? <p>{run.reason}</p> : null}
-          {childExecution(run.reason) ? (
+          {run.runbook_execution_id ? (
             <p>
-              <Link to={`/executions/${childExecution(run.reason)}`}>Open the runbook execution</Link> for its actions and log.
+              <Link to={`/executions/${run.runbook_execution_id}`}>Open the runbook execution</Link> for its actions.
             </p>
           ) : null}
           <h3 className="h4">Outputs</h3>
@@ -285,6 +285,8 @@ function StepRunPanel({ stepId, run }: { stepId: string; run: StepRun | undefine
             <pre className="step-log" tabIndex={0} aria-label={`Log of step ${stepId}`}>
               {run.log}
             </pre>
+          ) : run.runbook_execution_id ? (
+            <RunbookLog executionId={run.runbook_execution_id} stepId={stepId} />
           ) : (
             <p className="muted">No log.</p>
           )}
@@ -294,9 +296,22 @@ function StepRunPanel({ stepId, run }: { stepId: string; run: StepRun | undefine
   );
 }
 
-/** A failed runbook step names its runbook execution in `reason` (the step run does not carry its id otherwise). */
-function childExecution(reason: string | null | undefined): string | undefined {
-  return /runbook execution ([0-9a-f-]{36})/i.exec(reason ?? "")?.[1];
+/** A runbook step's log is the log of the runbook execution it started: each action's output, in order. */
+function RunbookLog({ executionId, stepId }: { executionId: string; stepId: string }) {
+  const child = useExecution(executionId);
+  if (child.isPending) return <Loading label="Loading the runbook's log…" />;
+  if (child.isError) return <ErrorState error={child.error} onRetry={() => void child.refetch()} />;
+  const text = child.data.steps
+    .filter((action) => action.log)
+    .map((action) => `── ${action.name} (${action.status})\n${action.log}`)
+    .join("\n");
+  return text ? (
+    <pre className="step-log" tabIndex={0} aria-label={`Log of step ${stepId}`}>
+      {text}
+    </pre>
+  ) : (
+    <p className="muted">The runbook wrote no log.</p>
+  );
 }
 
 /** What an approval lets happen: the execution's inputs and the runbooks (with parameters) the gate leads to. */

@@ -21,8 +21,11 @@ export function WorkflowName({ id, version }: { id: string | null | undefined; v
 }
 
 function What({ execution }: { execution: ExecutionSummary }) {
-  if (execution.kind === "workflow") return <WorkflowName id={execution.workflow_id} version={execution.workflow_version} />;
-  return <span>Runbook {execution.runbook_id?.slice(0, 8)}</span>;
+  if (execution.kind === "workflow") {
+    if (execution.name) return <>{`${execution.name}${execution.workflow_version ? ` (v${execution.workflow_version})` : ""}`}</>;
+    return <WorkflowName id={execution.workflow_id} version={execution.workflow_version} />;
+  }
+  return <span>Runbook {execution.name ? `“${execution.name}”` : execution.runbook_id?.slice(0, 8)}</span>;
 }
 
 export function ExecutionsPage() {
