@@ -207,6 +207,7 @@ def test_an_engineer_draws_saves_and_runs_a_workflow_and_an_approver_approves_it
 
     # The approver finds the gate in the approvals inbox, sees what it lets run, and approves it there.
     _sign_in_as(ui, cast.approver)
+    expect(page.get_by_role("region", name="My approvals")).to_contain_text("1")  # the gate counts on the dashboard
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Approvals").click()
     card = page.get_by_role("article").filter(has_text=f"Deploy with CAB {cast.tag}")
     expect(card).to_contain_text("gate")
@@ -244,6 +245,9 @@ def test_an_engineer_draws_saves_and_runs_a_workflow_and_an_approver_approves_it
     expect(listed).to_have_count(1)
     expect(listed).to_contain_text("succeeded")
     expect(listed).to_contain_text(f"Erin Engineer {cast.tag}")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    recent = page.get_by_role("region", name="Recent executions")
+    expect(recent.get_by_role("listitem").filter(has_text=f"Deploy with CAB {cast.tag}")).to_contain_text("succeeded")
 
 
 def test_the_builder_works_from_the_keyboard_and_shows_problems_beside_their_fields(

@@ -16,7 +16,6 @@ export const approvalsKeys = {
   definitions: ["approvals", "definitions", "list"] as const,
   definition: (id: string) => ["approvals", "definitions", "detail", id] as const,
   preview: (id: string, variables: unknown) => ["approvals", "preview", id, variables] as const,
-  inbox: ["approvals", "instances", "inbox"] as const,
   instance: (id: string) => ["approvals", "instances", "detail", id] as const,
   unified: ["approvals", "inbox"] as const,
   gate: (id: string) => ["approvals", "gates", "detail", id] as const,
@@ -73,22 +72,6 @@ export function usePreview(definitionId: string | null | undefined, variables: R
       ),
     enabled: Boolean(definitionId) && enabled,
     retry: false,
-  });
-}
-
-export function useMyApprovals() {
-  return useInfiniteQuery({
-    queryKey: approvalsKeys.inbox,
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam, signal }) =>
-      unwrap(
-        api.GET("/api/workflows/instances", {
-          params: { query: { status: "pending", approver: "me", cursor: pageParam, limit: 25 } },
-          signal,
-        }),
-      ),
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
-    refetchInterval: INBOX_POLL_MS,
   });
 }
 

@@ -1,11 +1,13 @@
-// The landing page: my pending approvals and open requests, who I am, my tenant, and for operators the dead jobs.
+// The landing page: my pending approvals (ITSM steps and automation gates), my open requests, recent executions,
+// who I am, my tenant, and for operators the dead jobs.
 import { Link } from "react-router";
 
 import { visibleNavigation } from "../../app/navigation";
 import { useCurrentUser, usePermission } from "../../app/session";
 import { Badge, PageHeader } from "../../components/Page";
 import { ErrorState, Loading } from "../../components/States";
-import { useMyApprovals } from "../approvals/api";
+import { useInbox } from "../approvals/api";
+import { useExecutions } from "../executions/api";
 import { useRequests } from "../itsm/api";
 import { StatusBadge } from "../itsm/RecordParts";
 import "../portal/portal.css";
@@ -34,11 +36,11 @@ function DeadJobs() {
 }
 
 function MyApprovals() {
-  const inbox = useMyApprovals();
+  const inbox = useInbox();
   if (inbox.isPending) return <Loading label="Counting your approvals…" />;
   if (inbox.isError) return <ErrorState error={inbox.error} onRetry={() => void inbox.refetch()} />;
-  const count = inbox.data.pages.reduce((n, p) => n + p.items.length, 0);
-  const more = Boolean(inbox.data.pages[inbox.data.pages.length - 1]?.next_cursor);
+  const count = inbox.data.items.length;
+  const more = count >= 100; // the inbox answers the newest 100
   return (
     <>
       <p className={count ? "metric metric--warn" : "metric"}>
@@ -46,6 +48,29 @@ function MyApprovals() {
         <span className="metric-label">{count === 1 && !more ? "approval waiting for you" : "approvals waiting for you"}</span>
       </p>
       <Link to="/approvals">{count ? "Decide them" : "Open the approvals inbox"}</Link>
+    </>
+  );
+}
+
+function RecentExecutions() {
+  const executions = useExecutions({});
+  if (executions.isPending) return <Loading label="Loading recent executions…" />;
+  if (executions.isError) return <ErrorState error={executions.error} onRetry={() => void executions.refetch()} />;
+  const recent = executions.data.items.slice(0, 5);
+  return (
+    <>
+      {recent.length ? (
+        <ul className="link-list" aria-label="Recent executions">
+          {recent.map((e) => (
+            <li key={e.id}>
+              <Link to={`/executions/${e.id}`}>{e.name ?? `${e.kind} ${e.id.slice(0, 8)}`}</Link> <StatusBadge status={e.status} />
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>No workflow has run yet.</p>
+      )}
+      <Link to="/executions">All executions</Link>
     </>
   );
 }
@@ -78,6 +103,7 @@ function MyOpenRequests() {
 export function DashboardPage() {
   const me = useCurrentUser();
   const seesJobs = usePermission("jobs.read");
+  const runsAutomation = usePermission("workflows.manage");
   const shortcuts = visibleNavigation(me.permissions)
     .filter((s) => s.label === "Administration" || s.label === "ITSM")
     .flatMap((s) => s.items);
@@ -129,6 +155,12 @@ export function DashboardPage() {
             </dd>
           </dl>
         </section>
+        {runsAutomation ? (
+          <section className="card" aria-labelledby="card-executions">
+            <h2 id="card-executions">Recent executions</h2>
+            <RecentExecutions />
+          </section>
+        ) : null}
         {seesJobs ? (
           <section className="card" aria-labelledby="card-jobs">
             <h2 id="card-jobs">Job queue</h2>
