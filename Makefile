@@ -16,7 +16,7 @@ WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public $(WEB)/scripts -type f 2>/d
 PY_SOURCES := $(shell find src/tenantplane -name '*.py' -not -path '*/__pycache__/*')
 NPM := $(shell command -v npm 2>/dev/null)
 
-.PHONY: run test lint typecheck pytest install bench clean web-build web-test chromium no-npm
+.PHONY: run test lint typecheck pytest install bench clean web-build web-test chromium no-npm screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,14 @@ pytest: web-build chromium
 
 no-npm:
 	@echo "warning: npm not found: serving the API without its web UI (install Node.js 20.19+ and run make run again)"
+
+# The README's screenshots are taken by the browser journeys (test-artifacts/screenshots); this refreshes them.
+README_SHOTS := itsm-01-portal itsm-06-fulfilled inbox workflow-builder execution-view runbook-editor
+screenshots: install web-build chromium
+	$(BIN)/pytest -q tests/browser
+	@mkdir -p docs/screenshots
+	@for shot in $(README_SHOTS); do cp test-artifacts/screenshots/$$shot.png docs/screenshots/; done
+	@echo "docs/screenshots/ refreshed: $(README_SHOTS)"
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
