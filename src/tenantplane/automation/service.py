@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from tenantplane.audit.service import record_event
 from tenantplane.automation import engine
@@ -193,11 +194,14 @@ async def start_execution(
     )
     execution.workflow_id, execution.workflow_version = workflow.id, workflow.version
     state = engine.new_execution(version.graph)
-    session.add(AutomationRun(execution_id=execution.id, tenant_id=workflow.tenant_id, state=state.to_dict()))
-    for position, step_run in enumerate(await _ordered_step_runs(session, execution)):
+    run = AutomationRun(execution_id=execution.id, tenant_id=workflow.tenant_id, state=state.to_dict())
+    session.add(run)
+    ordered = await _ordered_step_runs(session, execution)
+    for position, step_run in enumerate(ordered):
         step_run.step_id = steps[position]["id"]
-    await session.flush()
-    await apply_event(session, tenant_id=workflow.tenant_id, execution_id=execution.id, event=engine.Start())
+    # Inserted by this transaction, so no other one can see (or lock) it yet: start it from what we hold.
+    loaded = LoadedRun(execution, run, version, {steps[i]["id"]: row for i, row in enumerate(ordered)})
+    await apply_loaded(session, loaded, engine.Start())
     return execution
 
 
@@ -250,6 +254,8 @@ async def apply_loaded(
         budget -= 1
         step_event, step_reason = inline_outcome(loaded, effect)
         await _apply_one(session, loaded, step_event, step_reason, ready)
+    # A transition that left inline steps to do did not sync the status (its successor will): settle it.
+    await _sync_status(session, loaded, loaded.state, retrying=False)
     return transition
 
 
@@ -316,8 +322,13 @@ async def _apply_one(
         await session.flush()
     for effect in effects:
         await _perform(session, loaded, effect)
-    await _sync_status(session, loaded, transition.state, retrying=isinstance(event, engine.Retry))
+    retrying = isinstance(event, engine.Retry)
+    if retrying or not ready:  # with inline steps still to do, the execution's status is settled after them
+        await _sync_status(session, loaded, transition.state, retrying=retrying)
     return transition
+
+
+_STEP_RUN_COLUMNS = ("status", "attempt", "outputs", "started_at", "finished_at", "reason")
 
 
 def _sync_step_runs(loaded: LoadedRun, state: ExecutionState) -> None:
@@ -335,6 +346,8 @@ def _sync_step_runs(loaded: LoadedRun, state: ExecutionState) -> None:
             if run.status == "skipped":
                 row.reason = row.reason or "not run: no incoming edge was taken"
         row.status, row.attempt, row.outputs = run.status, run.attempt, dict(run.outputs)
+        for column in _STEP_RUN_COLUMNS:  # one UPDATE shape for every changed row: the flush batches them
+            flag_modified(row, column)
 
 
 async def _sync_status(session: AsyncSession, loaded: LoadedRun, state: ExecutionState, *, retrying: bool) -> None:
@@ -462,7 +475,7 @@ async def execute_workflow(
     workflow = await repo.get_workflow(session, tenant_id, workflow_id)
     if workflow.archived_at is not None:
         raise Conflict(f"The workflow '{workflow.name}' is archived and cannot be executed.")
-    version = await repo.get_version(session, tenant_id, workflow.id, workflow.version)
+    version = await compiled_version(session, tenant_id, workflow.id, workflow.version)
     schema = version.definition.get("inputs")
     inputs = with_defaults(schema, inputs)
     problems = [
