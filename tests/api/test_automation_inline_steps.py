@@ -150,6 +150,43 @@ async def test_an_inline_condition_decides_branches_from_earlier_outputs_and_a_b
     assert await _jobs(tenant, failing, "automation.run_step") == 1
 
 
+async def test_an_inline_failure_ends_the_execution_and_cancels_the_parallel_inline_branch(
+    tenant: TenantContext, worker: ExecutionJobRunner
+) -> None:
+    body = workflow_body(
+        step("root", "condition", expression="true"),
+        step("broken", "condition", expression="(1 // 0) > 0"),
+        step("fine", "condition", expression="true"),
+        step("after-broken", "delay", seconds=0),
+        step("after-fine", "delay", seconds=0),
+        step("otherwise", "delay", seconds=0),
+        edges=[
+            edge("root", "broken", "true"),
+            edge("root", "fine", "true"),
+            edge("root", "otherwise", "false"),
+            edge("broken", "after-broken", "true"),
+            edge("broken", "after-broken", "false"),
+            edge("fine", "after-fine", "true"),
+            edge("fine", "after-fine", "false"),
+        ],
+    )
+    execution = await execute_workflow(tenant.admin, str((await create_workflow(tenant, body))["id"]))
+    done = await wait_until(tenant.admin, execution, FINISHED)
+    assert done["status"] == "failed", done
+    runs = steps_of(done)
+    statuses = {step_id: run["status"] for step_id, run in runs.items()}
+    assert statuses == {
+        "root": "succeeded",
+        "broken": "failed",
+        "fine": "cancelled",  # started with `broken`, cancelled when `broken` failed the execution
+        "after-broken": "skipped",
+        "after-fine": "skipped",
+        "otherwise": "skipped",
+    }
+    assert runs["fine"]["outputs"] == {}
+    assert await _jobs(tenant, execution, "automation.run_step") == 1
+
+
 async def test_a_new_version_is_honoured_by_new_executions_while_a_running_one_keeps_its_own(
     tenant: TenantContext, worker: ExecutionJobRunner
 ) -> None:

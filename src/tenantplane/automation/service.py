@@ -108,18 +108,29 @@ class LoadedRun:
     # The parsed engine state with the `run.state` dict it was parsed from (another `LoadedRun` of the same
     # row in this session, or a reload, replaces that dict and so invalidates this).
     _parsed: tuple[dict[str, Any], ExecutionState] | None = field(default=None, repr=False)
+    # A newer state than `run.state`, not yet written: a run of inline steps serialises only its last state.
+    _unwritten: ExecutionState | None = field(default=None, repr=False)
 
     @property
     def state(self) -> ExecutionState:
+        if self._unwritten is not None:
+            return self._unwritten
         if self._parsed is None or self._parsed[0] is not self.run.state:
             self._parsed = (self.run.state, ExecutionState.from_dict(self.run.state))
         return self._parsed[1]
 
-    def store(self, state: ExecutionState) -> None:
-        """Write the engine's new state to the run row (persisted at the next flush)."""
-        stored = state.to_dict()
-        self.run.state = stored
-        self._parsed = (stored, state)
+    def store(self, state: ExecutionState, *, write: bool = True) -> None:
+        """The engine's new state; `write` puts it on the run row now (persisted at the next flush)."""
+        self._unwritten = state
+        if write:
+            self.write()
+
+    def write(self) -> None:
+        """Put a stored state on the run row; done before anything that may flush or read the row."""
+        if self._unwritten is not None:
+            stored = self._unwritten.to_dict()
+            self.run.state = stored
+            self._parsed, self._unwritten = (stored, self._unwritten), None
 
     @property
     def definition(self) -> dict[str, Any]:
@@ -249,12 +260,17 @@ async def apply_loaded(
     while ready:
         effect = ready.pop(0)
         if budget <= 0:
+            loaded.write()
             await _perform(session, loaded, effect)
             continue
+        current = loaded.state.steps[effect.step_id]
+        if current.attempt != effect.attempt or current.status not in ("running", "waiting"):
+            continue  # the execution ended meanwhile (another inline step failed it): nothing to do
         budget -= 1
         step_event, step_reason = inline_outcome(loaded, effect)
         await _apply_one(session, loaded, step_event, step_reason, ready)
-    # A transition that left inline steps to do did not sync the status (its successor will): settle it.
+    # A transition that left inline steps to do did not write its state nor sync the status: settle them.
+    loaded.write()
     await _sync_status(session, loaded, loaded.state, retrying=False)
     return transition
 
@@ -298,14 +314,14 @@ async def _apply_one(
     if isinstance(event, engine.StepFinished | engine.ApprovalDecided | engine.ApprovalTimedOut | engine.TimerFired):
         if not loaded.graph.has_step(event.step_id):
             return Transition(state, ())
-        outputs = event.outputs if isinstance(event, engine.StepFinished) else {}
-        results = edge_results(loaded.graph, event.step_id, loaded.context(), outputs)
-        event = replace(event, edge_results=results)
+        if loaded.graph.expression_edges(event.step_id):
+            outputs = event.outputs if isinstance(event, engine.StepFinished) else {}
+            results = edge_results(loaded.graph, event.step_id, loaded.context(), outputs)
+            event = replace(event, edge_results=results)
     transition = engine.apply(loaded.graph, state, event)
     if not transition.effects and transition.state == state:
         return transition
-    loaded.store(transition.state)
-    _sync_step_runs(loaded, transition.state)
+    _sync_step_runs(loaded, state, transition.state)
     if reason is not None and hasattr(event, "step_id"):
         loaded.step_runs[event.step_id].reason = reason
     effects: list[engine.Effect] = []
@@ -318,12 +334,16 @@ async def _apply_one(
             ready.append(effect)
         else:
             effects.append(effect)
-    if effects:  # otherwise the next query (or the commit) flushes: a chain of inline steps writes once
+    retrying = isinstance(event, engine.Retry)
+    # With inline steps still to do and nothing else to perform, the state is written (and the execution's
+    # status settled) after them: a chain of inline steps serialises and flushes its state once.
+    settle = bool(effects) or retrying or not ready
+    loaded.store(transition.state, write=settle)
+    if effects:
         await session.flush()
     for effect in effects:
         await _perform(session, loaded, effect)
-    retrying = isinstance(event, engine.Retry)
-    if retrying or not ready:  # with inline steps still to do, the execution's status is settled after them
+    if settle:
         await _sync_status(session, loaded, transition.state, retrying=retrying)
     return transition
 
@@ -331,9 +351,11 @@ async def _apply_one(
 _STEP_RUN_COLUMNS = ("status", "attempt", "outputs", "started_at", "finished_at", "reason")
 
 
-def _sync_step_runs(loaded: LoadedRun, state: ExecutionState) -> None:
+def _sync_step_runs(loaded: LoadedRun, before: ExecutionState, state: ExecutionState) -> None:
     stamp = now()  # one time per transition: a step started by another's end never seems to start before it
     for step_id, run in state.steps.items():
+        if before.steps.get(step_id) is run:  # the engine keeps the StepRun of every step it did not change
+            continue
         row = loaded.step_runs[step_id]
         if row.status == run.status and row.attempt == run.attempt:
             continue
