@@ -142,8 +142,9 @@ def automation_jobs(conn: psycopg.Connection, ids: list[uuid.UUID]) -> int:
     return int(found[0]) if found else 0
 
 
-async def engine_chain(url: str, db: Database, wf: dict[str, Any]) -> tuple[float, int, list[str], int]:
-    """(c) One 200-step chain on 1 worker process: wall time from commit of the start to the finished status."""
+async def engine_chain(url: str, db: Database, wf: dict[str, Any]) -> tuple[float, int, list[str], int, float]:
+    """(c) One 200-step chain on 1 fresh worker process: wall time from before the start's transaction to the
+    finished status; then a second chain on the same (now warm) worker, whose elapsed time comes last."""
     procs = _workers(url, 1, 10)
     try:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -153,7 +154,10 @@ async def engine_chain(url: str, db: Database, wf: dict[str, Any]) -> tuple[floa
             elapsed = time.perf_counter() - started
             ran, statuses = step_count(conn, ids)
             jobs = automation_jobs(conn, ids)
-        return elapsed, ran, statuses, jobs
+            started = time.perf_counter()
+            wait_finished(conn, await run_executions(db, wf, wf["chain"], 1))
+            warm = time.perf_counter() - started
+        return elapsed, ran, statuses, jobs, warm
     finally:
         _stop(procs)
 
@@ -288,7 +292,7 @@ def main() -> None:
         load_b = load()
 
     raw_ms = 1000 / raw
-    elapsed, ran, statuses, chain_jobs = result["chain"]
+    elapsed, ran, statuses, chain_jobs, warm = result["chain"]
     chain_ms = elapsed * 1000 / max(ran, 1)
     print("\nworkflow engine benchmark")
     print(row("(a) raw INSERT+UPDATE commit loop", raw, "jobs/s") + f"  [{load_a}]")
@@ -308,6 +312,7 @@ def main() -> None:
         + f"  [{result['load_c']}]  status {statuses}"
     )
     print(f"    automation jobs the chain took: {chain_jobs}")
+    print(row("    a second chain on the same (warm) worker", warm * 1000 / max(ran, 1), "ms/step"))
     print(row("    = steps/s", 1000 / chain_ms, "steps/s", ("vs raw jobs/s", raw)))
     verdict = "MET" if chain_ms <= 0.5 * peer_ms else "MISSED"
     print(f"    target ≤ 0.5x procrastinate ({0.5 * peer_ms:.2f} ms/step): {verdict}")
