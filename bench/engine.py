@@ -133,8 +133,18 @@ async def run_executions(db: Database, wf: dict[str, Any], workflow_id: uuid.UUI
     return ids
 
 
-async def engine_chain(url: str, db: Database, wf: dict[str, Any]) -> tuple[float, int, list[str]]:
-    """(c) One 200-step chain on 1 worker process: wall time from commit of the start to the finished status."""
+def automation_jobs(conn: psycopg.Connection, ids: list[uuid.UUID]) -> int:
+    """How many automation jobs the executions took (conditions and 0 s delays run inline, not as jobs)."""
+    found = conn.execute(
+        "SELECT count(*) FROM jobs WHERE kind LIKE 'automation.%%' AND (payload->>'execution_id')::uuid = ANY(%s)",
+        (ids,),
+    ).fetchone()
+    return int(found[0]) if found else 0
+
+
+async def engine_chain(url: str, db: Database, wf: dict[str, Any]) -> tuple[float, int, list[str], int, float]:
+    """(c) One 200-step chain on 1 fresh worker process: wall time from before the start's transaction to the
+    finished status; then a second chain on the same (now warm) worker, whose elapsed time comes last."""
     procs = _workers(url, 1, 10)
     try:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -143,7 +153,11 @@ async def engine_chain(url: str, db: Database, wf: dict[str, Any]) -> tuple[floa
             wait_finished(conn, ids)
             elapsed = time.perf_counter() - started
             ran, statuses = step_count(conn, ids)
-        return elapsed, ran, statuses
+            jobs = automation_jobs(conn, ids)
+            started = time.perf_counter()
+            wait_finished(conn, await run_executions(db, wf, wf["chain"], 1))
+            warm = time.perf_counter() - started
+        return elapsed, ran, statuses, jobs, warm
     finally:
         _stop(procs)
 
@@ -278,7 +292,7 @@ def main() -> None:
         load_b = load()
 
     raw_ms = 1000 / raw
-    elapsed, ran, statuses = result["chain"]
+    elapsed, ran, statuses, chain_jobs, warm = result["chain"]
     chain_ms = elapsed * 1000 / max(ran, 1)
     print("\nworkflow engine benchmark")
     print(row("(a) raw INSERT+UPDATE commit loop", raw, "jobs/s") + f"  [{load_a}]")
@@ -297,6 +311,8 @@ def main() -> None:
         )
         + f"  [{result['load_c']}]  status {statuses}"
     )
+    print(f"    automation jobs the chain took: {chain_jobs}")
+    print(row("    a second chain on the same (warm) worker", warm * 1000 / max(ran, 1), "ms/step"))
     print(row("    = steps/s", 1000 / chain_ms, "steps/s", ("vs raw jobs/s", raw)))
     verdict = "MET" if chain_ms <= 0.5 * peer_ms else "MISSED"
     print(f"    target ≤ 0.5x procrastinate ({0.5 * peer_ms:.2f} ms/step): {verdict}")

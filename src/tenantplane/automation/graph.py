@@ -5,6 +5,7 @@ Pure data and functions; the execution engine relies on a `WorkflowGraph` always
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -79,8 +80,11 @@ class WorkflowGraph:
         if problems:
             raise InvalidWorkflowGraph(problems)
         ids = [step.id for step in self.steps]
-        outgoing = {step_id: [k for k, e in enumerate(self.edges) if e.source == step_id] for step_id in ids}
-        incoming = {step_id: [k for k, e in enumerate(self.edges) if e.target == step_id] for step_id in ids}
+        outgoing: dict[str, list[int]] = {step_id: [] for step_id in ids}
+        incoming: dict[str, list[int]] = {step_id: [] for step_id in ids}
+        for k, edge in enumerate(self.edges):
+            outgoing[edge.source].append(k)
+            incoming[edge.target].append(k)
         object.__setattr__(self, "_by_id", {step.id: step for step in self.steps})
         object.__setattr__(self, "_outgoing", {key: tuple(value) for key, value in outgoing.items()})
         object.__setattr__(self, "_incoming", {key: tuple(value) for key, value in incoming.items()})
@@ -199,10 +203,13 @@ def _condition_step_problems(
     first_steps: Sequence[tuple[int, StepSpec]], known: Sequence[tuple[int, Edge]], *, implicit: bool
 ) -> list[Problem]:
     problems: list[Problem] = []
+    words_by_source: dict[str, set[str | None]] = {}
+    for _, edge in known:
+        words_by_source.setdefault(edge.source, set()).add(edge.condition)
     for i, step in first_steps:
         if step.type != "condition":
             continue
-        words = {edge.condition for _, edge in known if edge.source == step.id}
+        words = words_by_source.get(step.id, set())
         missing = [word for word in ("true", "false") if word not in words]
         if missing:
             hint = " (without edges, steps run in list order)" if implicit else ""
@@ -227,22 +234,24 @@ def _cycle_problems(first_steps: Sequence[tuple[int, StepSpec]], known: Sequence
         if root.id in done:
             continue
         path = [root.id]
+        on_path = {root.id}
         pending = [iter(adjacency[root.id])]
         while pending:
             step_id = path[-1]
             nxt = next(pending[-1], None)
             if nxt is None:
                 done.add(step_id)
-                path.pop()
+                on_path.discard(path.pop())
                 pending.pop()
                 continue
             k, target = nxt
-            if target in path:
+            if target in on_path:
                 cycle = " → ".join([*path[path.index(target) :], target])
                 message = f"edge from '{step_id}' to '{target}' closes a cycle: {cycle}"
                 problems.append(Problem(f"edges[{k}]", message))
             elif target not in done:
                 path.append(target)
+                on_path.add(target)
                 pending.append(iter(adjacency[target]))
     return problems
 
@@ -255,14 +264,16 @@ def _reachability_problems(
     if first_steps and not entries:
         message = "every step has an incoming edge, so no step can start: the edges form a cycle"
         return [Problem("edges", message)]
+    targets_of: dict[str, list[str]] = {}
+    for _, edge in known:
+        targets_of.setdefault(edge.source, []).append(edge.target)
     reached = set(entries)
     frontier = list(entries)
     while frontier:
-        source = frontier.pop()
-        for _, edge in known:
-            if edge.source == source and edge.target not in reached:
-                reached.add(edge.target)
-                frontier.append(edge.target)
+        for target in targets_of.get(frontier.pop(), ()):
+            if target not in reached:
+                reached.add(target)
+                frontier.append(target)
     return [
         Problem(f"steps[{i}]", f"step '{step.id}' cannot be reached from a step without incoming edges")
         for i, step in first_steps
@@ -271,19 +282,21 @@ def _reachability_problems(
 
 
 def _topological_order(ids: Sequence[str], edges: Sequence[Edge]) -> tuple[str, ...]:
+    """Kahn's algorithm; of the steps ready at once, the earliest in the list goes first."""
     position = {step_id: i for i, step_id in enumerate(ids)}
-    waiting_on = {step_id: 0 for step_id in ids}
+    waiting_on = dict.fromkeys(ids, 0)
+    targets_of: dict[str, list[str]] = {step_id: [] for step_id in ids}
     for edge in edges:
         waiting_on[edge.target] += 1
-    ready = sorted((step_id for step_id in ids if waiting_on[step_id] == 0), key=position.__getitem__)
+        targets_of[edge.source].append(edge.target)
+    ready = [position[step_id] for step_id in ids if waiting_on[step_id] == 0]
+    heapq.heapify(ready)
     order: list[str] = []
     while ready:
-        step_id = ready.pop(0)
+        step_id = ids[heapq.heappop(ready)]
         order.append(step_id)
-        for edge in edges:
-            if edge.source == step_id:
-                waiting_on[edge.target] -= 1
-                if waiting_on[edge.target] == 0:
-                    ready.append(edge.target)
-                    ready.sort(key=position.__getitem__)
+        for target in targets_of[step_id]:
+            waiting_on[target] -= 1
+            if waiting_on[target] == 0:
+                heapq.heappush(ready, position[target])
     return tuple(order)

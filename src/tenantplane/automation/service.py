@@ -7,18 +7,20 @@ persists state, step runs and status, and performs the effects in the same trans
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from tenantplane.audit.service import record_event
 from tenantplane.automation import engine
 from tenantplane.automation import repository as repo
 from tenantplane.automation.engine import ExecutionState, Transition
-from tenantplane.automation.expressions import edge_results, run_context
+from tenantplane.automation.expressions import TemplateFailed, edge_results, evaluate, run_context
 from tenantplane.automation.graph import WorkflowGraph, build_graph
 from tenantplane.automation.models import ApprovalGate, AutomationRun, Workflow
 from tenantplane.automation.validation import edge_specs, step_specs
@@ -36,6 +38,62 @@ GATE_TIMEOUT = "automation.gate_timeout"
 CANCEL_STEP = "automation.cancel_step"
 STEP_TIMEOUT = "automation.step_timeout"
 
+# How many steps whose work is pure and instant (a condition, a zero delay) one transaction evaluates inline
+# before handing the rest to the job runner. A workflow holds at most 200 steps and its graph has no cycles,
+# so one job finishes any chain of them.
+INLINE_STEP_LIMIT = 250
+# Compiled workflow versions kept per process (versions are immutable, so an entry never goes stale).
+VERSION_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class CompiledVersion:
+    """One immutable workflow version as the shell needs it: the definition, its graph, configs by step.
+
+    Shared between transactions through the cache: treat it as read-only.
+    """
+
+    definition: dict[str, Any]
+    graph: WorkflowGraph
+    configs: dict[str, dict[str, Any]]
+
+
+class _VersionCache:
+    """A small LRU of compiled versions keyed by (tenant, workflow, version)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[uuid.UUID, uuid.UUID, int], CompiledVersion] = OrderedDict()
+
+    def get(self, key: tuple[uuid.UUID, uuid.UUID, int]) -> CompiledVersion | None:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[uuid.UUID, uuid.UUID, int], compiled: CompiledVersion) -> None:
+        self.entries[key] = compiled
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+version_cache = _VersionCache(VERSION_CACHE_SIZE)
+
+
+async def compiled_version(
+    session: AsyncSession, tenant_id: uuid.UUID, workflow_id: uuid.UUID, version: int
+) -> CompiledVersion:
+    """The workflow version's definition and graph, read and built once per process."""
+    key = (tenant_id, workflow_id, version)
+    found = version_cache.get(key)
+    if found is None:
+        definition = (await repo.get_version(session, tenant_id, workflow_id, version)).definition
+        configs = {s["id"]: s["config"] for s in definition["steps"]}
+        found = CompiledVersion(definition, graph_of(definition), configs)
+        version_cache.put(key, found)
+    return found
+
 
 @dataclass
 class LoadedRun:
@@ -43,16 +101,45 @@ class LoadedRun:
 
     execution: Execution
     run: AutomationRun
-    definition: dict[str, Any]
-    graph: WorkflowGraph
+    compiled: CompiledVersion
     step_runs: dict[str, StepRun]
+    # The parsed engine state with the `run.state` dict it was parsed from (another `LoadedRun` of the same
+    # row in this session, or a reload, replaces that dict and so invalidates this).
+    _parsed: tuple[dict[str, Any], ExecutionState] | None = field(default=None, repr=False)
+    # A newer state than `run.state`, not yet written: a run of inline steps serialises only its last state.
+    _unwritten: ExecutionState | None = field(default=None, repr=False)
 
     @property
     def state(self) -> ExecutionState:
-        return ExecutionState.from_dict(self.run.state)
+        if self._unwritten is not None:
+            return self._unwritten
+        if self._parsed is None or self._parsed[0] is not self.run.state:
+            self._parsed = (self.run.state, ExecutionState.from_dict(self.run.state))
+        return self._parsed[1]
+
+    def store(self, state: ExecutionState, *, write: bool = True) -> None:
+        """The engine's new state; `write` puts it on the run row now (persisted at the next flush)."""
+        self._unwritten = state
+        if write:
+            self.write()
+
+    def write(self) -> None:
+        """Put a stored state on the run row; done before anything that may flush or read the row."""
+        if self._unwritten is not None:
+            stored = self._unwritten.to_dict()
+            self.run.state = stored
+            self._parsed, self._unwritten = (stored, self._unwritten), None
+
+    @property
+    def definition(self) -> dict[str, Any]:
+        return self.compiled.definition
+
+    @property
+    def graph(self) -> WorkflowGraph:
+        return self.compiled.graph
 
     def config(self, step_id: str) -> dict[str, Any]:
-        return next(dict(s["config"]) for s in self.definition["steps"] if s["id"] == step_id)
+        return dict(self.compiled.configs[step_id])
 
     def context(self) -> dict[str, Any]:
         execution = {
@@ -89,9 +176,9 @@ async def load_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: uu
         .execution_options(populate_existing=True)
     )
     assert run is not None
-    version = await repo.get_version(session, tenant_id, execution.workflow_id, execution.workflow_version)
+    compiled = await compiled_version(session, tenant_id, execution.workflow_id, execution.workflow_version)
     step_runs = await repo.step_runs(session, tenant_id, execution_id)
-    return LoadedRun(execution, run, version.definition, graph_of(version.definition), step_runs)
+    return LoadedRun(execution, run, compiled, step_runs)
 
 
 async def start_execution(
@@ -103,7 +190,7 @@ async def start_execution(
     origin: tuple[str, uuid.UUID] | None = None,
 ) -> Execution:
     """A workflow execution of the current version, started in the caller's transaction."""
-    version = await repo.get_version(session, workflow.tenant_id, workflow.id, workflow.version)
+    version = await compiled_version(session, workflow.tenant_id, workflow.id, workflow.version)
     steps = version.definition["steps"]
     execution = await executions.create_execution(
         session,
@@ -111,16 +198,32 @@ async def start_execution(
         kind="workflow",
         started_by=started_by,
         parameters=inputs,
-        steps=[(s["name"] or s["id"], s["type"]) for s in steps],
+        steps=[],
         origin=origin,
     )
-    execution.workflow_id, execution.workflow_version = workflow.id, version.version
-    state = engine.new_execution(graph_of(version.definition))
-    session.add(AutomationRun(execution_id=execution.id, tenant_id=workflow.tenant_id, state=state.to_dict()))
-    for position, step_run in enumerate(await _ordered_step_runs(session, execution)):
-        step_run.step_id = steps[position]["id"]
-    await session.flush()
-    await apply_event(session, tenant_id=workflow.tenant_id, execution_id=execution.id, event=engine.Start())
+    execution.workflow_id, execution.workflow_version = workflow.id, workflow.version
+    # One pending step run per step, in order, inserted as one executemany (up to 200 rows: the ORM's
+    # multi-row INSERT … RETURNING of them cost more than the whole rest of the start).
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "tenant_id": workflow.tenant_id,
+            "execution_id": execution.id,
+            "position": position,
+            "name": s["name"] or s["id"],
+            "type": s["type"],
+            "step_id": s["id"],
+        }
+        for position, s in enumerate(steps)
+    ]
+    await session.execute(insert(StepRun), rows)
+    state = engine.new_execution(version.graph)
+    run = AutomationRun(execution_id=execution.id, tenant_id=workflow.tenant_id, state=state.to_dict())
+    session.add(run)
+    ordered = await _ordered_step_runs(session, execution)
+    # Inserted by this transaction, so no other one can see (or lock) it yet: start it from what we hold.
+    loaded = LoadedRun(execution, run, version, {steps[i]["id"]: row for i, row in enumerate(ordered)})
+    await apply_loaded(session, loaded, engine.Start())
     return execution
 
 
@@ -136,33 +239,134 @@ async def apply_event(
     execution_id: uuid.UUID,
     event: engine.Event,
     reason: str | None = None,
+    inline: bool = False,
 ) -> Transition:
-    """Apply one event under the execution's row lock; a redelivered or stale event changes nothing."""
+    """Apply one event under the execution's row lock; a redelivered or stale event changes nothing.
+
+    `inline` (job handlers): steps the event makes ready whose work is pure and instant are done in this
+    transaction (see `apply_loaded`) instead of by a job each.
+    """
     loaded = await load_run(session, tenant_id, execution_id)
+    return await apply_loaded(session, loaded, event, reason=reason, inline=inline)
+
+
+async def apply_loaded(
+    session: AsyncSession,
+    loaded: LoadedRun,
+    event: engine.Event,
+    *,
+    reason: str | None = None,
+    inline: bool = False,
+) -> Transition:
+    """`apply_event` for an execution this transaction has already locked and loaded; the event's transition.
+
+    With `inline`, a condition step (evaluate its expression) or a delay of 0 seconds (its timer fires at
+    once) that becomes ready is finished right here through the same engine events a job would apply, so its
+    step run gets the same status, outputs, reason and timestamps; up to `INLINE_STEP_LIMIT` per transaction,
+    the rest are enqueued as usual.
+    """
+    ready: list[engine.RunStep | engine.ScheduleTimer] = []
+    transition = await _apply_one(session, loaded, event, reason, ready if inline else None)
+    budget = INLINE_STEP_LIMIT
+    while ready:
+        effect = ready.pop(0)
+        if budget <= 0:
+            loaded.write()
+            await _perform(session, loaded, effect)
+            continue
+        current = loaded.state.steps[effect.step_id]
+        if current.attempt != effect.attempt or current.status not in ("running", "waiting"):
+            continue  # the execution ended meanwhile (another inline step failed it): nothing to do
+        budget -= 1
+        step_event, step_reason = inline_outcome(loaded, effect)
+        await _apply_one(session, loaded, step_event, step_reason, ready)
+    # A transition that left inline steps to do did not write its state nor sync the status: settle them.
+    loaded.write()
+    await _sync_status(session, loaded, loaded.state, retrying=False)
+    return transition
+
+
+def _runs_inline(loaded: LoadedRun, effect: engine.Effect) -> bool:
+    if isinstance(effect, engine.RunStep):
+        return loaded.graph.step(effect.step_id).type == "condition"
+    if isinstance(effect, engine.ScheduleTimer):
+        seconds = loaded.compiled.configs[effect.step_id].get("seconds")
+        return isinstance(seconds, int | float) and seconds <= 0
+    return False
+
+
+def condition_outcome(loaded: LoadedRun, step_id: str, attempt: int) -> tuple[engine.StepFinished, str | None]:
+    """Evaluate a condition step: `StepFinished` with `outputs.result`, or failed with the reason."""
+    try:
+        result = evaluate(loaded.compiled.configs[step_id]["expression"], loaded.context())
+    except TemplateFailed as error:
+        return engine.StepFinished(step_id, "failed", outputs={}, attempt=attempt), str(error)
+    return engine.StepFinished(step_id, "succeeded", outputs={engine.CONDITION_RESULT: result}, attempt=attempt), None
+
+
+def inline_outcome(
+    loaded: LoadedRun, effect: engine.RunStep | engine.ScheduleTimer
+) -> tuple[engine.StepEvent, str | None]:
+    """The event a job would apply for an inline step (a condition's result, a zero delay's timer)."""
+    if isinstance(effect, engine.RunStep):
+        return condition_outcome(loaded, effect.step_id, effect.attempt)
+    return engine.TimerFired(effect.step_id, attempt=effect.attempt), None
+
+
+async def _apply_one(
+    session: AsyncSession,
+    loaded: LoadedRun,
+    event: engine.Event,
+    reason: str | None,
+    ready: list[engine.RunStep | engine.ScheduleTimer] | None,
+) -> Transition:
+    """One engine transition: persist it and perform its effects; inline-able steps go to `ready` if given."""
     state = loaded.state
     if isinstance(event, engine.StepFinished | engine.ApprovalDecided | engine.ApprovalTimedOut | engine.TimerFired):
         if not loaded.graph.has_step(event.step_id):
             return Transition(state, ())
-        outputs = event.outputs if isinstance(event, engine.StepFinished) else {}
-        results = edge_results(loaded.graph, event.step_id, loaded.context(), outputs)
-        event = replace(event, edge_results=results)
+        if loaded.graph.expression_edges(event.step_id):
+            outputs = event.outputs if isinstance(event, engine.StepFinished) else {}
+            results = edge_results(loaded.graph, event.step_id, loaded.context(), outputs)
+            event = replace(event, edge_results=results)
     transition = engine.apply(loaded.graph, state, event)
     if not transition.effects and transition.state == state:
         return transition
-    loaded.run.state = transition.state.to_dict()
-    _sync_step_runs(loaded, transition.state)
+    _sync_step_runs(loaded, state, transition.state)
     if reason is not None and hasattr(event, "step_id"):
         loaded.step_runs[event.step_id].reason = reason
-    await session.flush()
+    effects: list[engine.Effect] = []
     for effect in transition.effects:
+        if (
+            ready is not None
+            and isinstance(effect, engine.RunStep | engine.ScheduleTimer)
+            and _runs_inline(loaded, effect)
+        ):
+            ready.append(effect)
+        else:
+            effects.append(effect)
+    retrying = isinstance(event, engine.Retry)
+    # With inline steps still to do and nothing else to perform, the state is written (and the execution's
+    # status settled) after them: a chain of inline steps serialises and flushes its state once.
+    settle = bool(effects) or retrying or not ready
+    loaded.store(transition.state, write=settle)
+    if effects:
+        await session.flush()
+    for effect in effects:
         await _perform(session, loaded, effect)
-    await _sync_status(session, loaded, transition.state, retrying=isinstance(event, engine.Retry))
+    if settle:
+        await _sync_status(session, loaded, transition.state, retrying=retrying)
     return transition
 
 
-def _sync_step_runs(loaded: LoadedRun, state: ExecutionState) -> None:
+_STEP_RUN_COLUMNS = ("status", "attempt", "outputs", "started_at", "finished_at", "reason")
+
+
+def _sync_step_runs(loaded: LoadedRun, before: ExecutionState, state: ExecutionState) -> None:
     stamp = now()  # one time per transition: a step started by another's end never seems to start before it
     for step_id, run in state.steps.items():
+        if before.steps.get(step_id) is run:  # the engine keeps the StepRun of every step it did not change
+            continue
         row = loaded.step_runs[step_id]
         if row.status == run.status and row.attempt == run.attempt:
             continue
@@ -175,6 +379,8 @@ def _sync_step_runs(loaded: LoadedRun, state: ExecutionState) -> None:
             if run.status == "skipped":
                 row.reason = row.reason or "not run: no incoming edge was taken"
         row.status, row.attempt, row.outputs = run.status, run.attempt, dict(run.outputs)
+        for column in _STEP_RUN_COLUMNS:  # one UPDATE shape for every changed row: the flush batches them
+            flag_modified(row, column)
 
 
 async def _sync_status(session: AsyncSession, loaded: LoadedRun, state: ExecutionState, *, retrying: bool) -> None:
@@ -302,7 +508,7 @@ async def execute_workflow(
     workflow = await repo.get_workflow(session, tenant_id, workflow_id)
     if workflow.archived_at is not None:
         raise Conflict(f"The workflow '{workflow.name}' is archived and cannot be executed.")
-    version = await repo.get_version(session, tenant_id, workflow.id, workflow.version)
+    version = await compiled_version(session, tenant_id, workflow.id, workflow.version)
     schema = version.definition.get("inputs")
     inputs = with_defaults(schema, inputs)
     problems = [

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.automation import engine
 from tenantplane.automation import repository as repo
-from tenantplane.automation.expressions import TemplateFailed, evaluate, render
+from tenantplane.automation.expressions import TemplateFailed, render
 from tenantplane.automation.service import (
     CANCEL_STEP,
     RUN_STEP,
@@ -22,6 +22,8 @@ from tenantplane.automation.service import (
     TIMER,
     LoadedRun,
     apply_event,
+    apply_loaded,
+    condition_outcome,
     load_run,
     now,
 )
@@ -53,16 +55,16 @@ async def perform_step(
     step_type = loaded.graph.step(step_id).type
     if step_type == "runbook" and await runbook_runs(session, loaded.step_runs[step_id]) >= run:
         return
+    if step_type == "condition":  # normally evaluated inline (service.apply_loaded); a job after the limit
+        event, reason = condition_outcome(loaded, step_id, attempt)
+        await apply_loaded(session, loaded, event, reason=reason, inline=True)
+        return
     config, context = loaded.config(step_id), loaded.context()
     try:
         if step_type == "runbook":
             await start_runbook(session, loaded, step_id, config, context)
             return
-        outputs = (
-            await _condition(config, context)
-            if step_type == "condition"
-            else await _notify(session, loaded, config, context)
-        )
+        outputs = await _notify(session, loaded, config, context)
     except (TemplateFailed, DomainError) as error:
         await _finish(session, loaded, step_id, attempt, "failed", {}, reason=str(error))
         return
@@ -78,14 +80,9 @@ async def _finish(
     outputs: dict[str, Any],
     reason: str | None = None,
 ) -> None:
+    """Finish the step in the transaction that loaded (and locked) the execution; inline steps follow."""
     event = engine.StepFinished(step_id, status, outputs=outputs, attempt=attempt)
-    await apply_event(
-        session, tenant_id=loaded.execution.tenant_id, execution_id=loaded.execution.id, event=event, reason=reason
-    )
-
-
-async def _condition(config: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
-    return {engine.CONDITION_RESULT: evaluate(config["expression"], context)}
+    await apply_loaded(session, loaded, event, reason=reason, inline=True)
 
 
 async def _notify(
@@ -204,10 +201,12 @@ async def timer_fired(session: AsyncSession, *, tenant_id: uuid.UUID, payload: d
     execution_id, step_id, attempt = uuid.UUID(payload["execution_id"]), payload["step_id"], int(payload["attempt"])
     if payload.get("error"):
         event: engine.Event = engine.StepFinished(step_id, "failed", attempt=attempt)
-        await apply_event(session, tenant_id=tenant_id, execution_id=execution_id, event=event, reason=payload["error"])
+        await apply_event(
+            session, tenant_id=tenant_id, execution_id=execution_id, event=event, reason=payload["error"], inline=True
+        )
         return
     event = engine.TimerFired(step_id, attempt=attempt)
-    await apply_event(session, tenant_id=tenant_id, execution_id=execution_id, event=event)
+    await apply_event(session, tenant_id=tenant_id, execution_id=execution_id, event=event, inline=True)
 
 
 async def runbook_step_timed_out(session: AsyncSession, *, tenant_id: uuid.UUID, payload: dict[str, Any]) -> None:
