@@ -24,7 +24,18 @@ from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
 from tests.api.conftest import TenantContext
 from tests.api.sweep_approvals import create_definition, decide, signed_in
 from tests.api.sweep_approvals import step as ladder_step
-from tests.api.sweep_automation import WORKFLOWS, create_workflow, script_runbook, step, workflow_body
+from tests.api.sweep_automation import (
+    WORKFLOWS,
+    create_workflow,
+    edge,
+    execute_workflow,
+    pending_gate,
+    script_runbook,
+    step,
+    steps_of,
+    wait_until,
+    workflow_body,
+)
 from tests.api.sweep_itsm import REQUESTS, create_item
 from tests.api.sweep_triggers import SCHEDULE, create_trigger
 
@@ -353,3 +364,46 @@ async def test_a_schedule_whose_fire_job_died_is_re_armed_and_fires_the_missed_t
     jobs = await _fire_jobs(app, trigger["id"])
     assert [j["status"] for j in jobs].count("queued") == 1, jobs
     assert datetime.fromisoformat(jobs[-1]["due_at"]) > fired
+
+
+async def test_the_trigger_is_in_the_context_even_when_the_inputs_refuse_it(
+    client: httpx.AsyncClient, tenant: TenantContext, worker: ExecutionJobRunner
+) -> None:
+    page = await script_runbook(tenant, 'echo "paged=yes" > "$TP_OUTPUT"')
+    body = workflow_body(
+        step("severe", "condition", expression="trigger.payload.severity == 'high' and trigger.kind == 'webhook'"),
+        step("page", "runbook", runbook_id=page),
+        step("log", "delay", seconds=0),
+        edges=[edge("severe", "page", "true"), edge("severe", "log", "false")],
+        inputs={"type": "object", "properties": {}, "additionalProperties": False},  # no `inputs.trigger`
+    )
+    workflow = str((await create_workflow(tenant, body))["id"])
+    hook = (await create_trigger(tenant, workflow, "webhook"))["url"]
+    for severity, taken, skipped in (("high", "page", "log"), ("low", "log", "page")):
+        accepted = await client.post(hook, json={"severity": severity})
+        assert accepted.status_code == 202, accepted.text
+        done = await wait_until(tenant.admin, accepted.json()["execution_id"], {"succeeded", "failed"})
+        assert done["status"] == "succeeded", done
+        assert done["parameters"] == {}
+        steps = steps_of(done)
+        assert (steps[taken]["status"], steps[skipped]["status"]) == ("succeeded", "skipped"), (severity, steps)
+
+
+async def test_secrets_are_in_the_context_by_name_and_masked(
+    client: httpx.AsyncClient, tenant: TenantContext, worker: ExecutionJobRunner
+) -> None:
+    created = await client.post(
+        "/api/secrets", json={"name": "PAGER_TOKEN", "value": "tok-very-secret-1"}, headers=tenant.admin.headers
+    )
+    assert created.status_code == 201, created.text
+    body = workflow_body(
+        step("has-token", "condition", expression="'PAGER_TOKEN' in secrets and 'NOPE' not in secrets"),
+        step("ok", "approval", approvers=[{"type": "any"}], message="Page with {{ secrets.PAGER_TOKEN }}?"),
+        step("no-token", "delay", seconds=0),
+        edges=[edge("has-token", "ok", "true"), edge("has-token", "no-token", "false")],
+    )
+    execution = await execute_workflow(tenant.admin, str((await create_workflow(tenant, body))["id"]))
+    await wait_until(tenant.admin, execution, {"waiting", "failed"})
+    gate = await pending_gate(tenant.admin, execution)
+    assert gate["message"] == "Page with ***?"
+    assert "tok-very-secret-1" not in json.dumps(gate)

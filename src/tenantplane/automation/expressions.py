@@ -1,6 +1,8 @@
 """Conditions and templates of automation workflows, in the runbooks' Jinja2 sandbox, over one context.
 
-The context is `inputs`, `trigger`, `steps.<id>.status` / `steps.<id>.outputs` and `execution`.
+The context is `inputs`, `trigger`, `steps.<id>.status` / `steps.<id>.outputs`, `execution`, and `secrets`: the
+tenant's secret names, each masked as `***` (values never enter a workflow template, since everything a workflow
+renders is stored; runbooks get secret values through their own `secrets` list).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from jinja2 import TemplateError
 from tenantplane.automation.engine import ExecutionState
 from tenantplane.automation.graph import WorkflowGraph
 from tenantplane.runbooks.templates import TemplateFailed, compile_condition, render, syntax_errors
+
+MASK = "***"
 
 __all__ = ["TemplateFailed", "evaluate", "expression_error", "render", "run_context", "syntax_errors"]
 
@@ -43,9 +47,16 @@ def run_context(
     inputs: Mapping[str, Any],
     execution: Mapping[str, Any],
     trigger: Mapping[str, Any] | None = None,
+    secret_names: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     steps = {step_id: {"status": run.status, "outputs": dict(run.outputs)} for step_id, run in state.steps.items()}
-    return {"inputs": dict(inputs), "trigger": dict(trigger or {}), "steps": steps, "execution": dict(execution)}
+    return {
+        "inputs": dict(inputs),
+        "trigger": dict(trigger or {}),
+        "steps": steps,
+        "execution": dict(execution),
+        "secrets": dict.fromkeys(secret_names, MASK),
+    }
 
 
 def edge_results(

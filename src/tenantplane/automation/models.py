@@ -54,6 +54,8 @@ class AutomationRun(Base):
     execution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # What started it, when a trigger did (`trigger` in its expressions and templates); `{}` otherwise.
+    trigger: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
 
 
 class ApprovalGate(TenantOwned, Base):

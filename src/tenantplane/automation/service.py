@@ -6,6 +6,7 @@ persists state, step runs and status, and performs the effects in the same trans
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -31,6 +32,7 @@ from tenantplane.jobs.models import Job
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import Conflict, ValidationFailed
 from tenantplane.runbooks.parameters import parameter_problems, with_defaults
+from tenantplane.secrets.models import Secret
 
 RUN_STEP = "automation.run_step"
 TIMER = "automation.timer"
@@ -56,6 +58,8 @@ class CompiledVersion:
     definition: dict[str, Any]
     graph: WorkflowGraph
     configs: dict[str, dict[str, Any]]
+    # Whether any step mentions `secrets`: only then are the tenant's secret names read for its context.
+    uses_secrets: bool = False
 
 
 class _VersionCache:
@@ -90,7 +94,8 @@ async def compiled_version(
     if found is None:
         definition = (await repo.get_version(session, tenant_id, workflow_id, version)).definition
         configs = {s["id"]: s["config"] for s in definition["steps"]}
-        found = CompiledVersion(definition, graph_of(definition), configs)
+        uses_secrets = "secrets" in json.dumps(definition["steps"])
+        found = CompiledVersion(definition, graph_of(definition), configs, uses_secrets)
         version_cache.put(key, found)
     return found
 
@@ -108,6 +113,8 @@ class LoadedRun:
     _parsed: tuple[dict[str, Any], ExecutionState] | None = field(default=None, repr=False)
     # A newer state than `run.state`, not yet written: a run of inline steps serialises only its last state.
     _unwritten: ExecutionState | None = field(default=None, repr=False)
+    # The tenant's secret names (masked in the context), read when the workflow mentions `secrets`.
+    secret_names: tuple[str, ...] = ()
 
     @property
     def state(self) -> ExecutionState:
@@ -148,7 +155,13 @@ class LoadedRun:
             "workflow_version": self.execution.workflow_version,
             "started_by": str(self.execution.started_by) if self.execution.started_by else None,
         }
-        return run_context(state=self.state, inputs=self.execution.parameters, execution=execution)
+        return run_context(
+            state=self.state,
+            inputs=self.execution.parameters,
+            execution=execution,
+            trigger=self.run.trigger,
+            secret_names=self.secret_names,
+        )
 
 
 def graph_of(definition: dict[str, Any]) -> WorkflowGraph:
@@ -178,7 +191,13 @@ async def load_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: uu
     assert run is not None
     compiled = await compiled_version(session, tenant_id, execution.workflow_id, execution.workflow_version)
     step_runs = await repo.step_runs(session, tenant_id, execution_id)
-    return LoadedRun(execution, run, compiled, step_runs)
+    names = await _secret_names(session, tenant_id) if compiled.uses_secrets else ()
+    return LoadedRun(execution, run, compiled, step_runs, secret_names=names)
+
+
+async def _secret_names(session: AsyncSession, tenant_id: uuid.UUID) -> tuple[str, ...]:
+    stmt = select(Secret.name).where(Secret.tenant_id == tenant_id).order_by(Secret.name)
+    return tuple((await session.scalars(stmt)).all())
 
 
 async def start_execution(
@@ -188,6 +207,7 @@ async def start_execution(
     inputs: dict[str, Any],
     started_by: uuid.UUID | None,
     origin: tuple[str, uuid.UUID] | None = None,
+    trigger: dict[str, Any] | None = None,
 ) -> Execution:
     """A workflow execution of the current version, started in the caller's transaction."""
     version = await compiled_version(session, workflow.tenant_id, workflow.id, workflow.version)
@@ -218,11 +238,15 @@ async def start_execution(
     ]
     await session.execute(insert(StepRun), rows)
     state = engine.new_execution(version.graph)
-    run = AutomationRun(execution_id=execution.id, tenant_id=workflow.tenant_id, state=state.to_dict())
+    run = AutomationRun(
+        execution_id=execution.id, tenant_id=workflow.tenant_id, state=state.to_dict(), trigger=trigger or {}
+    )
     session.add(run)
     ordered = await _ordered_step_runs(session, execution)
     # Inserted by this transaction, so no other one can see (or lock) it yet: start it from what we hold.
-    loaded = LoadedRun(execution, run, version, {steps[i]["id"]: row for i, row in enumerate(ordered)})
+    names = await _secret_names(session, workflow.tenant_id) if version.uses_secrets else ()
+    by_step = {steps[i]["id"]: row for i, row in enumerate(ordered)}
+    loaded = LoadedRun(execution, run, version, by_step, secret_names=names)
     await apply_loaded(session, loaded, engine.Start())
     return execution
 
@@ -499,9 +523,11 @@ async def execute_workflow(
     inputs: dict[str, Any],
     started_by: uuid.UUID | None = None,
     origin: tuple[str, uuid.UUID] | None = None,
+    trigger: dict[str, Any] | None = None,
 ) -> Execution:
     """Check the inputs against the workflow's schema (422 `inputs.<name>`) and start an execution.
 
+    `trigger` is what a trigger fired with (`trigger` in the execution's expressions and templates).
     `actor=None` is the platform itself (e.g. fulfilling a service request for `started_by`); `origin` names
     what started it, whose execution hooks hear when it finishes.
     """
@@ -518,7 +544,9 @@ async def execute_workflow(
     if problems:
         raise ValidationFailed("; ".join(f"{p['field']}: {p['message']}" for p in problems), errors=problems)
     starter = actor.id if actor else started_by
-    execution = await start_execution(session, workflow=workflow, inputs=inputs, started_by=starter, origin=origin)
+    execution = await start_execution(
+        session, workflow=workflow, inputs=inputs, started_by=starter, origin=origin, trigger=trigger
+    )
     await _audit(session, actor, "workflow.executed", execution, workflow=workflow)
     return execution
 

@@ -327,6 +327,7 @@ async def fire(session: AsyncSession, trigger: WorkflowTrigger, context: dict[st
         inputs=_with_trigger(version.definition.get("inputs"), base, context),
         started_by=None,
         origin=(ORIGIN, trigger.id),
+        trigger=context,
     )
     trigger.last_fired_at = now()
     await session.flush()
