@@ -23,7 +23,9 @@ import httpx
 
 from tenantplane import __version__
 from tenantplane.jobs.registry import PermanentFailure
+from tenantplane.kit.egress import checked_transport
 from tenantplane.notifications.channel_config import MASK, AppriseConfig, ChannelConfig, EmailConfig, WebhookConfig
+from tenantplane.notifications.destinations import Egress
 
 SMTP_TIMEOUT_SECONDS = 20.0
 HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -50,11 +52,11 @@ class Outgoing:
         return f"{self.body}\n\n{self.link}" if self.link else self.body
 
 
-async def send(config: ChannelConfig, outgoing: Outgoing) -> None:
+async def send(config: ChannelConfig, outgoing: Outgoing, egress: Egress) -> None:
     if isinstance(config, EmailConfig):
         await send_email(config, outgoing)
     elif isinstance(config, WebhookConfig):
-        await send_webhook(config, outgoing)
+        await send_webhook(config, outgoing, egress)
     elif isinstance(config, AppriseConfig):
         await send_apprise(config, outgoing)
     else:
@@ -110,9 +112,9 @@ def _without_query(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
 
 
-async def send_webhook(config: WebhookConfig, outgoing: Outgoing) -> None:
-    """POST the message as JSON; anything but a 2xx answer is a failure. Proxies from the environment are not
-    used, so the egress check holds for the connection actually made."""
+async def send_webhook(config: WebhookConfig, outgoing: Outgoing, egress: Egress) -> None:
+    """POST the message as JSON; anything but a 2xx answer is a failure. The connection is checked against the
+    egress allow-lists when it is made, to the addresses checked (no proxies, no second DNS lookup)."""
     payload: dict[str, Any] = {
         "subject": outgoing.subject,
         "body": outgoing.body,
@@ -123,7 +125,8 @@ async def send_webhook(config: WebhookConfig, outgoing: Outgoing) -> None:
     where = _without_query(config.url)
     headers = {**config.headers, "User-Agent": USER_AGENT}
     try:
-        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False, trust_env=False) as client:
+        transport = checked_transport(operator_allowed=egress.operator_allowed, tenant_allowed=egress.tenant_allowed)
+        async with httpx.AsyncClient(transport=transport, timeout=HTTP_TIMEOUT, follow_redirects=False) as client:
             response = await client.request(config.method, config.url, json=payload, headers=headers)
     except httpx.HTTPError as exc:
         raise DeliveryFailed(f"{where}: {type(exc).__name__}: {exc}") from exc

@@ -63,10 +63,11 @@ async def _prepare(ctx: JobContext, delivery_id: uuid.UUID) -> Send | None:
         try:
             secrets = unseal(settings.resolved_secret_key, channel.secret_config)
             config = parse_config(channel.type, with_secrets(channel.config, secrets))
-            await Egress.of(settings, allow_list).check(config)
+            egress = Egress.of(settings, allow_list)
+            await egress.check(config)
         except (SecretUnreadable, DomainError) as exc:  # unreadable secret, invalid config, egress denied
             raise PermanentFailure(getattr(exc, "detail", str(exc))) from exc
-    return partial(send, config, outgoing)
+    return partial(send, config, outgoing, egress)
 
 
 async def _record(ctx: JobContext, delivery_id: uuid.UUID, *, status: str, error: str | None) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from tenantplane.kit.egress import EgressDenied, check_url
+from tenantplane.kit.egress import EgressDenied, check_url, checked_transport
 from tenantplane.runbooks.actions import StepOutcome, now
 from tenantplane.runbooks.outputs import SecretMask
 
@@ -64,9 +64,11 @@ async def run_http(config: Mapping[str, Any], *, timeout: float, egress: EgressP
     except EgressDenied as denied:
         return StepOutcome.failed(mask.apply(f"egress denied: {denied.detail}"), started_at=started_at)
     headers = config.get("headers") or {}
+    # Checked again when connecting, to the very addresses checked: a DNS answer that changed since is no way in.
+    transport = checked_transport(operator_allowed=egress.operator_allowed, tenant_allowed=egress.tenant_allowed)
     try:
         async with (
-            httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False) as client,
+            httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(timeout), follow_redirects=False) as client,
             client.stream(method, url, headers=headers, **_request_body(config.get("body"))) as response,
         ):
             raw, truncated = await _read_capped(response)
