@@ -3,6 +3,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, type Schemas, unwrap } from "../../api/client";
+import { useMe } from "../session/api";
 import { UNREAD_COUNT_LIMIT } from "./notices";
 
 export type Notice = Schemas["NotificationRead"];
@@ -26,8 +27,10 @@ export function useNotices(unreadOnly: boolean) {
   });
 }
 
-/** How many of the caller's notifications are unread (`more` past what one page counts), polled every 15 s. */
+/** How many of the caller's notifications are unread (`more` past what one page counts), polled every 15 s.
+ * Only while someone is signed in: signing out clears the cache, which would otherwise refetch it (a 401). */
 export function useUnreadCount() {
+  const me = useMe();
   return useQuery({
     queryKey: noticesKeys.unread,
     queryFn: async ({ signal }) => {
@@ -35,6 +38,7 @@ export function useUnreadCount() {
       return { count: page.items.length, more: page.next_cursor != null };
     },
     refetchInterval: UNREAD_POLL_MS,
+    enabled: me.data != null,
   });
 }
 
