@@ -159,3 +159,19 @@ def test_on_a_phone_the_header_link_shows_the_count_and_works_from_the_keyboard(
     expect(page.get_by_role("heading", name="Notifications", level=1)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     phone_ui.screenshot("notifications-phone", full_page=True)
+
+
+def test_load_more_shows_older_notifications(ui: BrowserPage) -> None:
+    server = ui.server
+    _call(server, "POST", "/api/notifications/read-all")
+    for _ in range(21):  # one more than a page
+        _send_channel_test(server)
+
+    ui.sign_in()
+    page = ui.page
+    page.get_by_role("banner").get_by_role("link", name="Notifications, 21 unread").click()
+    entries = page.get_by_role("list", name="Notifications").get_by_role("listitem")
+    expect(entries).to_have_count(20)
+    page.get_by_role("button", name="Load more").click()
+    expect(entries.nth(20)).to_be_visible()
+    assert entries.count() > 20
