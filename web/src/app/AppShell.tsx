@@ -1,8 +1,9 @@
-// The frame around every signed-in page: header (tenant, user, sign out), navigation filtered by the user's
+// The frame around every signed-in page: header (tenant, notifications with the unread count, user, sign out), navigation filtered by the user's
 // permissions (a menu button on narrow screens), a skip link, and focus moved to the page on navigation.
 import { useEffect, useId, useRef, useState } from "react";
 import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
 
+import { NotificationsLink } from "../features/notifications/NotificationsLink";
 import { useSignOut } from "../features/session/api";
 import { visibleNavigation } from "./navigation";
 import { useCurrentUser } from "./session";
@@ -55,6 +56,7 @@ export function AppShell() {
           {me.tenant_name}
         </p>
         <div className="user-menu">
+          <NotificationsLink />
           <span className="user-name" title={me.email}>
             {me.display_name}
           </span>

@@ -19,6 +19,7 @@ import { PortalPage } from "../features/portal/PortalPage";
 import { RequestDetailPage } from "../features/portal/RequestDetailPage";
 import { RequestItemPage } from "../features/portal/RequestItemPage";
 import { ChannelsPage } from "../features/notifications/ChannelsPage";
+import { NoticesPage } from "../features/notifications/NoticesPage";
 import { RolesPage } from "../features/roles/RolesPage";
 import { RunbookEditorPage } from "../features/runbooks/RunbookEditorPage";
 import { RunbooksPage } from "../features/runbooks/RunbooksPage";
@@ -53,6 +54,7 @@ export function createAppRouter() {
         { path: "portal/items/:itemId", element: <RequestItemPage /> },
         { path: "portal/requests", element: <MyRequestsPage /> },
         { path: "portal/requests/:requestId", element: <RequestDetailPage /> },
+        { path: "notifications", element: <NoticesPage /> },
         { path: "approvals", element: <InboxPage /> },
         { path: "approvals/:instanceId", element: <ApprovalPage /> },
         { path: "approvals/instances/:instanceId", element: <ApprovalPage /> },
