@@ -137,3 +137,62 @@ def test_an_admin_schedules_toggles_hooks_fires_and_deletes_a_workflows_triggers
     expect(schedule).to_be_visible()
     assert [t["kind"] for t in _triggers(ui, workflow_id)] == ["schedule"]
     assert httpx.post(hook_url, json={}).status_code == 404
+
+
+def test_an_itsm_event_trigger_picks_its_catalog_item_and_is_edited(ui: BrowserPage) -> None:
+    server = ui.server
+    tag = uuid.uuid4().hex[:6]
+    headers = server.admin_headers()
+    workflow = httpx.post(
+        f"{server.url}/api/workflows",
+        json={"name": f"Onboard {tag}", "steps": [{"id": "pause", "type": "delay", "config": {"seconds": 1}}]},
+        headers=headers,
+    )
+    assert workflow.status_code == 201, workflow.text
+    workflow_id = workflow.json()["id"]
+    item_name = f"New account {tag}"
+    item = httpx.post(
+        f"{server.url}/api/itsm/catalog",
+        json={"name": item_name, "description": "An account.", "category": "Access", "fulfillment_type": "manual"},
+        headers=headers,
+    )
+    assert item.status_code == 201, item.text
+    item_id = item.json()["id"]
+
+    page = ui.page
+    ui.sign_in()
+    page.goto(f"/workflows/{workflow_id}")
+    section = page.get_by_role("region", name="Triggers")
+    section.get_by_role("button", name="Add trigger").click()
+    dialog = page.get_by_role("dialog", name="Add a trigger")
+    dialog.get_by_label("Kind").select_option("itsm_event")
+    dialog.get_by_label("Event").select_option("itsm.request.fulfilled")
+    dialog.get_by_label("Catalog item").select_option(label=item_name)
+    inputs = dialog.get_by_label("Inputs (JSON, optional)")
+    inputs.fill("{user: nope}")
+    dialog.get_by_role("button", name="Add trigger").click()
+    expect(inputs).to_have_accessible_description(re.compile("Not valid JSON."))
+    inputs.fill('{"user": "{{ request.variables.username }}"}')
+    dialog.get_by_role("button", name="Add trigger").click()
+    expect(dialog).to_be_hidden()
+    row = section.get_by_role("row", name=f"ITSM event: When a service request is fulfilled (catalog item {item_name})")
+    expect(row).to_be_visible()
+    expect(row.locator('td[data-label="Next fire"]')).to_have_text("on event")
+    [stored] = _triggers(ui, workflow_id)
+    assert stored["config"] == {
+        "event": "itsm.request.fulfilled",
+        "catalog_item_id": item_id,
+        "inputs": {"user": "{{ request.variables.username }}"},
+    }
+
+    # Edit: a change event has no catalog item; the config is replaced whole.
+    row.get_by_role("button", name="Edit").click()
+    dialog = page.get_by_role("dialog", name="Edit the trigger")
+    expect(dialog.get_by_label("Catalog item")).to_have_value(item_id)
+    dialog.get_by_label("Event").select_option("itsm.change.approved")
+    expect(dialog.get_by_label("Catalog item")).to_have_count(0)
+    dialog.get_by_role("button", name="Save trigger").click()
+    expect(dialog).to_be_hidden()
+    expect(section.get_by_role("row", name="ITSM event: When a change is approved")).to_be_visible()
+    [stored] = _triggers(ui, workflow_id)
+    assert stored["config"] == {"event": "itsm.change.approved", "inputs": {"user": "{{ request.variables.username }}"}}
