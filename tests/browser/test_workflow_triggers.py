@@ -102,7 +102,10 @@ def test_an_admin_schedules_toggles_hooks_fires_and_deletes_a_workflows_triggers
     expect(url_field).to_have_value(re.compile(rf"^{re.escape(server.url)}/api/hooks/[A-Za-z0-9_-]{{20,}}$"))
     hook_url = url_field.input_value()
     expect(created_dialog.get_by_label("curl example")).to_contain_text(hook_url)
-    expect(created_dialog.get_by_role("button", name="Copy")).to_be_visible()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    created_dialog.get_by_role("button", name="Copy").click()
+    expect(created_dialog.get_by_text("Copied.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == hook_url
     created_dialog.get_by_role("button", name="I have copied it").click()
     expect(created_dialog).to_be_hidden()
     webhook = section.get_by_role("row", name="Webhook: When its secret URL receives a POST")

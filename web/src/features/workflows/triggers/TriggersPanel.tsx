@@ -294,9 +294,15 @@ function TriggerFormView({
 function WebhookCreated({ url, onClose }: { url: string; onClose: () => void }) {
   const [copied, setCopied] = useState<string | null>(null);
   function copy() {
+    const failed = "Could not copy: select the URL and copy it by hand.";
+    // The clipboard API exists only in secure contexts (https, localhost).
+    if (!("clipboard" in navigator)) {
+      setCopied(failed);
+      return;
+    }
     navigator.clipboard.writeText(url).then(
       () => setCopied("Copied."),
-      () => setCopied("Could not copy: select the URL and copy it by hand."),
+      () => setCopied(failed),
     );
   }
   return (
