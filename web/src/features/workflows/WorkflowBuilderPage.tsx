@@ -46,6 +46,7 @@ import {
 import { RunDialog } from "./RunDialog";
 import { EdgePanel, StepPanel } from "./StepForms";
 import { nodeTypes } from "./StepNode";
+import { TriggersPanel } from "./triggers/TriggersPanel";
 
 const META_FIELDS = ["name", "description", "inputs", "allow_self_approval"];
 
@@ -377,6 +378,7 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
           </ul>
         ) : null}
       </section>
+      {initial ? <TriggersPanel workflowId={initial.id} /> : null}
       {initial ? <RunDialog open={running} onClose={() => setRunning(false)} workflow={initial} /> : null}
       <Dialog open={blocker.state === "blocked"} onClose={() => blocker.reset?.()} title="Leave without saving?">
         <p>The changes to this workflow since it was last saved will be lost.</p>
