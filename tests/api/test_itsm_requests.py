@@ -126,6 +126,11 @@ async def test_manager_then_cab_approval_then_manual_fulfillment(tenant: TenantC
     assert (await decide(cab, submitted["approval_instance_id"])).status_code == 200
     approved = (await tenant.client.get(f"{REQUESTS}/{submitted['id']}", headers=requester.headers)).json()
     assert approved["status"] == "in_fulfillment"
+    # The requester may not list users, yet sees who decided by name.
+    assert (await tenant.client.get(f"/api/users/{boss.id}", headers=requester.headers)).status_code in (403, 404)
+    names = await tenant.client.get("/api/users", headers=tenant.admin.headers, params={"limit": 100})
+    display = {u["id"]: u["display_name"] for u in names.json()["items"]}
+    assert approved["people"] == {str(i): display[str(i)] for i in (boss.id, cab.id, requester.id)}
     refused = await tenant.client.post(f"{REQUESTS}/{submitted['id']}/fulfill", json={}, headers=requester.headers)
     assert refused.status_code == 403
     done = await tenant.client.post(

@@ -190,6 +190,9 @@ def test_a_request_goes_from_the_portal_through_manager_and_cab_to_fulfilled(ui:
     timeline = page.get_by_role("list", name="Timeline")
     expect(timeline).to_contain_text("Fulfilled")
     expect(timeline).to_contain_text("Handed over at the desk")
+    tag = cast.manager.split("@")[0].removeprefix("mona-")
+    for who in (f"Mona Manager {tag}", f"Carl CAB {tag}", f"Fred Fulfiller {tag}"):  # names, not ids
+        expect(timeline).to_contain_text(who)
     expect(page.get_by_role("button", name="Cancel request")).to_have_count(0)
     ui.screenshot("itsm-06-fulfilled", full_page=True)
 

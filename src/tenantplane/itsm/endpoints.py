@@ -83,7 +83,10 @@ async def retire_catalog_item(item_id: uuid.UUID, principal: CatalogAdmin, sessi
 async def _request_detail(session: SessionDep, request: ServiceRequest) -> RequestDetail:
     events = await records.timeline(session, request.tenant_id, request.id)
     base = RequestRead.model_validate(request).model_dump()
-    return RequestDetail(**base, timeline=[RecordEventRead.model_validate(e) for e in events])
+    people = await records.people(
+        session, request.tenant_id, events, request.approval_instance_id, request.requester_id, request.requested_for_id
+    )
+    return RequestDetail(**base, timeline=[RecordEventRead.model_validate(e) for e in events], people=people)
 
 
 @router.post("/requests", response_model=RequestDetail, status_code=201)
@@ -150,8 +153,11 @@ async def fulfil_request(
 
 async def _change_detail(session: SessionDep, change: ChangeRequest) -> ChangeDetail:
     events = await records.timeline(session, change.tenant_id, change.id)
+    people = await records.people(session, change.tenant_id, events, change.approval_instance_id, change.requester_id)
     return ChangeDetail(
-        **ChangeRead.model_validate(change).model_dump(), timeline=[RecordEventRead.model_validate(e) for e in events]
+        **ChangeRead.model_validate(change).model_dump(),
+        timeline=[RecordEventRead.model_validate(e) for e in events],
+        people=people,
     )
 
 

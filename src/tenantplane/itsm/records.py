@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import column, select, table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tenantplane.itsm.models import RecordEvent
@@ -69,3 +69,28 @@ async def timeline(session: AsyncSession, tenant_id: uuid.UUID, record_id: uuid.
         .order_by(RecordEvent.created_at, RecordEvent.id)
     )
     return (await session.scalars(stmt)).all()
+
+
+_USERS = table("users", column("id"), column("tenant_id"), column("display_name"))
+_APPROVAL_EVENTS = table("approval_events", column("instance_id"), column("actor_id"))
+
+
+async def people(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    events: Sequence[RecordEvent],
+    approval_instance_id: uuid.UUID | None,
+    *also: uuid.UUID | None,
+) -> dict[uuid.UUID, str]:
+    """Display names of who acted on a record (its timeline, its approval's deciders, and `also`): a requester
+    who may not list users still sees who approved, not an id."""
+    ids = {e.actor_id for e in events if e.actor_id} | {i for i in also if i}
+    if approval_instance_id is not None:
+        deciders = select(_APPROVAL_EVENTS.c.actor_id).where(
+            _APPROVAL_EVENTS.c.instance_id == approval_instance_id, _APPROVAL_EVENTS.c.actor_id.is_not(None)
+        )
+        ids |= set((await session.scalars(deciders)).all())
+    if not ids:
+        return {}
+    stmt = select(_USERS.c.id, _USERS.c.display_name).where(_USERS.c.tenant_id == tenant_id, _USERS.c.id.in_(ids))
+    return {row.id: row.display_name for row in await session.execute(stmt)}

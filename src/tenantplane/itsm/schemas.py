@@ -88,6 +88,9 @@ class RequestRead(ReadSchema):
 
 class RequestDetail(RequestRead):
     timeline: list[RecordEventRead]
+    people: dict[uuid.UUID, str] = Field(
+        default_factory=dict, description="Display names of everyone on the timeline and in its approval decisions"
+    )
 
 
 class CommentIn(InputSchema):
@@ -132,6 +135,9 @@ class ChangeRead(ReadSchema):
 
 class ChangeDetail(ChangeRead):
     timeline: list[RecordEventRead]
+    people: dict[uuid.UUID, str] = Field(
+        default_factory=dict, description="Display names of everyone on the timeline and in its approval decisions"
+    )
 
 
 class OutcomeIn(InputSchema):

@@ -242,7 +242,7 @@ export function ChangeDetailPage() {
       <div className="two-col">
         <section className="panel section" aria-labelledby="change-timeline">
           <h2 id="change-timeline">Timeline</h2>
-          <Timeline events={c.timeline} canReadUsers={canReadUsers} selfId={me.id} />
+          <Timeline events={c.timeline} canReadUsers={canReadUsers} selfId={me.id} people={c.people} />
         </section>
         <div>
           <section className="panel section" aria-labelledby="change-facts">
@@ -259,7 +259,7 @@ export function ChangeDetailPage() {
                 <DateTime value={c.planned_start} /> – <DateTime value={c.planned_end} />
               </dd>
               <dt>Requester</dt>
-              <dd>{c.requester_id === me.id ? "you" : <Person id={c.requester_id} canReadUsers={canReadUsers} />}</dd>
+              <dd>{c.requester_id === me.id ? "you" : <Person id={c.requester_id} canReadUsers={canReadUsers} name={c.people?.[c.requester_id]} />}</dd>
             </dl>
             {c.description ? <p className="timeline-message">{c.description}</p> : null}
             {c.outcome_note ? <p>Outcome: {c.outcome_note}</p> : null}

@@ -27,10 +27,12 @@ export function VariableList({ values, form = [] }: { values: Record<string, unk
 }
 
 /** Names a user from an id when the viewer may read users; otherwise a short id. */
-export function Person({ id, canReadUsers }: { id: string | null | undefined; canReadUsers: boolean }) {
+/** A person by name: "you", the name the record's API answer carries (`people`), or looked up when allowed. */
+export function Person({ id, canReadUsers, name }: { id: string | null | undefined; canReadUsers: boolean; name?: string | undefined }) {
   const me = useCurrentUser();
   if (!id) return <span className="muted">system</span>;
   if (id === me.id) return <>you</>;
+  if (name) return <>{name}</>;
   return canReadUsers ? <UserName id={id} /> : <span className="mono">{id.slice(0, 8)}</span>;
 }
 
@@ -71,7 +73,17 @@ export function mergeTimeline(events: readonly RecordEvent[], decisions: readonl
   return [...events, ...asEvents].sort((a, b) => a.created_at.localeCompare(b.created_at));
 }
 
-export function Timeline({ events, canReadUsers, selfId }: { events: readonly RecordEvent[]; canReadUsers: boolean; selfId: string }) {
+export function Timeline({
+  events,
+  canReadUsers,
+  selfId,
+  people = {},
+}: {
+  events: readonly RecordEvent[];
+  canReadUsers: boolean;
+  selfId: string;
+  people?: Readonly<Record<string, string>>;
+}) {
   if (!events.length) return <p className="muted">Nothing has happened yet.</p>;
   return (
     <ol className="timeline" aria-label="Timeline">
@@ -80,7 +92,7 @@ export function Timeline({ events, canReadUsers, selfId }: { events: readonly Re
           <p>
             <strong>{KIND_LABELS[event.kind] ?? statusLabel(event.kind)}</strong>
             {" · "}
-            {event.actor_id === selfId ? "you" : <Person id={event.actor_id} canReadUsers={canReadUsers} />}
+            {event.actor_id === selfId ? "you" : <Person id={event.actor_id} canReadUsers={canReadUsers} name={event.actor_id ? people[event.actor_id] : undefined} />}
             {" · "}
             <DateTime value={event.created_at} />
           </p>

@@ -125,7 +125,7 @@ export function RequestDetailPage() {
         <div>
           <section className="panel section" aria-labelledby="req-timeline">
             <h2 id="req-timeline">Timeline</h2>
-            <Timeline events={mergeTimeline(r.timeline, decisions)} canReadUsers={canReadUsers} selfId={me.id} />
+            <Timeline events={mergeTimeline(r.timeline, decisions)} canReadUsers={canReadUsers} selfId={me.id} people={r.people} />
             <CommentForm request={r} />
           </section>
         </div>
