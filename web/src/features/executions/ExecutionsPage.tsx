@@ -10,6 +10,7 @@ import { UserName } from "../users/UserPicker";
 import { useWorkflow } from "../workflows/api";
 import { statusTone } from "../workflows/graph";
 import { EXECUTION_STATUSES, type ExecutionKind, type ExecutionStatus, type ExecutionSummary, useExecutions } from "./api";
+import { Pager } from "../../components/Pager";
 
 export function WorkflowName({ id, version }: { id: string | null | undefined; version?: number | null | undefined }) {
   const canRead = usePermission("workflows.manage");
@@ -107,23 +108,7 @@ export function ExecutionsPage() {
               ))}
             </tbody>
           </table>
-          <nav className="pager" aria-label="Pages of executions">
-            <button type="button" className="button" disabled={!cursors.length} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Previous
-            </button>
-            <span>Page {cursors.length + 1}</span>
-            <button
-              type="button"
-              className="button"
-              disabled={!executions.data.next_cursor}
-              onClick={() => {
-                const next = executions.data?.next_cursor;
-                if (next) setCursors((c) => [...c, next]);
-              }}
-            >
-              Next
-            </button>
-          </nav>
+          <Pager label="Pages of executions" cursors={cursors} setCursors={setCursors} next={executions.data.next_cursor} />
         </>
       ) : null}
     </>

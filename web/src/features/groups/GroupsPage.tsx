@@ -10,6 +10,7 @@ import { useDebouncedValue } from "../../components/hooks";
 import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
 import { type Group, useCreateGroup, useGroups } from "./api";
+import { Pager } from "../../components/Pager";
 
 const FIELDS = ["name", "description"] as const;
 
@@ -137,23 +138,7 @@ export function GroupsPage() {
               ))}
             </tbody>
           </table>
-          <nav className="pager" aria-label="Pages of groups">
-            <button type="button" className="button" disabled={!cursors.length} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Previous
-            </button>
-            <span>Page {cursors.length + 1}</span>
-            <button
-              type="button"
-              className="button"
-              disabled={!groups.data.next_cursor}
-              onClick={() => {
-                const next = groups.data?.next_cursor;
-                if (next) setCursors((c) => [...c, next]);
-              }}
-            >
-              Next
-            </button>
-          </nav>
+          <Pager label="Pages of groups" cursors={cursors} setCursors={setCursors} next={groups.data.next_cursor} />
         </>
       ) : null}
       <Dialog open={creating} onClose={() => setCreating(false)} title="New group">

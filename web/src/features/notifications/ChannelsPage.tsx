@@ -12,6 +12,7 @@ import { type Channel, type Delivery, useChannels, useDeleteChannel, useDeliveri
 import { UserName } from "../users/UserPicker";
 import { ChannelForm } from "./ChannelForm";
 import { type ChannelType, channelSummary, testOutcome, TYPE_LABELS } from "./model";
+import { Pager } from "../../components/Pager";
 
 const DELIVERY_TONES: Record<string, "good" | "bad" | "warn" | "info"> = { sent: "good", dead: "bad", failed: "warn", queued: "info" };
 
@@ -133,23 +134,7 @@ function Deliveries() {
               ))}
             </tbody>
           </table>
-          <nav className="pager" aria-label="Pages of deliveries">
-            <button type="button" className="button" disabled={!cursors.length} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Previous
-            </button>
-            <span>Page {cursors.length + 1}</span>
-            <button
-              type="button"
-              className="button"
-              disabled={!deliveries.data?.next_cursor}
-              onClick={() => {
-                const next = deliveries.data?.next_cursor;
-                if (next) setCursors((c) => [...c, next]);
-              }}
-            >
-              Next
-            </button>
-          </nav>
+          <Pager label="Pages of deliveries" cursors={cursors} setCursors={setCursors} next={deliveries.data?.next_cursor} />
         </>
       ) : null}
     </section>
@@ -259,23 +244,7 @@ export function ChannelsPage() {
             </tbody>
           </table>
           {cursors.length || channels.data?.next_cursor ? (
-            <nav className="pager" aria-label="Pages of channels">
-              <button type="button" className="button" disabled={!cursors.length} onClick={() => setCursors((c) => c.slice(0, -1))}>
-                Previous
-              </button>
-              <span>Page {cursors.length + 1}</span>
-              <button
-                type="button"
-                className="button"
-                disabled={!channels.data?.next_cursor}
-                onClick={() => {
-                  const next = channels.data?.next_cursor;
-                  if (next) setCursors((c) => [...c, next]);
-                }}
-              >
-                Next
-              </button>
-            </nav>
+            <Pager label="Pages of channels" cursors={cursors} setCursors={setCursors} next={channels.data?.next_cursor} />
           ) : null}
         </>
       ) : null}

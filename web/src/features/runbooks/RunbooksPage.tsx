@@ -7,6 +7,7 @@ import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
 import "../approvals/automation.css";
 import { useRunbooks } from "./api";
+import { Pager } from "../../components/Pager";
 
 export function RunbooksPage() {
   const [q, setQ] = useState("");
@@ -84,23 +85,7 @@ export function RunbooksPage() {
               ))}
             </tbody>
           </table>
-          <nav className="pager" aria-label="Pages of runbooks">
-            <button type="button" className="button" disabled={!cursors.length || runbooks.isFetching} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Previous
-            </button>
-            <span>Page {cursors.length + 1}</span>
-            <button
-              type="button"
-              className="button"
-              disabled={!runbooks.data?.next_cursor || runbooks.isFetching}
-              onClick={() => {
-                const next = runbooks.data?.next_cursor;
-                if (next) setCursors((c) => [...c, next]);
-              }}
-            >
-              Next
-            </button>
-          </nav>
+          <Pager label="Pages of runbooks" cursors={cursors} setCursors={setCursors} next={runbooks.data?.next_cursor} busy={runbooks.isFetching} />
         </>
       ) : null}
     </>

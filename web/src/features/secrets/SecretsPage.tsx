@@ -9,6 +9,7 @@ import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
 import "../approvals/automation.css";
 import { type Secret, useCreateSecret, useDeleteSecret, useReplaceSecret, useSecrets } from "./api";
+import { Pager } from "../../components/Pager";
 
 const PAGE_SIZE = 50;
 
@@ -140,23 +141,7 @@ export function SecretsPage() {
             </tbody>
           </table>
           {cursors.length || secrets.data?.next_cursor ? (
-            <nav className="pager" aria-label="Pages of secrets">
-              <button type="button" className="button" disabled={!cursors.length} onClick={() => setCursors((c) => c.slice(0, -1))}>
-                Previous
-              </button>
-              <span>Page {cursors.length + 1}</span>
-              <button
-                type="button"
-                className="button"
-                disabled={!secrets.data?.next_cursor}
-                onClick={() => {
-                  const next = secrets.data?.next_cursor;
-                  if (next) setCursors((c) => [...c, next]);
-                }}
-              >
-                Next
-              </button>
-            </nav>
+            <Pager label="Pages of secrets" cursors={cursors} setCursors={setCursors} next={secrets.data?.next_cursor} />
           ) : null}
         </>
       ) : null}

@@ -12,6 +12,7 @@ import { useRoles } from "../roles/api";
 import { type User, useUsers } from "./api";
 import { CreateUserForm, EditUserForm } from "./UserForm";
 import { UserName } from "./UserPicker";
+import { Pager } from "../../components/Pager";
 
 const PAGE_SIZE = 25;
 
@@ -163,23 +164,7 @@ export function UsersPage() {
               ))}
             </tbody>
           </table>
-          <nav className="pager" aria-label="Pages of users">
-            <button type="button" className="button" disabled={!cursors.length || users.isFetching} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Previous
-            </button>
-            <span>Page {cursors.length + 1}</span>
-            <button
-              type="button"
-              className="button"
-              disabled={!users.data.next_cursor || users.isFetching}
-              onClick={() => {
-                const nextCursor = users.data?.next_cursor;
-                if (nextCursor) setCursors((c) => [...c, nextCursor]);
-              }}
-            >
-              Next
-            </button>
-          </nav>
+          <Pager label="Pages of users" cursors={cursors} setCursors={setCursors} next={users.data?.next_cursor} busy={users.isFetching} />
         </>
       ) : null}
 

@@ -5,6 +5,7 @@ import { Link } from "react-router";
 import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
 import { useWorkflows } from "./api";
+import { Pager } from "../../components/Pager";
 
 export function WorkflowsPage() {
   const [cursors, setCursors] = useState<string[]>([]);
@@ -65,23 +66,7 @@ export function WorkflowsPage() {
               ))}
             </tbody>
           </table>
-          <nav className="pager" aria-label="Pages of workflows">
-            <button type="button" className="button" disabled={!cursors.length} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Previous
-            </button>
-            <span>Page {cursors.length + 1}</span>
-            <button
-              type="button"
-              className="button"
-              disabled={!workflows.data.next_cursor}
-              onClick={() => {
-                const next = workflows.data?.next_cursor;
-                if (next) setCursors((c) => [...c, next]);
-              }}
-            >
-              Next
-            </button>
-          </nav>
+          <Pager label="Pages of workflows" cursors={cursors} setCursors={setCursors} next={workflows.data.next_cursor} />
         </>
       ) : null}
     </>
