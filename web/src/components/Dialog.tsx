@@ -1,6 +1,8 @@
 // A modal dialog on the native <dialog> element: focus is trapped and Escape closes it, for free.
 import { type ReactNode, useEffect, useId, useRef } from "react";
 
+import { describeError } from "../api/problem";
+
 export function Dialog({
   open,
   onClose,
@@ -47,5 +49,47 @@ export function Dialog({
       </div>
       <div className="dialog-body">{open ? children : null}</div>
     </dialog>
+  );
+}
+
+/** "Are you sure?" for a destructive action: what happens, the API's refusal if any, and the two choices. */
+export function ConfirmDialog({
+  open,
+  onClose,
+  title,
+  children,
+  confirmLabel,
+  cancelLabel = "Keep it",
+  pending,
+  error,
+  onConfirm,
+}: {
+  open: boolean;
+  onClose: () => void;
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  cancelLabel?: string;
+  pending: boolean;
+  error: unknown;
+  onConfirm: () => void;
+}) {
+  return (
+    <Dialog open={open} onClose={onClose} title={title}>
+      {children}
+      {error ? (
+        <p className="field-error" role="alert">
+          {describeError(error)}
+        </p>
+      ) : null}
+      <div className="form-actions">
+        <button type="button" className="button button--danger" disabled={pending} onClick={onConfirm}>
+          {confirmLabel}
+        </button>
+        <button type="button" className="button" onClick={onClose}>
+          {cancelLabel}
+        </button>
+      </div>
+    </Dialog>
   );
 }

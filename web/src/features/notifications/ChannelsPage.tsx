@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 
 import { describeError } from "../../api/problem";
-import { Dialog } from "../../components/Dialog";
+import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { SelectField } from "../../components/Field";
 import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
@@ -263,32 +263,26 @@ export function ChannelsPage() {
           />
         ) : null}
       </Dialog>
-      <Dialog open={deleting !== null} onClose={() => setDeleting(null)} title={deleting ? `Delete ${deleting.name}?` : "Delete channel"}>
+      <ConfirmDialog
+        open={deleting !== null}
+        onClose={() => setDeleting(null)}
+        title={deleting ? `Delete ${deleting.name}?` : "Delete channel"}
+        confirmLabel="Delete"
+        pending={remove.isPending}
+        error={remove.error}
+        onConfirm={() => {
+          if (!deleting) return;
+          const name = deleting.name;
+          remove.mutate(deleting.id, {
+            onSuccess: () => {
+              setDeleting(null);
+              setNotice(`Channel ${name} deleted.`);
+            },
+          });
+        }}
+      >
         <p>Workflows that notify through it will fail their notification step. Its past deliveries stay listed.</p>
-        {remove.error ? <ErrorState error={remove.error} title="It could not be deleted" /> : null}
-        <div className="form-actions">
-          <button
-            type="button"
-            className="button button--danger"
-            disabled={remove.isPending}
-            onClick={() => {
-              if (!deleting) return;
-              const name = deleting.name;
-              remove.mutate(deleting.id, {
-                onSuccess: () => {
-                  setDeleting(null);
-                  setNotice(`Channel ${name} deleted.`);
-                },
-              });
-            }}
-          >
-            Delete
-          </button>
-          <button type="button" className="button" onClick={() => setDeleting(null)}>
-            Keep it
-          </button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }

@@ -2,7 +2,7 @@
 // create one, replace its value, delete it.
 import { type FormEvent, useRef, useState } from "react";
 
-import { Dialog } from "../../components/Dialog";
+import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
 import { DateTime, PageHeader } from "../../components/Page";
@@ -158,32 +158,26 @@ export function SecretsPage() {
           />
         ) : null}
       </Dialog>
-      <Dialog open={deleting !== null} onClose={() => setDeleting(null)} title={deleting ? `Delete ${deleting.name}?` : "Delete secret"}>
+      <ConfirmDialog
+        open={deleting !== null}
+        onClose={() => setDeleting(null)}
+        title={deleting ? `Delete ${deleting.name}?` : "Delete secret"}
+        confirmLabel="Delete"
+        pending={remove.isPending}
+        error={remove.error}
+        onConfirm={() => {
+          if (!deleting) return;
+          const name = deleting.name;
+          remove.mutate(deleting.id, {
+            onSuccess: () => {
+              setDeleting(null);
+              setNotice(`Secret ${name} deleted.`);
+            },
+          });
+        }}
+      >
         <p>Runbooks that list it will fail when they run until it is created again.</p>
-        {remove.error ? <ErrorState error={remove.error} title="It could not be deleted" /> : null}
-        <div className="form-actions">
-          <button
-            type="button"
-            className="button button--danger"
-            disabled={remove.isPending}
-            onClick={() => {
-              if (!deleting) return;
-              const name = deleting.name;
-              remove.mutate(deleting.id, {
-                onSuccess: () => {
-                  setDeleting(null);
-                  setNotice(`Secret ${name} deleted.`);
-                },
-              });
-            }}
-          >
-            Delete
-          </button>
-          <button type="button" className="button" onClick={() => setDeleting(null)}>
-            Keep it
-          </button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }

@@ -6,7 +6,7 @@ import "./triggers.css";
 import { type FormEvent, useMemo, useRef, useState } from "react";
 
 import { describeError } from "../../../api/problem";
-import { Dialog } from "../../../components/Dialog";
+import { ConfirmDialog, Dialog } from "../../../components/Dialog";
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../../components/FormErrors";
 import { DateTime } from "../../../components/Page";
@@ -335,36 +335,26 @@ function WebhookCreated({ url, onClose }: { url: string; onClose: () => void }) 
 function DeleteDialog({ workflowId, trigger, summary, onClose, onDeleted }: { workflowId: string; trigger: Trigger; summary: string; onClose: () => void; onDeleted: () => void }) {
   const remove = useDeleteTrigger(workflowId);
   return (
-    <Dialog open onClose={onClose} title="Delete this trigger?">
+    <ConfirmDialog
+      open
+      onClose={onClose}
+      title="Delete this trigger?"
+      confirmLabel="Delete"
+      pending={remove.isPending}
+      error={remove.error}
+      onConfirm={() =>
+        remove.mutate(trigger.id, {
+          onSuccess: () => {
+            onDeleted();
+            onClose();
+          },
+        })
+      }
+    >
       <p>
         {KIND_LABELS[trigger.kind as TriggerKind] ?? trigger.kind}: {summary}. It stops starting the workflow{trigger.kind === "webhook" ? " and its URL stops working" : ""}; executions it already started
         are kept.
       </p>
-      {remove.isError ? (
-        <p className="field-error" role="alert">
-          {describeError(remove.error)}
-        </p>
-      ) : null}
-      <div className="form-actions">
-        <button
-          type="button"
-          className="button button--danger"
-          disabled={remove.isPending}
-          onClick={() =>
-            remove.mutate(trigger.id, {
-              onSuccess: () => {
-                onDeleted();
-                onClose();
-              },
-            })
-          }
-        >
-          Delete
-        </button>
-        <button type="button" className="button" onClick={onClose}>
-          Keep it
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
