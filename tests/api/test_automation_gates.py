@@ -211,6 +211,31 @@ async def test_the_inbox_shows_itsm_steps_and_automation_gates(tenant: TenantCon
     assert (await tenant.client.get("/api/approvals/inbox", headers=nobody.headers)).json()["items"] == []
 
 
+async def test_the_inbox_pages_through_both_kinds_newest_first_without_gaps_or_repeats(tenant: TenantContext) -> None:
+    approver = await tenant.user(roles=["cab"])
+    definition = await create_definition(tenant, itsm_step("cab", 1, "role", "cab"))
+    body = workflow_body(step("ok", "approval", approvers=[{"type": "role", "value": "cab"}]))
+    workflow = str((await create_workflow(tenant, body))["id"])
+    expected: list[str] = []
+    for _ in range(3):  # interleaved: ITSM, gate, ITSM, gate, ...
+        expected.append((await start_instance(tenant.admin, definition["id"]))["id"])
+        expected.append((await pending_gate(tenant.admin, await execute_workflow(tenant.admin, workflow)))["id"])
+    seen: list[str] = []
+    cursor: str | None = None
+    for _ in range(4):
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await tenant.client.get("/api/approvals/inbox", params=params, headers=approver.headers)).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(expected)), "newest first, every item once"
+    assert cursor is None
+    bad = await tenant.client.get("/api/approvals/inbox", params={"cursor": "nope"}, headers=approver.headers)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "cursor"
+
+
 async def test_concurrent_decisions_on_one_gate_count_once(tenant: TenantContext) -> None:
     first, second = await tenant.user(roles=["cab"]), await tenant.user(roles=["cab"])
     body = workflow_body(

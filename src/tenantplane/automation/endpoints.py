@@ -186,9 +186,12 @@ async def reject_gate(
 
 
 @router.get("/api/approvals/inbox", response_model=Page[InboxItem])
-async def approvals_inbox(principal: CurrentUser, session: SessionDep, limit: Limit = DEFAULT_LIMIT) -> Page[InboxItem]:
-    """Everything awaiting your decision, newest first: ITSM approval steps and automation gates."""
-    return Page(items=await inbox.inbox(session, principal, limit=limit), next_cursor=None)
+async def approvals_inbox(
+    principal: CurrentUser, session: SessionDep, cursor: str | None = None, limit: Limit = DEFAULT_LIMIT
+) -> Page[InboxItem]:
+    """Everything awaiting your decision, newest first: ITSM approval steps and automation gates (cursor pages)."""
+    items, next_cursor = await inbox.inbox(session, principal, cursor=cursor, limit=limit)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 router.include_router(trigger_endpoints.router)

@@ -19,7 +19,7 @@ from tenantplane.automation.repository import gates_of
 from tenantplane.automation.schemas import GateRead, InboxItem
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission
-from tenantplane.kit.pagination import paginate
+from tenantplane.kit.pagination import encode_cursor, paginate
 
 
 async def list_gates(
@@ -58,25 +58,34 @@ async def may_see(session: AsyncSession, actor: Principal, gate: ApprovalGate) -
     return bool(set(gate.eligible) & set(await _voters(session, actor)))
 
 
-async def inbox(session: AsyncSession, actor: Principal, *, limit: int) -> list[InboxItem]:
-    gates, _ = await list_gates(session, actor, status="pending", mine=True, cursor=None, limit=limit)
+async def inbox(
+    session: AsyncSession, actor: Principal, *, cursor: str | None = None, limit: int
+) -> tuple[list[InboxItem], str | None]:
+    """One page of the merged inbox, newest first, and the cursor of the next page.
+
+    Both sources page on the same key, (created_at, id) descending: each gives at most `limit` items after the
+    cursor, the merge keeps the newest `limit`, and the next cursor is the last one kept, so nothing is skipped
+    or shown twice across pages.
+    """
+    gates, more_gates = await list_gates(session, actor, status="pending", mine=True, cursor=cursor, limit=limit)
     items = [_gate_item(GateRead.model_validate(g)) for g in gates]
     assigned = select(ApprovalAssignment.instance_id).where(
         ApprovalAssignment.tenant_id == actor.tenant,
         ApprovalAssignment.user_id.in_([uuid.UUID(u) for u in await _voters(session, actor)]),
     )
-    stmt = (
-        select(ApprovalInstance)
-        .where(
-            ApprovalInstance.tenant_id == actor.tenant,
-            ApprovalInstance.status == "pending",
-            ApprovalInstance.id.in_(assigned),
-        )
-        .order_by(ApprovalInstance.created_at.desc())
-        .limit(limit)
+    stmt = select(ApprovalInstance).where(
+        ApprovalInstance.tenant_id == actor.tenant,
+        ApprovalInstance.status == "pending",
+        ApprovalInstance.id.in_(assigned),
     )
-    items += [_instance_item(i) for i in (await session.scalars(stmt)).all()]
-    return sorted(items, key=lambda item: item.created_at, reverse=True)[:limit]
+    instances, more_instances = await paginate(
+        session, stmt, created_col=ApprovalInstance.created_at, id_col=ApprovalInstance.id, cursor=cursor, limit=limit
+    )
+    items += [_instance_item(i) for i in instances]
+    items.sort(key=lambda item: (item.created_at, item.id), reverse=True)
+    page = items[:limit]
+    more = len(items) > limit or more_gates is not None or more_instances is not None
+    return page, encode_cursor(page[-1].created_at, page[-1].id) if more and page else None
 
 
 def _gate_item(gate: GateRead) -> InboxItem:

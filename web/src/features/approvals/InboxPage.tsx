@@ -13,9 +13,6 @@ import { GateCard } from "./GateCard";
 
 type OnDecided = (message: string, refused?: boolean) => void;
 
-/** The inbox endpoint answers at most this many (newest first) and has no further pages. */
-const INBOX_LIMIT = 100;
-
 function ItsmEntry({ item, onDecided }: { item: InboxItem; onDecided: OnDecided }) {
   const instance = useInstance(item.id);
   if (instance.isPending) return <Loading label={`Loading ${item.title}…`} />;
@@ -27,7 +24,7 @@ export function InboxPage() {
   const inbox = useInbox();
   const [notice, setNotice] = useState<{ message: string; refused: boolean } | null>(null);
   const onDecided: OnDecided = (message, refused = false) => setNotice({ message, refused });
-  const items = inbox.data?.items ?? [];
+  const items = inbox.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <>
       <PageHeader title="Approvals" description="Requests, changes and automation steps waiting for your decision." />
@@ -48,8 +45,12 @@ export function InboxPage() {
           ))}
         </ul>
       ) : null}
-      {items.length >= INBOX_LIMIT ? (
-        <p className="muted end-of-list">Showing the {INBOX_LIMIT} newest; older ones appear as these are decided.</p>
+      {inbox.hasNextPage ? (
+        <div className="pager">
+          <button type="button" className="button" disabled={inbox.isFetchingNextPage} onClick={() => void inbox.fetchNextPage()}>
+            {inbox.isFetchingNextPage ? "Loading…" : "Load more"}
+          </button>
+        </div>
       ) : null}
     </>
   );

@@ -97,11 +97,17 @@ export function useDecide() {
   });
 }
 
-/** Everything waiting for my decision, ITSM steps and automation gates together, newest first. */
+/** Items per page of the inbox. */
+export const INBOX_PAGE = 50;
+
+/** Everything waiting for my decision, ITSM steps and automation gates together, newest first, in pages. */
 export function useInbox() {
-  return useQuery({
+  return useInfiniteQuery({
     queryKey: approvalsKeys.unified,
-    queryFn: ({ signal }) => unwrap(api.GET("/api/approvals/inbox", { params: { query: { limit: 100 } }, signal })),
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam, signal }) =>
+      unwrap(api.GET("/api/approvals/inbox", { params: { query: { limit: INBOX_PAGE, cursor: pageParam } }, signal })),
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
     refetchInterval: INBOX_POLL_MS,
   });
 }

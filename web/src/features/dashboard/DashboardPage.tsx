@@ -39,8 +39,9 @@ function MyApprovals() {
   const inbox = useInbox();
   if (inbox.isPending) return <Loading label="Counting your approvals…" />;
   if (inbox.isError) return <ErrorState error={inbox.error} onRetry={() => void inbox.refetch()} />;
-  const count = inbox.data.items.length;
-  const more = count >= 100; // the inbox answers the newest 100
+  const first = inbox.data.pages[0];
+  const count = first?.items.length ?? 0;
+  const more = Boolean(first?.next_cursor);
   return (
     <>
       <p className={count ? "metric metric--warn" : "metric"}>
