@@ -1,11 +1,9 @@
 // One approval to decide: what is being approved (the request with its values and requester, or the change),
 // how far the ladder is, and Approve / Reject for the steps the API says I may decide (`can_decide`).
-import { type FormEvent, useEffect, useId, useMemo, useState } from "react";
+import { useMemo } from "react";
 import { Link } from "react-router";
 
-import { ApiError, describeError } from "../../api/problem";
 import { useCurrentUser, usePermission } from "../../app/session";
-import { TextAreaField } from "../../components/Field";
 import { DateTime } from "../../components/Page";
 import { ErrorState, Loading } from "../../components/States";
 import { useCatalogItem, useChange, useRequest } from "../itsm/api";
@@ -14,6 +12,7 @@ import { Person, StatusBadge, VariableList } from "../itsm/RecordParts";
 import { ApprovalProgress } from "../portal/RequestDetailPage";
 import { age } from "./age";
 import { type Instance, useDecide } from "./api";
+import { DecisionForm, type OnDecided } from "./DecisionForm";
 
 function RequestSummary({ id }: { id: string }) {
   const request = useRequest(id);
@@ -70,73 +69,21 @@ function ChangeSummary({ id }: { id: string }) {
   );
 }
 
-/** The refusal to show for a failed decision: the API's own words for 403 (four-eyes, not an approver) and 409. */
-function refusal(error: unknown): string {
-  if (error instanceof ApiError && (error.status === 403 || error.status === 409)) {
-    const lead = error.status === 409 ? "Already decided" : "You may not decide this";
-    return `${lead}: ${error.problem.detail ?? error.problem.title}`;
-  }
-  return describeError(error);
-}
-
-function DecisionForm({ instance, label, onDecided }: { instance: Instance; label: string; onDecided?: (message: string, refused?: boolean) => void }) {
-  const [comment, setComment] = useState("");
+function InstanceDecision({ instance, label, onDecided }: { instance: Instance; label: string; onDecided?: OnDecided | undefined }) {
   const decide = useDecide();
-  const id = useId();
-  const fieldError =
-    decide.error instanceof ApiError && decide.error.status === 422
-      ? (decide.error.problem.errors?.find((e) => e.field === "comment" || e.field.endsWith(".comment"))?.message ?? decide.error.problem.detail)
-      : undefined;
-  const otherError = decide.error && !fieldError ? refusal(decide.error) : null;
-  useEffect(() => {
-    if (fieldError) document.getElementById(`${id}-comment`)?.focus();
-  }, [fieldError, id]);
-
-  function act(outcome: "approve" | "reject") {
-    // mutateAsync, not mutate's callbacks: the decided card leaves the list (and unmounts) before they would run.
-    decide
-      .mutateAsync({ id: instance.id, outcome, comment: comment.trim() })
-      .then(() => onDecided?.(`${outcome === "approve" ? "Approved" : "Rejected"}: ${label}.`))
-      .catch((error: unknown) => {
-        // A refused decision (403/409) refreshes the list and may take the card away: say why at page level too.
-        if (error instanceof ApiError && (error.status === 403 || error.status === 409)) onDecided?.(`${label}: ${refusal(error)}`, true);
-      });
-  }
-
   return (
-    <form
-      onSubmit={(e: FormEvent) => {
-        e.preventDefault();
-        act("approve");
-      }}
-      noValidate
-      aria-label={`Decide ${instance.title ?? "approval"}`}
+    <DecisionForm
+      label={label}
+      pending={decide.isPending}
+      error={decide.error}
+      onDecided={onDecided}
+      // mutateAsync, not mutate's callbacks: the decided card leaves the list (and unmounts) before they would run.
+      decide={(outcome, comment) =>
+        decide.mutateAsync({ id: instance.id, outcome, comment }).then(() => `${outcome === "approve" ? "Approved" : "Rejected"}: ${label}.`)
+      }
     >
-      <TextAreaField
-        id={`${id}-comment`}
-        label="Comment"
-        name="comment"
-        rows={2}
-        value={comment}
-        onChange={(e) => setComment(e.target.value)}
-        error={fieldError}
-        hint="Optional to approve, required to reject."
-      />
-      {otherError ? (
-        <p className="field-error" role="alert">
-          {otherError}
-        </p>
-      ) : null}
-      <div className="form-actions form-actions--wrap">
-        <button type="submit" className="button button--primary" disabled={decide.isPending}>
-          Approve
-        </button>
-        <button type="button" className="button button--danger" disabled={decide.isPending} onClick={() => act("reject")}>
-          Reject
-        </button>
-        {instance.can_decide.length > 1 ? <span className="field-hint">Decides: {instance.can_decide.join(", ")}</span> : null}
-      </div>
-    </form>
+      {instance.can_decide.length > 1 ? <span className="field-hint">Decides: {instance.can_decide.join(", ")}</span> : null}
+    </DecisionForm>
   );
 }
 
@@ -200,7 +147,7 @@ export function ApprovalCard({
         <ApprovalProgress instance={instance} />
       </details>
       {instance.can_decide.length ? (
-        <DecisionForm instance={instance} label={label} {...(onDecided ? { onDecided } : {})} />
+        <InstanceDecision instance={instance} label={label} onDecided={onDecided} />
       ) : (
         <p className="refusal-note" role="note">
           {noDecisionReason(instance, me.id)}

@@ -1,19 +1,15 @@
 // One automation approval gate to decide: the workflow and execution it belongs to, the step, the inputs and the
 // rendered parameters of the runbook steps that run once it is approved, the votes so far, and Approve / Reject
 // (with a comment) when the API would accept my decision (`gateVerdict`).
-import { useQuery } from "@tanstack/react-query";
-import { type FormEvent, useEffect, useId, useState } from "react";
 import { Link } from "react-router";
 
-import { api, unwrap } from "../../api/client";
-import { ApiError, describeError } from "../../api/problem";
 import { useCurrentUser, usePermission } from "../../app/session";
-import { TextAreaField } from "../../components/Field";
 import { DateTime } from "../../components/Page";
 import { ErrorState, Loading } from "../../components/States";
 import { Person, StatusBadge } from "../itsm/RecordParts";
 import { age } from "./age";
 import { type Gate, useDecideGate, useGate, useMyGateIds } from "./api";
+import { DecisionForm, type OnDecided } from "./DecisionForm";
 import { approvalCount, approverLabel, displayParameter, gateDecisions, gateSubject, gateVerdict } from "./gate";
 
 function Facts({ values, empty }: { values: Record<string, unknown>; empty: string }) {
@@ -31,105 +27,27 @@ function Facts({ values, empty }: { values: Record<string, unknown>; empty: stri
   );
 }
 
-/** The workflow's name (and the runbooks' names) for those who may read workflows and executions. */
-function useWorkflowOf(executionId: string | null) {
-  const allowed = usePermission("workflows.manage") && usePermission("executions.read_all");
-  return useQuery({
-    queryKey: ["approvals", "gate-workflow", executionId ?? ""],
-    queryFn: async ({ signal }) => {
-      const execution = await unwrap(api.GET("/api/executions/{execution_id}", { params: { path: { execution_id: executionId ?? "" } }, signal }));
-      if (!execution.workflow_id) return null;
-      const workflow = await unwrap(
-        api.GET("/api/workflows/{workflow_id}", { params: { path: { workflow_id: execution.workflow_id } }, signal }),
-      );
-      return { name: workflow.name, version: execution.workflow_version };
-    },
-    enabled: allowed && Boolean(executionId),
-    retry: false,
-    staleTime: 60_000,
-  });
-}
-
+/** The gate records the runbooks' names when it opens, so every approver sees them. */
 function RunbookName({ id, name }: { id: string | null; name: string | null }) {
-  const allowed = usePermission("runbooks.manage") && !name;
-  const runbook = useQuery({
-    queryKey: ["runbooks", "detail", id ?? ""],
-    queryFn: ({ signal }) => unwrap(api.GET("/api/runbooks/{runbook_id}", { params: { path: { runbook_id: id ?? "" } }, signal })),
-    enabled: allowed && Boolean(id),
-    retry: false,
-    staleTime: 60_000,
-  });
   if (name) return <>runbook “{name}”</>;
-  if (!id) return <span className="muted">an unknown runbook</span>;
-  return runbook.data ? <>runbook “{runbook.data.name}”</> : <span className="mono">runbook {id.slice(0, 8)}</span>;
+  return id ? <span className="mono">runbook {id.slice(0, 8)}</span> : <span className="muted">an unknown runbook</span>;
 }
 
-function refusal(error: unknown): string {
-  if (error instanceof ApiError && (error.status === 403 || error.status === 409)) {
-    const lead = error.status === 409 ? "Already decided" : "You may not decide this";
-    return `${lead}: ${error.problem.detail ?? error.problem.title}`;
-  }
-  return describeError(error);
-}
-
-function GateDecisionForm({ gate, label, onDecided }: { gate: Gate; label: string; onDecided?: (message: string, refused?: boolean) => void }) {
-  const [comment, setComment] = useState("");
+function GateDecision({ gate, label, onDecided }: { gate: Gate; label: string; onDecided?: OnDecided | undefined }) {
   const decide = useDecideGate();
-  const id = useId();
-  const fieldError =
-    decide.error instanceof ApiError && decide.error.status === 422
-      ? (decide.error.problem.errors?.find((e) => e.field === "comment" || e.field.endsWith(".comment"))?.message ?? decide.error.problem.detail)
-      : undefined;
-  const otherError = decide.error && !fieldError ? refusal(decide.error) : null;
-  useEffect(() => {
-    if (fieldError) document.getElementById(`${id}-comment`)?.focus();
-  }, [fieldError, id]);
-
-  function act(outcome: "approve" | "reject") {
-    decide
-      .mutateAsync({ id: gate.id, outcome, comment: comment.trim() })
-      .then((decided) => {
-        const still = decided.status === "pending" ? " It waits for more approvals." : "";
-        onDecided?.(`${outcome === "approve" ? "Approved" : "Rejected"}: ${label}.${still}`);
-      })
-      .catch((error: unknown) => {
-        if (error instanceof ApiError && (error.status === 403 || error.status === 409)) onDecided?.(`${label}: ${refusal(error)}`, true);
-      });
-  }
-
   return (
-    <form
-      onSubmit={(e: FormEvent) => {
-        e.preventDefault();
-        act("approve");
-      }}
-      noValidate
-      aria-label={`Decide ${label}`}
-    >
-      <TextAreaField
-        id={`${id}-comment`}
-        label="Comment"
-        name="comment"
-        rows={2}
-        value={comment}
-        onChange={(e) => setComment(e.target.value)}
-        error={fieldError}
-        hint="Optional to approve, required to reject."
-      />
-      {otherError ? (
-        <p className="field-error" role="alert">
-          {otherError}
-        </p>
-      ) : null}
-      <div className="form-actions form-actions--wrap">
-        <button type="submit" className="button button--primary" disabled={decide.isPending}>
-          Approve
-        </button>
-        <button type="button" className="button button--danger" disabled={decide.isPending} onClick={() => act("reject")}>
-          Reject
-        </button>
-      </div>
-    </form>
+    <DecisionForm
+      label={label}
+      pending={decide.isPending}
+      error={decide.error}
+      onDecided={onDecided}
+      decide={(outcome, comment) =>
+        decide.mutateAsync({ id: gate.id, outcome, comment }).then((decided) => {
+          const still = decided.status === "pending" ? " It waits for more approvals." : "";
+          return `${outcome === "approve" ? "Approved" : "Rejected"}: ${label}.${still}`;
+        })
+      }
+    />
   );
 }
 
@@ -149,7 +67,8 @@ export function GateDetails({
   const canReadUsers = usePermission("users.read");
   const Heading = headingLevel === 2 ? "h2" : "h3";
   const subject = gateSubject(gate.subject, gate);
-  const workflow = useWorkflowOf(subject.executionId);
+  // The execution view is open to its starter and to whoever may read every execution.
+  const canOpenExecution = usePermission("executions.read_all") || gate.started_by === me.id;
   const verdict = gateVerdict(gate, me.id, listedAsMine);
   const decisions = gateDecisions(gate);
   const label = gate.message || `Automation approval ${gate.step_id}`;
@@ -169,22 +88,20 @@ export function GateDetails({
         <div style={{ display: "contents" }}>
           <dt>Workflow</dt>
           <dd>
-            {subject.workflow ?? workflow.data ? (
+            {subject.workflow ? (
               <>
-                {(subject.workflow ?? workflow.data)?.name}
-                {(subject.workflow ?? workflow.data)?.version ? (
-                  <span className="muted"> (version {(subject.workflow ?? workflow.data)?.version})</span>
-                ) : null}
+                {subject.workflow.name}
+                {subject.workflow.version ? <span className="muted"> (version {subject.workflow.version})</span> : null}
               </>
             ) : (
-              <span className="muted">{workflow.isLoading ? "Loading…" : "Not visible to you"}</span>
+              <span className="muted">—</span>
             )}
           </dd>
         </div>
         <div style={{ display: "contents" }}>
           <dt>Execution</dt>
           <dd className="mono">
-            {subject.executionId && workflow.data ? (
+            {subject.executionId && canOpenExecution ? (
               <Link to={`/executions/${subject.executionId}`}>{subject.executionId}</Link>
             ) : (
               (subject.executionId ?? "—")
@@ -241,7 +158,7 @@ export function GateDetails({
         </details>
       ) : null}
       {verdict.canDecide ? (
-        <GateDecisionForm gate={gate} label={label} {...(onDecided ? { onDecided } : {})} />
+        <GateDecision gate={gate} label={label} onDecided={onDecided} />
       ) : (
         <p className="refusal-note" role="note">
           {verdict.reason}

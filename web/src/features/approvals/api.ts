@@ -132,7 +132,8 @@ export function useDecideGate() {
         ? unwrap(api.POST("/api/automation/approvals/{approval_id}/approve", { params, body }))
         : unwrap(api.POST("/api/automation/approvals/{approval_id}/reject", { params, body }));
     },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ["approvals"] }),
+    // A decided gate moves its execution on: the execution view refreshes too.
+    onSettled: () => Promise.all([queryClient.invalidateQueries({ queryKey: ["approvals"] }), queryClient.invalidateQueries({ queryKey: ["executions"] })]),
   });
 }
 

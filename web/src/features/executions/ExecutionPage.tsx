@@ -10,7 +10,6 @@ import { Link, useParams } from "react-router";
 
 import { describeError } from "../../api/problem";
 import { useCurrentUser, usePermission } from "../../app/session";
-import { TextAreaField } from "../../components/Field";
 import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
 import { UserName } from "../users/UserPicker";
@@ -24,13 +23,13 @@ import {
   type StepRun,
   UNFINISHED,
   useCancelExecution,
-  useDecideGate,
   useExecution,
   useExecutionEvents,
   useExecutionGates,
   useRetryExecution,
 } from "./api";
-import { WorkflowName } from "./ExecutionsPage";
+import { useMyGateIds } from "../approvals/api";
+import { GateDetails } from "../approvals/GateCard";
 
 export function ExecutionPage() {
   const { executionId = "" } = useParams();
@@ -91,7 +90,8 @@ function ExecutionView({ execution }: { execution: Execution }) {
         title={isWorkflow ? "Workflow execution" : "Runbook execution"}
         description={
           <>
-            <Link to="/executions">All executions</Link> · {isWorkflow ? <WorkflowName id={execution.workflow_id} version={execution.workflow_version} /> : `runbook ${execution.runbook_id ?? ""}`}
+            <Link to="/executions">All executions</Link> · {execution.name ?? (isWorkflow ? "workflow" : "runbook")}
+            {execution.workflow_version ? ` (v${execution.workflow_version})` : ""}
           </>
         }
         actions={
@@ -151,7 +151,7 @@ function ExecutionView({ execution }: { execution: Execution }) {
           </div>
         ) : null}
       </dl>
-      {gates.data?.length ? <GatePanels gates={gates.data} executionId={execution.id} /> : null}
+      {gates.data?.length ? <GatePanels gates={gates.data} /> : null}
       {gates.isError ? <p className="field-error">{describeError(gates.error)}</p> : null}
       <div className="builder">
         <div className="builder-canvas" aria-label="Execution graph" role="region">
@@ -314,76 +314,14 @@ function RunbookLog({ executionId, stepId }: { executionId: string; stepId: stri
   );
 }
 
-/** What an approval lets happen: the execution's inputs and the runbooks (with parameters) the gate leads to. */
-function GateSubject({ subject }: { subject: Record<string, unknown> }) {
-  const inputs = subject.inputs && typeof subject.inputs === "object" ? (subject.inputs as Record<string, unknown>) : {};
-  const next = Array.isArray(subject.next_steps) ? (subject.next_steps as { step_id?: string; parameters?: unknown }[]) : [];
-  return (
-    <dl className="execution-facts">
-      <div>
-        <dt>Inputs</dt>
-        <dd className="mono">{Object.keys(inputs).length ? JSON.stringify(inputs) : "none"}</dd>
-      </div>
-      {next.map((step) => (
-        <div key={step.step_id}>
-          <dt>Then runs {step.step_id}</dt>
-          <dd className="mono">{JSON.stringify(step.parameters ?? {})}</dd>
-        </div>
-      ))}
-    </dl>
-  );
-}
-
-function GatePanels({ gates, executionId }: { gates: Gate[]; executionId: string }) {
+/** The execution's waiting gates, each as in the inbox: what it approves, and a decision only if the API would take it. */
+function GatePanels({ gates }: { gates: Gate[] }) {
+  const mine = useMyGateIds(true);
   return (
     <>
       {gates.map((gate) => (
-        <GatePanel key={gate.id} gate={gate} executionId={executionId} />
+        <GateDetails key={gate.id} gate={gate} listedAsMine={mine.data ? mine.data.has(gate.id) : undefined} />
       ))}
     </>
-  );
-}
-
-function GatePanel({ gate, executionId }: { gate: Gate; executionId: string }) {
-  const me = useCurrentUser();
-  const decide = useDecideGate(executionId);
-  const [comment, setComment] = useState("");
-  const ownRun = gate.started_by === me.id && !gate.allow_self_approval;
-  const decided = gate.decisions.some((d) => d.user_id === me.id);
-  return (
-    <section className="panel gate-panel" aria-labelledby={`gate-${gate.id}`}>
-      <h2 id={`gate-${gate.id}`}>Approval needed: step {gate.step_id}</h2>
-      <p>{gate.message}</p>
-      <GateSubject subject={gate.subject} />
-      <p className="muted">
-        {gate.decisions.length} of {gate.min_approvals} approval{gate.min_approvals === 1 ? "" : "s"} so far.
-      </p>
-      {ownRun ? (
-        <p className="muted">You started this execution, so someone else must approve it.</p>
-      ) : decided ? (
-        <p className="muted">You have decided on this gate.</p>
-      ) : (
-        <form
-          onSubmit={(e) => e.preventDefault()}
-          aria-label={`Decide on step ${gate.step_id}`}
-          noValidate
-        >
-          <TextAreaField label="Comment" name={`comment-${gate.id}`} rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
-          {decide.isError ? (
-            <p className="field-error" role="alert">
-              {describeError(decide.error)}
-            </p>
-          ) : null}
-          <div className="form-actions">
-            <button type="button" className="button button--primary" disabled={decide.isPending} onClick={() => decide.mutate({ gateId: gate.id, verdict: "approve", comment })}>
-              Approve
-            </button>
-            <button type="button" className="button button--danger" disabled={decide.isPending} onClick={() => decide.mutate({ gateId: gate.id, verdict: "reject", comment })}>
-              Reject
-            </button>
-          </div>
-        </form>
-      )}
-    </section>
   );
 }

@@ -2,31 +2,18 @@
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 
-import { usePermission } from "../../app/session";
 import { SelectField } from "../../components/Field";
 import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
 import { UserName } from "../users/UserPicker";
-import { useWorkflow } from "../workflows/api";
 import { statusTone } from "../workflows/graph";
 import { EXECUTION_STATUSES, type ExecutionKind, type ExecutionStatus, type ExecutionSummary, useExecutions } from "./api";
 import { Pager } from "../../components/Pager";
 
-export function WorkflowName({ id, version }: { id: string | null | undefined; version?: number | null | undefined }) {
-  const canRead = usePermission("workflows.manage");
-  const workflow = useWorkflow(id, undefined, { enabled: canRead });
-  const suffix = version ? ` (v${version})` : "";
-  if (!id) return <span className="muted">—</span>;
-  if (canRead && workflow.data) return <>{`${workflow.data.name}${suffix}`}</>;
-  return <span className="muted">{`Workflow ${id.slice(0, 8)}${suffix}`}</span>;
-}
 
 function What({ execution }: { execution: ExecutionSummary }) {
-  if (execution.kind === "workflow") {
-    if (execution.name) return <>{`${execution.name}${execution.workflow_version ? ` (v${execution.workflow_version})` : ""}`}</>;
-    return <WorkflowName id={execution.workflow_id} version={execution.workflow_version} />;
-  }
-  return <span>Runbook {execution.name ? `“${execution.name}”` : execution.runbook_id?.slice(0, 8)}</span>;
+  if (execution.kind === "workflow") return <>{`${execution.name ?? "Workflow"}${execution.workflow_version ? ` (v${execution.workflow_version})` : ""}`}</>;
+  return <span>Runbook “{execution.name ?? execution.runbook_id?.slice(0, 8)}”</span>;
 }
 
 export function ExecutionsPage() {

@@ -122,22 +122,3 @@ export function useExecutionGates(id: string, enabled: boolean) {
     enabled,
   });
 }
-
-export function useDecideGate(executionId: string) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: ({ gateId, verdict, comment }: { gateId: string; verdict: "approve" | "reject"; comment: string }) => {
-      const options = { params: { path: { approval_id: gateId } }, body: { comment: comment.trim() || null } };
-      return unwrap(
-        verdict === "approve"
-          ? api.POST("/api/automation/approvals/{approval_id}/approve", options)
-          : api.POST("/api/automation/approvals/{approval_id}/reject", options),
-      );
-    },
-    onSuccess: () =>
-      Promise.all([
-        queryClient.invalidateQueries({ queryKey: executionsKeys.detail(executionId) }),
-        queryClient.invalidateQueries({ queryKey: executionsKeys.gates(executionId) }),
-      ]),
-  });
-}
