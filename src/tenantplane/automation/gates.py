@@ -18,7 +18,7 @@ from tenantplane.audit.service import record_event
 from tenantplane.automation import engine
 from tenantplane.automation import repository as repo
 from tenantplane.automation.expressions import TemplateFailed, render
-from tenantplane.automation.models import ApprovalGate, Workflow
+from tenantplane.automation.models import ApprovalGate
 from tenantplane.automation.service import GATE_TIMEOUT, LoadedRun, apply_event, load_run, now
 from tenantplane.identity.auth import Principal
 from tenantplane.jobs.queue import enqueue
@@ -107,7 +107,8 @@ async def _what_is_approved(
     """The workflow, the inputs, and the runbook steps the gate leads to with their rendered parameters: what an
     approver sees even when they may not read the workflow or the execution themselves."""
     execution = loaded.execution
-    workflow = await session.get(Workflow, execution.workflow_id)
+    assert execution.workflow_id is not None  # a gate belongs to a workflow execution
+    workflow = await repo.get_workflow(session, execution.tenant_id, execution.workflow_id)
     next_steps: list[dict[str, Any]] = []
     for k in loaded.graph.outgoing(step_id):
         target = loaded.graph.edges[k].target
@@ -125,7 +126,7 @@ async def _what_is_approved(
         names = {str(row.id): row.name for row in await session.execute(stmt)}
         for next_step in next_steps:
             next_step["runbook"] = names.get(str(next_step["runbook_id"]))
-    about = {"id": str(execution.workflow_id), "name": workflow.name if workflow else None}
+    about = {"id": str(workflow.id), "name": workflow.name}
     return {
         "workflow": about | {"version": execution.workflow_version},
         "inputs": context["inputs"],

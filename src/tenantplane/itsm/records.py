@@ -9,9 +9,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import column, select, table, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from tenantplane.approvals.models import ApprovalEvent
+from tenantplane.identity.models import User
 from tenantplane.itsm.models import RecordEvent
 
 _NEXT = text(
@@ -71,10 +73,6 @@ async def timeline(session: AsyncSession, tenant_id: uuid.UUID, record_id: uuid.
     return (await session.scalars(stmt)).all()
 
 
-_USERS = table("users", column("id"), column("tenant_id"), column("display_name"))
-_APPROVAL_EVENTS = table("approval_events", column("instance_id"), column("actor_id"))
-
-
 async def people(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -86,11 +84,13 @@ async def people(
     who may not list users still sees who approved, not an id."""
     ids = {e.actor_id for e in events if e.actor_id} | {i for i in also if i}
     if approval_instance_id is not None:
-        deciders = select(_APPROVAL_EVENTS.c.actor_id).where(
-            _APPROVAL_EVENTS.c.instance_id == approval_instance_id, _APPROVAL_EVENTS.c.actor_id.is_not(None)
+        deciders = select(ApprovalEvent.actor_id).where(
+            ApprovalEvent.tenant_id == tenant_id,
+            ApprovalEvent.instance_id == approval_instance_id,
+            ApprovalEvent.actor_id.is_not(None),
         )
-        ids |= set((await session.scalars(deciders)).all())
+        ids |= {actor for actor in (await session.scalars(deciders)).all() if actor}
     if not ids:
         return {}
-    stmt = select(_USERS.c.id, _USERS.c.display_name).where(_USERS.c.tenant_id == tenant_id, _USERS.c.id.in_(ids))
+    stmt = select(User.id, User.display_name).where(User.tenant_id == tenant_id, User.id.in_(ids))
     return {row.id: row.display_name for row in await session.execute(stmt)}
