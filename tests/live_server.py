@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import psycopg
 from psycopg import sql
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def bearer(url: str, tenant: str, email: str, password: str) -> dict[str, str]:
@@ -46,3 +53,30 @@ def truncate_all(database_url: str) -> None:
         if rows:
             tables = sql.SQL(", ").join(sql.Identifier(r[0]) for r in rows)
             conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(tables))
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], *, worker: bool) -> Iterator[str]:
+    """`tenantplane serve` on a free loopback port (with its embedded worker or not); yields its URL once ready,
+    and stops it with SIGTERM (SIGKILL after 30 s) on the way out."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "tenantplane.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, *([] if worker else ["--no-worker"])],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_ready(url, server)
+        yield url
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -27,16 +26,11 @@ from tenantplane.kit.errors import ValidationFailed
 from tenantplane.notifications.service import notify, notify_users
 from tenantplane.notifications.templates import check_template
 from tests.api.conftest import TenantContext
+from tests.live_server import free_port
 
 CHANNELS = "/api/notifications/channels"
 DELIVERIES = "/api/notifications/deliveries"
 FAST_RETRY = {"max_attempts": 3, "backoff_seconds": 0.05}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.live_server import bearer, free_port, truncate_all, wait_ready
+from tests.live_server import bearer, serving, truncate_all
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DIST = ROOT / "src" / "tenantplane" / "web_dist"
@@ -98,29 +97,14 @@ def live_server(database_url: str, web_bundle: Path, tmp_path_factory: pytest.Te
         check=False,
     )
     assert boot.returncode == 0, boot.stderr
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     try:
-        wait_ready(url, server)
-        live = LiveServer(url=url, database_url=database_url, env=env)
-        # The tenant's display name is what the header shows after sign-in.
-        renamed = httpx.patch(f"{url}/api/tenant", json={"name": TENANT_NAME}, headers=live.admin_headers())
-        assert renamed.status_code == 200, renamed.text
-        yield live
+        with serving(env, worker=False) as url:  # no worker: jobs stay where the tests put them
+            live = LiveServer(url=url, database_url=database_url, env=env)
+            # The tenant's display name is what the header shows after sign-in.
+            renamed = httpx.patch(f"{url}/api/tenant", json={"name": TENANT_NAME}, headers=live.admin_headers())
+            assert renamed.status_code == 200, renamed.text
+            yield live
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
         truncate_all(database_url)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,14 +17,10 @@ import httpx
 import psutil
 import pytest
 
+from tests.live_server import free_port
+
 pytestmark = pytest.mark.system
 CLI = [sys.executable, "-m", "tenantplane.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _postgres_processes(data_dir: Path) -> list[psutil.Process]:
@@ -81,7 +76,7 @@ def test_serve_on_embedded_postgres_and_stop_cleanly(env: dict[str, str]) -> Non
     assert "created" in boot.stdout
     assert _postgres_processes(data_dir) == [], "bootstrap left its embedded server running"
 
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [*CLI, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

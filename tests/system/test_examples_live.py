@@ -8,7 +8,6 @@ provision-after-approve (an ITSM approval, then workflow fulfillment) each run t
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.live_server import bearer, free_port, truncate_all, wait_ready
+from tests.live_server import bearer, serving, truncate_all
 
 pytestmark = pytest.mark.system
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,26 +60,10 @@ def demo(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
     cli("bootstrap", "--tenant", TENANT, "--admin-email", ADMIN[0], "--admin-password", ADMIN[1])
     cli("apply", "-f", str(ROOT / "examples"), "--tenant", TENANT, "--yes")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(  # with its worker: nothing here runs a job in the test process
-        [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     try:
-        wait_ready(url, server)
-        yield Demo(url)
+        with serving(env, worker=True) as url:  # with its worker: nothing here runs a job in the test process
+            yield Demo(url)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
         truncate_all(database_url)
 
 
