@@ -16,7 +16,7 @@ WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public $(WEB)/scripts -type f 2>/d
 PY_SOURCES := $(shell find src/tenantplane -name '*.py' -not -path '*/__pycache__/*')
 NPM := $(shell command -v npm 2>/dev/null)
 
-.PHONY: run test lint typecheck pytest install bench clean web-build web-test chromium no-npm screenshots
+.PHONY: run test lint typecheck pytest install bench clean web-build web-test chromium sandbox no-npm screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-run: install $(if $(NPM),web-build,no-npm)
+run: install sandbox $(if $(NPM),web-build,no-npm)
 	@mkdir -p $(DATA_DIR)
 	@test -s $(DATA_DIR)/demo-admin-password || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > $(DATA_DIR)/demo-admin-password
 	TENANTPLANE_DATA_DIR=$(DATA_DIR) $(BIN)/tenantplane migrate
@@ -73,9 +73,13 @@ web-test: $(WEB)/.stamps/checked
 
 # tests/browser needs the built app and Debian's chromium (installed here; under CI=true it must be had).
 chromium:
-	@scripts/ensure-chromium.sh
+	@scripts/ensure-system-tool.sh chromium chromium "the browser tests"
 
-pytest: web-build chromium
+# Runbook scripts run inside bubblewrap (docs/runbooks.md, "Security model"); without it they are refused.
+sandbox:
+	@scripts/ensure-system-tool.sh bwrap bubblewrap "runbook shell and python actions"
+
+pytest: web-build chromium sandbox
 
 no-npm:
 	@echo "warning: npm not found: serving the API without its web UI (install Node.js 20.19+ and run make run again)"

@@ -6,6 +6,7 @@ TENANTPLANE_TEST_DATABASE_URL wins; else the server on 127.0.0.1:5432 if it answ
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,6 +19,19 @@ from sqlalchemy.engine import make_url
 from tenantplane.kit.migrate import upgrade_to_head
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+# Runbook scripts see nothing of the host but what the operator exposes (TENANTPLANE_RUNBOOK_EXPOSED_PATHS);
+# the tests expose this one directory, writable, to share marker files with the scripts they run.
+EXPOSED_TO_RUNBOOKS = Path(tempfile.gettempdir()) / "tp-tests-exposed"
+RUNBOOK_EXPOSED_PATHS = f"{EXPOSED_TO_RUNBOOKS}:rw"
+
+
+def shared_with_runbooks(prefix: str) -> Path:
+    """A new directory the scripts of this test run can write into, whatever throwaway uid they run as."""
+    EXPOSED_TO_RUNBOOKS.mkdir(exist_ok=True)
+    EXPOSED_TO_RUNBOOKS.chmod(0o1777)
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=EXPOSED_TO_RUNBOOKS))
+    path.chmod(0o777)
+    return path
 
 
 def _server_url(tmp_root: Path) -> str:

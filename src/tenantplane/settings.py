@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     allowed_egress_hosts: str = Field(
         default="", description="Comma-separated hosts or CIDRs outgoing HTTP may reach despite being private."
     )
+    runbook_python: str | None = Field(
+        default=None, description="Interpreter of python actions, under /usr (default: the system python3)."
+    )
+    runbook_exposed_paths: str = Field(
+        default="",
+        description="Comma-separated host paths bound into every runbook run, read-only (`path:rw`: writable). "
+        "Every tenant's scripts see them: expose nothing secret.",
+    )
 
     @cached_property
     def resolved_secret_key(self) -> str:

@@ -21,6 +21,7 @@ from tenantplane.jobs.registry import load_task_modules
 from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
 from tenantplane.kit.db import Database
 from tenantplane.settings import Settings
+from tests.conftest import RUNBOOK_EXPOSED_PATHS
 
 PASSWORD = "correct horse battery"
 
@@ -29,6 +30,7 @@ PASSWORD = "correct horse battery"
 def settings(clean_database: str, tmp_path: Path) -> Settings:
     return Settings(
         allowed_egress_hosts="127.0.0.1",
+        runbook_exposed_paths=RUNBOOK_EXPOSED_PATHS,
         database_url=clean_database,
         data_dir=tmp_path,
         secret_key="test-secret-key-" + "x" * 32,

@@ -6,7 +6,6 @@ Scripts run for real in the sandbox; each test reads the result back through the
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from sqlalchemy import text
 from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import TenantContext
 from tests.api.sweep_runbooks import create_runbook, create_secret, execute, wait_for_execution
+from tests.conftest import shared_with_runbooks
 
 SECRET = "hunter2-do-not-leak"
 SECRET_SHA256 = hashlib.sha256(SECRET.encode()).hexdigest()
@@ -26,8 +26,7 @@ SECRET_SHA256 = hashlib.sha256(SECRET.encode()).hexdigest()
 @pytest.fixture
 def shared_dir() -> Iterator[Path]:
     """A directory the script's throwaway user may write into (scripts do not run as the test's user)."""
-    path = Path(tempfile.mkdtemp(prefix="tp-test-"))
-    path.chmod(0o777)
+    path = shared_with_runbooks("tp-test-")
     yield path
     for child in path.iterdir():
         child.unlink()

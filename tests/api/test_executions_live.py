@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from fastapi import FastAPI
 from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import TenantContext
 from tests.api.sweep_runbooks import create_runbook, execute, wait_for_execution
+from tests.conftest import shared_with_runbooks
 
 
 @pytest.fixture
@@ -41,8 +41,7 @@ async def served(app: FastAPI) -> AsyncIterator[str]:
 
 @pytest.fixture
 def marker_dir() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="tp-test-"))
-    path.chmod(0o777)  # scripts run as a throwaway user
+    path = shared_with_runbooks("tp-test-")
     yield path
     for child in path.iterdir():
         child.unlink()

@@ -21,6 +21,7 @@ from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
 from tenantplane.settings import Settings
 from tests.api.conftest import TenantContext
 from tests.api.sweep_runbooks import create_runbook, create_secret, execute, wait_for_execution
+from tests.conftest import shared_with_runbooks
 
 WorkerFactory = Callable[..., AbstractAsyncContextManager[None]]
 
@@ -78,8 +79,7 @@ async def test_a_run_left_running_by_a_dead_worker_is_failed_with_the_reason_not
 async def test_a_worker_stopping_mid_run_kills_the_script_and_the_next_worker_does_not_rerun_it(
     client: httpx.AsyncClient, tenant: TenantContext, running_worker: WorkerFactory
 ) -> None:
-    shared = Path(tempfile.mkdtemp(prefix="tp-test-"))
-    shared.chmod(0o777)
+    shared = shared_with_runbooks("tp-test-")
     script = f"echo run >> {shared}/runs; sleep 2; touch {shared}/finished"
     runbook = await create_runbook(tenant, client, actions=[{"name": "slow", "type": "shell", "script": script}])
     execution_id = await execute(client, tenant.admin, runbook["id"])

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +17,7 @@ from tests.api.sweep_approvals import create_definition, decide, signed_in
 from tests.api.sweep_approvals import step as ladder_step
 from tests.api.sweep_automation import create_workflow, script_runbook, step, workflow_body
 from tests.api.sweep_itsm import CATALOG, REQUESTS, create_item
+from tests.conftest import shared_with_runbooks
 
 FORM = [{"name": "username", "type": "string", "required": True}]
 
@@ -111,8 +110,7 @@ async def test_a_failing_workflow_fails_the_request(
 async def test_retrying_the_failed_fulfillment_workflow_puts_the_request_back_in_fulfillment_then_fulfils_it(
     client: httpx.AsyncClient, tenant: TenantContext, worker: ExecutionJobRunner
 ) -> None:
-    shared = Path(tempfile.mkdtemp(prefix="tp-retry-"))
-    shared.chmod(0o755)  # the script may run under a throwaway uid: it must see into this directory
+    shared = shared_with_runbooks("tp-retry-")
     flag = shared / "fixed"
     workflow = await _provisioning_workflow(tenant, f'[ -e "{flag}" ] || {{ echo "not yet" >&2; exit 3; }}')
     item = await create_item(

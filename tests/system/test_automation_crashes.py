@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from tenantplane.identity.service import bootstrap
 from tenantplane.kit.db import Database
 from tenantplane.runbooks.schemas import RunbookWrite
 from tenantplane.runbooks.service import create_runbook
+from tests.conftest import RUNBOOK_EXPOSED_PATHS, shared_with_runbooks
 
 pytestmark = pytest.mark.system
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +41,7 @@ def _worker(url: str, data_dir: Path) -> subprocess.Popen[bytes]:
         "TENANTPLANE_DATA_DIR": str(data_dir),
         "TENANTPLANE_LOG_LEVEL": "WARNING",
         "TENANTPLANE_JOB_LEASE_SECONDS": "2",
+        "TENANTPLANE_RUNBOOK_EXPOSED_PATHS": RUNBOOK_EXPOSED_PATHS,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "tenantplane.cli", "worker"],
@@ -138,10 +139,27 @@ async def _start(url: str, scripts: list[str], steps: list[dict[str, Any]]) -> u
 @pytest.fixture
 def markers() -> Iterator[Path]:
     """A directory the scripts can write to: as root the worker runs each script under a throwaway uid."""
-    path = Path(tempfile.mkdtemp(prefix="tp-crash-"))
-    path.chmod(0o777)
+    path = shared_with_runbooks("tp-crash-")
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+def _sleeping(seconds: str) -> int | None:
+    """The host pid of the one `sleep <seconds>` process (scripts see only their own pid namespace's pids)."""
+    found = [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and _cmdline(entry) == ["sleep", seconds]
+    ]
+    assert len(found) <= 1, (seconds, found)
+    return found[0] if found else None
+
+
+def _cmdline(entry: Path) -> list[str]:
+    try:
+        return (entry / "cmdline").read_bytes().decode().split("\0")[:-1]
+    except OSError:
+        return []
 
 
 def _alive(pid: int) -> bool:
@@ -161,8 +179,11 @@ def _step_runs(url: str, execution_id: uuid.UUID) -> dict[str, tuple[str, int]]:
 async def test_a_worker_killed_while_a_runbook_step_runs(clean_database: str, tmp_path: Path, markers: Path) -> None:
     url = clean_database
     a, b = markers / "a.log", markers / "b.log"
+    tag = uuid.uuid4().int % 10**6
+    foreground, background = f"30.{tag}", f"3600.{tag}"
     script_a = (
-        f'if [ -e "{a}" ]; then echo again >> "{a}"; else sleep 3600 & echo "first $$ $!" >> "{a}"; exec sleep 30; fi'
+        f'if [ -e "{a}" ]; then echo again >> "{a}"; else sleep {background} & echo first >> "{a}"; '
+        f"exec sleep {foreground}; fi"
     )
     script_b = f'echo ran >> "{b}"'
     steps = [
@@ -173,15 +194,14 @@ async def test_a_worker_killed_while_a_runbook_step_runs(clean_database: str, tm
     victim = _worker(url, tmp_path)
     try:
         _until(lambda: a.exists() and a.read_text().startswith("first"), "step A's script to start")
+        script_pid = _until(lambda: _sleeping(foreground), "the script's foreground sleep")
+        background_pid = _until(lambda: _sleeping(background), "the script's background sleep")
         _kill(victim)
-        # The sandbox starts each script in a session of its own (and as root, under a throwaway uid), so the
-        # group kill does not reach it: the script dies by its parent-death signal, and the child it left in
-        # the background is killed by the next worker's sweep at start.
-        script_pid, background_pid = (int(pid) for pid in a.read_text().split()[1:3])
+        # The script runs as pid 2 of its own pid namespace (bwrap): when the worker dies, the launcher dies by
+        # its parent-death signal, bwrap takes the namespace down, and the background child goes with it.
         _until(lambda: not _alive(script_pid), "the script to die with its worker", 10)
-        assert _alive(background_pid), "the background child died on its own: the sweep is not tested"
+        _until(lambda: not _alive(background_pid), "its background child to die with it", 10)
         rescuer = _worker(url, tmp_path)
-        _until(lambda: not _alive(background_pid), "the new worker to sweep the orphan", 20)
         try:
             _until(
                 lambda: _one(url, "SELECT status FROM executions WHERE id = %s", execution_id) in FINISHED,

@@ -16,6 +16,7 @@ from typing import Any
 from tenantplane.runbooks import templates
 from tenantplane.runbooks.actions import SCRIPT_TYPES, ActionContext, ActionFailed, StepOutcome, builtin_for, now
 from tenantplane.runbooks.http_action import EgressPolicy, run_http
+from tenantplane.runbooks.isolation import SandboxConfig
 from tenantplane.runbooks.livelog import LiveLog, Transaction
 from tenantplane.runbooks.outputs import SecretMask
 from tenantplane.runbooks.sandbox import SandboxLimits, ScriptResult, run_script
@@ -33,6 +34,7 @@ class RunState:
     parameters: dict[str, Any]
     secrets: dict[str, str]
     egress: EgressPolicy
+    sandbox: SandboxConfig
     live: LiveLog
     transaction: Transaction
     context: dict[str, Any] = field(default_factory=dict)
@@ -116,6 +118,7 @@ async def _script(state: RunState, position: int, kind: str, script: str, remain
             secrets=state.secrets,
             earlier_outputs=state.outputs,
             limits=SandboxLimits(timeout_seconds=remaining),
+            config=state.sandbox,
             on_output=on_output,
             cancel=state.stop,
         )

@@ -28,6 +28,7 @@ from tenantplane.runbooks import repository as runbooks_repo
 from tenantplane.runbooks.actions import StepOutcome
 from tenantplane.runbooks.dispatch import RunState, run_action
 from tenantplane.runbooks.http_action import EgressPolicy
+from tenantplane.runbooks.isolation import SandboxConfig
 from tenantplane.runbooks.livelog import LiveLog, last_chunk_number
 from tenantplane.secrets.service import MissingSecrets, load_secret_values
 from tenantplane.settings import Settings
@@ -124,6 +125,7 @@ class RunbookRun:
                 operator_allowed=[h for h in settings.allowed_egress_hosts.split(",") if h.strip()],
                 tenant_allowed=list(tenant.egress_allow_list),
             ),
+            sandbox=SandboxConfig.from_settings(settings),
             live=LiveLog(self.ctx.transaction, tenant_id=self.tenant_id, execution_id=self.execution_id, after=after),
             transaction=self.ctx.transaction,
             context={"execution": _execution_context(execution)},

@@ -1,22 +1,16 @@
-"""Sandbox for runbook script actions: runs a shell or python script as a limited child process group.
+"""Runbook script actions: a shell or python script run confined (see `isolation`) as a limited child process.
 
-Parameters, earlier outputs and secrets reach the script only through its environment and stdin; a
-runaway script is killed with everything it started, and the worker carries on.
+Parameters, earlier outputs and secrets reach the script only through its environment and stdin; a runaway script
+is killed with everything it started, and the worker carries on.
 
-How a fork bomb is contained. RLIMIT_NPROC counts processes per user and is not enforced for root.
-When the worker runs as root, each run gets its own throwaway uid/gid (random, from a high range no
-account uses, no passwd entry) so the process limit counts only that run's processes, its files and
-/proc entries are private from other runs, and every process of that uid, even one that left the
-process group with setsid, is killed at the end. When the worker is not root, the script runs as the
-worker's user: the process limit is raised by what that user already runs and only the process group
-is killed. When an unprivileged user cannot execute the program (e.g. an interpreter under /root) the
-script runs as root, the process limit is not enforced and the result carries a note saying so.
+Limits: CPU, address space and file size per process (rlimits set by a launcher shell before bwrap starts), a
+process limit per run (RLIMIT_NPROC counts per user: as root each run has its own throwaway uid; otherwise the
+limit is raised by what the worker's user already runs), a wall-clock timeout, and a size cap on /tmp. The script
+is pid 2 of its own pid namespace, so whatever it starts in the background dies with it.
 
-When the worker itself dies (SIGKILL, OOM, power cut of its container), its scripts must not keep running:
-the script gets SIGKILL as its parent-death signal (`setpriv --pdeathsig`), and whatever it started in the
-background is found by the next sweep (`reap_orphans`, which every worker runs at start and every half
-minute): each script's environment names its supervisor (`TP_SUPERVISOR`, pid and start time), and processes
-and work directories whose supervisor is gone are killed and removed.
+When the worker itself dies (SIGKILL, OOM, power cut of its container), its scripts must not keep running: the
+launcher gets SIGKILL as its parent-death signal (`setpriv --pdeathsig`) and bwrap takes the namespace down with
+it (`--die-with-parent`); work directories left behind are removed by the next sweep (`orphans.reap_orphans`).
 """
 
 from __future__ import annotations
@@ -27,12 +21,10 @@ import functools
 import json
 import math
 import os
-import random
 import re
 import resource
 import shutil
 import signal
-import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -41,22 +33,37 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from tenantplane.runbooks.isolation import (
+    SAFE_PATH,
+    RunAccount,
+    SandboxConfig,
+    SandboxUnavailable,
+    account_for_run,
+    bash_path,
+    bwrap_arguments,
+    sandbox_status,
+)
+from tenantplane.runbooks.orphans import (
+    SUPERVISOR_VARIABLE,
+    WORKDIR_PREFIX,
+    descendants,
+    kill_uid_processes,
+    process_table,
+    remove_workdir,
+    supervisor_token,
+)
 from tenantplane.runbooks.outputs import OutputListener, ScriptLog, SecretMask, explain_exit, read_outputs_file
 
 ScriptKind = Literal["shell", "python"]
+DEFAULT_CONFIG = SandboxConfig()
 ScriptStatus = Literal["succeeded", "failed", "timed_out", "cancelled"]
 
-SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 OUTPUTS_FILE_NAME = "tp_output"
-_RUN_UID_RANGE = (1_900_000_000, 2_000_000_000)
 _ENV_VALUE_MAX_CHARS = 32 * 1024
 _PIPE_DRAIN_SECONDS = 2.0
 _SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RESERVED_NAMES = frozenset({"PATH", "HOME", "LANG", "TMPDIR", "IFS", "ENV", "CDPATH", "GLOBIGNORE", "PS4"})
 _RESERVED_PREFIXES = ("TP_", "LD_", "BASH", "PYTHON", "LC_", "POSIXLY")
-SUPERVISOR_VARIABLE = "TP_SUPERVISOR"
-_WORKDIR_PREFIX = "tp-run-"
-_WORKDIR_NAME = re.compile(r"tp-run-(\d+\.\d+)-[^/]+")
 
 
 def is_reserved_env_name(name: str) -> bool:
@@ -104,14 +111,6 @@ class ScriptResult:
 
 
 @dataclass(frozen=True)
-class _RunAccount:
-    """Who the script runs as: a throwaway uid (worker is root), or the worker's own user (uid None)."""
-
-    uid: int | None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
 class _Ending:
     how: Literal["exited", "timed_out", "cancelled"]
     returncode: int
@@ -125,27 +124,37 @@ async def run_script(
     secrets: Mapping[str, str],
     earlier_outputs: Mapping[str, Any],
     limits: SandboxLimits,
+    config: SandboxConfig = DEFAULT_CONFIG,
     on_output: OutputListener | None = None,
     cancel: asyncio.Event | None = None,
 ) -> ScriptResult:
     """Runs one script action to its end; raises ValueError for a secret name that is not allowed."""
     started_at, started = datetime.now(UTC), time.monotonic()
     supervisor = supervisor_token()
-    workdir = Path(tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{supervisor}-"))
+    workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{supervisor}-"))
     try:
         environment, notes = _script_environment(workdir, parameters, secrets, earlier_outputs)
         environment[SUPERVISOR_VARIABLE] = supervisor
-        program = sys.executable if kind == "python" else _bash()
-        account = await _choose_account(program)
-        notes += [account.note] if account.note else []
+        sandbox = await sandbox_status(config)
+        mask = SecretMask(secrets)
+        log = ScriptLog(mask=mask, cap_bytes=limits.output_bytes, listener=on_output)
+        try:
+            program = sandbox.interpreter(kind)
+        except SandboxUnavailable as unavailable:
+            return _result(None, f"the runbook sandbox refused to run it: {unavailable}", log, {}, started_at,
+                           started, notes)  # fmt: skip
+        account = account_for_run(owner for _, owner, _, _ in process_table())
         script_path = workdir / ("action.py" if kind == "python" else "action.sh")
         script_path.write_text(script, encoding="utf-8")
         if account.uid is not None:
             for path in (workdir, script_path):
                 os.chown(path, account.uid, account.uid)
-        mask = SecretMask(secrets)
-        log = ScriptLog(mask=mask, cap_bytes=limits.output_bytes, listener=on_output)
-        command = [*_launcher(limits, account), *_interpreter(kind), str(script_path)]
+        confined = [
+            sandbox.bwrap or "bwrap",
+            *bwrap_arguments(workdir=workdir, tmp_bytes=limits.file_size_bytes, config=config),
+        ]
+        interpreter = [program, "-I"] if kind == "python" else [program]
+        command = [*_launcher(limits, account), *confined, "--", *interpreter, str(script_path)]
         payload = json.dumps({"parameters": parameters, "outputs": earlier_outputs}, default=str) + "\n"
         try:
             transport, protocol = await _start(command, workdir=workdir, environment=environment, account=account)
@@ -159,10 +168,10 @@ async def run_script(
             workdir / OUTPUTS_FILE_NAME, max_bytes=limits.outputs_file_bytes, owner_uid=account.uid
         )
         notes += mask.notes + log.notes + output_notes
-        reason, outputs = _reason(ending, kind, limits, log), mask.apply_to_outputs(outputs)
+        reason, outputs = _reason(ending, limits, log), mask.apply_to_outputs(outputs)
         return _result(ending, reason, log, outputs, started_at, started, notes)
     finally:
-        _remove_workdir(workdir)
+        remove_workdir(workdir)
 
 
 class _ScriptProtocol(asyncio.subprocess.SubprocessStreamProtocol):
@@ -182,7 +191,7 @@ class _ScriptProtocol(asyncio.subprocess.SubprocessStreamProtocol):
 
 
 async def _start(
-    command: list[str], *, workdir: Path, environment: dict[str, str], account: _RunAccount
+    command: list[str], *, workdir: Path, environment: dict[str, str], account: RunAccount
 ) -> tuple[asyncio.SubprocessTransport, _ScriptProtocol]:
     loop = asyncio.get_running_loop()
     pipe = asyncio.subprocess.PIPE
@@ -200,7 +209,7 @@ async def _supervise(
     payload: str,
     limits: SandboxLimits,
     cancel: asyncio.Event | None,
-    account: _RunAccount,
+    account: RunAccount,
 ) -> _Ending:
     """Waits for exit, timeout or cancel; afterwards no process of the run is left and the log is complete."""
     assert protocol.stdin is not None
@@ -220,11 +229,11 @@ async def _supervise(
             "exited" if protocol.exited in done else "cancelled" if done else "timed_out"
         )
         if how != "exited":
-            _signal_group(group, signal.SIGTERM)
+            _terminate_inside(group)
             await asyncio.wait([protocol.exited], timeout=limits.kill_grace_seconds)
         # Whatever the script left behind (`sleep 1000 &`) goes with it.
         _signal_group(group, signal.SIGKILL)
-        _kill_account_processes(account)
+        kill_uid_processes(account.uid)
         await protocol.exited
         _, stuck = await asyncio.wait(pumps, timeout=_PIPE_DRAIN_SECONDS)
         if stuck:
@@ -234,7 +243,7 @@ async def _supervise(
         return _Ending(how, returncode)
     except BaseException:
         _signal_group(group, signal.SIGKILL)  # the caller was cancelled: leave nothing running
-        _kill_account_processes(account)
+        kill_uid_processes(account.uid)
         raise
     finally:
         for task in [*pumps, feeder, cancel_wait]:
@@ -255,97 +264,24 @@ async def _feed(stdin: asyncio.StreamWriter, payload: str) -> None:
         stdin.close()
 
 
+def _terminate_inside(bwrap_pid: int) -> None:
+    """SIGTERM to the script and what it started, so it can clean up; not to bwrap or its pid-1 reaper.
+
+    bwrap does not pass signals on: a SIGTERM to it would end the namespace at once, without the grace.
+    """
+    reaper = descendants(bwrap_pid)[:1]
+    for pid in descendants(bwrap_pid):
+        if pid not in reaper:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGTERM)
+
+
 def _signal_group(group: int, signal_number: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(group, signal_number)
 
 
-def _kill_account_processes(account: _RunAccount) -> None:
-    """Kills every process of a throwaway uid, also those that left the group; repeats while they fork."""
-    uid = account.uid
-    if uid is None or uid in (0, os.getuid()):
-        return  # never sweep root or the worker itself
-    for _ in range(100):
-        alive = [pid for pid, owner, _, running in _process_table() if owner == uid and running]
-        if not alive:
-            return
-        for pid in alive:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.01)
-
-
-def _process_table() -> list[tuple[int, int, int, bool]]:
-    """(pid, real uid, thread count, not a zombie) of every process, read from /proc."""
-    table: list[tuple[int, int, int, bool]] = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = Path(entry.path, "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        running = not fields.get("State", "").strip().startswith(("Z", "X"))
-        table.append((int(entry.name), int(fields["Uid"].split()[0]), int(fields.get("Threads", "1")), running))
-    return table
-
-
-_unprivileged_programs: dict[str, bool] = {}
-
-
-async def _choose_account(program: str) -> _RunAccount:
-    if os.geteuid() != 0:
-        return _RunAccount(uid=None)
-    if program not in _unprivileged_programs:
-        _unprivileged_programs[program] = await _runs_unprivileged(program)
-    if _unprivileged_programs[program]:
-        return _RunAccount(uid=_free_uid())
-    return _RunAccount(
-        uid=None,
-        note=f"ran as root: {program} cannot be run by an unprivileged user, so max_processes is not "
-        "enforced and the other limits are advisory",
-    )
-
-
-async def _runs_unprivileged(program: str) -> bool:
-    """Probes once per program: can a throwaway uid start it through the launcher shell?"""
-    uid = _free_uid()
-    try:
-        probe = await asyncio.create_subprocess_exec(
-            _bash(), "-c", 'exec "$0" -c ""', program, user=uid, group=uid, extra_groups=[],
-            env={"PATH": SAFE_PATH}, cwd="/", stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
-    except OSError:
-        return False
-    try:
-        return await asyncio.wait_for(probe.wait(), timeout=10) == 0
-    except TimeoutError:
-        probe.kill()
-        return False
-
-
-def _free_uid() -> int:
-    busy = {owner for _, owner, _, _ in _process_table()}
-    while (uid := random.randrange(*_RUN_UID_RANGE)) in busy:
-        pass
-    return uid
-
-
-@functools.cache
-def _bash() -> str:
-    bash = shutil.which("bash", path=SAFE_PATH)
-    if bash is None:
-        raise RuntimeError("bash is required to run runbook scripts")
-    return bash
-
-
-def _interpreter(kind: ScriptKind) -> list[str]:
-    return [sys.executable, "-I"] if kind == "python" else [_bash()]
-
-
-def _launcher(limits: SandboxLimits, account: _RunAccount) -> list[str]:
+def _launcher(limits: SandboxLimits, account: RunAccount) -> list[str]:
     """A bash that sets the limits on itself, then execs the script: no Python runs between fork and exec."""
     cpu = limits.effective_cpu_seconds
     settings = [
@@ -359,9 +295,9 @@ def _launcher(limits: SandboxLimits, account: _RunAccount) -> list[str]:
         settings.append(f"ulimit -u {_clamped(resource.RLIMIT_NPROC, limits.max_processes)}")
     elif os.geteuid() != 0:
         uid = os.getuid()
-        already = sum(threads for _, owner, threads, _ in _process_table() if owner == uid)
+        already = sum(threads for _, owner, threads, _ in process_table() if owner == uid)
         settings.append(f"ulimit -u {_clamped(resource.RLIMIT_NPROC, limits.max_processes + already)}")
-    return [*_parent_death_kill(), _bash(), "-c", " && ".join(settings) + ' && exec "$0" "$@"']
+    return [*_parent_death_kill(), bash_path(), "-c", " && ".join(settings) + ' && exec "$0" "$@"']
 
 
 @functools.cache
@@ -369,69 +305,6 @@ def _parent_death_kill() -> list[str]:
     """`setpriv --pdeathsig KILL`: the script dies with the worker (it keeps the signal across its exec)."""
     setpriv = shutil.which("setpriv", path=SAFE_PATH)
     return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
-
-
-def supervisor_token(pid: int | None = None) -> str:
-    """`<pid>.<start time in clock ticks>` of a process (this one by default): unique even when pids are reused."""
-    pid = os.getpid() if pid is None else pid
-    return f"{pid}.{_start_ticks(pid)}"
-
-
-def _start_ticks(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return int(stat.rsplit(")", 1)[1].split()[19])  # field 22, counted after the parenthesised command name
-
-
-def _supervisor_alive(token: str) -> bool:
-    pid, _, ticks = token.partition(".")
-    return pid.isdigit() and ticks.isdigit() and _start_ticks(int(pid)) == int(ticks)
-
-
-def _supervisor_of(pid: int) -> str | None:
-    """The TP_SUPERVISOR a process was started with (None when it has none or its environment is unreadable)."""
-    try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:
-        return None
-    prefix = SUPERVISOR_VARIABLE.encode() + b"="
-    for entry in environ.split(b"\0"):
-        if entry.startswith(prefix):
-            return entry[len(prefix) :].decode(errors="replace")
-    return None
-
-
-def reap_orphans() -> int:
-    """Kills what the scripts of dead workers left running and removes their work directories.
-
-    Safe with other live workers on the machine: only processes whose supervisor no longer exists are touched;
-    as root, every process of such a run's throwaway uid goes too (also one that scrubbed its environment).
-    Returns how many processes were killed.
-    """
-    killed, uids = 0, set()
-    me = os.getpid()
-    if _start_ticks(me) is None:
-        return 0  # no /proc to tell live supervisors from dead ones: never guess
-    for pid, owner, _, running in _process_table():
-        if pid == me or not running:
-            continue
-        token = _supervisor_of(pid)
-        if token is None or _supervisor_alive(token):
-            continue
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-            killed += 1
-        if _RUN_UID_RANGE[0] <= owner < _RUN_UID_RANGE[1]:
-            uids.add(owner)
-    for uid in uids:
-        _kill_account_processes(_RunAccount(uid=uid))
-    for workdir in Path(tempfile.gettempdir()).glob(f"{_WORKDIR_PREFIX}*"):
-        named = _WORKDIR_NAME.fullmatch(workdir.name)
-        if named and workdir.is_dir() and not workdir.is_symlink() and not _supervisor_alive(named[1]):
-            _remove_workdir(workdir)
-    return killed
 
 
 def _clamped(limit: int, value: int) -> int:
@@ -488,25 +361,15 @@ def _result(
     )  # fmt: skip
 
 
-def _reason(ending: _Ending, kind: ScriptKind, limits: SandboxLimits, log: ScriptLog) -> str:
+def _reason(ending: _Ending, limits: SandboxLimits, log: ScriptLog) -> str:
     if ending.how == "timed_out":
         reason = f"killed after {limits.timeout_seconds:g}s wall-clock timeout"
     elif ending.how == "cancelled":
         reason = "cancelled; process group killed"
     else:
         reason = explain_exit(
-            ending.returncode, shell=kind == "shell", log_tail=log.text[-4096:],
+            ending.returncode, shell=True, log_tail=log.text[-4096:],  # bwrap passes a signal death on as 128+n
             memory_bytes=limits.memory_bytes, file_size_bytes=limits.file_size_bytes,
             max_processes=limits.max_processes,
         )  # fmt: skip
     return reason + (f"; output truncated after {limits.output_bytes} bytes" if log.truncated else "")
-
-
-def _remove_workdir(workdir: Path) -> None:
-    """Removes the working directory, even after a script made parts of it unreadable to its owner."""
-    shutil.rmtree(workdir, ignore_errors=True)
-    if workdir.exists():
-        for directory, children, _ in os.walk(workdir):
-            for child in children:
-                os.chmod(os.path.join(directory, child), 0o700)
-        shutil.rmtree(workdir, ignore_errors=True)

@@ -12,7 +12,7 @@ import structlog
 
 from tenantplane.jobs.registry import JobContext, job_handler, worker_maintenance
 from tenantplane.kit.db import Database
-from tenantplane.runbooks import sandbox
+from tenantplane.runbooks import orphans
 from tenantplane.runbooks.runner import RunbookRun, run_to_the_end
 
 log = structlog.get_logger("tenantplane.runbooks")
@@ -29,6 +29,6 @@ async def execute_runbook(ctx: JobContext) -> None:
 @worker_maintenance
 async def reap_orphaned_scripts(db: Database) -> None:
     """Scripts (and their background children) of workers that died without cleaning up are killed."""
-    killed = await asyncio.to_thread(sandbox.reap_orphans)
+    killed = await asyncio.to_thread(orphans.reap_orphans)
     if killed:
         log.warning("killed processes left behind by a dead worker", count=killed)
