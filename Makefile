@@ -75,9 +75,11 @@ web-test: $(WEB)/.stamps/checked
 chromium:
 	@scripts/ensure-system-tool.sh chromium chromium "the browser tests"
 
-# Runbook scripts run inside bubblewrap (docs/runbooks.md, "Security model"); without it they are refused.
+# Runbook scripts run inside bubblewrap, their network filtered by nftables (docs/runbooks.md, "Security model");
+# without bwrap they are refused, without nft (or root) they get no network.
 sandbox:
 	@scripts/ensure-system-tool.sh bwrap bubblewrap "runbook shell and python actions"
+	@if [ "$$(id -u)" -eq 0 ]; then scripts/ensure-system-tool.sh nft nftables "network egress of runbook scripts"; fi
 
 pytest: web-build chromium sandbox
 

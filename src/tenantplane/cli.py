@@ -238,6 +238,25 @@ def create_platform_admin(
     typer.echo(f"platform administrator {email.lower()} created")
 
 
+@app.command("check-sandbox")
+def check_sandbox() -> None:
+    """Say whether this machine can run runbook scripts confined, and with which network (exit 1 if it cannot)."""
+    from tenantplane.runbooks.isolation import SandboxConfig, probe_sandbox
+    from tenantplane.runbooks.network import NetworkUnavailable, database_hosts, network_mode
+
+    config = SandboxConfig.from_settings(_settings())
+    status = probe_sandbox(config)
+    typer.echo(status.describe())
+    try:
+        mode = asyncio.run(network_mode(config.network, database_hosts(config.database_url)))
+    except NetworkUnavailable as exc:
+        typer.echo(f"scripts cannot run: egress was asked for, but {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"script network: {mode}" + (" (own loopback only)" if mode == "none" else " (filtered per run)"))
+    if status.problems:
+        raise typer.Exit(1)
+
+
 def main() -> None:  # pragma: no cover - console entry point wrapper
     sys.exit(app())
 

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     runbook_python: str | None = Field(
         default=None, description="Interpreter of python actions, under /usr (default: the system python3)."
     )
+    runbook_network: Literal["auto", "none", "egress"] = Field(
+        default="auto",
+        description="Network of runbook scripts: `none` (own loopback only), `egress` (the host's network filtered "
+        "per run by nftables: root only), `auto` (egress where it can be enforced, else none).",
+    )
     runbook_exposed_paths: str = Field(
         default="",
         description="Comma-separated host paths bound into every runbook run, read-only (`path:rw`: writable). "

@@ -32,10 +32,44 @@ def start_embedded_postgres(data_dir: Path) -> str:
     _ensure_database(admin_uri, DATABASE_NAME)
     url = urlparse(admin_uri)
     host = parse_qs(url.query).get("host", [""])[0]
+    _harden(admin_uri, data_dir.resolve() / "pg", Path(host) if host else None)
     log.info("embedded postgres ready", extra={"socket_dir": host})
     if host:
         return f"postgresql://postgres@/{DATABASE_NAME}?host={host}"
     return f"postgresql://postgres@{url.hostname}:{url.port}/{DATABASE_NAME}"
+
+
+def _harden(admin_uri: str, pgdata: Path, socket_dir: Path | None) -> None:
+    """Only this service's own user (and root) may open the socket; TCP, were it ever enabled, needs a password.
+
+    The wheel starts the server with trust authentication and, when the data directory's path is too long for a
+    socket name, puts the socket in a world-writable runtime directory: any local user (a runbook's throwaway
+    uid that got out of its sandbox) could then connect as the superuser. The socket's own mode closes that now,
+    `unix_socket_permissions` keeps it closed after a restart, and `host` lines of pg_hba.conf ask for scram.
+    """
+    if socket_dir is not None:
+        for socket_file in socket_dir.glob(".s.PGSQL.*"):
+            if not socket_file.name.endswith(".lock"):
+                socket_file.chmod(0o700)
+    hba = pgdata / "pg_hba.conf"
+    try:
+        lines = hba.read_text().splitlines()
+    except OSError:
+        lines = []
+    hardened = [_scram(line) for line in lines]
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        if hardened != lines:
+            hba.write_text("\n".join(hardened) + "\n")
+        conn.execute("ALTER SYSTEM SET unix_socket_permissions = '0700'")
+        conn.execute("ALTER SYSTEM SET password_encryption = 'scram-sha-256'")
+        conn.execute("SELECT pg_reload_conf()")
+
+
+def _scram(line: str) -> str:
+    words = line.split()
+    if words and words[0] in ("host", "hostssl", "hostnossl") and words[-1] in ("trust", "md5", "password"):
+        return line.rsplit(words[-1], 1)[0] + "scram-sha-256"
+    return line
 
 
 def _ensure_database(admin_uri: str, name: str) -> None:

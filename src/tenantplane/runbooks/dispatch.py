@@ -18,6 +18,7 @@ from tenantplane.runbooks.actions import SCRIPT_TYPES, ActionContext, ActionFail
 from tenantplane.runbooks.http_action import EgressPolicy, run_http
 from tenantplane.runbooks.isolation import SandboxConfig
 from tenantplane.runbooks.livelog import LiveLog, Transaction
+from tenantplane.runbooks.network import run_network
 from tenantplane.runbooks.outputs import SecretMask
 from tenantplane.runbooks.sandbox import SandboxLimits, ScriptResult, run_script
 
@@ -110,6 +111,9 @@ async def _script(state: RunState, position: int, kind: str, script: str, remain
     async def on_output(stream: str, text: str) -> None:
         state.live.write(position, stream, text)
 
+    network = await run_network(
+        operator_allowed=state.egress.operator_allowed, tenant_allowed=state.egress.tenant_allowed
+    )
     try:
         result = await run_script(
             kind="python" if kind == "python" else "shell",
@@ -119,6 +123,7 @@ async def _script(state: RunState, position: int, kind: str, script: str, remain
             earlier_outputs=state.outputs,
             limits=SandboxLimits(timeout_seconds=remaining),
             config=state.sandbox,
+            network=network,
             on_output=on_output,
             cancel=state.stop,
         )

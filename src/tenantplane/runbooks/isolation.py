@@ -24,7 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import structlog
+
 from tenantplane.settings import Settings
+
+log = structlog.get_logger("tenantplane.runbooks")
 
 ScriptKind = Literal["shell", "python"]
 
@@ -51,6 +55,8 @@ class SandboxConfig:
 
     python: str | None = None
     exposed_paths: tuple[tuple[str, bool], ...] = ()  # (host path, writable)
+    network: Literal["auto", "none", "egress"] = "auto"
+    database_url: str | None = None  # its host is never reachable from a script
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SandboxConfig:
@@ -59,7 +65,10 @@ class SandboxConfig:
             if entry:
                 path, _, mode = entry.rpartition(":") if entry.endswith((":rw", ":ro")) else (entry, "", "ro")
                 exposed.append((str(Path(path).resolve()), mode == "rw"))
-        return cls(python=settings.runbook_python, exposed_paths=tuple(exposed))
+        return cls(
+            python=settings.runbook_python, exposed_paths=tuple(exposed), network=settings.runbook_network,
+            database_url=settings.database_url,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -101,11 +110,14 @@ def account_for_run(busy_uids: Iterable[int]) -> RunAccount:
     return RunAccount(uid=uid)
 
 
-def bwrap_arguments(*, workdir: Path, tmp_bytes: int, config: SandboxConfig) -> list[str]:
-    """The bwrap options of one run, up to (not including) the command it starts."""
+def bwrap_arguments(*, workdir: Path, tmp_bytes: int, config: SandboxConfig, share_net: bool = False) -> list[str]:
+    """The bwrap options of one run, up to (not including) the command it starts.
+
+    `share_net`: the host's network, filtered by the kernel rules of `network` (never without them).
+    """
     arguments = [
         "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
-        "--cap-drop", "ALL", "--hostname", "tenantplane-run",
+        "--cap-drop", "ALL", "--hostname", "tenantplane-run", *(["--share-net"] if share_net else []),
     ]  # fmt: skip
     for tree in _SYSTEM_TREES:
         path = Path(tree)
@@ -121,7 +133,7 @@ def bwrap_arguments(*, workdir: Path, tmp_bytes: int, config: SandboxConfig) -> 
     for exposed, writable in config.exposed_paths:
         arguments += ["--bind-try" if writable else "--ro-bind-try", exposed, exposed]
     arguments += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
-    return arguments
+    return [*arguments, "--remount-ro", "/"]  # the sandbox's own root (and /etc in it): nothing to write there
 
 
 def _visible_in_sandbox(program: str) -> bool:
@@ -154,7 +166,11 @@ async def sandbox_status(config: SandboxConfig) -> SandboxStatus:
     """Probes once per process and configuration (a real confined run of each interpreter), then remembers."""
     async with _status_lock:
         if config not in _statuses:
-            _statuses[config] = await asyncio.to_thread(probe_sandbox, config)
+            status = _statuses[config] = await asyncio.to_thread(probe_sandbox, config)
+            if status.problems:
+                log.warning("runbook scripts will be refused", why=status.describe())
+            else:
+                log.info(status.describe())
         return _statuses[config]
 
 

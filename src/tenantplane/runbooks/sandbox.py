@@ -43,6 +43,13 @@ from tenantplane.runbooks.isolation import (
     bwrap_arguments,
     sandbox_status,
 )
+from tenantplane.runbooks.network import (
+    NetworkUnavailable,
+    RunNetwork,
+    database_hosts,
+    granted,
+    network_mode,
+)
 from tenantplane.runbooks.orphans import (
     SUPERVISOR_VARIABLE,
     WORKDIR_PREFIX,
@@ -56,6 +63,7 @@ from tenantplane.runbooks.outputs import OutputListener, ScriptLog, SecretMask, 
 
 ScriptKind = Literal["shell", "python"]
 DEFAULT_CONFIG = SandboxConfig()
+NO_ALLOWANCES = RunNetwork()
 ScriptStatus = Literal["succeeded", "failed", "timed_out", "cancelled"]
 
 OUTPUTS_FILE_NAME = "tp_output"
@@ -125,6 +133,7 @@ async def run_script(
     earlier_outputs: Mapping[str, Any],
     limits: SandboxLimits,
     config: SandboxConfig = DEFAULT_CONFIG,
+    network: RunNetwork = NO_ALLOWANCES,
     on_output: OutputListener | None = None,
     cancel: asyncio.Event | None = None,
 ) -> ScriptResult:
@@ -143,27 +152,37 @@ async def run_script(
         except SandboxUnavailable as unavailable:
             return _result(None, f"the runbook sandbox refused to run it: {unavailable}", log, {}, started_at,
                            started, notes)  # fmt: skip
+        try:
+            mode = await network_mode(config.network, database_hosts(config.database_url))
+        except NetworkUnavailable as unavailable:
+            return _result(None, f"the runbook sandbox refused to run it: {unavailable}", log, {}, started_at,
+                           started, notes)  # fmt: skip
         account = account_for_run(owner for _, owner, _, _ in process_table())
         script_path = workdir / ("action.py" if kind == "python" else "action.sh")
         script_path.write_text(script, encoding="utf-8")
         if account.uid is not None:
             for path in (workdir, script_path):
                 os.chown(path, account.uid, account.uid)
-        confined = [
-            sandbox.bwrap or "bwrap",
-            *bwrap_arguments(workdir=workdir, tmp_bytes=limits.file_size_bytes, config=config),
-        ]
+        share_net = mode == "egress" and account.uid is not None
+        isolation = bwrap_arguments(
+            workdir=workdir, tmp_bytes=limits.file_size_bytes, config=config, share_net=share_net
+        )
+        confined = [sandbox.bwrap or "bwrap", *isolation]
         interpreter = [program, "-I"] if kind == "python" else [program]
         command = [*_launcher(limits, account), *confined, "--", *interpreter, str(script_path)]
         payload = json.dumps({"parameters": parameters, "outputs": earlier_outputs}, default=str) + "\n"
-        try:
-            transport, protocol = await _start(command, workdir=workdir, environment=environment, account=account)
-        except OSError as error:
-            return _result(None, f"could not start the script: {error}", log, {}, started_at, started, notes)
-        try:
-            ending = await _supervise(transport, protocol, log, payload, limits, cancel, account)
-        finally:
-            transport.close()
+        async with contextlib.AsyncExitStack() as allowances:
+            if share_net:
+                assert account.uid is not None
+                await allowances.enter_async_context(granted(account.uid, network))
+            try:
+                transport, protocol = await _start(command, workdir=workdir, environment=environment, account=account)
+            except OSError as error:
+                return _result(None, f"could not start the script: {error}", log, {}, started_at, started, notes)
+            try:
+                ending = await _supervise(transport, protocol, log, payload, limits, cancel, account)
+            finally:
+                transport.close()
         outputs, output_notes = read_outputs_file(
             workdir / OUTPUTS_FILE_NAME, max_bytes=limits.outputs_file_bytes, owner_uid=account.uid
         )

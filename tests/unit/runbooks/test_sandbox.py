@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tenantplane.runbooks.isolation import sandbox_status
+from tenantplane.runbooks.isolation import SandboxConfig, sandbox_status
 from tenantplane.runbooks.orphans import reap_orphans
 from tenantplane.runbooks.sandbox import SandboxLimits, ScriptKind, ScriptResult, run_script
 
@@ -132,7 +132,7 @@ async def test_a_python_action_runs_with_the_system_interpreter_the_sandbox_show
     result = await run(script, kind="python")
 
     assert result.status == "succeeded", result
-    assert result.log.strip() == (await sandbox_status()).interpreter("python")
+    assert result.log.strip() == (await sandbox_status(SandboxConfig())).interpreter("python")
     assert result.log.strip().startswith("/usr/"), "never the worker's own (virtualenv) interpreter"
     assert result.outputs == {"x": 1}
 
@@ -584,3 +584,17 @@ async def test_the_sweep_leaves_the_runs_of_live_workers_alone() -> None:
     result = await running
     assert (result.status, result.log.strip()) == ("succeeded", "done"), result
     assert processes_mentioning(f"303.{tag}") == [], "the run's own end must still kill its background child"
+
+
+async def test_a_python_the_sandbox_cannot_show_is_refused_never_run_unconfined() -> None:
+    hidden = SandboxConfig(python="/opt/venv/bin/python3")  # like a virtualenv's interpreter, outside /usr
+
+    result = await run_script(
+        kind="python", script="print('ran')", parameters={}, secrets={}, earlier_outputs={}, limits=QUICK,
+        config=hidden,
+    )  # fmt: skip
+
+    assert result.status == "failed"
+    assert result.log == ""
+    assert "the runbook sandbox refused to run it" in result.reason
+    assert "outside the system directories" in result.reason
