@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import functools
 import ipaddress
+import json
 import os
 import shutil
 import socket
@@ -281,3 +282,54 @@ async def granted(uid: int, grant: RunNetwork) -> AsyncIterator[None]:
         if script.strip():
             with contextlib.suppress(NetworkUnavailable, OSError, subprocess.TimeoutExpired):
                 await asyncio.to_thread(_nft, grant_script(uid, grant, remove=True))
+
+
+def forget_finished_runs(live_uids: Iterable[int]) -> int:
+    """Removes the allowances of runs whose uid has no process left (their worker died before removing them).
+
+    Without this a later run that drew the same throwaway uid would inherit them. Returns how many were removed.
+    """
+    nft = nft_path()
+    if nft is None or os.geteuid() != 0:
+        return 0
+    live = set(live_uids)
+    removed = 0
+    for set_name in ("allowed4", "allowed6", "restricted"):
+        done = subprocess.run(
+            [nft, "-j", "list", "set", "inet", TABLE, set_name], capture_output=True, timeout=_NFT_SECONDS, check=False
+        )
+        if done.returncode != 0:
+            return removed  # no table of ours: nothing to forget
+        stale = [e for e in _set_elements(done.stdout) if _uid_of(e) not in live]
+        if stale:
+            _nft(f"delete element inet {TABLE} {set_name} {{ {', '.join(_element_text(e) for e in stale)} }}\n")
+            removed += len(stale)
+    return removed
+
+
+def _set_elements(listing: bytes) -> list[object]:
+    for item in json.loads(listing).get("nftables", []):
+        if "set" in item:
+            return list(item["set"].get("elem", []))
+    return []
+
+
+def _uid_of(element: object) -> int | None:
+    if isinstance(element, int):
+        return element
+    if isinstance(element, dict) and isinstance(element.get("concat"), list) and element["concat"]:
+        first = element["concat"][0]
+        return first if isinstance(first, int) else None
+    return None
+
+
+def _element_text(element: object) -> str:
+    if isinstance(element, int):
+        return str(element)
+    assert isinstance(element, dict)
+    uid, address = element["concat"]
+    if isinstance(address, dict) and "prefix" in address:
+        address = f"{address['prefix']['addr']}/{address['prefix']['len']}"
+    elif isinstance(address, dict) and "range" in address:
+        address = "-".join(address["range"])
+    return f"{uid} . {address}"

@@ -12,7 +12,7 @@ import structlog
 
 from tenantplane.jobs.registry import JobContext, job_handler, worker_maintenance
 from tenantplane.kit.db import Database
-from tenantplane.runbooks import orphans
+from tenantplane.runbooks import network, orphans
 from tenantplane.runbooks.runner import RunbookRun, run_to_the_end
 
 log = structlog.get_logger("tenantplane.runbooks")
@@ -32,3 +32,6 @@ async def reap_orphaned_scripts(db: Database) -> None:
     killed = await asyncio.to_thread(orphans.reap_orphans)
     if killed:
         log.warning("killed processes left behind by a dead worker", count=killed)
+    live = {owner for _, owner, _, _ in await asyncio.to_thread(orphans.process_table)}
+    if forgotten := await asyncio.to_thread(network.forget_finished_runs, live):
+        log.warning("removed the network allowances of runs a dead worker left behind", count=forgotten)

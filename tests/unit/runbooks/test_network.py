@@ -18,7 +18,15 @@ from collections.abc import Iterator
 import pytest
 
 from tenantplane.runbooks.isolation import SandboxConfig
-from tenantplane.runbooks.network import TABLE, RunNetwork, ensure_rules, rules_script, run_network
+from tenantplane.runbooks.network import (
+    TABLE,
+    RunNetwork,
+    ensure_rules,
+    forget_finished_runs,
+    rules_script,
+    run_network,
+)
+from tenantplane.runbooks.orphans import process_table
 from tenantplane.runbooks.sandbox import SandboxLimits, ScriptResult, run_script
 
 ROOT_WITH_NFT = pytest.mark.skipif(
@@ -148,3 +156,22 @@ def _element(set_name: str, value: str) -> str:
     done = subprocess.run(["nft", "get", "element", "inet", TABLE, set_name, f"{{ {value} }}"],
                           capture_output=True, text=True, check=False)  # fmt: skip
     return done.stdout if done.returncode == 0 else ""
+
+
+@ROOT_WITH_NFT
+async def test_the_sweep_forgets_allowances_a_dead_worker_left_and_keeps_live_ones() -> None:
+    await ensure_rules()
+    dead, live = 1_900_000_011, 1_900_000_012
+    subprocess.run(
+        ["nft", "add", "element", "inet", TABLE, "allowed4", f"{{ {dead} . 10.66.0.0/16, {live} . 10.67.0.0/16 }}"],
+        check=True,
+    )
+    subprocess.run(["nft", "add", "element", "inet", TABLE, "restricted", f"{{ {dead} }}"], check=True)
+
+    running = {owner for _, owner, _, _ in process_table()}  # other runs going on now keep theirs
+    assert forget_finished_runs(running | {live}) == 2
+
+    assert "10.66.0.0/16" not in _list("allowed4")
+    assert str(dead) not in _list("restricted")
+    assert "10.67.0.0/16" in _list("allowed4")
+    subprocess.run(["nft", "delete", "element", "inet", TABLE, "allowed4", f"{{ {live} . 10.67.0.0/16 }}"], check=True)
