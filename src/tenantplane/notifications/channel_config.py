@@ -11,6 +11,8 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import apprise
+import httpx
+from apprise.plugins import NotifyBase
 from pydantic import ConfigDict, EmailStr, Field, StringConstraints, ValidationError, field_validator
 
 from tenantplane.kit.crypto import decrypt, encrypt
@@ -56,6 +58,10 @@ class WebhookConfig(_Config):
     def _http_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http:// or https:// URL")
+        try:  # what the sender's client cannot parse ("http://[::1", "http://0177.0.0.1/") is refused now
+            httpx.URL(value)
+        except httpx.InvalidURL as exc:
+            raise ValueError(f"is not a URL the webhook can be sent to ({exc})") from exc
         return value
 
     @field_validator("headers")
@@ -77,13 +83,32 @@ class AppriseConfig(_Config):
     @field_validator("url")
     @classmethod
     def _apprise_url(cls, value: str) -> str:
-        if apprise.Apprise.instantiate(value) is None:
-            raise ValueError("is not a URL any Apprise service understands")
+        apprise_service(value)
         return value
 
     @property
     def scheme(self) -> str:
         return self.url.split("://", 1)[0].lower()
+
+
+def apprise_service(url: str) -> NotifyBase:
+    """The one Apprise service a channel's URL names, parsed by Apprise itself exactly as the sender will.
+
+    `Apprise.add` splits a string on spaces and commas into several URLs, so a second URL could hide behind the
+    first: a channel holds exactly one. Raises ValueError (a 422 on `config.url`) for anything else.
+    """
+    services = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False))
+    try:
+        services.add(url)
+    except Exception as exc:  # a plugin's parser may raise on input it does not expect; never a 500
+        raise ValueError("is not a URL any Apprise service understands") from exc
+    found = list(services)
+    if not found:
+        raise ValueError("is not a URL any Apprise service understands")
+    if len(found) > 1:
+        raise ValueError("must be a single Apprise URL (make one channel for each destination)")
+    service: NotifyBase = found[0]
+    return service
 
 
 class InAppConfig(_Config):

@@ -1,30 +1,49 @@
 """Which hosts a channel may reach: the kit's egress guard applied to SMTP servers, webhooks and Apprise URLs.
 
-Checked when a channel is saved (422 naming the field) and again before every send (allow-lists and DNS change).
+Checked when a channel is saved (422 naming the field) and again before every send (allow-lists and DNS change);
+the senders then hold the connection itself to the same rules (`checked_transport`, `guarded_sockets`).
 """
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-import apprise
+from apprise.plugins import NotifyBase
 
-from tenantplane.kit.egress import EgressDenied, check_url
-from tenantplane.notifications.channel_config import AppriseConfig, ChannelConfig, EmailConfig, WebhookConfig
+from tenantplane.kit.egress import EgressDenied, check_host, check_url
+from tenantplane.kit.errors import ValidationFailed
+from tenantplane.notifications.channel_config import (
+    AppriseConfig,
+    ChannelConfig,
+    EmailConfig,
+    WebhookConfig,
+    apprise_service,
+)
 from tenantplane.settings import Settings
 
 
-def _names_a_host(host: str) -> bool:
-    """True for host names and addresses; Apprise puts bare tokens (Slack, Telegram ids) where the host goes."""
-    if host == "localhost" or "." in host or ":" in host:
-        return True
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+def apprise_hosts(service: NotifyBase) -> Iterator[tuple[str, str]]:
+    """(what, host) for each host an Apprise service will contact that its URL names, read from the plugin's own
+    description of its URL: the server of services whose URL templates hold `{host}` (json://, mailto://, ntfy://…)
+    and every option that sets a host (`smtp=` of mailto://, which Apprise maps to `smtp_host`).
+
+    Services whose URL has no `{host}` (slack://, tgram://…) put tokens there and reach their vendor's fixed API;
+    the send-time socket guard judges those connections.
+    """
+    plugin = type(service)
+    templates: tuple[str, ...] = tuple(plugin.templates)
+    options: dict[str, dict[str, Any]] = {**plugin.template_tokens, **plugin.template_args}
+    attributes = {"host": "host"} if any("{host}" in t for t in templates) else {}
+    for key, spec in options.items():
+        target = str(spec.get("map_to", key))
+        if target != "host" and target.endswith("_host"):
+            attributes[target] = f"{key}="
+    for attribute, what in attributes.items():
+        value = getattr(service, attribute, None)
+        if isinstance(value, str) and value.strip():
+            yield what, value
 
 
 @dataclass(frozen=True)
@@ -45,18 +64,23 @@ class Egress:
         except EgressDenied as exc:
             raise EgressDenied(exc.detail, errors=[{"field": field, "message": exc.detail}]) from exc
 
-    async def check_host(self, host: str, port: int | None, *, field: str) -> None:
-        literal = f"[{host}]" if ":" in host else host
-        await self.check_url(f"http://{literal}{f':{port}' if port else ''}/", field=field)
+    async def check_host(self, host: str, *, field: str, what: str = "") -> None:
+        try:
+            await check_host(host, operator_allowed=self.operator_allowed, tenant_allowed=self.tenant_allowed)
+        except EgressDenied as exc:
+            detail = f"{what}: {exc.detail}" if what else exc.detail
+            raise EgressDenied(detail, errors=[{"field": field, "message": detail}]) from exc
 
     async def check(self, config: ChannelConfig) -> None:
         """Raise EgressDenied (422 naming the config field) unless every host the channel talks to is allowed."""
         if isinstance(config, EmailConfig):
-            await self.check_host(config.host, config.resolved_port, field="config.host")
+            await self.check_host(config.host, field="config.host")
         elif isinstance(config, WebhookConfig):
             await self.check_url(config.url, field="config.url")
         elif isinstance(config, AppriseConfig):
-            service = apprise.Apprise.instantiate(config.url)
-            host = str(getattr(service, "host", "") or "").lower()
-            if host and _names_a_host(host):
-                await self.check_host(host, getattr(service, "port", None), field="config.url")
+            try:
+                service = apprise_service(config.url)
+            except ValueError as exc:
+                raise ValidationFailed.field("config.url", str(exc)) from exc
+            for what, host in apprise_hosts(service):
+                await self.check_host(host, field="config.url", what=f"the Apprise URL's {what}")

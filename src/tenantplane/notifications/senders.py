@@ -1,5 +1,8 @@
 """The transports: SMTP (smtplib in a thread), webhooks (httpx), Apprise (in a thread). Only I/O lives here.
 
+Every connection is held to the egress rules as it is made: webhooks through `checked_transport`, SMTP and Apprise
+(whose libraries resolve and connect themselves) through `guarded_sockets` on their thread.
+
 `DeliveryFailed` is worth retrying; `PermanentFailure` (from the job registry) is not. Messages never carry secrets.
 """
 
@@ -23,8 +26,15 @@ import httpx
 
 from tenantplane import __version__
 from tenantplane.jobs.registry import PermanentFailure
-from tenantplane.kit.egress import checked_transport
-from tenantplane.notifications.channel_config import MASK, AppriseConfig, ChannelConfig, EmailConfig, WebhookConfig
+from tenantplane.kit.egress import checked_transport, denial_of, guarded_sockets
+from tenantplane.notifications.channel_config import (
+    MASK,
+    AppriseConfig,
+    ChannelConfig,
+    EmailConfig,
+    WebhookConfig,
+    apprise_service,
+)
 from tenantplane.notifications.destinations import Egress
 
 SMTP_TIMEOUT_SECONDS = 20.0
@@ -54,11 +64,11 @@ class Outgoing:
 
 async def send(config: ChannelConfig, outgoing: Outgoing, egress: Egress) -> None:
     if isinstance(config, EmailConfig):
-        await send_email(config, outgoing)
+        await send_email(config, outgoing, egress)
     elif isinstance(config, WebhookConfig):
         await send_webhook(config, outgoing, egress)
     elif isinstance(config, AppriseConfig):
-        await send_apprise(config, outgoing)
+        await send_apprise(config, outgoing, egress)
     else:
         raise PermanentFailure("in-app notifications are written when they are sent, not delivered by a job")
 
@@ -75,7 +85,18 @@ def _email(config: EmailConfig, outgoing: Outgoing) -> EmailMessage:
     return message
 
 
-def _smtp_send(config: EmailConfig, outgoing: Outgoing) -> None:
+def _smtp_send(config: EmailConfig, outgoing: Outgoing, egress: Egress) -> None:
+    """Send in this thread with its sockets held to the egress rules (smtplib resolves the host itself)."""
+    with guarded_sockets(operator_allowed=egress.operator_allowed, tenant_allowed=egress.tenant_allowed) as guard:
+        try:
+            _smtp_deliver(config, outgoing)
+        except OSError as exc:
+            if guard.refusals:
+                raise PermanentFailure(f"SMTP {config.host}: egress denied: {guard.refusals[0]}") from exc
+            raise
+
+
+def _smtp_deliver(config: EmailConfig, outgoing: Outgoing) -> None:
     port, context = config.resolved_port, ssl.create_default_context()
     if config.tls == "ssl":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(config.host, port, timeout=SMTP_TIMEOUT_SECONDS, context=context)
@@ -91,10 +112,10 @@ def _smtp_send(config: EmailConfig, outgoing: Outgoing) -> None:
         smtp.send_message(_email(config, outgoing), from_addr=str(config.sender), to_addrs=[outgoing.destination])
 
 
-async def send_email(config: EmailConfig, outgoing: Outgoing) -> None:
+async def send_email(config: EmailConfig, outgoing: Outgoing, egress: Egress) -> None:
     where = f"SMTP {config.host}:{config.resolved_port}"
     try:
-        await asyncio.to_thread(_smtp_send, config, outgoing)
+        await asyncio.to_thread(_smtp_send, config, outgoing, egress)
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         reason = f"{where} answered {exc.smtp_code} {text}"
@@ -128,7 +149,11 @@ async def send_webhook(config: WebhookConfig, outgoing: Outgoing, egress: Egress
         transport = checked_transport(operator_allowed=egress.operator_allowed, tenant_allowed=egress.tenant_allowed)
         async with httpx.AsyncClient(transport=transport, timeout=HTTP_TIMEOUT, follow_redirects=False) as client:
             response = await client.request(config.method, config.url, json=payload, headers=headers)
+    except httpx.InvalidURL as exc:
+        raise PermanentFailure(f"{where}: the URL cannot be sent to ({exc})") from exc
     except httpx.HTTPError as exc:
+        if denial_of(exc) is not None:  # refused at connect (the name now resolves elsewhere): for good
+            raise PermanentFailure(f"{where}: {exc}") from exc
         raise DeliveryFailed(f"{where}: {type(exc).__name__}: {exc}") from exc
     if not response.is_success:
         raise DeliveryFailed(f"{where} answered HTTP {response.status_code}: {response.text[:300]}")
@@ -147,7 +172,7 @@ class _ThisThreadsLog(logging.Handler):
             self.lines.append(record.getMessage())
 
 
-def _scrub(text: str, url: str) -> str:
+def scrub(text: str, url: str) -> str:
     """Hide the Apprise URL and every token-like piece of it from a message that will be shown."""
     pieces = sorted({p for p in re.split(r"[/:@?&=#]+", url) if len(p) >= 6} | {url}, key=len, reverse=True)
     for piece in pieces:
@@ -155,26 +180,32 @@ def _scrub(text: str, url: str) -> str:
     return text
 
 
-def _apprise_send(config: AppriseConfig, outgoing: Outgoing) -> str | None:
-    """Send in this thread (async_mode off, so Apprise's log lines come from here); the error, or None."""
-    service = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False))
-    if not service.add(config.url):
-        return "the Apprise URL is no longer understood"
+def _apprise_send(config: AppriseConfig, outgoing: Outgoing, egress: Egress) -> str | None:
+    """Send in this thread (async_mode off, so Apprise's log lines and sockets are this thread's); the error, or
+    None. Every name Apprise resolves and every address it connects to is checked as it happens."""
+    try:
+        service = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False))
+        service.add(apprise_service(config.url))
+    except ValueError as exc:
+        raise PermanentFailure(f"Apprise ({config.scheme}://): the URL {exc}") from exc
     capture = _ThisThreadsLog()
     logger = logging.getLogger("apprise")
     logger.addHandler(capture)
     try:
-        sent = service.notify(
-            body=outgoing.text or outgoing.subject, title=outgoing.subject, body_format=apprise.NotifyFormat.TEXT
-        )
+        with guarded_sockets(operator_allowed=egress.operator_allowed, tenant_allowed=egress.tenant_allowed) as guard:
+            sent = service.notify(
+                body=outgoing.text or outgoing.subject, title=outgoing.subject, body_format=apprise.NotifyFormat.TEXT
+            )
     finally:
         logger.removeHandler(capture)
+    if guard.refusals:  # refused for good: retrying would meet the same rule
+        raise PermanentFailure(f"Apprise ({config.scheme}://): egress denied: {scrub(guard.refusals[0], config.url)}")
     if sent:
         return None
     return "; ".join(capture.lines[-3:]) or "the service did not accept the notification"
 
 
-async def send_apprise(config: AppriseConfig, outgoing: Outgoing) -> None:
-    error = await asyncio.to_thread(_apprise_send, config, outgoing)
+async def send_apprise(config: AppriseConfig, outgoing: Outgoing, egress: Egress) -> None:
+    error = await asyncio.to_thread(_apprise_send, config, outgoing, egress)
     if error is not None:
-        raise DeliveryFailed(f"Apprise ({config.scheme}://): {_scrub(error, config.url)}"[:2000])
+        raise DeliveryFailed(f"Apprise ({config.scheme}://): {scrub(error, config.url)}"[:2000])

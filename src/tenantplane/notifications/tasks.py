@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import Any
 
 from sqlalchemy import func, update
 
@@ -19,7 +20,7 @@ from tenantplane.notifications import repository as repo
 from tenantplane.notifications.channel_config import parse_config, unseal, with_secrets
 from tenantplane.notifications.destinations import Egress
 from tenantplane.notifications.models import Delivery
-from tenantplane.notifications.senders import Outgoing, send
+from tenantplane.notifications.senders import Outgoing, scrub, send
 from tenantplane.notifications.service import DELIVER
 
 Send = Callable[[], Awaitable[None]]
@@ -60,13 +61,17 @@ async def _prepare(ctx: JobContext, delivery_id: uuid.UUID) -> Send | None:
         outgoing = Outgoing(
             delivery.id, channel.name, delivery.destination, delivery.subject, delivery.body, delivery.link
         )
+        secrets: dict[str, Any] = {}
         try:
             secrets = unseal(settings.resolved_secret_key, channel.secret_config)
             config = parse_config(channel.type, with_secrets(channel.config, secrets))
             egress = Egress.of(settings, allow_list)
             await egress.check(config)
         except (SecretUnreadable, DomainError) as exc:  # unreadable secret, invalid config, egress denied
-            raise PermanentFailure(getattr(exc, "detail", str(exc))) from exc
+            reason = getattr(exc, "detail", str(exc))
+            if channel.type == "apprise" and "url" in secrets:  # the URL is a secret: so is every piece of it
+                reason = scrub(reason, str(secrets["url"]))
+            raise PermanentFailure(reason) from exc
     return partial(send, config, outgoing, egress)
 
 

@@ -1,6 +1,7 @@
 """The `http` runbook action: one request to an allowed host, its response captured as outputs.
 
-The URL is checked against the egress guard after templates are rendered; redirects are not followed.
+The URL is checked against the egress guard after templates are rendered, and the connection again when it is
+made (to the addresses checked, whatever form the host is written in); redirects are not followed.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ async def run_http(config: Mapping[str, Any], *, timeout: float, egress: EgressP
         return StepOutcome(
             status="timed_out", reason=f"no response from {mask.apply(url)} in time", started_at=started_at
         )
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL) as error:  # InvalidURL: "http://0177.0.0.1/" passes urlsplit only
         reason = mask.apply(f"request to {url} failed: {type(error).__name__}: {error}")
         return StepOutcome.failed(reason, started_at=started_at)
     elapsed = round((time.monotonic() - started) * 1000)
