@@ -21,6 +21,7 @@ from tenantplane.kit.errors import install_error_handlers
 from tenantplane.kit.health import router as health_router
 from tenantplane.kit.observability import RequestContextMiddleware
 from tenantplane.models import domain_modules
+from tenantplane.runbooks.isolation import SandboxConfig, sandbox_readiness
 from tenantplane.settings import Settings
 
 
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None, *, worker: RunnerOptions | None
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # With an embedded worker, /readyz also says whether runbook scripts can run here (and why not).
+    app.state.readiness_details = [sandbox_readiness(SandboxConfig.from_settings(settings))] if worker else []
     install_error_handlers(app)
     app.include_router(health_router)
     for router in domain_routers():

@@ -45,7 +45,10 @@ async def readyz(request: Request) -> dict[str, Any] | Response:
             title="Not ready",
             detail=f"The schema is at {sorted(current)}, migrations are at {sorted(head)}: run tenantplane migrate.",
         )
-    return {"status": "ready", "database": "ok", "migration": ",".join(sorted(current))}
+    details: dict[str, Any] = {}
+    for detail in getattr(request.app.state, "readiness_details", []):
+        details |= await detail()  # what the process can do besides serving (e.g. run runbook scripts)
+    return {"status": "ready", "database": "ok", "migration": ",".join(sorted(current)), **details}
 
 
 @router.get("/metrics")

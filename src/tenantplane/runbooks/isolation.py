@@ -19,7 +19,7 @@ import random
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -172,6 +172,15 @@ async def sandbox_status(config: SandboxConfig) -> SandboxStatus:
             else:
                 log.info(status.describe())
         return _statuses[config]
+
+
+def sandbox_readiness(config: SandboxConfig) -> Callable[[], Awaitable[dict[str, str]]]:
+    """A /readyz detail: whether this process's worker can run scripts confined, and why not."""
+
+    async def detail() -> dict[str, str]:
+        return {"runbook_sandbox": (await sandbox_status(config)).describe()}
+
+    return detail
 
 
 def probe_sandbox(config: SandboxConfig) -> SandboxStatus:
