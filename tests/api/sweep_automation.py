@@ -111,6 +111,7 @@ async def workflow_id(t: TenantContext, c: httpx.AsyncClient) -> str:
 
 async def approval_id(t: TenantContext, c: httpx.AsyncClient) -> str:
     """A pending gate: starting the execution opens it in the request's transaction (no worker needed)."""
+    await t.user()  # a possible approver besides the starter: a gate nobody could decide is never opened
     workflow = await create_workflow(t, gate_body())
     execution_id = await execute_workflow(t.admin, str(workflow["id"]))
     return str((await pending_gate(t.admin, execution_id))["id"])

@@ -94,6 +94,7 @@ async def test_a_rejected_gate_rejects_the_execution_and_nothing_destructive_run
 
 async def test_whoever_started_the_execution_cannot_approve_its_gate(tenant: TenantContext, app: FastAPI) -> None:
     engineer = await tenant.user(roles=["automation_engineer"])
+    await tenant.user(roles=["automation_engineer"])  # someone else who may decide: else nobody could
     body = workflow_body(step("ok", "approval", approvers=[{"type": "role", "value": "automation_engineer"}]))
     workflow = str((await create_workflow(tenant, body))["id"])
     execution = await execute_workflow(engineer, workflow)
@@ -168,6 +169,7 @@ async def test_gates_in_parallel_branches_are_decided_apart_and_the_join_waits(
 
 
 async def test_a_gate_times_out_to_its_on_timeout_choice(tenant: TenantContext, worker: ExecutionJobRunner) -> None:
+    await tenant.user()  # somebody besides the starter who could decide: else the gate could never open
     body = workflow_body(step("ok", "approval", approvers=[{"type": "any"}], timeout_seconds=0.5, on_timeout="reject"))
     execution = await execute_workflow(tenant.admin, str((await create_workflow(tenant, body))["id"]))
     gate = await pending_gate(tenant.admin, execution)
@@ -181,6 +183,7 @@ async def test_a_gate_times_out_to_its_on_timeout_choice(tenant: TenantContext, 
 async def test_a_gate_skipped_on_timeout_goes_on_along_its_plain_edge_only(
     tenant: TenantContext, worker: ExecutionJobRunner
 ) -> None:
+    await tenant.user()  # somebody besides the starter who could decide: else the gate could never open
     after = await script_runbook(tenant, 'echo "ran=yes" > "$TP_OUTPUT"')
     body = workflow_body(
         step("ok", "approval", approvers=[{"type": "any"}], timeout_seconds=0.5, on_timeout="skip"),

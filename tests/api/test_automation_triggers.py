@@ -396,6 +396,7 @@ async def test_secrets_are_in_the_context_by_name_and_masked(
         "/api/secrets", json={"name": "PAGER_TOKEN", "value": "tok-very-secret-1"}, headers=tenant.admin.headers
     )
     assert created.status_code == 201, created.text
+    await tenant.user()  # a possible approver besides the starter
     body = workflow_body(
         step("has-token", "condition", expression="'PAGER_TOKEN' in secrets and 'NOPE' not in secrets"),
         step("ok", "approval", approvers=[{"type": "any"}], message="Page with {{ secrets.PAGER_TOKEN }}?"),

@@ -268,8 +268,9 @@ def _finished_step(graph: WorkflowGraph, state: ExecutionState, event: StepEvent
     if event.attempt is not None and event.attempt != run.attempt:
         return None
     if isinstance(event, StepFinished):
-        expected = "waiting" if step.type == "delay" else "running"
-        if step.type == "approval" or run.status != expected:
+        # A gate finishes this way only by failing: nobody could ever decide it (it is not a decision).
+        expected = "waiting" if step.type in ("delay", "approval") else "running"
+        if (step.type == "approval" and event.status != "failed") or run.status != expected:
             return None
         outcome = _reported_outcome(step, event)
         return _Finish(step, _STATUS_BY_OUTCOME[outcome], outcome, event.outputs)
@@ -314,7 +315,7 @@ def _record_outcome(graph: WorkflowGraph, draft: _Draft, finish: _Finish, edge_r
         draft.edges[k] = taken
         taken_any = taken_any or taken
     if finish.outcome not in _SUCCESS_OUTCOMES and not taken_any:
-        draft.failure = "rejected" if step.type == "approval" else "failed"
+        draft.failure = "rejected" if step.type == "approval" and finish.outcome != "failed" else "failed"
 
 
 def _edge_taken(edge: Edge, index: int, outcome: Outcome, edge_results: Mapping[int, bool]) -> bool:

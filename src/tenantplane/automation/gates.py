@@ -19,7 +19,7 @@ from tenantplane.automation import engine
 from tenantplane.automation import repository as repo
 from tenantplane.automation.expressions import TemplateFailed, render
 from tenantplane.automation.models import ApprovalGate
-from tenantplane.automation.service import GATE_TIMEOUT, LoadedRun, apply_event, load_run, now
+from tenantplane.automation.service import GATE_TIMEOUT, GATE_UNDECIDABLE, LoadedRun, apply_event, load_run, now
 from tenantplane.identity.auth import Principal
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import Conflict, Forbidden, ValidationFailed
@@ -34,11 +34,20 @@ class GateClosed(Conflict):
     title = "This approval is no longer open"
 
 
-async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, attempt: int) -> ApprovalGate:
-    """A pending gate naming who may decide now and what they approve; approvers are told."""
+async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, attempt: int) -> ApprovalGate | None:
+    """A pending gate naming who may decide now and what they approve; approvers are told.
+
+    A gate nobody could ever decide (no approver resolves, or fewer possible approvers than `min_approvals`)
+    is not opened: the step fails at once with the reason, as an ITSM step with no approver does (never
+    approved by default, never waiting for ever).
+    """
     execution, config, context = loaded.execution, loaded.config(step_id), loaded.context()
     approvers = list(config.get("approvers", []))
     eligible = await eligible_users(session, execution.tenant_id, approvers, execution.started_by)
+    if why := _undecidable(loaded, config, eligible):
+        payload = {"execution_id": str(execution.id), "step_id": step_id, "attempt": attempt, "reason": why}
+        await enqueue(session, kind=GATE_UNDECIDABLE, payload=payload, tenant_id=execution.tenant_id)
+        return None
     try:
         message = str(render(config.get("message") or DEFAULT_MESSAGE, context))
     except TemplateFailed as error:
@@ -78,6 +87,23 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
         run_at = now() + timedelta(seconds=float(config["timeout_seconds"]))
         await enqueue(session, kind=GATE_TIMEOUT, payload=payload, tenant_id=execution.tenant_id, run_at=run_at)
     return gate
+
+
+def _undecidable(loaded: LoadedRun, config: dict[str, Any], eligible: frozenset[str]) -> str | None:
+    """Why nobody could ever decide this gate, or None. Delegates vote for an eligible approver, never beside."""
+    needed = int(config.get("min_approvals", 1))
+    starter = loaded.execution.started_by
+    self_approval = bool(loaded.definition.get("allow_self_approval", False))
+    possible = eligible if self_approval or starter is None else eligible - {str(starter)}
+    if len(possible) >= needed:
+        return None
+    if not eligible:
+        who = "no active user matches its approvers"
+    elif not possible:
+        who = "its only possible approver started the execution (four-eyes)"
+    else:
+        who = f"only {len(possible)} people can approve it (four-eyes excludes who started the execution)"
+    return f"nobody can decide this approval: {who}, and it needs {needed}"
 
 
 def _notice(message: str, subject: dict[str, Any]) -> str:
@@ -214,3 +240,10 @@ async def gate_timed_out(session: AsyncSession, *, tenant_id: uuid.UUID, gate_id
     await session.flush()
     event = engine.ApprovalTimedOut(gate.step_id, attempt=gate.attempt)
     await apply_event(session, tenant_id=tenant_id, execution_id=gate.execution_id, event=event)
+
+
+async def gate_undecidable(session: AsyncSession, *, tenant_id: uuid.UUID, payload: dict[str, Any]) -> None:
+    """Fails the gate's step (its attempt, if still waiting) with the reason nobody can decide it."""
+    execution_id = uuid.UUID(str(payload["execution_id"]))
+    event = engine.StepFinished(str(payload["step_id"]), "failed", attempt=int(payload["attempt"]))
+    await apply_event(session, tenant_id=tenant_id, execution_id=execution_id, event=event, reason=payload["reason"])

@@ -37,6 +37,7 @@ from tenantplane.secrets.models import Secret
 RUN_STEP = "automation.run_step"
 TIMER = "automation.timer"
 GATE_TIMEOUT = "automation.gate_timeout"
+GATE_UNDECIDABLE = "automation.gate_undecidable"
 CANCEL_STEP = "automation.cancel_step"
 STEP_TIMEOUT = "automation.step_timeout"
 
@@ -475,7 +476,7 @@ async def _cancel_steps(session: AsyncSession, loaded: LoadedRun, step_ids: tupl
         update(Job)
         .where(
             Job.tenant_id == execution.tenant_id,
-            Job.kind.in_((RUN_STEP, TIMER, GATE_TIMEOUT, STEP_TIMEOUT)),
+            Job.kind.in_((RUN_STEP, TIMER, GATE_TIMEOUT, GATE_UNDECIDABLE, STEP_TIMEOUT)),
             Job.status.in_(("queued", "failed")),
             Job.payload["execution_id"].astext == str(execution.id),
             Job.payload["step_id"].astext.in_(step_ids),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 from tenantplane.automation import gates, steps, trigger_tasks  # noqa: F401 - registers the schedule job
-from tenantplane.automation.service import CANCEL_STEP, GATE_TIMEOUT, RUN_STEP, STEP_TIMEOUT, TIMER
+from tenantplane.automation.service import CANCEL_STEP, GATE_TIMEOUT, GATE_UNDECIDABLE, RUN_STEP, STEP_TIMEOUT, TIMER
 from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler
 
 
@@ -41,6 +41,12 @@ async def fire_timer(ctx: JobContext) -> None:
 async def time_out_gate(ctx: JobContext) -> None:
     async with ctx.transaction() as session:
         await gates.gate_timed_out(session, tenant_id=_tenant(ctx), gate_id=uuid.UUID(ctx.payload["gate_id"]))
+
+
+@job_handler(GATE_UNDECIDABLE, max_attempts=10, backoff_seconds=1.0)
+async def fail_undecidable_gate(ctx: JobContext) -> None:
+    async with ctx.transaction() as session:
+        await gates.gate_undecidable(session, tenant_id=_tenant(ctx), payload=ctx.payload)
 
 
 @job_handler(STEP_TIMEOUT, max_attempts=10, backoff_seconds=1.0)
