@@ -10,23 +10,15 @@ gets a 2 ms slice on the loop (most are done in microseconds), anything else ren
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import functools
 import threading
-import types
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
-from functools import update_wrapper
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from jinja2 import StrictUndefined, Template, TemplateError, meta, nodes, pass_context
-from jinja2.exceptions import SecurityError
+from jinja2 import Template, TemplateError, meta, nodes
 from jinja2.parser import Parser
-from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-from jinja2.visitor import NodeTransformer
 
-from tenantplane.kit import template_ops as ops
 from tenantplane.kit.errors import ValidationFailed
 from tenantplane.kit.template_budget import (
     DEFAULT,
@@ -36,11 +28,11 @@ from tenantplane.kit.template_budget import (
     Run,
     SliceExhausted,
     TemplateFailed,
-    current,
     enter,
     leave,
     time_over,
 )
+from tenantplane.kit.template_sandbox import BudgetSandbox, guard
 
 __all__ = [
     "DEFAULT",
@@ -59,118 +51,18 @@ __all__ = [
 ]
 T = TypeVar("T")
 _INLINE_SOURCE = 4096  # longer sources are compiled and rendered off the loop, never in the loop's slice
-_GRACE = 0.25  # past its own deadline, a render thread that has not stopped is interrupted
-
-
-class BudgetSandbox(ImmutableSandboxedEnvironment):
-    """Jinja2's immutable sandbox with every operator, call, filter, loop and output checked by `template_ops`."""
-
-    intercepted_binops = frozenset(ops.BINOPS)
-    intercepted_unops = frozenset(ops.UNOPS)
-    concat = staticmethod(ops.concat)  # every block buffer (macros, `{% set %}` blocks, filter blocks)
-
-    def __init__(self) -> None:
-        # optimized=False: nothing is evaluated while compiling, everything at render time under the budget.
-        super().__init__(
-            undefined=StrictUndefined,
-            autoescape=False,
-            keep_trailing_newline=True,
-            finalize=ops.finalize,
-            optimized=False,
-        )
-        self.filters = ops.budget_filters()
-        self.filters.update(_loop_guard=_loop_guard, _concat=_concat, _built=_built)
-        self.globals["range"] = ops.budget_range
-        del self.globals["lipsum"]  # lipsum(n) loops n times in one call
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        return ops.binop(operator, left, right)
-
-    def call_unop(self, context: Context, operator: str, arg: Any) -> Any:
-        return ops.unop(operator, arg)
-
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        run = current()
-        run.tick()
-        if not __self.is_safe_callable(__obj):
-            raise SecurityError(f"{__obj!r} is not safely callable")
-        if ops.is_value_method(__obj):
-            return ops.call_method(run, __obj, args, kwargs)
-        return run.account(__context.call(__obj, *args, **kwargs))
-
-    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
-        """`'{:>9}'.format(x)` through the budget's formatter (Jinja's own, plus width and size checks)."""
-        if not isinstance(value, types.BuiltinMethodType) or value.__name__ not in ("format", "format_map"):
-            return None
-        owner = value.__self__
-        if not isinstance(owner, str):
-            return None
-        is_map = value.__name__ == "format_map"
-
-        def wrapper(*args: Any, **kwargs: Any) -> str:
-            if is_map:
-                if kwargs or len(args) != 1:
-                    raise TypeError("format_map() takes exactly one argument")
-                kwargs, args = args[0], ()
-            run = current()
-            run.tick()
-            text: str = run.account(ops.BudgetFormatter(self, run).vformat(owner, args, kwargs))
-            return text
-
-        return update_wrapper(wrapper, value)
-
-
-@pass_context
-def _loop_guard(context: Context, iterable: Iterable[Any]) -> Any:
-    return ops.loop_guard(iterable)
-
-
-@pass_context
-def _concat(context: Context, parts: list[Any]) -> str:
-    return ops.concat(parts)
-
-
-@pass_context
-def _built(context: Context, value: Any) -> Any:
-    return ops.built(value)
-
-
-def _filter(node: nodes.Expr, name: str) -> nodes.Filter:
-    return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
-
-
-class _Guards(NodeTransformer):
-    """Routes what the sandbox cannot intercept through checked filters: loops, `~`, list and object literals."""
-
-    def visit_For(self, node: nodes.For) -> nodes.Node:
-        self.generic_visit(node)
-        node.iter = _filter(node.iter, "_loop_guard")  # type: ignore[arg-type]
-        return node
-
-    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
-        self.generic_visit(node)
-        return _filter(nodes.List(node.nodes, lineno=node.lineno), "_concat")
-
-    def visit_List(self, node: nodes.List) -> nodes.Node:
-        self.generic_visit(node)
-        return _filter(node, "_built")
-
-    visit_Dict = visit_List
-
-    def visit_Tuple(self, node: nodes.Tuple) -> nodes.Node:
-        self.generic_visit(node)
-        return _filter(node, "_built") if node.ctx == "load" else node
+_GRACE = 0.25  # how long past its deadline the caller waits for a render thread
 
 
 _ENV = BudgetSandbox()
 _BLOCKS = frozenset({"if", "for", "macro", "call", "filter", "with", "autoescape", "block"})
-# Steps of an event-loop render: no loop, call, macro or heavy operator, only cheap filters.
+# What may run in the event loop's slice: no loop, call, macro or block, and only cheap filters. Operators may:
+# the budget bounds each one (at worst ~15 ms to check a 100,000-item list), and the slice ends after it.
 _CHEAP_FILTERS = frozenset(
     "default d int float string length count lower upper trim first last capitalize title abs round e escape "
     "_concat _built".split()
 )
-_HEAVY = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.Call, nodes.FilterBlock, nodes.Mul, nodes.Pow)
-_HEAVIER = (nodes.Mod, nodes.Div, nodes.FloorDiv, nodes.Slice, nodes.AssignBlock, nodes.With)
+_HEAVY = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.Call, nodes.FilterBlock, nodes.AssignBlock, nodes.With)
 
 
 @dataclass(frozen=True)
@@ -205,9 +97,8 @@ def _check_nesting(source: str, state: str | None, budget: Budget) -> None:
 
 
 def _finish(tree: nodes.Template) -> _Compiled:
-    guarded = _Guards().visit(tree)
-    guarded.set_environment(_ENV)
-    inline = not any(isinstance(n, _HEAVY + _HEAVIER) for n in guarded.find_all(nodes.Node)) and all(
+    guarded = guard(tree, _ENV)
+    inline = not any(isinstance(n, _HEAVY) for n in guarded.find_all(nodes.Node)) and all(
         f.name in _CHEAP_FILTERS for f in guarded.find_all(nodes.Filter)
     )
     return _Compiled(_ENV.from_string(guarded), inline)
@@ -308,12 +199,16 @@ def render(value: Any, context: Mapping[str, Any], *, budget: Budget = DEFAULT) 
 
     Prefer `render_async` in async code: this one runs for up to `budget.seconds` where it is called.
     """
-    return _within(Run(budget), lambda run: _render_value(value, context, run))
+    return _within(Run(budget, yields=_off_main()), lambda run: _render_value(value, context, run))
 
 
 def evaluate(expression: str, context: Mapping[str, Any], *, budget: Budget = DEFAULT) -> bool:
     """The truth of `expression` over `context`, in this thread; TemplateFailed when it cannot be evaluated."""
-    return _within(Run(budget), lambda run: _evaluate_now(expression, context, run))
+    return _within(Run(budget, yields=_off_main()), lambda run: _evaluate_now(expression, context, run))
+
+
+def _off_main() -> bool:
+    return threading.current_thread() is not threading.main_thread()
 
 
 async def render_async(value: Any, context: Mapping[str, Any], *, budget: Budget = DEFAULT) -> Any:
@@ -340,7 +235,7 @@ async def evaluate_async(expression: str, context: Mapping[str, Any], *, budget:
 
 
 def _slice_of(budget: Budget) -> Budget:
-    return Budget(**{**budget.__dict__, "seconds": SLICE.seconds, "memory_bytes": SLICE.memory_bytes})
+    return replace(budget, seconds=SLICE.seconds, memory_bytes=min(budget.memory_bytes, SLICE.memory_bytes))
 
 
 def _sources(value: Any) -> Iterable[str]:
@@ -365,13 +260,13 @@ def _fits_slice(sources: list[str], *, expression: bool) -> bool:
         return False
 
 
-class RenderInterrupted(BaseException):
-    """Raised inside a render thread that outlived its deadline (a backstop: the budget stops renders itself)."""
-
-
 async def _off_loop(work: Callable[[], T], budget: Budget) -> T:
-    """`work()` in a thread of its own; past the deadline (plus a grace) the caller gets the time budget's error
-    and the thread is interrupted. One thread per render, so an interruption can never hit another render."""
+    """`work()` in a thread of its own; the caller gets the time budget's error at the deadline plus a grace even
+    if the thread has not stopped by then (it does: every loop and operation checks the render's clock).
+
+    No thread is forced to stop: CPython's async-exception call (PyThreadState_SetAsyncExc) was tried, and left
+    the interpreter's AST state broken (`ast.parse` failed with SystemError afterwards).
+    """
     loop = asyncio.get_running_loop()
     done: asyncio.Future[T] = loop.create_future()
 
@@ -386,26 +281,19 @@ async def _off_loop(work: Callable[[], T], budget: Budget) -> T:
     def target() -> None:
         try:
             result, error = work(), None
-        except BaseException as failure:  # handed to the awaiting coroutine, RenderInterrupted included
+        except Exception as failure:  # handed to the awaiting coroutine
             result, error = None, failure
         try:
             loop.call_soon_threadsafe(settle, result, error)
         except RuntimeError:  # the loop closed meanwhile: nobody waits for this render
             pass
 
-    thread = threading.Thread(target=target, name="template-render", daemon=True)
-    thread.start()
+    threading.Thread(target=target, name="template-render", daemon=True).start()
     try:
         return await asyncio.wait_for(asyncio.shield(done), budget.seconds + _GRACE)
     except TimeoutError:
-        _interrupt(thread)
+        done.cancel()  # a late result is dropped
         raise time_over(budget) from None
-
-
-def _interrupt(thread: threading.Thread) -> None:
-    """Raise RenderInterrupted in `thread` at its next bytecode (CPython's documented async-exception call)."""
-    if thread.ident is not None and thread.is_alive():
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(RenderInterrupted))
 
 
 # --- definition-time checks ------------------------------------------------------------------------------------
