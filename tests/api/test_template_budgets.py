@@ -20,13 +20,27 @@ from fastapi import FastAPI
 
 from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import TenantContext
-from tests.api.sweep_automation import WORKFLOWS, edge, script_runbook, step, workflow_body
+from tests.api.sweep_automation import (
+    WORKFLOWS,
+    create_workflow,
+    edge,
+    execute_workflow,
+    script_runbook,
+    step,
+    steps_of,
+    wait_until,
+    workflow_body,
+)
+from tests.api.sweep_itsm import REQUESTS, create_item
 from tests.api.sweep_runbooks import create_runbook, execute, runbook_body, wait_for_execution
 from tests.live_server import free_port
 
 DEEP = "{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}"
 DEEP_EXPRESSION = "(" * 5000 + "1" + ")" * 5000
 NESTED = "nested deeper than 64 levels"
+CHANNELS = "/api/notifications/channels"
+DELIVERIES = "/api/notifications/deliveries"
+FINISHED = {"succeeded", "failed", "rejected", "cancelled"}
 
 
 @pytest.fixture
@@ -135,3 +149,51 @@ async def test_workflow_expressions_and_templates_nested_too_deep_are_refused_at
     }
     assert deep <= set(errors), errors
     assert all(NESTED in errors[field] for field in deep), errors
+
+
+async def test_workflow_steps_over_budget_fail_with_the_budgets_message(
+    client: httpx.AsyncClient, tenant: TenantContext, worker: ExecutionJobRunner
+) -> None:
+    hook = {"name": "hook", "type": "webhook", "config": {"url": "http://127.0.0.1:9/hook"}}
+    assert (await client.post(CHANNELS, json=hook, headers=tenant.admin.headers)).status_code == 201
+    body = workflow_body(
+        step("check", "condition", expression="inputs.n > 0"),
+        step("tell", "notification", channel="hook", subject="n={{ inputs.n }}", body="{{ 'x' * 10**8 }}"),
+        step("huge", "condition", expression="(7 ** 6000000) % 2 == 1"),
+        step("never", "delay", seconds=0),
+        edges=[
+            edge("check", "tell", "true"),
+            edge("check", "never", "false"),
+            edge("tell", "huge", "success"),
+            edge("tell", "never", "('x' * 1000) * 1000 != ''"),  # true, were it not over budget
+            edge("huge", "never", "true"),
+            edge("huge", "never", "false"),
+        ],
+        inputs={"type": "object", "properties": {"n": {"type": "integer"}}},
+    )
+    workflow = str((await create_workflow(tenant, body))["id"])
+    finished = await wait_until(tenant.admin, await execute_workflow(tenant.admin, workflow, {"n": 3}), FINISHED)
+
+    runs = steps_of(finished)
+    assert finished["status"] == "failed", finished
+    assert runs["tell"]["status"] == "succeeded"  # the delivery is dead; the step and the run go on
+    assert runs["huge"]["status"] == "failed"
+    assert "integer would be larger than 4,096 bits" in (runs["huge"]["reason"] or ""), runs["huge"]
+    assert runs["never"]["status"] != "succeeded"  # an edge whose expression is over budget is not taken
+    listed = (await client.get(DELIVERIES, params={"status": "dead"}, headers=tenant.admin.headers)).json()
+    [delivery] = listed["items"]
+    assert "string would be longer than 262,144 characters" in delivery["last_error"], delivery
+
+
+async def test_a_fulfillment_template_over_budget_fails_the_request_with_the_budgets_message(
+    client: httpx.AsyncClient, tenant: TenantContext
+) -> None:
+    runbook = await create_runbook(tenant, client)
+    config = {"runbook_id": runbook["id"], "parameters": {"x": "{{ '%10000000s' | format('') }}"}}
+    item = await create_item(tenant, variables=[], fulfillment_type="runbook", fulfillment_config=config)
+    response = await client.post(REQUESTS, json={"catalog_item_id": item["id"]}, headers=tenant.admin.headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "fulfillment_failed"
+    message = response.json()["timeline"][-1]["message"]
+    assert "could not start" in message
+    assert "string would be longer than 262,144 characters" in message
