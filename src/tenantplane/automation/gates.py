@@ -17,7 +17,7 @@ from tenantplane.approvals.approvers import delegators_of, resolve_approvers
 from tenantplane.audit.service import record_event
 from tenantplane.automation import engine
 from tenantplane.automation import repository as repo
-from tenantplane.automation.expressions import TemplateFailed, render
+from tenantplane.automation.expressions import TemplateFailed, render_async
 from tenantplane.automation.models import ApprovalGate
 from tenantplane.automation.service import GATE_TIMEOUT, GATE_UNDECIDABLE, LoadedRun, apply_event, load_run, now
 from tenantplane.identity.auth import Principal
@@ -49,7 +49,7 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
         await enqueue(session, kind=GATE_UNDECIDABLE, payload=payload, tenant_id=execution.tenant_id)
         return None
     try:
-        message = str(render(config.get("message") or DEFAULT_MESSAGE, context))
+        message = str(await render_async(config.get("message") or DEFAULT_MESSAGE, context))
     except TemplateFailed as error:
         message = f"{config.get('message')} (the message template failed: {error})"
     gate = ApprovalGate(
@@ -142,7 +142,7 @@ async def _what_is_approved(
             continue
         config = loaded.config(target)
         try:
-            parameters = render(config.get("parameters", {}), context)
+            parameters = await render_async(config.get("parameters", {}), context)
         except TemplateFailed as error:
             parameters = {"error": str(error)}
         next_steps.append({"step_id": target, "runbook_id": config.get("runbook_id"), "parameters": parameters})

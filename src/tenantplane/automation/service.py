@@ -21,7 +21,7 @@ from tenantplane.audit.service import record_event
 from tenantplane.automation import engine
 from tenantplane.automation import repository as repo
 from tenantplane.automation.engine import ExecutionState, Transition
-from tenantplane.automation.expressions import TemplateFailed, edge_results, evaluate, run_context
+from tenantplane.automation.expressions import TemplateFailed, edge_results, evaluate_async, run_context
 from tenantplane.automation.graph import WorkflowGraph, build_graph
 from tenantplane.automation.models import ApprovalGate, AutomationRun, Workflow
 from tenantplane.automation.validation import edge_specs, step_specs
@@ -303,7 +303,7 @@ async def apply_loaded(
         if current.attempt != effect.attempt or current.status not in ("running", "waiting"):
             continue  # the execution ended meanwhile (another inline step failed it): nothing to do
         budget -= 1
-        step_event, step_reason = inline_outcome(loaded, effect)
+        step_event, step_reason = await inline_outcome(loaded, effect)
         await _apply_one(session, loaded, step_event, step_reason, ready)
     # A transition that left inline steps to do did not write its state nor sync the status: settle them.
     loaded.write()
@@ -320,21 +320,21 @@ def _runs_inline(loaded: LoadedRun, effect: engine.Effect) -> bool:
     return False
 
 
-def condition_outcome(loaded: LoadedRun, step_id: str, attempt: int) -> tuple[engine.StepFinished, str | None]:
+async def condition_outcome(loaded: LoadedRun, step_id: str, attempt: int) -> tuple[engine.StepFinished, str | None]:
     """Evaluate a condition step: `StepFinished` with `outputs.result`, or failed with the reason."""
     try:
-        result = evaluate(loaded.compiled.configs[step_id]["expression"], loaded.context())
+        result = await evaluate_async(loaded.compiled.configs[step_id]["expression"], loaded.context())
     except TemplateFailed as error:
         return engine.StepFinished(step_id, "failed", outputs={}, attempt=attempt), str(error)
     return engine.StepFinished(step_id, "succeeded", outputs={engine.CONDITION_RESULT: result}, attempt=attempt), None
 
 
-def inline_outcome(
+async def inline_outcome(
     loaded: LoadedRun, effect: engine.RunStep | engine.ScheduleTimer
 ) -> tuple[engine.StepEvent, str | None]:
     """The event a job would apply for an inline step (a condition's result, a zero delay's timer)."""
     if isinstance(effect, engine.RunStep):
-        return condition_outcome(loaded, effect.step_id, effect.attempt)
+        return await condition_outcome(loaded, effect.step_id, effect.attempt)
     return engine.TimerFired(effect.step_id, attempt=effect.attempt), None
 
 
@@ -352,7 +352,7 @@ async def _apply_one(
             return Transition(state, ())
         if loaded.graph.expression_edges(event.step_id):
             outputs = event.outputs if isinstance(event, engine.StepFinished) else {}
-            results = edge_results(loaded.graph, event.step_id, loaded.context(), outputs)
+            results = await edge_results(loaded.graph, event.step_id, loaded.context(), outputs)
             event = replace(event, edge_results=results)
     transition = engine.apply(loaded.graph, state, event)
     if not transition.effects and transition.state == state:

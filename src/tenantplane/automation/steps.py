@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.automation import engine
 from tenantplane.automation import repository as repo
-from tenantplane.automation.expressions import TemplateFailed, render
+from tenantplane.automation.expressions import TemplateFailed, render_async
 from tenantplane.automation.service import (
     CANCEL_STEP,
     RUN_STEP,
@@ -56,7 +56,7 @@ async def perform_step(
     if step_type == "runbook" and await runbook_runs(session, loaded.step_runs[step_id]) >= run:
         return
     if step_type == "condition":  # normally evaluated inline (service.apply_loaded); a job after the limit
-        event, reason = condition_outcome(loaded, step_id, attempt)
+        event, reason = await condition_outcome(loaded, step_id, attempt)
         await apply_loaded(session, loaded, event, reason=reason, inline=True)
         return
     config, context = loaded.config(step_id), loaded.context()
@@ -104,7 +104,7 @@ async def start_runbook(
     session: AsyncSession, loaded: LoadedRun, step_id: str, config: dict[str, Any], context: dict[str, Any]
 ) -> Execution:
     """Start the step's runbook with rendered parameters; the step finishes when that execution does."""
-    parameters = render(config.get("parameters", {}), context)
+    parameters = await render_async(config.get("parameters", {}), context)
     runbook = await runbooks_repo.get_runbook(session, loaded.execution.tenant_id, uuid.UUID(config["runbook_id"]))
     step_run = loaded.step_runs[step_id]
     child = await execute_runbook(
@@ -187,7 +187,7 @@ async def schedule_timer(session: AsyncSession, loaded: LoadedRun, step_id: str,
         run_at = run_at + timedelta(seconds=float(config["seconds"]))
     else:
         try:
-            until = parse_time(str(render(config["until"], loaded.context())))
+            until = parse_time(str(await render_async(config["until"], loaded.context())))
         except TemplateFailed as error:
             until, payload["error"] = None, str(error)
         if until is None:

@@ -19,9 +19,9 @@ from tenantplane.identity.auth import Principal
 from tenantplane.itsm import lifecycle, records
 from tenantplane.itsm.models import CatalogItem, ChangeRequest, ServiceRequest
 from tenantplane.kit.errors import DomainError
+from tenantplane.kit.templating import TemplateFailed, render_async
 from tenantplane.runbooks.repository import get_runbook
 from tenantplane.runbooks.service import execute_runbook
-from tenantplane.runbooks.templates import TemplateFailed, render
 
 REQUEST = lifecycle.REQUEST
 CHANGE = lifecycle.CHANGE
@@ -134,7 +134,7 @@ async def _run_runbook(session: AsyncSession, request: ServiceRequest, item: Cat
     """Start the item's runbook with parameters rendered from the request; its end finishes the request."""
     config = item.fulfillment_config
     try:
-        parameters = render(config.get("parameters", {}), template_context(request, item))
+        parameters = await render_async(config.get("parameters", {}), template_context(request, item))
         runbook = await get_runbook(session, request.tenant_id, uuid.UUID(str(config["runbook_id"])))
         execution = await execute_runbook(
             session,
@@ -169,7 +169,7 @@ async def _run_workflow(session: AsyncSession, request: ServiceRequest, item: Ca
     """Start the item's automation workflow with inputs mapped from the request; its end finishes the request."""
     config = item.fulfillment_config
     try:
-        inputs = render(config.get("inputs", {}), template_context(request, item))
+        inputs = await render_async(config.get("inputs", {}), template_context(request, item))
         execution = await execute_workflow(
             session,
             actor=None,

@@ -22,7 +22,7 @@ from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import Conflict, ValidationFailed
 from tenantplane.notifications import repository as repo
 from tenantplane.notifications.models import Channel, Delivery, Notification
-from tenantplane.notifications.templates import MAX_BODY, MAX_SUBJECT, TemplateFailed, render, render_subject
+from tenantplane.notifications.templates import MAX_BODY, TemplateFailed, plain_subject, render_message
 
 DELIVER = "notifications.deliver"
 log = structlog.get_logger("tenantplane.notifications")
@@ -67,10 +67,10 @@ async def notify(
     destinations = await _destinations(session, found, recipients)
     values = dict(context or {})
     try:
-        message = Message(render_subject(subject, values), render(body, values), link)
+        message = Message(*await render_message(subject, body, values), link)
     except TemplateFailed as exc:
         log.warning("notification template failed", channel=str(found.id), error=str(exc))
-        unrendered = Message(" ".join(subject.split())[:MAX_SUBJECT], body[:MAX_BODY], link)
+        unrendered = Message(plain_subject(subject), body[:MAX_BODY], link)
         return await _deliver(session, found, destinations, unrendered, failure=f"template error: {exc}")
     return await _deliver(session, found, destinations, message)
 
@@ -89,7 +89,7 @@ async def notify_users(
     ids of other tenants are left out. Returns the inbox entries.
     """
     users = await repo.active_users(session, tenant_id, set(user_ids))
-    message = Message(" ".join(subject.split())[:MAX_SUBJECT], body[:MAX_BODY], link)
+    message = Message(plain_subject(subject), body[:MAX_BODY], link)
     items = [_inbox_entry(tenant_id, user, None, message) for user in users]
     session.add_all(items)
     await session.flush()

@@ -55,7 +55,7 @@ class ActionContext:
     tenant_id: uuid.UUID
     execution_id: uuid.UUID
     action_name: str
-    render: Callable[[Any], Any]
+    render: Callable[[Any], Awaitable[Any]]  # off the event loop, under the template budget
     transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]]
     log: Callable[[str], Awaitable[None]]
 
@@ -135,6 +135,6 @@ def _check_echo(config: Mapping[str, Any]) -> list[tuple[str, str]]:
     validate=_check_echo,
 )
 async def echo(ctx: ActionContext, config: Mapping[str, Any]) -> dict[str, Any]:
-    rendered = ctx.render(config["values"])
+    rendered = await ctx.render(config["values"])
     assert isinstance(rendered, dict)
     return rendered

@@ -95,7 +95,7 @@ async def _other(
     try:
         async with asyncio.timeout(remaining):
             if action["type"] == "http":
-                rendered = templates.render(config, state.template_context())
+                rendered = await templates.render_async(config, state.template_context())
                 outcome = await run_http(rendered, timeout=remaining, egress=state.egress, mask=state.mask)
                 state.live.write(position, "stdout", outcome.log)
                 return outcome
@@ -161,7 +161,7 @@ async def _builtin(
         tenant_id=state.tenant_id,
         execution_id=state.execution_id,
         action_name=action["name"],
-        render=lambda value: templates.render(value, state.template_context()),
+        render=lambda value: templates.render_async(value, state.template_context()),
         transaction=state.transaction,
         log=write,
     )

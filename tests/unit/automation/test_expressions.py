@@ -36,15 +36,15 @@ def test_an_expression_that_cannot_run_raises_and_one_that_cannot_parse_is_named
     assert expression_error("steps.x.outputs.ok") is None
 
 
-def test_expression_edges_see_the_finishing_steps_fresh_outputs() -> None:
+async def test_expression_edges_see_the_finishing_steps_fresh_outputs() -> None:
     graph = build_graph(
         [StepSpec("diagnose", "runbook"), StepSpec("fix", "runbook")],
         [Edge("diagnose", "fix", "steps.diagnose.outputs.broken == 'yes'")],
     )
     context = run_context(state=_state(), inputs={}, execution={})
-    assert edge_results(graph, "diagnose", context, {"broken": "yes"}) == {0: True}
-    assert edge_results(graph, "diagnose", context, {"broken": "no"}) == {0: False}
-    assert edge_results(graph, "diagnose", context, {}) == {0: False}
+    assert await edge_results(graph, "diagnose", context, {"broken": "yes"}) == {0: True}
+    assert await edge_results(graph, "diagnose", context, {"broken": "no"}) == {0: False}
+    assert await edge_results(graph, "diagnose", context, {}) == {0: False}
 
 
 def test_delay_until_needs_a_time_zone() -> None:
