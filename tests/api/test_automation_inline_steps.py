@@ -191,6 +191,7 @@ async def test_a_new_version_is_honoured_by_new_executions_while_a_running_one_k
     tenant: TenantContext, worker: ExecutionJobRunner
 ) -> None:
     await tenant.user()  # a possible approver besides the starter
+
     def body(threshold: int) -> dict[str, Any]:
         return workflow_body(
             step("sign-off", "approval", approvers=[{"type": "any"}]),

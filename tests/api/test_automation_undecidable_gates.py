@@ -85,7 +85,9 @@ async def test_a_gate_only_its_starter_could_approve_fails_by_the_four_eyes_rule
     assert "started the execution (four-eyes)" in steps_of(done)["approve"]["reason"]
 
 
-async def test_an_undecidable_gate_still_follows_its_always_edge(tenant: TenantContext, worker: ExecutionJobRunner) -> None:
+async def test_an_undecidable_gate_still_follows_its_always_edge(
+    tenant: TenantContext, worker: ExecutionJobRunner
+) -> None:
     fallback = await script_runbook(tenant, 'echo "paged=oncall" > "$TP_OUTPUT"')
     body = workflow_body(
         step("approve", "approval", approvers=[{"type": "role", "value": "nobody-has-this"}]),
