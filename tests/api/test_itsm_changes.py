@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from tests.api.conftest import TenantContext
@@ -96,3 +97,19 @@ async def test_only_requester_or_fulfillers_move_a_change(client: httpx.AsyncCli
     bystander = await tenant.user()
     response = await client.post(f"{CHANGES}/{change['id']}/start", json={}, headers=bystander.headers)
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("change_type", ["normal", "emergency"])
+async def test_only_a_standard_change_may_skip_approval(tenant: TenantContext, change_type: str) -> None:
+    before = (await tenant.client.get(CHANGES, headers=tenant.admin.headers)).json()["items"]
+    refused = await tenant.client.post(
+        CHANGES, json={"title": "Hotfix", "type": change_type}, headers=tenant.admin.headers
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [
+        {
+            "field": "workflow_definition_id",
+            "message": f"a {change_type} change needs an approval definition (only standard changes skip approval)",
+        }
+    ]
+    assert (await tenant.client.get(CHANGES, headers=tenant.admin.headers)).json()["items"] == before

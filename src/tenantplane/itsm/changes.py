@@ -1,4 +1,4 @@
-"""Change requests: standard (pre-approved path), normal (approval required) and emergency changes.
+"""Change requests: standard (pre-approved path), normal and emergency changes (both approval required).
 
 Statuses pending_approval → scheduled → implementing → completed | failed, or rejected | cancelled.
 """
@@ -58,8 +58,10 @@ async def list_changes(
 
 async def _check(session: AsyncSession, tenant_id: uuid.UUID, data: ChangeIn) -> None:
     errors = []
-    if data.type == "normal" and data.workflow_definition_id is None:
-        errors.append({"field": "workflow_definition_id", "message": "a normal change needs an approval definition"})
+    if data.type != "standard" and data.workflow_definition_id is None:
+        # Only a standard change is pre-approved; an emergency change is expedited, never unapproved.
+        message = f"a {data.type} change needs an approval definition (only standard changes skip approval)"
+        errors.append({"field": "workflow_definition_id", "message": message})
     if data.workflow_definition_id is not None:
         problem = await references.approval_definition_problem(session, tenant_id, data.workflow_definition_id)
         if problem:
