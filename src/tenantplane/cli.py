@@ -1,4 +1,4 @@
-"""The `tenantplane` command line: serve, migrate, bootstrap, create-api-token, version.
+"""The `tenantplane` command line: serve, migrate, bootstrap, create-api-token, unlock-account, version.
 
 With no TENANTPLANE_DATABASE_URL every command uses (and migrates) the embedded PostgreSQL of the data dir.
 """
@@ -107,6 +107,10 @@ def serve(
         port=port or settings.port,
         log_config=None,
         access_log=False,
+        # The client address (the sign-in throttle's key) is the TCP peer unless the proxies are named: uvicorn
+        # would otherwise believe X-Forwarded-For from 127.0.0.1, i.e. from anyone on this host.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
         # The embedded worker runs runbook scripts as throwaway uids (subprocess user/group/extra_groups), which
         # uvloop's subprocess support lacks; the plain asyncio loop has it. An API-only server may use uvloop.
         loop="auto" if no_worker else "asyncio",
@@ -206,6 +210,34 @@ def create_api_token(
         typer.echo(f"no user {email} in tenant {tenant}", err=True)
         raise typer.Exit(1)
     typer.echo(secret)
+
+
+@app.command("unlock-account")
+def unlock_account(
+    tenant: Annotated[str, typer.Option(help="Tenant slug")],
+    email: Annotated[str, typer.Option(help="E-mail of the user to unlock")],
+) -> None:
+    """Forget a user's failed sign-ins from every address, so they can sign in again at once (audited as system)."""
+    from tenantplane.identity import repository as repo
+    from tenantplane.identity.service import unlock_account as do_unlock
+
+    settings = _settings()
+
+    async def run() -> int | None:
+        database = Database(_database_url(settings), pool_size=1)
+        try:
+            async with database.transaction() as session:
+                found = await repo.find_tenant(session, tenant)
+                user = await repo.find_user_by_email(session, found.id, email) if found else None
+                return None if user is None else await do_unlock(session, actor=None, user=user)
+        finally:
+            await database.dispose()
+
+    locked = asyncio.run(run())
+    if locked is None:
+        typer.echo(f"no user {email} in tenant {tenant}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"unlocked {email.lower()} in tenant '{tenant}' (was locked out from {locked} address(es))")
 
 
 @app.command("create-platform-admin")

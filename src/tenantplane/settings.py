@@ -31,8 +31,18 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = 8 * 3600
     cookie_secure: bool = False
     max_body_bytes: int = 1_048_576
-    login_max_failures: int = 5
-    login_lockout_seconds: int = 900
+    # Sign-in throttle, per (account, client address): after `login_max_failures` failures that address waits
+    # `login_backoff_seconds`, doubled at each further failure up to `login_lockout_seconds`; failures are forgotten
+    # `login_failure_window_seconds` after the last one. Past `login_account_alarm_failures` failures of one account
+    # from all addresses together, each address gets one try before its backoff: slower guessing, never a lockout.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_backoff_seconds: int = Field(default=30, ge=1)
+    login_lockout_seconds: int = Field(default=900, ge=1)
+    login_failure_window_seconds: int = Field(default=86_400, ge=1)
+    login_account_alarm_failures: int = Field(default=100, ge=1)
+    # Proxies `serve` believes about the client address (X-Forwarded-For; uvicorn's forwarded_allow_ips, e.g.
+    # "10.0.0.5,10.0.1.0/24"). Empty: forwarded headers are ignored and the TCP peer is the client.
+    forwarded_allow_ips: str = ""
     worker_concurrency: int = 10
     job_lease_seconds: float = 30.0
     worker_grace_seconds: float = 30.0

@@ -13,7 +13,7 @@ from tests.api.sweeps import BodyFor, Call, Factory, Ids, Setup
 PUBLIC = {
     ("post", "/api/auth/token"): "sign-in",
     ("post", "/api/auth/session"): "sign-in for the web UI",
-    ("delete", "/api/auth/session"): "sign-out only clears cookies",
+    ("delete", "/api/auth/session"): "sign-out is idempotent: without a live session it only clears cookies",
 }
 CROSS_TENANT_PREFIXES = {"/api/platform/": "platform administrators manage tenants; tenant users get 403"}
 
@@ -66,6 +66,12 @@ async def _user(c: httpx.AsyncClient, t: TenantContext) -> Ids:
     return {"user": await t.member()}
 
 
+async def _web_session(c: httpx.AsyncClient, t: TenantContext) -> Ids:
+    r = await c.post("/api/auth/session", json={"tenant": t.slug, "email": t.admin.email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {}
+
+
 def _login(path: str) -> Call:
     def call(c: httpx.AsyncClient, t: TenantContext, ids: Ids) -> Awaitable[httpx.Response]:
         return c.post(path, json={"tenant": t.slug, "email": t.admin.email, "password": PASSWORD})
@@ -103,6 +109,11 @@ AUDIT_SCENARIOS: dict[tuple[str, str], tuple[Setup, Call]] = {
         _user,
         lambda c, t, i: c.patch(f"/api/users/{i['user']}", json={"roles": ["cab"]}, headers=t.admin.headers),
     ),
+    ("post", "/api/users/{user_id}/unlock"): (
+        _user,
+        lambda c, t, i: c.post(f"/api/users/{i['user']}/unlock", headers=t.admin.headers),
+    ),
+    ("delete", "/api/auth/session"): (_web_session, lambda c, t, i: c.delete("/api/auth/session")),
     ("post", "/api/groups"): (
         _nothing,
         lambda c, t, i: c.post("/api/groups", json={"name": "new"}, headers=t.admin.headers),
@@ -127,4 +138,4 @@ AUDIT_SCENARIOS: dict[tuple[str, str], tuple[Setup, Call]] = {
     ),
 }
 # Mutating routes that change no stored state, and why.
-NOT_MUTATIONS = {("delete", "/api/auth/session"): "sign-out only clears the browser's cookies"}
+NOT_MUTATIONS: dict[tuple[str, str], str] = {}

@@ -28,6 +28,7 @@ MATRIX: list[tuple[str, str, set[str]]] = [
     ("POST", "/api/users", ADMIN),
     ("GET", "/api/users/{user_id}", STAFF),
     ("PATCH", "/api/users/{user_id}", ADMIN),
+    ("POST", "/api/users/{user_id}/unlock", ADMIN),
     ("GET", "/api/groups", STAFF),
     ("POST", "/api/groups", ADMIN),
     ("GET", "/api/groups/{group_id}", STAFF),

@@ -23,6 +23,7 @@ from tenantplane.automation.schemas import WorkflowWrite
 from tenantplane.gitops import export as views
 from tenantplane.gitops.documents import Document, GitopsError, catalog_body, user_id, workflow_body
 from tenantplane.identity import service as identity
+from tenantplane.identity.admins import ensure_tenant_has_admin
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import Group, GroupMembership, User
 from tenantplane.identity.schemas import GroupCreate, GroupUpdate, UserCreate, UserUpdate
@@ -94,7 +95,9 @@ async def _write_user(session: AsyncSession, actor: Principal, user: User | None
     body.pop("email", None)
     body.pop("password", None)  # a password is set when the user is created; apply never resets it
     data = _schema(UserUpdate, {"manager_id": None, "roles": [], **body}, doc)
-    await identity.update_user(session, actor=actor, user=user, data=data)
+    # The last-admin rule is checked once for the whole apply (apply_documents), so one apply may hand the
+    # admin role from one user to another in either order.
+    await identity.update_user(session, actor=actor, user=user, data=data, keep_an_admin=False)
 
 
 async def _write_group(session: AsyncSession, actor: Principal, group: Group | None, doc: Document) -> None:
@@ -191,6 +194,11 @@ async def apply_documents(session: AsyncSession, actor: Principal, documents: li
             raise GitopsError(f"{doc.source}: {exc}") from exc
         except DomainError as exc:
             raise GitopsError(f"{doc.source}: {doc.label}: {exc.detail}") from exc
+    if any(c.doc.kind == "User" and c.action == "update" for c in changes):
+        try:
+            await ensure_tenant_has_admin(session, actor.tenant)
+        except DomainError as exc:
+            raise GitopsError(exc.detail) from exc
     return changes
 
 

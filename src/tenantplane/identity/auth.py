@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from tenantplane.identity.models import ApiToken, PlatformAdmin, Tenant, User
 from tenantplane.identity.permissions import Permission, permissions_for
 from tenantplane.identity.security import API_TOKEN_PREFIX, digest, read_token
+from tenantplane.identity.sessions import is_live
 from tenantplane.kit.db import SessionDep
 from tenantplane.kit.errors import Forbidden, Unauthorized
 from tenantplane.settings import Settings
@@ -62,16 +63,21 @@ def _settings(request: Request) -> Settings:
 
 
 async def _user_principal(
-    session: SessionDep, user_id: uuid.UUID, tenant_id: uuid.UUID | None, via: str, generation: int | None
+    session: SessionDep,
+    user_id: uuid.UUID,
+    tenant_id: uuid.UUID | None,
+    via: str,
+    generation: int | None,
+    session_id: uuid.UUID | None = None,
 ) -> Principal:
-    row = (
-        await session.execute(
-            select(User, Tenant.is_active).join(Tenant, Tenant.id == User.tenant_id).where(User.id == user_id)
-        )
-    ).one_or_none()
+    stmt = select(User, Tenant.is_active).join(Tenant, Tenant.id == User.tenant_id).where(User.id == user_id)
+    if session_id is not None:
+        # The cookie's server-side session, checked in the same query (one more primary-key probe, no round trip).
+        stmt = stmt.add_columns(is_live(session_id))
+    row = (await session.execute(stmt)).one_or_none()
     if row is None:
         raise Unauthorized("The credentials are no longer valid.")
-    user, tenant_active = row
+    user, tenant_active, *session_live = row
     if (
         not user.is_active
         or not tenant_active
@@ -79,6 +85,8 @@ async def _user_principal(
         or (generation is not None and generation != user.token_generation)
     ):
         raise Unauthorized("The credentials are no longer valid.")
+    if session_live == [False]:
+        raise Unauthorized("The session has ended (signed out or revoked); sign in again.")
     return Principal(
         kind="user",
         id=user.id,
@@ -137,10 +145,12 @@ async def current_principal(
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         claims = read_token(settings.resolved_secret_key, cookie)
-        if claims is None or claims.kind != "session":
+        if claims is None or claims.kind != "session" or claims.session_id is None:
             raise Unauthorized("The session has expired; sign in again.")
         _check_csrf(request, claims.csrf)
-        return await _user_principal(session, claims.subject, claims.tenant_id, "session", claims.generation)
+        return await _user_principal(
+            session, claims.subject, claims.tenant_id, "session", claims.generation, claims.session_id
+        )
     raise Unauthorized("Authentication is required.")
 
 

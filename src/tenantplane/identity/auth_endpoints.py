@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from tenantplane.identity import repository as repo
-from tenantplane.identity import service
+from tenantplane.identity import service, sessions
 from tenantplane.identity.auth import CSRF_COOKIE, SESSION_COOKIE, CurrentUser
 from tenantplane.identity.login import sign_in
 from tenantplane.identity.models import ApiToken, Tenant, User
@@ -28,7 +28,8 @@ from tenantplane.identity.schemas import (
     TokenResponse,
     UserRead,
 )
-from tenantplane.identity.security import issue_token
+from tenantplane.identity.security import issue_token, read_token
+from tenantplane.identity.throttle import client_address
 from tenantplane.kit.db import Database, SessionDep
 from tenantplane.kit.errors import Unauthorized
 from tenantplane.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
@@ -46,7 +47,13 @@ def _app_state(request: Request) -> tuple[Settings, Database]:
 async def create_access_token(body: TokenRequest, request: Request, session: SessionDep) -> TokenResponse:
     settings, database = _app_state(request)
     signed = await sign_in(
-        session, database, settings, tenant_slug=body.tenant, email=body.email, password=body.password
+        session,
+        database,
+        settings,
+        tenant_slug=body.tenant,
+        email=body.email,
+        password=body.password,
+        address=client_address(request),
     )
     ttl = settings.access_token_ttl_seconds
     token = issue_token(
@@ -67,12 +74,19 @@ async def create_session(
     """Sign in the web UI: an HttpOnly session cookie plus a CSRF token to echo in X-CSRF-Token."""
     settings, database = _app_state(request)
     signed = await sign_in(
-        session, database, settings, tenant_slug=body.tenant, email=body.email, password=body.password
+        session,
+        database,
+        settings,
+        tenant_slug=body.tenant,
+        email=body.email,
+        password=body.password,
+        address=client_address(request),
     )
     if signed.user is None:
         raise Unauthorized("The web UI is for tenant users; sign in with a tenant.")
     csrf = secrets.token_urlsafe(24)
     ttl = settings.session_ttl_seconds
+    web_session = await sessions.start_session(session, user=signed.user, ttl_seconds=ttl)
     cookie = issue_token(
         settings.resolved_secret_key,
         kind="session",
@@ -81,6 +95,7 @@ async def create_session(
         generation=signed.generation,
         ttl_seconds=ttl,
         csrf=csrf,
+        session_id=web_session.id,
     )
     response.set_cookie(
         SESSION_COOKIE, cookie, max_age=ttl, httponly=True, samesite="lax", secure=settings.cookie_secure, path="/"
@@ -92,8 +107,14 @@ async def create_session(
 
 
 @router.delete("/api/auth/session", status_code=204)
-async def end_session(response: Response) -> Response:
-    """Sign out: the cookies are cleared (idempotent, so it needs no credentials)."""
+async def end_session(request: Request, response: Response, session: SessionDep) -> Response:
+    """Sign out: the cookie's session is revoked on the server and the cookies are cleared.
+
+    Idempotent, so it needs no credentials: without a live session it only clears the cookies.
+    """
+    claims = read_token(request.app.state.settings.resolved_secret_key, request.cookies.get(SESSION_COOKIE, ""))
+    if claims is not None and claims.kind == "session" and claims.session_id is not None:
+        await service.sign_out(session, user_id=claims.subject, session_id=claims.session_id)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     response.status_code = 204

@@ -75,6 +75,14 @@ async def update_user(user_id: uuid.UUID, body: UserUpdate, principal: UserAdmin
     return UserRead.model_validate(await service.update_user(session, actor=principal, user=user, data=body))
 
 
+@router.post("/api/users/{user_id}/unlock", status_code=204)
+async def unlock_user(user_id: uuid.UUID, principal: UserAdmin, session: SessionDep) -> Response:
+    """Forget the user's failed sign-ins from every address, so a locked-out user can sign in again at once."""
+    user = await repo.get_user(session, principal.tenant, user_id)
+    await service.unlock_account(session, actor=principal, user=user)
+    return Response(status_code=204)
+
+
 @router.get("/api/groups", response_model=Page[GroupRead])
 async def list_groups(
     principal: Reader,

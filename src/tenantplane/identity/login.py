@@ -1,4 +1,4 @@
-"""Sign-in with email, password and tenant slug, with per-account throttling of failures.
+"""Sign-in with email, password and tenant slug, with failures throttled per (account, client address).
 
 Every failure answers the same 401, whether or not the tenant or user exists.
 """
@@ -6,19 +6,18 @@ Every failure answers the same 401, whether or not the tenant or user exists.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, delete, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.audit.service import record_event
 from tenantplane.identity import repository as repo
+from tenantplane.identity import throttle
 from tenantplane.identity.auth import Principal
-from tenantplane.identity.models import LoginThrottle, PlatformAdmin, Tenant, User
-from tenantplane.identity.security import digest, verify_password
+from tenantplane.identity.models import PlatformAdmin, Tenant, User
+from tenantplane.identity.security import verify_password
 from tenantplane.kit.db import Database
-from tenantplane.kit.errors import TooManyRequests, Unauthorized
+from tenantplane.kit.errors import Unauthorized
 from tenantplane.settings import Settings
 
 BAD_CREDENTIALS = "Invalid tenant, email or password."
@@ -32,34 +31,6 @@ class SignedIn:
     generation: int
 
 
-async def _check_not_locked(session: AsyncSession, key: str) -> None:
-    row = await session.get(LoginThrottle, key)
-    now = datetime.now(UTC)
-    if row is not None and row.locked_until is not None and row.locked_until > now:
-        raise TooManyRequests(
-            "Too many failed sign-ins; try again later.",
-            retry_after=max(1, int((row.locked_until - now).total_seconds())),
-        )
-
-
-async def _record_failure(database: Database, key: str, settings: Settings) -> None:
-    """Count a failure in its own transaction: the request's own transaction is about to roll back."""
-    window = timedelta(seconds=settings.login_lockout_seconds)
-    stale = LoginThrottle.window_started_at < func.now() - window
-    failures = case((stale, 1), else_=LoginThrottle.failures + 1)
-    stmt = insert(LoginThrottle).values(key=key, failures=1, window_started_at=func.now())
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[LoginThrottle.key],
-        set_={
-            "failures": failures,
-            "window_started_at": case((stale, func.now()), else_=LoginThrottle.window_started_at),
-            "locked_until": case((failures >= settings.login_max_failures, func.now() + window), else_=None),
-        },
-    )
-    async with database.transaction() as session:
-        await session.execute(stmt)
-
-
 async def sign_in(
     session: AsyncSession,
     database: Database,
@@ -68,18 +39,20 @@ async def sign_in(
     tenant_slug: str | None,
     email: str,
     password: str,
+    address: str,
 ) -> SignedIn:
-    key = digest(f"{tenant_slug or ''}\x00{email.lower()}")
-    await _check_not_locked(session, key)
+    """The signed-in principal; 429 while this account is locked for this client address, 401 on failure."""
+    key = throttle.account_key(tenant_slug, email)
+    await throttle.check_not_locked(session, key, address)
     signed_in = await (
         _platform(session, email, password)
         if tenant_slug is None
         else _tenant_user(session, tenant_slug, email, password)
     )
     if signed_in is None:
-        await _record_failure(database, key, settings)
+        await throttle.record_failure(database, key, address, settings)
         raise Unauthorized(BAD_CREDENTIALS)
-    await session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+    await throttle.forget_failures(session, key, address)
     await record_event(
         session,
         actor=signed_in.principal,

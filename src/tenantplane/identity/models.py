@@ -1,6 +1,6 @@
 """ORM models of identity: tenants, users, groups, memberships, API tokens, platform administrators.
 
-Login throttling state lives here too, since it guards these identities.
+Web sessions and login throttling state live here too, since they guard these identities.
 """
 
 from __future__ import annotations
@@ -82,12 +82,27 @@ class PlatformAdmin(IdMixin, Base):
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
 
 
+class UserSession(TenantOwned, Base):
+    """A web sign-in: its id is in the signed cookie, so signing out (or a password change) revokes it here."""
+
+    __tablename__ = "user_sessions"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
 class LoginThrottle(Base):
-    """Failed logins per (tenant, email): enough failures lock the pair out for a while."""
+    """Failed sign-ins of one account from one client address (`address` '*' counts them from everywhere).
+
+    Keyed on the pair, so failures from one address never lock the account for another.
+    """
 
     __tablename__ = "login_throttles"
 
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # SHA-256 of "<tenant slug>\0<email>": unknown accounts are throttled the same way, without storing them.
+    account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(server_default=text("0"))
-    window_started_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    last_failed_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
     locked_until: Mapped[datetime | None]

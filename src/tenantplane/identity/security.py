@@ -41,6 +41,7 @@ class TokenClaims:
     tenant_id: uuid.UUID | None
     generation: int
     csrf: str | None
+    session_id: uuid.UUID | None = None
 
 
 def issue_token(
@@ -52,6 +53,7 @@ def issue_token(
     generation: int,
     ttl_seconds: int,
     csrf: str | None = None,
+    session_id: uuid.UUID | None = None,
 ) -> str:
     now = datetime.now(UTC)
     claims: dict[str, Any] = {
@@ -64,6 +66,8 @@ def issue_token(
     }
     if csrf:
         claims["csrf"] = csrf
+    if session_id:
+        claims["sid"] = str(session_id)
     return jwt.encode(claims, key, algorithm="HS256")
 
 
@@ -77,6 +81,7 @@ def read_token(key: str, token: str) -> TokenClaims | None:
             tenant_id=uuid.UUID(claims["tid"]) if claims.get("tid") else None,
             generation=int(claims.get("gen", 0)),
             csrf=claims.get("csrf"),
+            session_id=uuid.UUID(claims["sid"]) if claims.get("sid") else None,
         )
     except (jwt.PyJWTError, ValueError, KeyError, TypeError):
         return None

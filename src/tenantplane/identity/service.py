@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.audit.service import record_event
+from tenantplane.identity import admins, sessions, throttle
 from tenantplane.identity import repository as repo
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import ApiToken, Group, GroupMembership, PlatformAdmin, Tenant, User
@@ -106,7 +107,18 @@ async def create_user(
     return user
 
 
-async def update_user(session: AsyncSession, *, actor: Principal, user: User, data: UserUpdate) -> User:
+async def _keep_an_admin(session: AsyncSession, user: User, changes: dict[str, Any]) -> None:
+    roles = changes["roles"] if changes.get("roles") is not None else user.roles
+    active = changes["is_active"] if changes.get("is_active") is not None else user.is_active
+    if not admins.is_active_admin(roles, active):
+        field = "is_active" if admins.ADMIN in roles else "roles"
+        await admins.refuse_removing_last_admin(session, user=user, field=field)
+
+
+async def update_user(
+    session: AsyncSession, *, actor: Principal, user: User, data: UserUpdate, keep_an_admin: bool = True
+) -> User:
+    """Apply a partial update; `keep_an_admin=False` leaves the last-admin rule to a caller checking a whole batch."""
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     for field in ("manager_id", "delegate_id"):
         ref = changes.get(field)
@@ -114,6 +126,8 @@ async def update_user(session: AsyncSession, *, actor: Principal, user: User, da
             if ref == user.id:
                 raise ValidationFailed.field(field, "a user cannot be their own manager or delegate")
             await _check_user_ref(session, user.tenant_id, field, ref)
+    if keep_an_admin and ("roles" in changes or "is_active" in changes):
+        await _keep_an_admin(session, user, changes)
     password = changes.pop("password", None)
     if password is not None:
         user.password_hash = hash_password(password)
@@ -126,12 +140,43 @@ async def update_user(session: AsyncSession, *, actor: Principal, user: User, da
         if value is None and field in ("display_name", "roles", "is_active"):
             raise ValidationFailed.field(field, "may not be null")
         setattr(user, field, value)
+    if password is not None or changes.get("is_active") is False:
+        # Older tokens already fail on the generation; this ends the web sessions on the server as well.
+        await sessions.end_all_sessions(session, user_id=user.id)
     await session.flush()
     summary = {**changes, **({"password_changed": True} if password else {})}
     await record_event(
         session, actor=actor, action="user.updated", object_type="user", object_id=user.id, summary=summary
     )
     return user
+
+
+async def unlock_account(session: AsyncSession, *, actor: Principal | None, user: User) -> int:
+    """Forget the user's failed sign-ins from every address; how many addresses were locked out."""
+    tenant = await repo.get_tenant(session, user.tenant_id)
+    locked = await throttle.unlock(session, throttle.account_key(tenant.slug, user.email))
+    await record_event(
+        session,
+        actor=actor,
+        tenant_id=user.tenant_id,
+        action="user.unlocked",
+        object_type="user",
+        object_id=user.id,
+        summary={"email": user.email, "locked_addresses": locked},
+    )
+    return locked
+
+
+async def sign_out(session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID) -> None:
+    """Revoke one web session of the user (nothing, and no event, when it had already ended)."""
+    tenant_id = await sessions.end_session(session, session_id=session_id, user_id=user_id)
+    user = await session.get(User, user_id) if tenant_id else None
+    if user is None or user.tenant_id != tenant_id:
+        return
+    actor = Principal(
+        kind="user", id=user.id, label=user.email, tenant_id=user.tenant_id, roles=frozenset(user.roles), via="session"
+    )
+    await record_event(session, actor=actor, action="auth.signed_out", object_type="user", object_id=user.id)
 
 
 async def update_me(session: AsyncSession, *, actor: Principal, user: User, data: MeUpdate) -> User:
