@@ -30,7 +30,7 @@ NetworkMode = Literal["none", "egress"]
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 TABLE = "tenantplane_runbooks"
-_RULES_VERSION = "tenantplane-runbooks-v2"
+_RULES_VERSION = "tenantplane-runbooks-v3"
 NEVER = ("127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8", "::1/128", "::/128", "fe80::/10")
 PRIVATE = (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24",
@@ -113,8 +113,8 @@ table inet {TABLE}
 delete table inet {TABLE}
 table inet {TABLE} {{
   comment "{_RULES_VERSION}"
-  set never4 {{ type ipv4_addr; flags interval; {_elements(never4)} }}
-  set never6 {{ type ipv6_addr; flags interval; {_elements(never6)} }}
+  set never4 {{ type ipv4_addr; flags interval; auto-merge; {_elements(never4)} }}
+  set never6 {{ type ipv6_addr; flags interval; auto-merge; {_elements(never6)} }}
   set private4 {{ type ipv4_addr; flags interval; {_elements(private4)} }}
   set private6 {{ type ipv6_addr; flags interval; {_elements(private6)} }}
   set dns4 {{ type ipv4_addr; flags interval; {_elements(dns4)} }}
@@ -240,18 +240,20 @@ async def ensure_rules(never_extra: Iterable[str] = ()) -> None:
         extra = list(never_extra)
         try:
             if await asyncio.to_thread(_table_is_ours):
-                if extra:
+                if _add_never(extra).strip():
                     await asyncio.to_thread(_nft, _add_never(extra))
             else:
                 await asyncio.to_thread(_nft, rules_script(never_extra=extra))
         except (NetworkUnavailable, OSError, subprocess.TimeoutExpired) as error:
-            _rules.problem = str(error)
-            raise NetworkUnavailable(_rules.problem) from error
+            raise NetworkUnavailable(str(error)) from error  # not remembered: the next run tries again
         _rules.installed = True
 
 
 def _add_never(networks: list[str]) -> str:
-    never4, never6 = _split(networks)
+    """Elements for the never sets, leaving out what they hold already (an overlap would be refused)."""
+    base = [ipaddress.ip_network(n) for n in NEVER]
+    fresh = [n for n in networks if not any(_within(ipaddress.ip_network(n, strict=False), b) for b in base)]
+    never4, never6 = _split(fresh)
     lines = [f"add element inet {TABLE} never4 {{ {', '.join(never4)} }}"] if never4 else []
     lines += [f"add element inet {TABLE} never6 {{ {', '.join(never6)} }}"] if never6 else []
     return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -86,7 +87,7 @@ def test_the_rule_set_parses_in_the_kernel() -> None:
     nft = shutil.which("nft")
     if nft is None or os.geteuid() != 0:
         pytest.skip("nft needs root to check a rule set")
-    done = subprocess.run([nft, "-c", "-f", "-"], input=rules_script(never_extra=["192.0.2.10"]).encode(),
+    done = subprocess.run([nft, "-c", "-f", "-"], input=rules_script(never_extra=["192.0.2.10", "127.0.0.1"]).encode(),
                           capture_output=True, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr.decode()
 
@@ -175,3 +176,16 @@ async def test_the_sweep_forgets_allowances_a_dead_worker_left_and_keeps_live_on
     assert str(dead) not in _list("restricted")
     assert "10.67.0.0/16" in _list("allowed4")
     subprocess.run(["nft", "delete", "element", "inet", TABLE, "allowed4", f"{{ {live} . 10.67.0.0/16 }}"], check=True)
+
+
+@ROOT_WITH_NFT
+def test_a_second_worker_joins_the_table_with_a_database_address_it_already_covers() -> None:
+    # Another worker made the table; this one's database is on loopback (already refused) and on 192.0.2.10.
+    subprocess.run(["nft", "-f", "-"], input=rules_script().encode(), check=True)
+    join = "import asyncio; from tenantplane.runbooks.network import ensure_rules as e; "
+    join += "asyncio.run(e(['127.0.0.1', '192.0.2.10']))"
+
+    done = subprocess.run([sys.executable, "-c", join], capture_output=True, text=True, timeout=60, check=False)
+
+    assert done.returncode == 0, done.stderr
+    assert "192.0.2.10" in _element("never4", "192.0.2.10")
