@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
+from tenantplane.kit import emails as _emails  # noqa: F401  internal domains are addresses too
 from tenantplane.kit.schemas import InputSchema, ReadSchema
 
 

@@ -15,6 +15,7 @@ import httpx
 from apprise.plugins import NotifyBase
 from pydantic import ConfigDict, EmailStr, Field, StringConstraints, ValidationError, field_validator
 
+from tenantplane.kit import emails as _emails  # noqa: F401  internal domains are addresses too
 from tenantplane.kit.crypto import decrypt, encrypt
 from tenantplane.kit.errors import ValidationFailed
 from tenantplane.kit.schemas import InputSchema
