@@ -20,6 +20,7 @@ from tests.api.conftest import TenantContext
 from tests.api.sweep_approvals import DEFINITIONS, create_definition
 from tests.api.sweep_approvals import step as ladder_step
 from tests.api.sweep_automation import WORKFLOWS, create_workflow, step, workflow_body
+from tests.api.sweep_itsm import REQUESTS, create_item
 from tests.api.sweep_runbooks import create_runbook
 from tests.api.sweeps import collect
 
@@ -75,9 +76,17 @@ async def test_a_nul_in_any_string_query_parameter_is_a_422(client: httpx.AsyncC
     assert failures == []
 
 
-async def test_a_nul_in_a_path_parameter_is_a_422(client: httpx.AsyncClient) -> None:
+async def test_a_nul_in_a_path_parameter_or_header_is_a_422(
+    app: FastAPI, client: httpx.AsyncClient, tenant: TenantContext
+) -> None:
     problem(await client.post("/api/hooks/abc%00def", json={}), 422, "path.token")
     problem(await client.get("/api/users/%00"), 422, "path.user_id")
+    item = await create_item(tenant)
+    before = await count(app, "service_requests")
+    body = {"catalog_item_id": item["id"], "variables": {}}
+    headers = {**tenant.admin.headers, "Idempotency-Key": "a\x00b"}
+    problem(await client.post(REQUESTS, json=body, headers=headers), 422, "header.idempotency-key")
+    assert await count(app, "service_requests") == before
 
 
 @pytest.mark.parametrize(

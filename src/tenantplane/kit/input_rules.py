@@ -1,4 +1,4 @@
-"""The input rules every request gets, in one ASGI middleware: body size, strict JSON, no NUL in path or query.
+"""The input rules every request gets, in one ASGI middleware: body size, strict JSON, no NUL in path/query/headers.
 
 A JSON body is checked as its last byte arrives, before any route parses it: strict JSON only (no NaN or
 Infinity), at most MAX_JSON_DEPTH levels deep, finite numbers, and text PostgreSQL can store (no NUL, no lone
@@ -37,27 +37,40 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-def _problems(document: Any) -> Iterator[tuple[str, str]]:
-    """(field, message) for every value of a parsed document that breaks a rule; iterative, so depth is no risk."""
-    stack: list[tuple[Any, tuple[str, ...], int]] = [(document, (), 0)]
+def _field(path: tuple[str, ...]) -> str:
+    return ".".join(path) or "body"
+
+
+def _scalar_problem(value: Any, check_text: bool) -> str | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must be a finite number"
+    if check_text and isinstance(value, str):
+        return text_problem(value)
+    return None
+
+
+def _problems(document: Any, *, check_text: bool) -> Iterator[tuple[str, str]]:
+    """(field, message) for every value of a parsed document that breaks a rule; iterative, so depth is no risk.
+
+    Without `check_text` strings are not looked at (the caller knows they hold no NUL and no lone surrogate)."""
+    if not isinstance(document, dict | list):
+        if problem := _scalar_problem(document, check_text):
+            yield "body", problem
+        return
+    stack: list[tuple[dict[str, Any] | list[Any], tuple[str, ...], int]] = [(document, (), 0)]
     while stack:
-        value, path, depth = stack.pop()
-        field = ".".join(path) or "body"
-        if isinstance(value, dict | list):
-            if depth >= MAX_JSON_DEPTH:
-                yield field, f"nests deeper than {MAX_JSON_DEPTH} levels"
-                continue
-            items = value.items() if isinstance(value, dict) else enumerate(value)
-            for key, item in items:
-                if isinstance(key, str) and (problem := text_problem(key)):
-                    yield field, f"a key {problem}"
-                    continue
+        container, path, depth = stack.pop()
+        if depth >= MAX_JSON_DEPTH:
+            yield _field(path), f"nests deeper than {MAX_JSON_DEPTH} levels"
+            continue
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, item in items:
+            if check_text and isinstance(key, str) and (problem := text_problem(key)):
+                yield _field(path), f"a key {problem}"
+            elif isinstance(item, dict | list):
                 stack.append((item, (*path, str(key)), depth + 1))
-        elif isinstance(value, str):
-            if problem := text_problem(value):
-                yield field, problem
-        elif isinstance(value, float) and not math.isfinite(value):
-            yield field, "must be a finite number"
+            elif problem := _scalar_problem(item, check_text):
+                yield _field((*path, str(key))), problem
 
 
 def _refuse_constant(name: str) -> Any:
@@ -79,7 +92,8 @@ def parse_json(raw: bytes | bytearray) -> Any:
     """The body as JSON under the rules above; MalformedJSON (400) or ValidationFailed (422) naming the field."""
     data = bytes(raw)
     try:
-        # pydantic-core parses in Rust: no Python recursion however deep, and no NaN/Infinity literals.
+        # pydantic-core parses in Rust: no Python recursion however deep, no NaN/Infinity literals and no lone
+        # surrogates, so its strings can hold nothing PostgreSQL refuses but an escaped NUL.
         document = pydantic_core.from_json(data, allow_inf_nan=False)
     except ValueError as error:
         document = _parse_leniently(data, error)
@@ -87,7 +101,7 @@ def parse_json(raw: bytes | bytearray) -> Any:
     else:
         strict_error = None
     problems = []
-    for field, message in _problems(document):
+    for field, message in _problems(document, check_text=strict_error is not None or b"\\u0000" in data):
         problems.append({"field": field, "message": message})
         if len(problems) == MAX_PROBLEMS:
             break
@@ -127,8 +141,17 @@ def _query_problems(scope: Scope) -> list[dict[str, str]]:
     return [{"field": f"query.{name}", "message": NUL} for name, value in pairs if "\x00" in name + value]
 
 
+def _header_problems(scope: Scope) -> list[dict[str, str]]:
+    # HTTP/1.1 servers refuse NUL in header values, but not every ASGI server or proxy does.
+    return [
+        {"field": f"header.{name.decode('latin-1').lower()}", "message": NUL}
+        for name, value in scope.get("headers") or []
+        if b"\x00" in value
+    ]
+
+
 class InputRulesMiddleware:
-    """Refuses a NUL in the path or query at once; limits the body and checks a JSON body as it is read."""
+    """Refuses a NUL in the path, query or headers at once; limits the body and checks a JSON body as it is read."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
@@ -139,7 +162,7 @@ class InputRulesMiddleware:
             await self.app(scope, receive, send)
             return
         path_problem = _path_problem(scope)
-        problems = ([path_problem] if path_problem else []) + _query_problems(scope)
+        problems = ([path_problem] if path_problem else []) + _query_problems(scope) + _header_problems(scope)
         if problems:
             detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
             response = problem_response(
