@@ -19,6 +19,7 @@ from tenantplane.kit.db import Database
 from tenantplane.kit.embedded import resolve_database_url
 from tenantplane.kit.errors import install_error_handlers
 from tenantplane.kit.health import router as health_router
+from tenantplane.kit.input_rules import InputRulesMiddleware
 from tenantplane.kit.observability import RequestContextMiddleware
 from tenantplane.models import domain_modules
 from tenantplane.runbooks.isolation import SandboxConfig, sandbox_readiness
@@ -68,5 +69,7 @@ def create_app(settings: Settings | None = None, *, worker: RunnerOptions | None
     app.include_router(health_router)
     for router in domain_routers():
         app.include_router(router)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    # The last added runs first: request ids and metrics see every answer, the input rules' refusals included.
+    app.add_middleware(InputRulesMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
     return app

@@ -235,8 +235,8 @@ async def test_the_inbox_pages_through_both_kinds_newest_first_without_gaps_or_r
     assert seen == list(reversed(expected)), "newest first, every item once"
     assert cursor is None
     bad = await tenant.client.get("/api/approvals/inbox", params={"cursor": "nope"}, headers=approver.headers)
-    assert bad.status_code == 422
-    assert bad.json()["errors"][0]["field"] == "cursor"
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "query.cursor"
 
 
 async def test_concurrent_decisions_on_one_gate_count_once(tenant: TenantContext) -> None:

@@ -19,7 +19,7 @@ from tenantplane.identity.auth import CurrentUser, Principal, require
 from tenantplane.identity.permissions import Permission
 from tenantplane.kit.db import SessionDep
 from tenantplane.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from tenantplane.kit.schemas import Page
+from tenantplane.kit.schemas import INT32_MAX, Page
 
 router = APIRouter(tags=["approval definitions"])
 DefinitionAdmin = Annotated[Principal, Depends(require(Permission.APPROVAL_DEFINITIONS_MANAGE))]
@@ -53,7 +53,9 @@ async def read_definition(
     definition_id: uuid.UUID,
     principal: CurrentUser,
     session: SessionDep,
-    version: Annotated[int | None, Query(ge=1, description="An earlier version; default: the current one")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=INT32_MAX, description="An earlier version; default: the current one")
+    ] = None,
 ) -> DefinitionRead:
     definition = await repo.get_definition(session, principal.tenant, definition_id)
     stored = await repo.get_version(session, principal.tenant, definition.id, version or definition.version)

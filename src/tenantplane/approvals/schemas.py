@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from tenantplane.approvals.engine_model import ApproverType, InstanceStatus, Outcome, StepStatus, TimeoutOutcome
-from tenantplane.kit.schemas import InputSchema, ReadSchema
+from tenantplane.kit.schemas import INT32_MAX, InputSchema, ReadSchema
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Comment = Annotated[str, StringConstraints(max_length=4000)]
@@ -23,7 +23,9 @@ DefinitionStatus = Literal["active", "archived"]
 
 class StepWrite(InputSchema):
     name: Name
-    order: int = Field(gt=0, description="Steps run in ascending order; steps sharing an order run in parallel")
+    order: int = Field(
+        gt=0, le=INT32_MAX, description="Steps run in ascending order; steps sharing an order run in parallel"
+    )
     approver_type: ApproverType
     approver_value: Annotated[str, StringConstraints(max_length=320)] | None = Field(
         default=None, description="user id or email, group id or name, role name; absent for any and manager"

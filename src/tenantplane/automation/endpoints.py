@@ -34,7 +34,7 @@ from tenantplane.identity.permissions import Permission
 from tenantplane.kit.db import SessionDep
 from tenantplane.kit.errors import NotFound
 from tenantplane.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from tenantplane.kit.schemas import Page
+from tenantplane.kit.schemas import INT32_MAX, Page
 
 router = APIRouter(tags=["automation"])
 WorkflowAdmin = Annotated[Principal, Depends(require(Permission.WORKFLOWS_MANAGE))]
@@ -79,7 +79,9 @@ async def read_workflow(
     workflow_id: uuid.UUID,
     principal: WorkflowAdmin,
     session: SessionDep,
-    version: Annotated[int | None, Query(ge=1, description="An earlier version; default: the current one")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=INT32_MAX, description="An earlier version; default: the current one")
+    ] = None,
 ) -> WorkflowRead:
     workflow = await repo.get_workflow(session, principal.tenant, workflow_id)
     stored = await repo.get_version(session, principal.tenant, workflow.id, version or workflow.version)

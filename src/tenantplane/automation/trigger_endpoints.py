@@ -5,7 +5,6 @@ Managing triggers needs `workflows.manage`; a webhook's secret URL is shown once
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -17,7 +16,8 @@ from tenantplane.automation import triggers
 from tenantplane.identity.auth import Principal, require
 from tenantplane.identity.permissions import Permission
 from tenantplane.kit.db import SessionDep
-from tenantplane.kit.errors import PayloadTooLarge, ValidationFailed
+from tenantplane.kit.errors import PayloadTooLarge
+from tenantplane.kit.input_rules import parse_json
 
 router = APIRouter(tags=["automation"])
 WorkflowAdmin = Annotated[Principal, Depends(require(Permission.WORKFLOWS_MANAGE))]
@@ -115,7 +115,19 @@ async def delete_trigger(
 
 @router.post("/api/hooks/{token}", response_model=WebhookAccepted, status_code=202)
 async def inbound_webhook(token: str, request: Request, session: SessionDep) -> WebhookAccepted:
-    """Start the webhook's workflow with the JSON body as `trigger.payload` (no login: the token is the key)."""
+    """Start the webhook's workflow with the JSON body as `trigger.payload` (no login: the token is the key).
+
+    The token is looked up first: an unknown or disabled webhook is a 404 before a byte of the body is read.
+    The body is then JSON under the rules of every other body (whatever its content type says).
+    """
+    trigger = await triggers.find_webhook(session, token)
+    raw = await _webhook_body(request)
+    payload = parse_json(raw) if raw.strip() else None
+    execution = await triggers.fire_webhook(session, trigger, payload)
+    return WebhookAccepted(execution_id=execution.id)
+
+
+async def _webhook_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
         raise PayloadTooLarge(f"A webhook body may be at most {MAX_WEBHOOK_BYTES} bytes.")
@@ -124,9 +136,4 @@ async def inbound_webhook(token: str, request: Request, session: SessionDep) -> 
         raw.extend(chunk)
         if len(raw) > MAX_WEBHOOK_BYTES:
             raise PayloadTooLarge(f"A webhook body may be at most {MAX_WEBHOOK_BYTES} bytes.")
-    try:
-        payload = json.loads(raw) if raw.strip() else None
-    except ValueError as error:
-        raise ValidationFailed("The body must be JSON.", errors=[{"field": "body", "message": str(error)}]) from None
-    execution = await triggers.fire_webhook(session, token, payload)
-    return WebhookAccepted(execution_id=execution.id)
+    return bytes(raw)

@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import structlog
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,6 +99,8 @@ def config_problems(kind: str, config: dict[str, Any]) -> list[tuple[str, str]]:
         cron = config.get("cron")
         if not isinstance(cron, str) or len(cron.split()) != 5 or not croniter.is_valid(cron):
             problems.append(("config.cron", "must be a valid five-field cron expression"))
+        elif not _ever_fires(cron):
+            problems.append(("config.cron", f"'{cron}' never fires (no such date, e.g. 31 February)"))
         zone = config.get("timezone", "UTC")
         try:
             ZoneInfo(zone if isinstance(zone, str) and zone else "")
@@ -114,6 +116,15 @@ def config_problems(kind: str, config: dict[str, Any]) -> list[tuple[str, str]]:
             except ValueError:
                 problems.append(("config.catalog_item_id", "must be a UUID"))
     return problems
+
+
+def _ever_fires(cron: str) -> bool:
+    """A valid cron can still name no real date (`0 0 31 2 *`); croniter then gives up searching."""
+    try:
+        croniter(cron, now()).get_next(datetime)
+    except CroniterBadDateError:
+        return False
+    return True
 
 
 def next_due(config: dict[str, Any], after: datetime) -> datetime:
@@ -408,8 +419,8 @@ async def rearm_schedules(session: AsyncSession) -> int:
     return len(stranded)
 
 
-async def fire_webhook(session: AsyncSession, token: str, payload: Any) -> Execution:
-    """Start the workflow of the webhook whose token this is; 404 for an unknown or disabled one."""
+async def find_webhook(session: AsyncSession, token: str) -> WorkflowTrigger:
+    """The enabled webhook whose token this is; 404 for an unknown or disabled one (before its body is read)."""
     digest = hash_token(token)
     trigger = await session.scalar(
         select(WorkflowTrigger).where(WorkflowTrigger.kind == "webhook", WorkflowTrigger.token_hash == digest)
@@ -418,6 +429,11 @@ async def fire_webhook(session: AsyncSession, token: str, payload: Any) -> Execu
         raise NotFound("No such webhook.")
     if not trigger.enabled:
         raise NotFound("No such webhook.")
+    return trigger
+
+
+async def fire_webhook(session: AsyncSession, trigger: WorkflowTrigger, payload: Any) -> Execution:
+    """Start the webhook's workflow with `payload` (already parsed under the input rules) as `trigger.payload`."""
     context = {"kind": "webhook", "trigger_id": str(trigger.id), "payload": payload}
     return await fire(session, trigger, context, trigger.config.get("inputs"))
 

@@ -31,6 +31,10 @@ CONFIG_KEYS: Mapping[str, frozenset[str]] = {
     "delay": frozenset({"seconds", "until"}),
 }
 APPROVER_TYPES = ("user", "group", "role", "any")
+# Bounds at save, so no saved workflow can fail later: every wait is schedulable, every count fits its column.
+MAX_WAIT_SECONDS = 366 * 86400
+MAX_BACKOFF_SECONDS = 86400
+MAX_APPROVALS = 1000
 
 
 def step_specs(steps: list[dict[str, Any]]) -> list[StepSpec]:
@@ -94,12 +98,16 @@ async def _step_problems(
     return problems
 
 
-def _positive(config: dict[str, Any], key: str, base: str, *, zero: bool = False) -> list[Problem]:
+def _positive(
+    config: dict[str, Any], key: str, base: str, *, zero: bool = False, maximum: int = MAX_WAIT_SECONDS
+) -> list[Problem]:
     value = config.get(key)
     if value is None:
         return []
     ok = isinstance(value, int | float) and not isinstance(value, bool) and (value >= 0 if zero else value > 0)
-    return [] if ok else [(f"{base}.{key}", "must be a number " + (">= 0" if zero else "> 0"))]
+    if not ok:
+        return [(f"{base}.{key}", "must be a number " + (">= 0" if zero else "> 0"))]
+    return [] if value <= maximum else [(f"{base}.{key}", f"must be at most {maximum} (seconds)")]
 
 
 async def _runbook_problems(
@@ -130,7 +138,7 @@ async def _runbook_problems(
             count = retries.get("count", 0)
             if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 20:
                 problems.append((f"{base}.retries.count", "must be a whole number from 0 to 20"))
-            problems += _positive(retries, "backoff", f"{base}.retries", zero=True)
+            problems += _positive(retries, "backoff", f"{base}.retries", zero=True, maximum=MAX_BACKOFF_SECONDS)
     return problems
 
 
@@ -145,8 +153,8 @@ async def _approval_problems(
     for j, approver in enumerate(approvers):
         problems += await _approver_problems(session, tenant_id, f"{base}.approvers[{j}]", approver)
     minimum = config.get("min_approvals", 1)
-    if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 1:
-        problems.append((f"{base}.min_approvals", "must be a whole number >= 1"))
+    if not isinstance(minimum, int) or isinstance(minimum, bool) or not 1 <= minimum <= MAX_APPROVALS:
+        problems.append((f"{base}.min_approvals", f"must be a whole number from 1 to {MAX_APPROVALS}"))
     if not isinstance(config.get("message", ""), str):
         problems.append((f"{base}.message", "must be text (a template)"))
     else:
@@ -229,9 +237,7 @@ def _delay_problems(base: str, config: dict[str, Any]) -> list[Problem]:
     if ("seconds" in config) == ("until" in config):
         return [(base, "a delay step needs either seconds or until")]
     if "seconds" in config:
-        return _positive(config, "seconds", base, zero=True) or (
-            [] if config["seconds"] <= 366 * 86400 else [(f"{base}.seconds", "at most a year")]
-        )
+        return _positive(config, "seconds", base, zero=True)
     until = config["until"]
     if not isinstance(until, str):
         return [(f"{base}.until", "an ISO-8601 time or a template")]

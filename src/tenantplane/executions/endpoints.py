@@ -20,7 +20,7 @@ from tenantplane.executions.service import execution_read
 from tenantplane.identity.auth import CurrentUser
 from tenantplane.kit.db import SessionDep
 from tenantplane.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from tenantplane.kit.schemas import Page
+from tenantplane.kit.schemas import INT32_MAX, Page
 
 router = APIRouter(tags=["executions"])
 
@@ -56,7 +56,7 @@ async def stream_execution_logs(
     principal: CurrentUser,
     session: SessionDep,
     request: Request,
-    last_event_id: Annotated[int | None, Header(ge=0)] = None,
+    last_event_id: Annotated[int | None, Header(ge=0, le=INT32_MAX)] = None,
 ) -> StreamingResponse:
     """Server-Sent Events: `log` chunks as the actions write them, `status` changes, a final `end`.
 

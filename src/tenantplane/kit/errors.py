@@ -52,6 +52,26 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class MalformedJSON(DomainError):
+    """The body is not JSON at all (syntax, NaN or Infinity): there is no field to name."""
+
+    status_code = 400
+    problem_type = "malformed-json"
+    title = "Malformed JSON"
+
+
+class BadCursor(DomainError):
+    """A `cursor` query parameter this API did not hand out (tampered, truncated, from another list)."""
+
+    status_code = 400
+    problem_type = "bad-cursor"
+    title = "Bad cursor"
+
+    def __init__(self) -> None:
+        message = "is not a cursor this API returned; start again without one"
+        super().__init__(f"cursor: {message}", errors=[{"field": "query.cursor", "message": message}])
+
+
 class PayloadTooLarge(DomainError):
     status_code = 413
     problem_type = "payload-too-large"
@@ -130,9 +150,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     if any(e["code"] == "json_invalid" for e in errors):
         return problem_response(
             request,
-            status=400,
-            problem_type="malformed-json",
-            title="Malformed JSON",
+            status=MalformedJSON.status_code,
+            problem_type=MalformedJSON.problem_type,
+            title=MalformedJSON.title,
             detail="The request body is not valid JSON.",
             errors=errors,
         )

@@ -1,4 +1,4 @@
-"""Structured logs, request ids, Prometheus metrics and the request body limit, as one ASGI middleware.
+"""Structured logs, request ids and Prometheus metrics, as one ASGI middleware.
 
 A pure ASGI middleware (not BaseHTTPMiddleware) so it costs little on every request.
 """
@@ -16,8 +16,6 @@ from typing import Any
 import structlog
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from tenantplane.kit.errors import PayloadTooLarge
 
 REQUESTS = Counter("tenantplane_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -64,11 +62,10 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
 
 
 class RequestContextMiddleware:
-    """Request id in, request id out; body size enforced; one metric sample and log line per request."""
+    """Request id in, request id out; one metric sample and log line per request (input rules: kit.input_rules)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,7 +88,7 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, self._limited(receive, headers), send_with_id)
+            await self.app(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
@@ -107,24 +104,3 @@ class RequestContextMiddleware:
             )
             structlog.contextvars.unbind_contextvars("request_id")
             request_id_var.reset(token)
-
-    def _limited(self, receive: Receive, headers: dict[bytes, bytes]) -> Receive:
-        limit = self.max_body_bytes
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-
-            async def refuse() -> Message:
-                raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
-
-            return refuse
-        seen = 0
-
-        async def counting() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
-            return message
-
-        return counting

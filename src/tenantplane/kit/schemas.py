@@ -1,6 +1,7 @@
 """Base Pydantic schemas: strict input (unknown fields refused, text safe for PostgreSQL) and pages.
 
-Every request body derives from `InputSchema`; every list answer is a `Page`.
+Every request body derives from `InputSchema`; every list answer is a `Page`. Every integer a client sends is
+bounded so that it fits its column (INT32_MAX for PostgreSQL `integer`): a save never makes later use fail.
 """
 
 from __future__ import annotations
@@ -9,15 +10,15 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from tenantplane.kit.input_rules import text_problem
+
+INT32_MAX = 2**31 - 1  # the largest value of a PostgreSQL `integer` column
+
 
 def _check_text(value: Any) -> Any:
     if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError("must not contain NUL characters")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ValueError("must be valid Unicode (no unpaired surrogates)") from exc
+        if problem := text_problem(value):
+            raise ValueError(problem)
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_text(key)

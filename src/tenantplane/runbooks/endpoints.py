@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from tenantplane.executions.schemas import ExecutionRead
 from tenantplane.executions.service import execution_read
@@ -16,7 +16,7 @@ from tenantplane.identity.auth import Principal, require
 from tenantplane.identity.permissions import Permission
 from tenantplane.kit.db import SessionDep
 from tenantplane.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from tenantplane.kit.schemas import Page
+from tenantplane.kit.schemas import INT32_MAX, Page
 from tenantplane.runbooks import repository as repo
 from tenantplane.runbooks import service
 from tenantplane.runbooks.schemas import ExecuteRequest, RunbookRead, RunbookSummary, RunbookVersionRead, RunbookWrite
@@ -93,7 +93,10 @@ async def list_runbook_versions(
 
 @router.get("/api/runbooks/{runbook_id}/versions/{version}", response_model=RunbookVersionRead)
 async def read_runbook_version(
-    runbook_id: uuid.UUID, version: int, principal: RunbookAdmin, session: SessionDep
+    runbook_id: uuid.UUID,
+    version: Annotated[int, Path(ge=1, le=INT32_MAX)],
+    principal: RunbookAdmin,
+    session: SessionDep,
 ) -> RunbookVersionRead:
     found = await repo.get_version(session, principal.tenant, runbook_id, version)
     return RunbookVersionRead.model_validate(found)
