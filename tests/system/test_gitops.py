@@ -15,7 +15,7 @@ import pytest
 pytestmark = pytest.mark.system
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-DOCUMENTS = 31  # users, groups, runbooks, approval definitions, workflows and catalog items in examples/
+DOCUMENTS = 32  # users, groups, runbooks, approval definitions, workflows and catalog items in examples/
 
 
 def _cli(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -30,7 +30,7 @@ NetworkMode = Literal["none", "egress"]
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 TABLE = "tenantplane_runbooks"
-_RULES_VERSION = "tenantplane-runbooks-v3"
+_RULES_VERSION = "tenantplane-runbooks-v4"
 NEVER = ("127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8", "::1/128", "::/128", "fe80::/10")
 PRIVATE = (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24",
@@ -128,7 +128,12 @@ table inet {TABLE} {{
   }}
   chain output {{
     type filter hook output priority 0; policy accept;
-    meta skuid != {low}-{high - 1} accept
+    # Only packets of a run's own sockets are judged. (`skuid != range accept` would not do: a packet with no
+    # full socket, such as the kernel's SYN-ACK on loopback, has no uid, the rule would not match, and the
+    # rules below would refuse the host's own loopback replies.)
+    meta skuid {low}-{high - 1} jump run
+  }}
+  chain run {{
     ip daddr @dns4 meta l4proto {{ tcp, udp }} th dport 53 accept
     ip6 daddr @dns6 meta l4proto {{ tcp, udp }} th dport 53 accept
     ip daddr @never4 jump refuse
