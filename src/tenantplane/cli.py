@@ -9,8 +9,8 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 import uvicorn
@@ -24,6 +24,13 @@ from tenantplane.kit.embedded import start_embedded_postgres
 from tenantplane.kit.migrate import upgrade_to_head
 from tenantplane.kit.observability import configure_logging
 from tenantplane.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from tenantplane.identity.models import User
+
+T = TypeVar("T")
 
 
 class GracefulServer(uvicorn.Server):
@@ -59,6 +66,28 @@ def _database_url(settings: Settings) -> str:
     url = start_embedded_postgres(settings.data_dir)
     upgrade_to_head(url)
     return url
+
+
+def _in_one_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one admin command's work in a single transaction on a one-connection pool, then close it."""
+
+    async def run() -> T:
+        database = Database(_database_url(settings), pool_size=1)
+        try:
+            async with database.transaction() as session:
+                return await work(session)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+async def _tenant_user(session: AsyncSession, tenant: str, email: str) -> User | None:
+    """The user with this e-mail in the tenant with this slug, or None when either is missing."""
+    from tenantplane.identity import repository as repo
+
+    found = await repo.find_tenant(session, tenant)
+    return await repo.find_user_by_email(session, found.id, email) if found else None
 
 
 @app.command()
@@ -164,18 +193,11 @@ def bootstrap(
         typer.echo(f"invalid input: {exc}", err=True)
         raise typer.Exit(2) from exc
 
-    async def run() -> bool:
-        database = Database(_database_url(settings), pool_size=1)
-        try:
-            async with database.transaction() as session:
-                _, _, created = await do_bootstrap(
-                    session, slug=tenant, admin_email=admin_email, admin_password=admin_password
-                )
-                return created
-        finally:
-            await database.dispose()
+    async def work(session: AsyncSession) -> bool:
+        _, _, created = await do_bootstrap(session, slug=tenant, admin_email=admin_email, admin_password=admin_password)
+        return created
 
-    created = asyncio.run(run())
+    created = _in_one_transaction(settings, work)
     typer.echo(f"tenant '{tenant}' with admin {admin_email.lower()}: {'created' if created else 'already present'}")
 
 
@@ -187,25 +209,16 @@ def create_api_token(
     expires_in_days: Annotated[int | None, typer.Option(help="Days until it expires (default: never)")] = None,
 ) -> None:
     """Create a personal API token for a user and print its secret (shown only once)."""
-    from tenantplane.identity import repository as repo
     from tenantplane.identity.service import create_api_token as do_create
 
-    settings = _settings()
+    async def work(session: AsyncSession) -> str | None:
+        user = await _tenant_user(session, tenant, email)
+        if user is None:
+            return None
+        _, secret = await do_create(session, actor=None, user=user, name=name, expires_in_days=expires_in_days)
+        return secret
 
-    async def run() -> str | None:
-        database = Database(_database_url(settings), pool_size=1)
-        try:
-            async with database.transaction() as session:
-                found = await repo.find_tenant(session, tenant)
-                user = await repo.find_user_by_email(session, found.id, email) if found else None
-                if user is None:
-                    return None
-                _, secret = await do_create(session, actor=None, user=user, name=name, expires_in_days=expires_in_days)
-                return secret
-        finally:
-            await database.dispose()
-
-    secret = asyncio.run(run())
+    secret = _in_one_transaction(_settings(), work)
     if secret is None:
         typer.echo(f"no user {email} in tenant {tenant}", err=True)
         raise typer.Exit(1)
@@ -218,22 +231,13 @@ def unlock_account(
     email: Annotated[str, typer.Option(help="E-mail of the user to unlock")],
 ) -> None:
     """Forget a user's failed sign-ins from every address, so they can sign in again at once (audited as system)."""
-    from tenantplane.identity import repository as repo
     from tenantplane.identity.service import unlock_account as do_unlock
 
-    settings = _settings()
+    async def work(session: AsyncSession) -> int | None:
+        user = await _tenant_user(session, tenant, email)
+        return None if user is None else await do_unlock(session, actor=None, user=user)
 
-    async def run() -> int | None:
-        database = Database(_database_url(settings), pool_size=1)
-        try:
-            async with database.transaction() as session:
-                found = await repo.find_tenant(session, tenant)
-                user = await repo.find_user_by_email(session, found.id, email) if found else None
-                return None if user is None else await do_unlock(session, actor=None, user=user)
-        finally:
-            await database.dispose()
-
-    locked = asyncio.run(run())
+    locked = _in_one_transaction(_settings(), work)
     if locked is None:
         typer.echo(f"no user {email} in tenant {tenant}", err=True)
         raise typer.Exit(1)
@@ -254,16 +258,11 @@ def create_platform_admin(
         typer.echo("the password needs at least 8 characters", err=True)
         raise typer.Exit(2)
 
-    async def run() -> None:
-        database = Database(_database_url(settings), pool_size=1)
-        try:
-            async with database.transaction() as session:
-                await do_create(session, email=email, password=password)
-        finally:
-            await database.dispose()
+    async def work(session: AsyncSession) -> None:
+        await do_create(session, email=email, password=password)
 
     try:
-        asyncio.run(run())
+        _in_one_transaction(settings, work)
     except Conflict as exc:
         typer.echo(exc.detail, err=True)
         raise typer.Exit(1) from exc

@@ -10,11 +10,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.identity import repository as repo
 from tenantplane.identity import service, sessions
 from tenantplane.identity.auth import CSRF_COOKIE, SESSION_COOKIE, CurrentUser
-from tenantplane.identity.login import sign_in
+from tenantplane.identity.login import SignedIn, sign_in
 from tenantplane.identity.models import ApiToken, Tenant, User
 from tenantplane.identity.permissions import permissions_for
 from tenantplane.identity.schemas import (
@@ -39,13 +40,10 @@ from tenantplane.settings import Settings
 router = APIRouter(tags=["auth"])
 
 
-def _app_state(request: Request) -> tuple[Settings, Database]:
-    return request.app.state.settings, request.app.state.db
-
-
-@router.post("/api/auth/token", response_model=TokenResponse)
-async def create_access_token(body: TokenRequest, request: Request, session: SessionDep) -> TokenResponse:
-    settings, database = _app_state(request)
+async def _sign_in(request: Request, session: AsyncSession, body: TokenRequest) -> tuple[Settings, SignedIn]:
+    """Check the credentials of a token or session request (throttled per account and address)."""
+    settings: Settings = request.app.state.settings
+    database: Database = request.app.state.db
     signed = await sign_in(
         session,
         database,
@@ -55,6 +53,12 @@ async def create_access_token(body: TokenRequest, request: Request, session: Ses
         password=body.password,
         address=client_address(request),
     )
+    return settings, signed
+
+
+@router.post("/api/auth/token", response_model=TokenResponse)
+async def create_access_token(body: TokenRequest, request: Request, session: SessionDep) -> TokenResponse:
+    settings, signed = await _sign_in(request, session, body)
     ttl = settings.access_token_ttl_seconds
     token = issue_token(
         settings.resolved_secret_key,
@@ -72,16 +76,7 @@ async def create_session(
     body: TokenRequest, request: Request, response: Response, session: SessionDep
 ) -> SessionResponse:
     """Sign in the web UI: an HttpOnly session cookie plus a CSRF token to echo in X-CSRF-Token."""
-    settings, database = _app_state(request)
-    signed = await sign_in(
-        session,
-        database,
-        settings,
-        tenant_slug=body.tenant,
-        email=body.email,
-        password=body.password,
-        address=client_address(request),
-    )
+    settings, signed = await _sign_in(request, session, body)
     if signed.user is None:
         raise Unauthorized("The web UI is for tenant users; sign in with a tenant.")
     csrf = secrets.token_urlsafe(24)

@@ -36,6 +36,19 @@ _LEGACY_IPV4 = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d (:: and ::1 excepted)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix: the IPv4 is the last 32 bits
 
+# The non-public networks, written out once for both judges: this module's (HTTP, channels, the socket guard) and the
+# kernel's (runbooks/network.py turns them into nftables sets). HOST_NETWORKS are this machine and its link: never
+# reachable, whatever an allow-list says. NON_PUBLIC_NETWORKS (private, shared, documentation, benchmarking,
+# multicast, reserved, and the IPv6 prefixes that carry an IPv4 address) only where the operator allows them.
+HOST_NETWORKS = ("127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8", "::1/128", "::/128", "fe80::/10")
+NON_PUBLIC_NETWORKS = (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24",
+    "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    "fc00::/7", "fec0::/10", "ff00::/8", "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "2001::/23",
+    "2001:db8::/32", "100::/64", "::ffff:0:0/96",
+)  # fmt: skip
+_LISTED = tuple(ipaddress.ip_network(n) for n in (*HOST_NETWORKS, *NON_PUBLIC_NETWORKS))
+
 
 class EgressDenied(DomainError):
     status_code = 422
@@ -88,6 +101,7 @@ def is_public(address: IpAddress) -> bool:
     unspecified and site-local addresses are not public.
     """
     target = embedded_ipv4(address) or address
+    # The listed networks are what the kernel rules refuse too; the standard library's registry is a second opinion.
     site_local = isinstance(target, ipaddress.IPv6Address) and target.is_site_local
     return target.is_global and not (
         target.is_multicast
@@ -97,6 +111,7 @@ def is_public(address: IpAddress) -> bool:
         or target.is_link_local
         or target.is_unspecified
         or site_local
+        or any(target in n for n in _LISTED)
     )
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from tenantplane.kit.egress import HOST_NETWORKS, NON_PUBLIC_NETWORKS
 from tenantplane.runbooks.isolation import RUN_UID_RANGE, SAFE_PATH
 
 NetworkMode = Literal["none", "egress"]
@@ -31,12 +32,8 @@ IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 TABLE = "tenantplane_runbooks"
 _RULES_VERSION = "tenantplane-runbooks-v4"
-NEVER = ("127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8", "::1/128", "::/128", "fe80::/10")
-PRIVATE = (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24",
-    "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-    "fc00::/7", "ff00::/8", "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "2001::/32", "2001:db8::/32", "100::/64",
-)  # fmt: skip
+NEVER = HOST_NETWORKS
+PRIVATE = NON_PUBLIC_NETWORKS
 _NFT_SECONDS = 10.0
 
 
