@@ -67,6 +67,11 @@ def worker_allowing(app: FastAPI, settings: Settings) -> Worker:
 
 
 SAVE_CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("webhook", {"url": "http://10.0.0.1/hook"}, "config.url"),
+    ("webhook", {"url": "http://169.254.169.254/latest/meta-data"}, "config.url"),
+    ("email", {"host": "10.0.0.1", "from": "a@example.com"}, "config.host"),
+    ("apprise", {"url": "json://10.0.0.1/x"}, "config.url"),
+    ("apprise", {"url": "mmost://192.168.1.5/token"}, "config.url"),
     *[
         ("apprise", {"url": url}, "config.url")
         for url in (
