@@ -20,7 +20,7 @@ from tenantplane.gitops.cli import register as register_gitops
 from tenantplane.jobs.registry import load_task_modules
 from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
 from tenantplane.kit.db import Database
-from tenantplane.kit.embedded import start_embedded_postgres
+from tenantplane.kit.embedded import ready_url, resolve_database_url
 from tenantplane.kit.migrate import upgrade_to_head
 from tenantplane.kit.observability import configure_logging
 from tenantplane.settings import Settings
@@ -61,11 +61,7 @@ def _settings() -> Settings:
 
 def _database_url(settings: Settings) -> str:
     """The configured server, or the embedded one (started, and migrated to head, on demand)."""
-    if settings.database_url:
-        return settings.database_url
-    url = start_embedded_postgres(settings.data_dir)
-    upgrade_to_head(url)
-    return url
+    return ready_url(settings.database_url, settings.data_dir)
 
 
 def _in_one_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -100,7 +96,7 @@ def version() -> None:
 def migrate() -> None:
     """Upgrade the database schema to the latest migration."""
     settings = _settings()
-    upgrade_to_head(settings.database_url or start_embedded_postgres(settings.data_dir))
+    upgrade_to_head(resolve_database_url(settings.database_url, settings.data_dir))
     typer.echo("database schema is at head")
 
 

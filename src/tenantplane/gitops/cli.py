@@ -13,6 +13,9 @@ import typer
 
 from tenantplane.gitops.documents import GitopsError, dump_documents, load_documents
 from tenantplane.kit.db import Database
+from tenantplane.kit.embedded import ready_url
+from tenantplane.kit.observability import configure_logging
+from tenantplane.settings import Settings
 
 if TYPE_CHECKING:
     from tenantplane.gitops.apply import Change
@@ -25,10 +28,10 @@ class _Abort(Exception):
 
 
 def _database_url() -> str:
-    from tenantplane.cli import _database_url as url_of
-    from tenantplane.cli import _settings
-
-    return url_of(_settings())
+    """The configured server, or the embedded one (started and migrated on demand), as every command uses."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return ready_url(settings.database_url, settings.data_dir)
 
 
 def _summary(changes: list[Change]) -> str:

@@ -85,3 +85,14 @@ def _ensure_database(admin_uri: str, name: str) -> None:
 def resolve_database_url(database_url: str | None, data_dir: Path) -> str:
     """The configured URL, or one to the embedded server started on demand."""
     return database_url or start_embedded_postgres(data_dir)
+
+
+def ready_url(database_url: str | None, data_dir: Path) -> str:
+    """For a command line tool: the configured server, or the embedded one started and migrated to head on demand."""
+    if database_url:
+        return database_url
+    from tenantplane.kit.migrate import upgrade_to_head  # alembic is loaded only where the embedded server is used
+
+    url = start_embedded_postgres(data_dir)
+    upgrade_to_head(url)
+    return url
