@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.audit.models import AuditEvent
-from tenantplane.identity.auth import Principal
+from tenantplane.kit.actors import Actor
 from tenantplane.kit.observability import request_id_var
 from tenantplane.kit.pagination import paginate
 
@@ -37,7 +37,7 @@ def redact(summary: Any) -> Any:
 async def record_event(
     session: AsyncSession,
     *,
-    actor: Principal | None,
+    actor: Actor | None,
     action: str,
     object_type: str,
     object_id: uuid.UUID | str | None,

@@ -66,10 +66,10 @@ async def list_runbooks(
     return await paginate(session, stmt, created_col=Runbook.created_at, id_col=Runbook.id, cursor=cursor, limit=limit)
 
 
-async def runbooks_using_secret(session: AsyncSession, tenant_id: uuid.UUID, name: str) -> list[str]:
-    """Names of the runbooks in use whose current version lists the secret `name`."""
+async def runbooks_using_secret(session: AsyncSession, tenant_id: uuid.UUID, name: str) -> list[tuple[uuid.UUID, str]]:
+    """Ids and names of the runbooks in use whose current version lists the secret `name`."""
     stmt = (
-        select(Runbook.name)
+        select(Runbook.id, Runbook.name)
         .join(
             RunbookVersion,
             (RunbookVersion.runbook_id == Runbook.id) & (RunbookVersion.version == Runbook.current_version),
@@ -80,4 +80,4 @@ async def runbooks_using_secret(session: AsyncSession, tenant_id: uuid.UUID, nam
             RunbookVersion.definition.contains({"secrets": [name]}),
         )
     )
-    return list((await session.scalars(stmt)).all())
+    return [(row.id, row.name) for row in await session.execute(stmt)]

@@ -60,6 +60,7 @@ from tenantplane.runbooks.orphans import (
     supervisor_token,
 )
 from tenantplane.runbooks.outputs import OutputListener, ScriptLog, SecretMask, explain_exit, read_outputs_file
+from tenantplane.secrets.names import ENV_NAME, is_reserved_env_name
 
 ScriptKind = Literal["shell", "python"]
 DEFAULT_CONFIG = SandboxConfig()
@@ -69,14 +70,6 @@ ScriptStatus = Literal["succeeded", "failed", "timed_out", "cancelled"]
 OUTPUTS_FILE_NAME = "tp_output"
 _ENV_VALUE_MAX_CHARS = 32 * 1024
 _PIPE_DRAIN_SECONDS = 2.0
-_SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_RESERVED_NAMES = frozenset({"PATH", "HOME", "LANG", "TMPDIR", "IFS", "ENV", "CDPATH", "GLOBIGNORE", "PS4"})
-_RESERVED_PREFIXES = ("TP_", "LD_", "BASH", "PYTHON", "LC_", "POSIXLY")
-
-
-def is_reserved_env_name(name: str) -> bool:
-    """Names a secret may not take: they would change how bash or Python starts, or shadow our own TP_*."""
-    return name in _RESERVED_NAMES or name.startswith(_RESERVED_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -356,7 +349,7 @@ def _script_environment(
                 continue
             environment[variable] = text
     for name, value in secrets.items():
-        if not _SECRET_NAME.fullmatch(name) or is_reserved_env_name(name):
+        if not ENV_NAME.fullmatch(name) or is_reserved_env_name(name):
             raise ValueError(f"secret name {name!r} cannot be used as an environment variable")
         if "\0" in value:
             raise ValueError(f"secret {name!r} contains a NUL character")

@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import AfterValidator, StringConstraints
 
 from tenantplane.kit.schemas import InputSchema, ReadSchema
-from tenantplane.runbooks.sandbox import is_reserved_env_name
+from tenantplane.secrets.names import is_reserved_env_name
 
 SECRET_NAME_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
 MAX_SECRET_CHARS = 32 * 1024

@@ -15,7 +15,7 @@ from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.kit.crypto import decrypt, encrypt
 from tenantplane.kit.errors import Conflict
-from tenantplane.runbooks.repository import runbooks_using_secret
+from tenantplane.kit.usage import uses_of
 from tenantplane.secrets import repository as repo
 from tenantplane.secrets.models import Secret
 from tenantplane.secrets.schemas import SecretCreate, SecretUpdate
@@ -69,9 +69,9 @@ async def update_secret(
 
 async def delete_secret(session: AsyncSession, *, actor: Principal, secret: Secret) -> None:
     """Delete a secret no active runbook needs; one that is still needed is a 409 naming the runbooks."""
-    users = await runbooks_using_secret(session, secret.tenant_id, secret.name)
+    users = await uses_of(session, "secret", secret.tenant_id, secret.name)
     if users:
-        names = ", ".join(sorted(users))
+        names = ", ".join(use.name for use in users)
         raise Conflict(f"The secret '{secret.name}' is used by the runbooks {names}; remove it from them first.")
     await session.delete(secret)
     await session.flush()
