@@ -37,6 +37,7 @@ async def _start_approval(
     record_id: uuid.UUID,
     requester_id: uuid.UUID,
     variables: dict[str, object],
+    requested_for_id: uuid.UUID | None = None,
 ) -> ApprovalInstance:
     definition = await approvals_repo.get_definition(session, tenant_id, definition_id)
     return await start_workflow_instance(
@@ -45,6 +46,7 @@ async def _start_approval(
         record_type=record_type,
         record_id=record_id,
         requester_id=requester_id,
+        requested_for_id=requested_for_id,
         variables=variables,
     )
 
@@ -78,6 +80,7 @@ async def after_submit(session: AsyncSession, *, item: CatalogItem, request: Ser
         record_type=REQUEST,
         record_id=request.id,
         requester_id=actor.id,
+        requested_for_id=request.requested_for_id,
         variables={"number": request.number, "item": item.name, **request.variables},
     )
     request.approval_instance_id = instance.id
