@@ -1,7 +1,7 @@
 """Workflow triggers in Chromium against a real server: on a saved workflow's builder page an admin adds a schedule
 (a bad cron is refused beside its field, the fixed one is listed with its next fire time), disables and enables it,
 adds a webhook whose secret URL is shown once, fires that URL from outside (202, an execution of the workflow
-exists), and deletes the webhook (its URL stops working).
+exists, caused by "inbound webhook (nobody)"), and deletes the webhook (its URL stops working).
 
 The workflow is created through the API. Screenshot: workflow-triggers.png in test-artifacts/screenshots.
 """
@@ -127,6 +127,12 @@ def test_an_admin_schedules_toggles_hooks_fires_and_deletes_a_workflows_triggers
     expect(schedule.locator('td[data-label="Last fired"]')).to_have_text("never")
     section.scroll_into_view_if_needed()
     ui.screenshot("workflow-triggers")
+    expect(schedule.locator('td[data-label="Owner"]')).to_have_text("you")  # who created or last changed it
+
+    # Nobody caused a webhook's run (anyone with the URL may call it), and its execution view says so.
+    page.goto(f"/executions/{fired.json()['execution_id']}")
+    expect(page.get_by_test_id("caused-by")).to_have_text("inbound webhook (nobody)")
+    page.go_back()
 
     # Delete the webhook (after a confirmation): gone from the list, and its URL no longer starts anything.
     webhook.get_by_role("button", name="Delete").click()

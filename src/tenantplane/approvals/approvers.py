@@ -45,7 +45,7 @@ def _active(tenant_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
     return users_of(tenant_id).with_only_columns(User.id).where(User.is_active.is_(True))
 
 
-def _approvers_stmt(tenant_id: uuid.UUID, step: Mapping[str, Any], requester_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+def _approvers_stmt(tenant_id: uuid.UUID, step: Mapping[str, Any], manager_of: uuid.UUID) -> Select[tuple[uuid.UUID]]:
     kind, value = step["approver_type"], step.get("approver_value")
     stmt = _active(tenant_id)
     if kind == "user":
@@ -58,7 +58,7 @@ def _approvers_stmt(tenant_id: uuid.UUID, step: Mapping[str, Any], requester_id:
     if kind == "role":
         return stmt.where(User.roles.contains([value]))
     if kind == "manager":
-        manager = users_of(tenant_id).with_only_columns(User.manager_id).where(User.id == requester_id)
+        manager = users_of(tenant_id).with_only_columns(User.manager_id).where(User.id == manager_of)
         return stmt.where(User.id == manager.scalar_subquery())
     if kind == "any":
         return stmt
@@ -70,9 +70,12 @@ async def resolve_approvers(
     tenant_id: uuid.UUID,
     steps: Sequence[Mapping[str, Any]],
     names: Iterable[str],
-    requester_id: uuid.UUID,
+    manager_of: uuid.UUID,
 ) -> dict[str, frozenset[str]]:
-    """Step name → ids of the active users it names now, for the named steps (one query per distinct target)."""
+    """Step name → ids of the active users it names now, for the named steps (one query per distinct target).
+
+    `manager_of`: whose manager a `manager` step means, the person the request is for (see `manager_subject`).
+    """
     wanted = set(names)
     by_target: dict[tuple[str, str | None], frozenset[str]] = {}
     resolved: dict[str, frozenset[str]] = {}
@@ -81,10 +84,16 @@ async def resolve_approvers(
             continue
         target = (step["approver_type"], step.get("approver_value"))
         if target not in by_target:
-            rows = (await session.scalars(_approvers_stmt(tenant_id, step, requester_id))).all()
+            rows = (await session.scalars(_approvers_stmt(tenant_id, step, manager_of))).all()
             by_target[target] = frozenset(str(found) for found in rows)
         resolved[step["name"]] = by_target[target]
     return resolved
+
+
+def manager_subject(requester_id: uuid.UUID, requested_for_id: uuid.UUID | None) -> uuid.UUID:
+    """Whose manager approves: the manager of the person the request is for, not the submitter's (a request for
+    someone else is signed off in the beneficiary's line; the submitter's manager is not asked as well)."""
+    return requested_for_id or requester_id
 
 
 async def users_by_id(session: AsyncSession, tenant_id: uuid.UUID, user_ids: Iterable[str]) -> dict[str, User]:

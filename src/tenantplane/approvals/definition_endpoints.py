@@ -89,5 +89,9 @@ async def preview_definition(
     version = await repo.get_version(session, principal.tenant, definition.id, definition.version)
     requester_id = (body.requester_id if body else None) or principal.id
     return await service.preview_definition(
-        session, tenant_id=principal.tenant, version=version, requester_id=requester_id
+        session,
+        tenant_id=principal.tenant,
+        version=version,
+        requester_id=requester_id,
+        requested_for_id=body.requested_for_id if body else None,
     )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals import engine
 from tenantplane.approvals import repository as repo
-from tenantplane.approvals.approvers import resolve_approvers, users_by_id
+from tenantplane.approvals.approvers import manager_subject, resolve_approvers, users_by_id
 from tenantplane.approvals.engine_model import DefinitionSpec, StepSpec
 from tenantplane.approvals.errors import engine_refusals
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion
@@ -228,22 +228,31 @@ async def approver_labels(
 
 
 async def preview_definition(
-    session: AsyncSession, *, tenant_id: uuid.UUID, version: ApprovalDefinitionVersion, requester_id: uuid.UUID
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    version: ApprovalDefinitionVersion,
+    requester_id: uuid.UUID,
+    requested_for_id: uuid.UUID | None = None,
 ) -> PreviewRead:
-    """Who would have to approve a request by this requester, in which order, if it were submitted now."""
-    requester = await session.scalar(users_of(tenant_id).where(User.id == requester_id))
-    if requester is None:
-        raise ValidationFailed.field("requester_id", f"no user {requester_id} in this tenant")
+    """Who would have to approve a request by this requester (for `requested_for_id`, when that is someone
+    else), in which order, if it were submitted now."""
+    for name, user_id in (("requester_id", requester_id), ("requested_for_id", requested_for_id)):
+        if user_id is not None and await session.scalar(users_of(tenant_id).where(User.id == user_id)) is None:
+            raise ValidationFailed.field(name, f"no user {user_id} in this tenant")
     names = [step["name"] for step in version.steps]
-    resolved = await resolve_approvers(session, tenant_id, version.steps, names, requester_id)
+    manager_of = manager_subject(requester_id, requested_for_id)
+    resolved = await resolve_approvers(session, tenant_id, version.steps, names, manager_of)
+    beneficiary = str(requested_for_id) if requested_for_id else None
     with engine_refusals():
-        orders = engine.preview(spec_of(version), resolved, str(requester_id))
+        orders = engine.preview(spec_of(version), resolved, str(requester_id), beneficiary)
     people = await users_by_id(session, tenant_id, {u for p in orders for s in p.steps for u in s.approver_ids})
     stored = {step["name"]: step for step in version.steps}
     return PreviewRead(
         definition_id=version.definition_id,
         definition_version=version.version,
         requester_id=requester_id,
+        requested_for_id=requested_for_id if requested_for_id != requester_id else None,
         orders=[
             PreviewOrderRead(
                 order=order.order,

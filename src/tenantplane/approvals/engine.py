@@ -10,8 +10,8 @@ How the shell drives it
   step sees the directory as it is when its turn comes. `steps_to_resolve(state)` names the steps whose
   entries may be read; a missing entry raises ApproversNotResolved instead of guessing. This keeps one
   apply per request (no resolve-and-feed-back loop, no half-opened state to persist).
-- Four-eyes: unless the definition allows self-approval, the requester is removed from every approver set
-  and may not decide, not even as someone's delegate.
+- Four-eyes: unless the definition allows self-approval, the requester and the person the request is for
+  (`requested_for_id`) are removed from every approver set and may not decide, not even as someone's delegate.
 - A step nobody can approve (no eligible approvers, or fewer than its quorum) is never silently approved:
   an optional one is skipped with the reason; a required one stays pending, is flagged (FlagEmptyApproverSet)
   and keeps the instance pending until RefreshApprovers, a timeout or a cancel moves it.
@@ -46,6 +46,7 @@ from tenantplane.approvals.engine_model import (
     Event,
     Finished,
     FlagEmptyApproverSet,
+    FourEyesRefused,
     InstanceState,
     InstanceStatus,
     NotEligible,
@@ -74,6 +75,7 @@ __all__ = [
     "PreviewStep",
     "apply",
     "decidable_steps",
+    "four_eyes_excluded",
     "from_dict",
     "new_instance",
     "preview",
@@ -84,22 +86,33 @@ __all__ = [
 ]
 
 FOUR_EYES = "the requester may not decide their own request (four-eyes rule of this definition)"
+FOUR_EYES_FOR = "the person the request is for may not decide it (four-eyes rule of this definition)"
 
 
 # --- entry points --------------------------------------------------------------------------------------
 
 
-def new_instance(definition: DefinitionSpec, requester_id: str) -> InstanceState:
-    """A not-yet-started instance: every step pending and unresolved; apply Start next."""
+def new_instance(definition: DefinitionSpec, requester_id: str, requested_for_id: str | None = None) -> InstanceState:
+    """A not-yet-started instance: every step pending and unresolved; apply Start next.
+
+    `requested_for_id`: whom the request is for, when that is someone else (four-eyes excludes them too).
+    """
     steps = tuple(StepState(name=s.name, order=s.order) for s in definition.steps)
-    return InstanceState(requester_id=requester_id, steps=steps)
+    beneficiary = requested_for_id if requested_for_id != requester_id else None
+    return InstanceState(requester_id=requester_id, requested_for_id=beneficiary, steps=steps)
 
 
 def start_instance(
-    definition: DefinitionSpec, *, requester_id: str, approvers: ApproverSets, now: datetime
+    definition: DefinitionSpec,
+    *,
+    requester_id: str,
+    approvers: ApproverSets,
+    now: datetime,
+    requested_for_id: str | None = None,
 ) -> Transition:
     """Create an instance and open its first order in one go."""
-    return apply(definition, new_instance(definition, requester_id), Start(now=now, approvers=approvers))
+    fresh = new_instance(definition, requester_id, requested_for_id)
+    return apply(definition, fresh, Start(now=now, approvers=approvers))
 
 
 def apply(definition: DefinitionSpec, state: InstanceState, event: Event) -> Transition:
@@ -164,7 +177,7 @@ def _decide(definition: DefinitionSpec, state: InstanceState, event: Decide) -> 
     if event.outcome == "rejected" and not (event.comment or "").strip():
         raise CommentRequired("a rejection needs a comment saying why")
     if not _may_decide_at_all(definition, state, event.actor_id):
-        raise NotEligible(FOUR_EYES)
+        raise FourEyesRefused(FOUR_EYES if event.actor_id == state.requester_id else FOUR_EYES_FOR)
     comment = event.comment if (event.comment or "").strip() else None
     for step, principal_id in _decision_targets(state, event):
         decision = Decision(
@@ -369,8 +382,13 @@ def _require_pending(state: InstanceState) -> None:
         raise NotPending("this approval instance has not started yet")
 
 
+def four_eyes_excluded(state: InstanceState) -> frozenset[str]:
+    """Who may never decide this instance unless the definition allows self-approval: requester and beneficiary."""
+    return frozenset(u for u in (state.requester_id, state.requested_for_id) if u)
+
+
 def _may_decide_at_all(definition: DefinitionSpec, state: InstanceState, actor_id: str) -> bool:
-    return definition.allow_self_approval or actor_id != state.requester_id
+    return definition.allow_self_approval or actor_id not in four_eyes_excluded(state)
 
 
 def _eligible(
@@ -379,7 +397,7 @@ def _eligible(
     if spec.name not in approvers:
         raise ApproversNotResolved(f"no approver set was resolved for step {spec.name!r}")
     resolved = frozenset(approvers[spec.name])
-    return resolved if definition.allow_self_approval else resolved - {state.requester_id}
+    return resolved if definition.allow_self_approval else resolved - four_eyes_excluded(state)
 
 
 def _is_open(state: InstanceState, step: StepState) -> bool:
@@ -434,26 +452,33 @@ class PreviewOrder:
 
 
 def preview(
-    definition: DefinitionSpec, resolved: Mapping[str, frozenset[str]], requester_id: str
+    definition: DefinitionSpec,
+    resolved: Mapping[str, frozenset[str]],
+    requester_id: str,
+    requested_for_id: str | None = None,
 ) -> tuple[PreviewOrder, ...]:
     """Who would have to approve this request, in which order, if the directory stays as it is now."""
+    who = new_instance(definition, requester_id, requested_for_id)
     orders: list[PreviewOrder] = []
     for order in sorted({s.order for s in definition.steps}):
         specs = [s for s in definition.steps if s.order == order]
-        orders.append(PreviewOrder(order, tuple(_preview_step(definition, s, resolved, requester_id) for s in specs)))
+        orders.append(PreviewOrder(order, tuple(_preview_step(definition, s, resolved, who) for s in specs)))
     return tuple(orders)
 
 
 def _preview_step(
-    definition: DefinitionSpec, spec: StepSpec, resolved: Mapping[str, frozenset[str]], requester_id: str
+    definition: DefinitionSpec, spec: StepSpec, resolved: Mapping[str, frozenset[str]], who: InstanceState
 ) -> PreviewStep:
     if spec.name not in resolved:
         raise ApproversNotResolved(f"no approver set was resolved for step {spec.name!r}")
     approvers = frozenset(resolved[spec.name])
     notes: list[str] = []
-    if not definition.allow_self_approval and requester_id in approvers:
-        approvers -= {requester_id}
+    if not definition.allow_self_approval and who.requester_id in approvers:
+        approvers -= {who.requester_id}
         notes.append("the requester is left out by the four-eyes rule")
+    if not definition.allow_self_approval and who.requested_for_id in approvers:
+        approvers -= {who.requested_for_id}
+        notes.append("the person the request is for is left out by the four-eyes rule")
     shortfall = _quorum_shortfall(spec, StepState(name=spec.name, order=spec.order, eligible_ids=approvers))
     if shortfall is not None and spec.required:
         notes.append(f"{shortfall}: the request would wait here and be flagged to tenant admins")

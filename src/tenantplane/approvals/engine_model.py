@@ -73,6 +73,13 @@ class NotEligible(ApprovalError):
     title = "Not an eligible approver"
 
 
+class FourEyesRefused(NotEligible):
+    """The requester, or the person the request is for, tried to decide it (and the definition forbids that)."""
+
+    problem_type = "four-eyes"
+    title = "Refused by the four-eyes rule"
+
+
 class NotPending(ApprovalError):
     status_code = 409
     problem_type = "instance-not-pending"
@@ -213,9 +220,13 @@ class StepState:
 
 @dataclass(frozen=True, kw_only=True)
 class InstanceState:
-    """One running (or finished) approval instance; current_step is the order awaiting decisions."""
+    """One running (or finished) approval instance; current_step is the order awaiting decisions.
+
+    requested_for_id: the person the request is for, when that is not the requester (else None).
+    """
 
     requester_id: str
+    requested_for_id: str | None = None
     status: InstanceStatus = "pending"
     current_step: int | None = None
     steps: tuple[StepState, ...] = ()
@@ -371,6 +382,7 @@ def to_dict(state: InstanceState) -> dict[str, Any]:
     return {
         "schema": STATE_SCHEMA,
         "requester_id": state.requester_id,
+        "requested_for_id": state.requested_for_id,
         "status": state.status,
         "current_step": state.current_step,
         "finished_at": _iso(state.finished_at),
@@ -384,6 +396,8 @@ def from_dict(data: Mapping[str, Any]) -> InstanceState:
         raise ValueError(f"unsupported approval state schema {data.get('schema')!r}")
     return InstanceState(
         requester_id=data["requester_id"],
+        # Absent from states stored before requests could be for someone else: nobody besides the requester.
+        requested_for_id=data.get("requested_for_id"),
         status=data["status"],
         current_step=data["current_step"],
         finished_at=_parse(data["finished_at"]),

@@ -78,6 +78,9 @@ class ApprovalInstance(TenantOwned, Base):
     record_id: Mapped[uuid.UUID]
     title: Mapped[str | None] = mapped_column(String(300))
     requester_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The person the record is for when that is not the requester (a request submitted for someone else): four-eyes
+    # excludes them too, and a `manager` step means their manager.
+    requested_for_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), server_default="pending")
     current_step: Mapped[int | None]
     variables: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")

@@ -72,6 +72,9 @@ class DefinitionRead(ReadSchema):
 
 class PreviewRequest(InputSchema):
     requester_id: uuid.UUID | None = Field(default=None, description="Whose request to preview; default: the caller")
+    requested_for_id: uuid.UUID | None = Field(
+        default=None, description="Whom the request is for, when someone else: left out too, and their manager asked"
+    )
     variables: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -100,6 +103,7 @@ class PreviewRead(ReadSchema):
     definition_id: uuid.UUID
     definition_version: int
     requester_id: uuid.UUID
+    requested_for_id: uuid.UUID | None = None
     orders: list[PreviewOrderRead]
 
 
@@ -135,6 +139,9 @@ class InstanceRead(ReadSchema):
     record_id: uuid.UUID
     title: str | None
     requester_id: uuid.UUID
+    requested_for_id: uuid.UUID | None = Field(
+        None, description="Whom the record is for, when not the requester (four-eyes refuses both)"
+    )
     status: InstanceStatus
     current_step: int | None
     step_results: list[StepResultRead]

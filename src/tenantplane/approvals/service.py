@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals import engine
 from tenantplane.approvals import repository as repo
-from tenantplane.approvals.approvers import delegators_of, resolve_approvers
+from tenantplane.approvals.approvers import delegators_of, manager_subject, resolve_approvers
 from tenantplane.approvals.definitions import spec_of
 from tenantplane.approvals.effects import carry_out, record_approval_event
 from tenantplane.approvals.engine_model import (
@@ -87,11 +87,14 @@ async def start_workflow_instance(
     requester_id: uuid.UUID,
     variables: dict[str, Any] | None = None,
     title: str | None = None,
+    requested_for_id: uuid.UUID | None = None,
 ) -> ApprovalInstance:
     """Start approving a record with the definition's current version, in the caller's transaction.
 
-    Writes no audit event (the caller's own mutation does). Raises ValidationFailed (422) naming
-    `definition_id` for an archived definition or `requester_id` for a user outside the definition's tenant.
+    `requested_for_id`: the person the record is for, when not the requester: four-eyes refuses them too and a
+    `manager` step means their manager. Writes no audit event (the caller's own mutation does). Raises
+    ValidationFailed (422) naming `definition_id` for an archived definition or `requester_id` /
+    `requested_for_id` for a user outside the definition's tenant.
     If every step is skipped at once the instance finishes here and the finished hooks run before this returns.
     """
     tenant_id = definition.tenant_id
@@ -99,12 +102,17 @@ async def start_workflow_instance(
         raise ValidationFailed.field(
             "definition_id", f"approval definition {definition.id} is archived; use an active approval definition"
         )
-    if await session.scalar(users_of(tenant_id).with_only_columns(User.id).where(User.id == requester_id)) is None:
-        raise ValidationFailed.field("requester_id", f"no user {requester_id} in this tenant")
+    for name, user_id in (("requester_id", requester_id), ("requested_for_id", requested_for_id)):
+        known = users_of(tenant_id).with_only_columns(User.id).where(User.id == user_id)
+        if user_id is not None and await session.scalar(known) is None:
+            raise ValidationFailed.field(name, f"no user {user_id} in this tenant")
+    if requested_for_id == requester_id:
+        requested_for_id = None
     version = await repo.get_version(session, tenant_id, definition.id, definition.version)
     spec = spec_of(version)
-    fresh = engine.new_instance(spec, str(requester_id))
-    approvers = await resolve_approvers(session, tenant_id, version.steps, engine.steps_to_resolve(fresh), requester_id)
+    fresh = engine.new_instance(spec, str(requester_id), str(requested_for_id) if requested_for_id else None)
+    manager_of = manager_subject(requester_id, requested_for_id)
+    approvers = await resolve_approvers(session, tenant_id, version.steps, engine.steps_to_resolve(fresh), manager_of)
     with engine_refusals():
         transition = engine.apply(spec, fresh, Start(now=_now(), approvers=approvers))
     instance = ApprovalInstance(
@@ -115,6 +123,7 @@ async def start_workflow_instance(
         record_id=record_id,
         title=title,
         requester_id=requester_id,
+        requested_for_id=requested_for_id,
         variables=variables or {},
         state=engine.to_dict(fresh),
         status="pending",
@@ -122,6 +131,8 @@ async def start_workflow_instance(
     session.add(instance)
     await session.flush()
     started = {"definition_version": version.version, "requester_id": str(requester_id)}
+    if requested_for_id is not None:
+        started["requested_for_id"] = str(requested_for_id)
     await record_approval_event(session, instance, "started", started, actor_id=requester_id)
     await _save(session, instance, transition)
     return instance
@@ -145,8 +156,8 @@ async def _approvers_for(
     if not fresh:
         opened = {s.name: s.eligible_ids for s in locked.state.steps if s.eligible_ids is not None}
     unopened = [name for name in engine.steps_to_resolve(locked.state) if name not in opened]
-    requester = locked.instance.requester_id
-    resolved = await resolve_approvers(session, locked.instance.tenant_id, locked.version.steps, unopened, requester)
+    manager_of = manager_subject(locked.instance.requester_id, locked.instance.requested_for_id)
+    resolved = await resolve_approvers(session, locked.instance.tenant_id, locked.version.steps, unopened, manager_of)
     return {**opened, **resolved}
 
 

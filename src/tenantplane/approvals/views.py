@@ -63,7 +63,7 @@ async def definition_reads(
 
 
 def _participates(state: InstanceState, user_ids: frozenset[str]) -> bool:
-    if state.requester_id in user_ids:
+    if engine.four_eyes_excluded(state) & user_ids:  # the requester, and whom the request is for
         return True
     for step in state.steps:
         if user_ids & (step.eligible_ids or frozenset()):
@@ -102,6 +102,7 @@ def instance_read(instance: ApprovalInstance, version: ApprovalDefinitionVersion
         record_id=instance.record_id,
         title=instance.title,
         requester_id=instance.requester_id,
+        requested_for_id=instance.requested_for_id,
         status=state.status,
         current_step=state.current_step,
         step_results=[StepResultRead.model_validate(result) for result in engine.step_results(state)],

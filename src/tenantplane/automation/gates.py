@@ -1,6 +1,7 @@
 """Approval gates of automation workflows: open one per approval step attempt, decide it, time it out.
 
-Decisions lock the execution row, then the gate row, so concurrent decisions never double-count.
+Decisions lock the execution row, then the gate row, so concurrent decisions never double-count. Four-eyes: nobody
+in the chain that caused the execution (executions.causes) decides its gates, unless the workflow allows it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from tenantplane.automation import repository as repo
 from tenantplane.automation.expressions import TemplateFailed, render_async
 from tenantplane.automation.models import ApprovalGate
 from tenantplane.automation.service import GATE_TIMEOUT, GATE_UNDECIDABLE, LoadedRun, apply_event, load_run, now
+from tenantplane.executions import causes
+from tenantplane.executions.models import Execution
 from tenantplane.identity.auth import Principal
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import Conflict, Forbidden, ValidationFailed
@@ -34,6 +37,21 @@ class GateClosed(Conflict):
     title = "This approval is no longer open"
 
 
+class FourEyes(Forbidden):
+    problem_type = "four-eyes"
+    title = "Refused by the four-eyes rule"
+
+
+def chain_of(row: Execution | ApprovalGate) -> list[dict[str, str]]:
+    """Who caused the execution (of the gate): its chain, and whoever started it by hand."""
+    return causes.with_starter(row.caused_by, row.started_by)
+
+
+def _four_eyes_excluded(gate: ApprovalGate) -> frozenset[str]:
+    """Who may not decide the gate (nobody when the workflow allows self-approval)."""
+    return frozenset() if gate.allow_self_approval else causes.chain_ids(chain_of(gate))
+
+
 async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, attempt: int) -> ApprovalGate | None:
     """A pending gate naming who may decide now and what they approve; approvers are told.
 
@@ -43,7 +61,7 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
     """
     execution, config, context = loaded.execution, loaded.config(step_id), loaded.context()
     approvers = list(config.get("approvers", []))
-    eligible = await eligible_users(session, execution.tenant_id, approvers, execution.started_by)
+    eligible = await eligible_users(session, execution.tenant_id, approvers)
     if why := _undecidable(loaded, config, eligible):
         payload = {"execution_id": str(execution.id), "step_id": step_id, "attempt": attempt, "reason": why}
         await enqueue(session, kind=GATE_UNDECIDABLE, payload=payload, tenant_id=execution.tenant_id)
@@ -64,6 +82,7 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
         min_approvals=int(config.get("min_approvals", 1)),
         subject=await _what_is_approved(session, loaded, step_id, context),
         started_by=execution.started_by,
+        caused_by=chain_of(execution),
         allow_self_approval=bool(loaded.definition.get("allow_self_approval", False)),
         decisions=[],
     )
@@ -71,8 +90,9 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
     await session.flush()
     # Told: the approvers a step names (an `any` approver would mean every user of the tenant).
     named = [a for a in approvers if a["type"] != "any"]
-    told = await eligible_users(session, execution.tenant_id, named, execution.started_by) if named else frozenset()
-    deciders = [uuid.UUID(u) for u in told if gate.allow_self_approval or u != str(execution.started_by)]
+    told = await eligible_users(session, execution.tenant_id, named) if named else frozenset()
+    excluded = _four_eyes_excluded(gate)
+    deciders = [uuid.UUID(u) for u in sorted(told) if u not in excluded]
     link = f"/approvals/gates/{gate.id}"  # the gate's page in the web UI
     await notify_users(
         session,
@@ -90,19 +110,24 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
 
 
 def _undecidable(loaded: LoadedRun, config: dict[str, Any], eligible: frozenset[str]) -> str | None:
-    """Why nobody could ever decide this gate, or None. Delegates vote for an eligible approver, never beside."""
+    """Why nobody could ever decide this gate, or None. Delegates vote for an eligible approver, never beside,
+    and four-eyes keeps the whole chain that caused the execution out."""
     needed = int(config.get("min_approvals", 1))
-    starter = loaded.execution.started_by
     self_approval = bool(loaded.definition.get("allow_self_approval", False))
-    possible = eligible if self_approval or starter is None else eligible - {str(starter)}
+    chain = [] if self_approval else chain_of(loaded.execution)
+    possible = eligible - causes.chain_ids(chain)
     if len(possible) >= needed:
         return None
+    kept_out = [entry for entry in chain if entry["user_id"] in eligible]
     if not eligible:
         who = "no active user matches its approvers"
+    elif not possible and len(kept_out) == 1:
+        who = f"its only possible approver {causes.role_fact(kept_out[0]['role'])} (four-eyes)"
     elif not possible:
-        who = "its only possible approver started the execution (four-eyes)"
+        roles = ", ".join(causes.role_words(entry["role"]) for entry in kept_out)
+        who = f"its only possible approvers caused the execution ({roles}; four-eyes)"
     else:
-        who = f"only {len(possible)} people can approve it (four-eyes excludes who started the execution)"
+        who = f"only {len(possible)} people can approve it (four-eyes excludes who caused the execution)"
     return f"nobody can decide this approval: {who}, and it needs {needed}"
 
 
@@ -117,13 +142,15 @@ def _notice(message: str, subject: dict[str, Any]) -> str:
 
 
 async def eligible_users(
-    session: AsyncSession, tenant_id: uuid.UUID, approvers: list[dict[str, Any]], started_by: uuid.UUID | None
+    session: AsyncSession, tenant_id: uuid.UUID, approvers: list[dict[str, Any]]
 ) -> frozenset[str]:
+    """Everyone the gate's approvers name now, the chain included (four-eyes is applied where they decide)."""
     steps = [
         {"name": str(j), "approver_type": a["type"], "approver_value": a.get("value")} for j, a in enumerate(approvers)
     ]
-    requester = started_by or uuid.UUID(int=0)
-    resolved = await resolve_approvers(session, tenant_id, steps, [s["name"] for s in steps], requester)
+    # Automation approvers are user/group/role/any: there is no `manager` to resolve, so nobody's manager.
+    nobody = uuid.UUID(int=0)
+    resolved = await resolve_approvers(session, tenant_id, steps, [s["name"] for s in steps], nobody)
     return frozenset().union(*resolved.values()) if resolved else frozenset()
 
 
@@ -168,7 +195,7 @@ async def decide_gate(
     verdict: Literal["approved", "rejected"],
     comment: str | None,
 ) -> ApprovalGate:
-    """One decision: eligible approver, not who started the execution, once per user; quorum approves."""
+    """One decision: eligible approver, nobody who caused the execution (four-eyes), once per user; quorum approves."""
     gate = await repo.get_gate(session, actor.tenant, gate_id)
     await load_run(session, actor.tenant, gate.execution_id)  # the execution row first: the one lock order
     gate = await repo.get_gate(session, actor.tenant, gate_id, for_update=True)
@@ -176,8 +203,12 @@ async def decide_gate(
         raise GateClosed(f"This approval is already {gate.status}.")
     if verdict == "rejected" and not comment:
         raise ValidationFailed.field("comment", "a rejection needs a comment")
-    if gate.started_by == actor.id and not gate.allow_self_approval:
-        raise Forbidden("Four-eyes rule: whoever started the execution cannot approve its gates.")
+    if str(actor.id) in _four_eyes_excluded(gate):
+        reason = causes.refusal_reason(chain_of(gate), str(actor.id)) or "you caused this execution"
+        raise FourEyes(
+            f"Four-eyes rule: {reason}, so you may not decide its approval gates (not even as someone's delegate); "
+            "another approver has to."
+        )
     voter = await _voter(session, actor, gate)
     decision = {
         "user_id": str(actor.id),
@@ -219,9 +250,8 @@ async def _voter(session: AsyncSession, actor: Principal, gate: ApprovalGate) ->
         if me in voted:
             raise GateClosed("You already decided this approval.")
         return me
-    absent = set(gate.eligible) & await delegators_of(session, actor.tenant, actor.id)
-    if not gate.allow_self_approval:
-        absent.discard(str(gate.started_by))
+    # A delegate never votes for someone four-eyes keeps off the gate (they could not vote themselves).
+    absent = (set(gate.eligible) & await delegators_of(session, actor.tenant, actor.id)) - _four_eyes_excluded(gate)
     if not absent:
         raise Forbidden("You are not an approver of this gate.")
     open_votes = sorted(absent - voted)

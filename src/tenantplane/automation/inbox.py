@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.approvers import delegators_of
 from tenantplane.approvals.models import ApprovalAssignment, ApprovalInstance
+from tenantplane.automation.gates import chain_of
 from tenantplane.automation.models import ApprovalGate
 from tenantplane.automation.repository import gates_of
 from tenantplane.automation.schemas import GateRead, InboxItem
+from tenantplane.executions.causes import chain_ids
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission
 from tenantplane.kit.pagination import encode_cursor, paginate
@@ -26,22 +28,24 @@ async def list_gates(
     session: AsyncSession, actor: Principal, *, status: str | None, mine: bool, cursor: str | None, limit: int
 ) -> tuple[Sequence[ApprovalGate], str | None]:
     """Gates the caller may see: all with `workflows.manage`, else the ones they (or whom they stand in for)
-    may decide, or started. `mine`: pending, decidable by them, not started by them (four-eyes), not yet decided.
+    may decide, or caused. `mine`: pending, decidable by them, not caused by them (four-eyes), not yet decided.
     """
     stmt = gates_of(actor.tenant)
     me = str(actor.id)
     deciders = await _voters(session, actor)
+    # NULL-safe: a run nobody started by hand (a trigger's) has no starter, and NOT NULL would hide its gates.
+    caused = ApprovalGate.caused_by.contains([{"user_id": me}]) | ApprovalGate.started_by.is_not_distinct_from(actor.id)
     if status:
         stmt = stmt.where(ApprovalGate.status == status)
     if mine:
         stmt = stmt.where(
             ApprovalGate.status == "pending",
             ApprovalGate.eligible.has_any(array(deciders)),
-            ApprovalGate.started_by.is_distinct_from(actor.id) | ApprovalGate.allow_self_approval,
+            ~caused | ApprovalGate.allow_self_approval,
             ~ApprovalGate.decisions.contains([{"user_id": me}]),
         )
     elif not actor.can(Permission.WORKFLOWS_MANAGE):
-        stmt = stmt.where(ApprovalGate.eligible.has_any(array(deciders)) | (ApprovalGate.started_by == actor.id))
+        stmt = stmt.where(ApprovalGate.eligible.has_any(array(deciders)) | caused)
     return await paginate(
         session, stmt, created_col=ApprovalGate.created_at, id_col=ApprovalGate.id, cursor=cursor, limit=limit
     )
@@ -53,7 +57,7 @@ async def _voters(session: AsyncSession, actor: Principal) -> list[str]:
 
 
 async def may_see(session: AsyncSession, actor: Principal, gate: ApprovalGate) -> bool:
-    if actor.can(Permission.WORKFLOWS_MANAGE) or gate.started_by == actor.id:
+    if actor.can(Permission.WORKFLOWS_MANAGE) or str(actor.id) in chain_ids(chain_of(gate)):
         return True
     return bool(set(gate.eligible) & set(await _voters(session, actor)))
 

@@ -78,7 +78,10 @@ class ApprovalGate(TenantOwned, Base):
     min_approvals: Mapped[int]
     subject: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     started_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # The workflow's opt-out of the four-eyes rule (off by default): whoever started it may decide too.
+    # Who caused the execution when the gate opened ([{user_id, role}], see executions.causes): four-eyes refuses
+    # each of them, as themselves or as someone's delegate.
+    caused_by: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list, server_default="[]")
+    # The workflow's opt-out of the four-eyes rule (off by default): whoever caused it may decide too.
     allow_self_approval: Mapped[bool] = mapped_column(server_default=text("false"))
     decisions: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     decided_at: Mapped[datetime | None]

@@ -100,6 +100,9 @@ class GateRead(ReadSchema):
     subject: dict[str, Any]
     decisions: list[dict[str, Any]]
     started_by: uuid.UUID | None
+    caused_by: list[dict[str, Any]] = Field(
+        default_factory=list, description="Who caused the execution ({user_id, role}); four-eyes refuses each"
+    )
     allow_self_approval: bool
     created_at: datetime
     decided_at: datetime | None

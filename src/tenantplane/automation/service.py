@@ -26,6 +26,7 @@ from tenantplane.automation.graph import WorkflowGraph, build_graph
 from tenantplane.automation.models import ApprovalGate, AutomationRun, Workflow
 from tenantplane.automation.validation import edge_specs, step_specs
 from tenantplane.executions import service as executions
+from tenantplane.executions.causes import Cause
 from tenantplane.executions.models import Execution, StepRun
 from tenantplane.identity.auth import Principal
 from tenantplane.jobs.models import Job
@@ -209,6 +210,7 @@ async def start_execution(
     started_by: uuid.UUID | None,
     origin: tuple[str, uuid.UUID] | None = None,
     trigger: dict[str, Any] | None = None,
+    cause: Cause | None = None,
 ) -> Execution:
     """A workflow execution of the current version, started in the caller's transaction."""
     version = await compiled_version(session, workflow.tenant_id, workflow.id, workflow.version)
@@ -221,6 +223,7 @@ async def start_execution(
         parameters=inputs,
         steps=[],
         origin=origin,
+        cause=cause,
     )
     execution.workflow_id, execution.workflow_version = workflow.id, workflow.version
     # One pending step run per step, in order, inserted as one executemany (up to 200 rows: the ORM's
@@ -525,10 +528,12 @@ async def execute_workflow(
     started_by: uuid.UUID | None = None,
     origin: tuple[str, uuid.UUID] | None = None,
     trigger: dict[str, Any] | None = None,
+    cause: Cause | None = None,
 ) -> Execution:
     """Check the inputs against the workflow's schema (422 `inputs.<name>`) and start an execution.
 
-    `trigger` is what a trigger fired with (`trigger` in the execution's expressions and templates).
+    `trigger` is what a trigger fired with (`trigger` in the execution's expressions and templates); `cause` who
+    caused it (default: whoever started it), the people four-eyes keeps off its gates.
     `actor=None` is the platform itself (e.g. fulfilling a service request for `started_by`); `origin` names
     what started it, whose execution hooks hear when it finishes.
     """
@@ -546,7 +551,7 @@ async def execute_workflow(
         raise ValidationFailed("; ".join(f"{p['field']}: {p['message']}" for p in problems), errors=problems)
     starter = actor.id if actor else started_by
     execution = await start_execution(
-        session, workflow=workflow, inputs=inputs, started_by=starter, origin=origin, trigger=trigger
+        session, workflow=workflow, inputs=inputs, started_by=starter, origin=origin, trigger=trigger, cause=cause
     )
     await _audit(session, actor, "workflow.executed", execution, workflow=workflow)
     return execution

@@ -48,6 +48,10 @@ class TriggerRead(BaseModel):
     kind: str
     enabled: bool
     config: dict[str, Any]
+    owner_id: uuid.UUID | None = Field(
+        None, description="Who created or last changed it: four-eyes keeps them off the gates of a schedule's runs"
+    )
+    created_by: uuid.UUID | None = None
     last_fired_at: datetime | None
     next_fire_at: datetime | None
     created_at: datetime

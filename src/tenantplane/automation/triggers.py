@@ -3,7 +3,9 @@
 Three kinds: `schedule` (cron in a time zone, fired by a job per due time), `webhook` (an unauthenticated
 POST to a secret URL) and `itsm_event` (an ITSM request or change was approved, a request fulfilled).
 Every execution a trigger starts has origin ("trigger", trigger id) and gets the trigger context under the
-`trigger` input when the workflow's input schema allows it.
+`trigger` input when the workflow's input schema allows it. It records who caused it (four-eyes keeps them off
+its gates): a schedule's owner (who created or last changed the trigger), the requester and requested-for of the
+ITSM record behind an event, and nobody for an inbound webhook.
 
 A schedule fires once per due time however many workers run: the job is deduplicated by
 `schedule:<trigger>:<due>` and the firing row is unique on (trigger_id, due_at). After downtime only the most
@@ -30,6 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantplane.audit.service import record_event
+from tenantplane.executions import causes
+from tenantplane.executions.causes import Cause
 from tenantplane.executions.models import Execution
 from tenantplane.identity.auth import Principal
 from tenantplane.jobs.models import Job
@@ -61,6 +65,8 @@ class WorkflowTrigger(TenantOwned, Base):
     config: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     token_hash: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who created or last changed it: a schedule's runs are theirs, so four-eyes keeps them off its gates.
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     last_fired_at: Mapped[datetime | None]
     next_fire_at: Mapped[datetime | None]
 
@@ -195,6 +201,7 @@ async def create_trigger(
         config=config,
         token_hash=hash_token(token) if token else None,
         created_by=actor.id,
+        owner_id=actor.id,
     )
     session.add(trigger)
     await session.flush()
@@ -276,6 +283,7 @@ async def update_trigger(
         trigger.config = config
     if enabled is not None:
         trigger.enabled = enabled
+    trigger.owner_id = actor.id  # whoever changed what it runs, or when, now answers for its runs
     if trigger.kind == "schedule":
         await _cancel_pending_fires(session, trigger)
         trigger.next_fire_at = None
@@ -321,8 +329,21 @@ def _with_trigger(schema: dict[str, Any] | None, inputs: dict[str, Any], context
     return inputs
 
 
-async def fire(session: AsyncSession, trigger: WorkflowTrigger, context: dict[str, Any], inputs: Any) -> Execution:
-    """Start the trigger's workflow as the platform itself, with origin ("trigger", trigger id)."""
+def cause_of(trigger: WorkflowTrigger, subject: dict[str, Any] | None = None) -> Cause:
+    """Who caused a run of this trigger: a schedule's owner, the people behind an ITSM event's record, nobody for
+    an inbound webhook (anyone with its URL may call it: there is no person to hold to four-eyes)."""
+    if trigger.kind == "schedule":
+        return Cause.of("schedule", ("trigger_owner", trigger.owner_id))
+    if trigger.kind == "itsm_event":
+        record = (subject or {}).get("request") or (subject or {}).get("change") or {}
+        return causes.for_request("itsm_event", record)
+    return Cause.of("webhook")
+
+
+async def fire(
+    session: AsyncSession, trigger: WorkflowTrigger, context: dict[str, Any], inputs: Any, cause: Cause | None = None
+) -> Execution:
+    """Start the trigger's workflow as the platform itself, with origin ("trigger", trigger id) and its cause."""
     # Imported here: automation.models imports this module (for its tables), and the service imports those.
     from tenantplane.automation import repository as repo
     from tenantplane.automation import service
@@ -339,6 +360,7 @@ async def fire(session: AsyncSession, trigger: WorkflowTrigger, context: dict[st
         started_by=None,
         origin=(ORIGIN, trigger.id),
         trigger=context,
+        cause=cause or cause_of(trigger),
     )
     trigger.last_fired_at = now()
     await session.flush()
@@ -346,13 +368,13 @@ async def fire(session: AsyncSession, trigger: WorkflowTrigger, context: dict[st
 
 
 async def fire_guarded(
-    session: AsyncSession, trigger: WorkflowTrigger, context: dict[str, Any], inputs: Any
+    session: AsyncSession, trigger: WorkflowTrigger, context: dict[str, Any], inputs: Any, cause: Cause | None = None
 ) -> Execution | None:
     """Fire in a savepoint: an archived workflow or refused inputs are logged, and never break the caller
     (the next due time of a schedule, or the ITSM transition that emitted the event)."""
     try:
         async with session.begin_nested():
-            return await fire(session, trigger, context, inputs)
+            return await fire(session, trigger, context, inputs, cause)
     except DomainError as error:
         log.warning("trigger not fired", trigger_id=str(trigger.id), reason=error.detail)
         return None
@@ -478,7 +500,8 @@ async def on_itsm_event(
         if wanted is not None and (catalog_item_id is None or str(catalog_item_id) != str(wanted)):
             continue
         context = {"kind": "itsm_event", "trigger_id": str(trigger.id), "event": event, **subject}
-        execution = await fire_guarded(session, trigger, context, render(trigger.config.get("inputs"), subject))
+        inputs = render(trigger.config.get("inputs"), subject)
+        execution = await fire_guarded(session, trigger, context, inputs, cause_of(trigger, subject))
         if execution is not None:
             started.append(execution)
     return started

@@ -13,6 +13,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tenantplane.executions.causes import CAUSE_KINDS
 from tenantplane.kit.db import Base, TenantOwned
 
 ExecutionKind = Literal["runbook", "workflow"]
@@ -39,6 +40,7 @@ class Execution(TenantOwned, Base):
     __table_args__ = (
         CheckConstraint(f"kind IN {EXECUTION_KINDS}", name="kind"),
         CheckConstraint(f"status IN {EXECUTION_STATUSES}", name="status"),
+        CheckConstraint(f"cause IN {CAUSE_KINDS}", name="cause"),
         CheckConstraint(
             "kind <> 'runbook' OR (runbook_id IS NOT NULL AND runbook_version IS NOT NULL)", name="runbook"
         ),
@@ -60,6 +62,11 @@ class Execution(TenantOwned, Base):
     # `tenantplane.<domain>.execution_hooks` of that origin hear when it finishes.
     origin_type: Mapped[str | None] = mapped_column(String(32))
     origin_id: Mapped[uuid.UUID | None]
+    # Why it ran (manual, schedule, webhook, itsm_event, fulfillment, workflow_step) and who caused it:
+    # [{user_id, role}] with role requester | requested_for | trigger_owner | starter (executions.causes).
+    # Four-eyes on its approval gates refuses everyone here; a webhook's run has nobody.
+    cause: Mapped[str | None] = mapped_column(String(32))
+    caused_by: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list, server_default="[]")
     # Automation workflows (the version is pinned when the execution starts).
     workflow_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
     workflow_version: Mapped[int | None]

@@ -32,6 +32,11 @@ class StepRunRead(ReadSchema):
     )
 
 
+class CauserRead(ReadSchema):
+    user_id: uuid.UUID
+    role: str = Field(description="requester | requested_for | trigger_owner | starter")
+
+
 class ExecutionSummary(ReadSchema):
     id: uuid.UUID
     kind: str
@@ -42,6 +47,13 @@ class ExecutionSummary(ReadSchema):
     workflow_id: uuid.UUID | None
     workflow_version: int | None
     started_by: uuid.UUID | None
+    cause: str | None = Field(
+        None, description="Why it ran: manual | schedule | webhook | itsm_event | fulfillment | workflow_step"
+    )
+    caused_by: list[CauserRead] = Field(
+        default_factory=list, description="Who caused it (four-eyes refuses each on its gates); empty for a webhook"
+    )
+    caused_by_text: str = Field("", description='For people: "inbound webhook (nobody)", "schedule (trigger owner)"')
     error: str | None
     cancel_requested_at: datetime | None
     created_at: datetime

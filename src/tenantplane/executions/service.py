@@ -14,7 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.audit.service import record_event
+from tenantplane.executions import causes
 from tenantplane.executions import repository as repo
+from tenantplane.executions.causes import Cause
 from tenantplane.executions.hooks import run_finished_hooks, run_reopened_hooks
 from tenantplane.executions.models import FINISHED_STATUSES, Execution, StepRun
 from tenantplane.executions.schemas import ExecutionRead, ExecutionSummary, StepRunRead
@@ -56,7 +58,9 @@ async def summaries(session: AsyncSession, executions: Sequence[Execution]) -> l
     names = await repo.names_of(session, executions)
     named = [(e, e.runbook_id or e.workflow_id) for e in executions]
     return [
-        ExecutionSummary.model_validate(e).model_copy(update={"name": names.get(key) if key else None})
+        ExecutionSummary.model_validate(e).model_copy(
+            update={"name": names.get(key) if key else None, "caused_by_text": causes.describe(e.cause, e.caused_by)}
+        )
         for e, key in named
     ]
 
@@ -75,8 +79,16 @@ async def create_execution(
     steps: list[tuple[str, str]],
     runbook: tuple[uuid.UUID, int] | None = None,
     origin: tuple[str, uuid.UUID] | None = None,
+    cause: Cause | None = None,
 ) -> Execution:
-    """A queued execution with one pending step run per (name, type), in order."""
+    """A queued execution with one pending step run per (name, type), in order.
+
+    Without a `cause`: a workflow step's runbook run inherits its run's chain; else whoever started it caused it.
+    """
+    if cause is None:
+        cause = await _inherited_cause(session, tenant_id, origin)
+    if cause is None and started_by is not None:
+        cause = causes.manual(started_by)
     execution = Execution(
         tenant_id=tenant_id,
         kind=kind,
@@ -87,6 +99,8 @@ async def create_execution(
         parameters=parameters,
         origin_type=origin[0] if origin else None,
         origin_id=origin[1] if origin else None,
+        cause=cause.kind if cause else None,
+        caused_by=cause.to_json() if cause else [],
     )
     session.add(execution)
     await session.flush()
@@ -96,6 +110,21 @@ async def create_execution(
     )
     await session.flush()
     return execution
+
+
+async def _inherited_cause(
+    session: AsyncSession, tenant_id: uuid.UUID, origin: tuple[str, uuid.UUID] | None
+) -> Cause | None:
+    """A workflow step's runbook execution: the people who caused the workflow execution caused it too."""
+    if origin is None or origin[0] != causes.WORKFLOW_STEP_ORIGIN:
+        return None
+    stmt = (
+        select(Execution.caused_by)
+        .join(StepRun, StepRun.execution_id == Execution.id)
+        .where(Execution.tenant_id == tenant_id, StepRun.tenant_id == tenant_id, StepRun.id == origin[1])
+    )
+    parent = await session.scalar(stmt)
+    return Cause.inherited("workflow_step", parent or [])
 
 
 async def move(

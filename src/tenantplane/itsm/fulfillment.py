@@ -14,6 +14,7 @@ from tenantplane.approvals import repository as approvals_repo
 from tenantplane.approvals.models import ApprovalAssignment, ApprovalEvent, ApprovalInstance
 from tenantplane.approvals.service import cancel_instance, start_workflow_instance
 from tenantplane.automation.service import execute_workflow
+from tenantplane.executions.causes import Cause
 from tenantplane.executions.models import Execution
 from tenantplane.identity.auth import Principal
 from tenantplane.itsm import lifecycle, records
@@ -36,6 +37,7 @@ async def _start_approval(
     record_id: uuid.UUID,
     requester_id: uuid.UUID,
     variables: dict[str, object],
+    requested_for_id: uuid.UUID | None = None,
 ) -> ApprovalInstance:
     definition = await approvals_repo.get_definition(session, tenant_id, definition_id)
     return await start_workflow_instance(
@@ -44,6 +46,7 @@ async def _start_approval(
         record_type=record_type,
         record_id=record_id,
         requester_id=requester_id,
+        requested_for_id=requested_for_id,
         variables=variables,
     )
 
@@ -77,6 +80,7 @@ async def after_submit(session: AsyncSession, *, item: CatalogItem, request: Ser
         record_type=REQUEST,
         record_id=request.id,
         requester_id=actor.id,
+        requested_for_id=request.requested_for_id,
         variables={"number": request.number, "item": item.name, **request.variables},
     )
     request.approval_instance_id = instance.id
@@ -130,6 +134,11 @@ def template_context(request: ServiceRequest, item: CatalogItem) -> dict[str, An
     }
 
 
+def fulfillment_cause(request: ServiceRequest) -> Cause:
+    """A fulfillment run is caused by the requester and whom the request is for: four-eyes keeps both off its gates."""
+    return Cause.of("fulfillment", ("requester", request.requester_id), ("requested_for", request.requested_for_id))
+
+
 async def _run_runbook(session: AsyncSession, request: ServiceRequest, item: CatalogItem) -> None:
     """Start the item's runbook with parameters rendered from the request; its end finishes the request."""
     config = item.fulfillment_config
@@ -143,6 +152,7 @@ async def _run_runbook(session: AsyncSession, request: ServiceRequest, item: Cat
             parameters=parameters,
             started_by=request.requester_id,
             origin=(REQUEST, request.id),
+            cause=fulfillment_cause(request),
         )
     except (TemplateFailed, DomainError) as exc:
         reason = exc.detail if isinstance(exc, DomainError) else str(exc)
@@ -178,6 +188,7 @@ async def _run_workflow(session: AsyncSession, request: ServiceRequest, item: Ca
             inputs=inputs,
             started_by=request.requester_id,
             origin=(REQUEST, request.id),
+            cause=fulfillment_cause(request),
         )
     except (TemplateFailed, DomainError) as exc:
         reason = exc.detail if isinstance(exc, DomainError) else str(exc)

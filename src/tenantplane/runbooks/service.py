@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.audit.service import record_event
 from tenantplane.executions import service as executions
+from tenantplane.executions.causes import Cause
 from tenantplane.executions.models import Execution
 from tenantplane.identity.auth import Principal
 from tenantplane.jobs.queue import enqueue
@@ -146,11 +147,12 @@ async def execute_runbook(
     parameters: dict[str, Any],
     started_by: uuid.UUID | None = None,
     origin: tuple[str, uuid.UUID] | None = None,
+    cause: Cause | None = None,
 ) -> Execution:
     """A queued execution of the current version, and its job, in the caller's transaction.
 
     `actor=None` is the platform itself (e.g. fulfilling a request for `started_by`); `origin` names what
-    started it, whose execution hooks hear when it finishes.
+    started it, whose execution hooks hear when it finishes; `cause` who caused it (see executions.causes).
     """
     if runbook.archived_at is not None:
         raise Conflict(f"The runbook '{runbook.name}' is archived and cannot be executed.")
@@ -169,6 +171,7 @@ async def execute_runbook(
         steps=[(a["name"], a["type"]) for a in definition["actions"]],
         runbook=(runbook.id, version.version),
         origin=origin,
+        cause=cause,
     )
     execution.job_id = await enqueue(
         session,

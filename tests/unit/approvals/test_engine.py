@@ -26,6 +26,7 @@ from tenantplane.approvals.engine_model import (
     Event,
     Finished,
     FlagEmptyApproverSet,
+    FourEyesRefused,
     InstanceState,
     InvalidDecision,
     InvalidDefinition,
@@ -263,6 +264,59 @@ def test_self_approval_when_the_definition_allows_it() -> None:
     state = engine.apply(definition, state, approve(REQUESTER, approvers={})).state
 
     assert state.status == "approved"
+
+
+BENEFICIARY = "ben"
+
+
+def start_for(definition: DefinitionSpec, approvers: Mapping[str, frozenset[str]]) -> Transition:
+    """A request the requester submitted for BENEFICIARY."""
+    return engine.start_instance(
+        definition, requester_id=REQUESTER, requested_for_id=BENEFICIARY, approvers=approvers, now=NOW
+    )
+
+
+def test_the_person_a_request_is_for_is_left_out_and_refused_too() -> None:
+    definition = define(step("cab", 1))
+    transition = start_for(definition, sets(cab=f"ann {REQUESTER} {BENEFICIARY}"))
+
+    assert transition.effects == (NotifyApprovers("cab", frozenset({"ann"})),)
+    for person in (REQUESTER, BENEFICIARY):
+        with pytest.raises(FourEyesRefused, match="four-eyes"):
+            engine.apply(definition, transition.state, approve(person))
+    with pytest.raises(FourEyesRefused, match="the person the request is for"):
+        engine.apply(definition, transition.state, approve(BENEFICIARY, delegators=frozenset({"ann"})))
+    assert engine.decidable_steps(definition, transition.state, BENEFICIARY, frozenset({"ann"})) == ()
+
+
+def test_a_step_only_the_requester_and_beneficiary_could_approve_is_flagged() -> None:
+    definition = define(step("cab", 1))
+    state = start_for(definition, sets(cab=f"{REQUESTER} {BENEFICIARY}")).state
+
+    assert (state.status, state.step("cab").flagged) == ("pending", True)
+
+
+def test_a_request_for_oneself_has_no_separate_beneficiary() -> None:
+    state = engine.new_instance(define(step("cab", 1)), REQUESTER, REQUESTER)
+
+    assert state.requested_for_id is None
+
+
+def test_the_beneficiary_survives_storage_and_older_states_have_none() -> None:
+    state = start_for(define(step("cab", 1)), sets(cab="ann")).state
+    stored = json.loads(json.dumps(engine.to_dict(state)))
+
+    assert engine.from_dict(stored) == state
+    del stored["requested_for_id"]  # a state saved before requests could be for someone else
+    assert engine.from_dict(stored).requested_for_id is None
+
+
+def test_preview_leaves_the_beneficiary_out_with_a_note() -> None:
+    definition = define(step("cab", 1))
+    [order] = engine.preview(definition, sets(cab=f"ann {BENEFICIARY}"), REQUESTER, BENEFICIARY)
+
+    assert order.steps[0].approver_ids == ("ann",)
+    assert order.steps[0].notes == ("the person the request is for is left out by the four-eyes rule",)
 
 
 # --- approver sets nobody can satisfy ------------------------------------------------------------------

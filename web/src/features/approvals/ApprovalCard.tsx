@@ -104,6 +104,8 @@ function noDecisionReason(instance: Instance, meId: string): string {
   if (instance.status !== "pending") return `This approval is ${instance.status}: there is nothing left to decide.`;
   if (instance.requester_id === meId)
     return "You requested this, so you may not approve or reject it (four-eyes rule): another approver has to decide.";
+  if (instance.requested_for_id === meId)
+    return "This request is for you, so you may not approve or reject it (four-eyes rule): another approver has to decide.";
   return "You are not an approver of the step that is waiting now.";
 }
 

@@ -10,7 +10,8 @@ import { Person, StatusBadge } from "../itsm/RecordParts";
 import { age } from "./age";
 import { type Gate, useDecideGate, useGate, useMyGateIds } from "./api";
 import { DecisionForm, type OnDecided } from "./DecisionForm";
-import { approvalCount, approverLabel, displayParameter, gateDecisions, gateSubject, gateVerdict } from "./gate";
+import { roleLabel } from "../executions/causes";
+import { approvalCount, approverLabel, displayParameter, gateChain, gateDecisions, gateSubject, gateVerdict } from "./gate";
 
 function Facts({ values, empty }: { values: Record<string, unknown>; empty: string }) {
   const names = Object.keys(values);
@@ -70,13 +71,24 @@ export function GateDetails({
   // The execution view is open to its starter and to whoever may read every execution.
   const canOpenExecution = usePermission("executions.read_all") || gate.started_by === me.id;
   const verdict = gateVerdict(gate, me.id, listedAsMine);
+  const chain = gateChain(gate);
   const decisions = gateDecisions(gate);
   const label = gate.message || `Automation approval ${gate.step_id}`;
   return (
     <article className="inbox-item" aria-label={label}>
       <Heading>{label}</Heading>
       <p className="muted">
-        Automation gate · waiting {age(gate.created_at)} · started by <Person id={gate.started_by ?? null} canReadUsers={canReadUsers} />
+        Automation gate · waiting {age(gate.created_at)} · caused by{" "}
+        {chain.length ? (
+          chain.map((c, i) => (
+            <span key={c.userId}>
+              {i ? ", " : ""}
+              <Person id={c.userId} canReadUsers={canReadUsers} /> ({roleLabel(c.role)})
+            </span>
+          ))
+        ) : (
+          <span className="muted">nobody (an inbound webhook)</span>
+        )}
         {gate.status !== "pending" ? (
           <>
             {" "}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { approvalCount, approverLabel, displayParameter, gateSubject, gateVerdict } from "./gate";
+import { approvalCount, approverLabel, displayParameter, gateChain, gateSubject, gateVerdict } from "./gate";
 
 const ME = "11111111-1111-1111-1111-111111111111";
 const OTHER = "22222222-2222-2222-2222-222222222222";
@@ -41,6 +41,20 @@ describe("gateSubject", () => {
 describe("gateVerdict", () => {
   it("lets an approver decide a pending gate someone else started", () => {
     expect(gateVerdict(gate(), ME)).toEqual({ canDecide: true });
+  });
+
+  it("refuses everyone in the chain that caused the execution, saying why (four-eyes)", () => {
+    const requested = gateVerdict(gate({ started_by: null, caused_by: [{ user_id: OTHER, role: "requester" }, { user_id: ME, role: "requested_for" }] }), ME);
+    expect(!requested.canDecide && requested.reason).toMatch(/^The ITSM request behind this execution is for you.*four-eyes/);
+    const owner = gateVerdict(gate({ started_by: null, caused_by: [{ user_id: ME, role: "trigger_owner" }] }), ME);
+    expect(!owner.canDecide && owner.reason).toMatch(/^You own the trigger/);
+    expect(gateVerdict(gate({ started_by: null, caused_by: [{ user_id: OTHER, role: "requester" }] }), ME)).toEqual({ canDecide: true });
+    expect(gateVerdict(gate({ caused_by: [{ user_id: ME, role: "requester" }], allow_self_approval: true }), ME)).toEqual({ canDecide: true });
+  });
+
+  it("lists who caused the gate's execution, its starter included on older gates", () => {
+    expect(gateChain(gate({ started_by: ME, caused_by: [] }))).toEqual([{ userId: ME, role: "starter" }]);
+    expect(gateChain(gate({ started_by: null, caused_by: [] }))).toEqual([]);
   });
 
   it("refuses the starter (four-eyes) unless the workflow allows self-approval", () => {

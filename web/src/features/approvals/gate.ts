@@ -36,6 +36,8 @@ export interface GateDecisionEntry {
 export interface GateLike {
   status: string;
   started_by?: string | null;
+  /** Who caused the execution ({user_id, role}): four-eyes refuses each of them. */
+  caused_by?: Record<string, unknown>[];
   allow_self_approval: boolean;
   min_approvals: number;
   decisions: Record<string, unknown>[];
@@ -87,16 +89,39 @@ export function approvalCount(gate: GateLike): number {
 
 export type GateVerdict = { canDecide: true } | { canDecide: false; reason: string };
 
+export interface Causer {
+  userId: string;
+  role: string;
+}
+
+/** Who caused the gate's execution; gates from before the chain was kept name only who started it. */
+export function gateChain(gate: GateLike): Causer[] {
+  const chain = (gate.caused_by ?? []).map((c) => ({ userId: text(c.user_id) ?? "", role: text(c.role) ?? "starter" }));
+  if (gate.started_by && !chain.some((c) => c.userId === gate.started_by)) chain.push({ userId: gate.started_by, role: "starter" });
+  return chain;
+}
+
+const FOUR_EYES_WHY: Record<string, string> = {
+  starter: "You started this execution",
+  requester: "You requested the ITSM request behind this execution",
+  requested_for: "The ITSM request behind this execution is for you",
+  trigger_owner: "You own the trigger that started this execution",
+};
+
 /**
- * May `meId` decide this gate? Closed gates, the four-eyes rule (the starter of the execution, unless the workflow
- * allows self-approval) and a second vote by the same person are refused by the API, so they get no buttons.
+ * May `meId` decide this gate? Closed gates, the four-eyes rule (everyone who caused the execution: its starter, the
+ * requester and requested-for of the ITSM request behind it, a schedule's owner; unless the workflow allows
+ * self-approval) and a second vote by the same person are refused by the API, so they get no buttons.
  * Being an eligible approver (or a delegate of one) is known only to the API: `listedAsMine` says whether the
  * gate is among those it lists as mine to decide (`mine=true`); undefined while that is not known yet.
  */
 export function gateVerdict(gate: GateLike, meId: string, listedAsMine?: boolean): GateVerdict {
   if (gate.status !== "pending") return { canDecide: false, reason: `This approval is ${gate.status.replace(/_/g, " ")}: there is nothing left to decide.` };
-  if (gate.started_by === meId && !gate.allow_self_approval)
-    return { canDecide: false, reason: "You started this execution, so you may not approve or reject its gate (four-eyes rule): another approver has to decide." };
+  const mine = gateChain(gate).find((c) => c.userId === meId);
+  if (mine && !gate.allow_self_approval) {
+    const why = FOUR_EYES_WHY[mine.role] ?? "You caused this execution";
+    return { canDecide: false, reason: `${why}, so you may not approve or reject its gate (four-eyes rule): another approver has to decide.` };
+  }
   if (gateDecisions(gate).some((d) => d.userId === meId))
     return { canDecide: false, reason: "You already decided this approval; it waits for the other approvers." };
   if (listedAsMine === false) return { canDecide: false, reason: "You are not an approver of this gate (nor standing in for one)." };

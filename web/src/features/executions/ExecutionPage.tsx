@@ -30,6 +30,7 @@ import {
 } from "./api";
 import { useMyGateIds } from "../approvals/api";
 import { GateDetails } from "../approvals/GateCard";
+import { CausedBy } from "./CausedBy";
 
 export function ExecutionPage() {
   const { executionId = "" } = useParams();
@@ -130,6 +131,12 @@ function ExecutionView({ execution }: { execution: Execution }) {
           <dt>Started by</dt>
           <dd>
             <UserName id={execution.started_by} />
+          </dd>
+        </div>
+        <div>
+          <dt>Caused by</dt>
+          <dd>
+            <CausedBy cause={execution.cause} chain={execution.caused_by ?? []} />
           </dd>
         </div>
         <div>

@@ -9,7 +9,9 @@ import { describeError } from "../../../api/problem";
 import { ConfirmDialog, Dialog } from "../../../components/Dialog";
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../../components/FormErrors";
+import { usePermission } from "../../../app/session";
 import { DateTime } from "../../../components/Page";
+import { Person } from "../../itsm/RecordParts";
 import { EmptyState, ErrorState, Loading, Notice } from "../../../components/States";
 import { type Trigger, useCatalogOptions, useCreateTrigger, useDeleteTrigger, useTriggers, useUpdateTrigger } from "./api";
 import {
@@ -32,6 +34,7 @@ import {
 type Editing = { mode: "add" } | { mode: "edit"; trigger: Trigger };
 
 export function TriggersPanel({ workflowId }: { workflowId: string }) {
+  const canReadUsers = usePermission("users.read");
   const triggers = useTriggers(workflowId);
   const update = useUpdateTrigger(workflowId);
   const [editing, setEditing] = useState<Editing | null>(null);
@@ -75,6 +78,9 @@ export function TriggersPanel({ workflowId }: { workflowId: string }) {
               <th scope="col">Starts the workflow</th>
               <th scope="col">Next fire</th>
               <th scope="col">Last fired</th>
+              <th scope="col" title="Who created or last changed it: four-eyes keeps them off the gates of a schedule's runs">
+                Owner
+              </th>
               <th scope="col">Enabled</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
@@ -104,6 +110,9 @@ export function TriggersPanel({ workflowId }: { workflowId: string }) {
                     )}
                   </td>
                   <td data-label="Last fired">{trigger.last_fired_at ? <DateTime value={trigger.last_fired_at} /> : <span className="muted">never</span>}</td>
+                  <td data-label="Owner">
+                    <Person id={trigger.owner_id ?? null} canReadUsers={canReadUsers} />
+                  </td>
                   <td data-label="Enabled">
                     <input
                       type="checkbox"
