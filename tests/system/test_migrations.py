@@ -115,9 +115,9 @@ def _id(suffix: str) -> str:
     return f"00000000-0000-0000-0000-0000000000{suffix}"
 
 
-def test_migration_0015_fills_in_who_caused_existing_executions(empty_database: str) -> None:
+def test_migration_0012_fills_in_who_caused_existing_executions(empty_database: str) -> None:
     config = alembic_config(empty_database)
-    before = ScriptDirectory.from_config(config).get_revision("0015").down_revision
+    before = ScriptDirectory.from_config(config).get_revision("0012").down_revision
     command.upgrade(config, str(before))
     with psycopg.connect(empty_database, autocommit=True) as conn:
         _seed_before_causes(conn)

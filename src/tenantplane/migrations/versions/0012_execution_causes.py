@@ -1,6 +1,6 @@
 """Who caused an execution (its cause and chain, copied onto its gates), trigger owners, ITSM beneficiaries.
 
-Revision ID: 0015
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-27 09:00:00.000000
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0015"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
