@@ -56,10 +56,10 @@ def truncate_all(database_url: str) -> None:
 
 
 @contextlib.contextmanager
-def serving(env: dict[str, str], *, worker: bool) -> Iterator[str]:
-    """`tenantplane serve` on a free loopback port (with its embedded worker or not); yields its URL once ready,
-    and stops it with SIGTERM (SIGKILL after 30 s) on the way out."""
-    port = free_port()
+def serving(env: dict[str, str], *, worker: bool, port: int | None = None) -> Iterator[str]:
+    """`tenantplane serve` on a loopback port (free, unless given) with its embedded worker or not; yields its URL
+    once ready, and stops it with SIGTERM (SIGKILL after 30 s) on the way out."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "tenantplane.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen(

@@ -22,6 +22,7 @@ from tenantplane.kit.health import router as health_router
 from tenantplane.kit.input_rules import InputRulesMiddleware
 from tenantplane.kit.observability import RequestContextMiddleware
 from tenantplane.models import domain_modules
+from tenantplane.notifications.links import use_public_url
 from tenantplane.runbooks.isolation import SandboxConfig, sandbox_readiness
 from tenantplane.settings import Settings
 
@@ -34,6 +35,7 @@ def domain_routers() -> list[APIRouter]:
 def create_app(settings: Settings | None = None, *, worker: RunnerOptions | None = None) -> FastAPI:
     """The API; with `worker` options it also runs an embedded ExecutionJobRunner in the same process."""
     settings = settings or Settings()
+    use_public_url(settings)  # notification templates render `{{ link }}` under it in this process
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -12,8 +12,10 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
+import structlog
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 from tenantplane import __version__
 from tenantplane.gitops.cli import register as register_gitops
@@ -23,6 +25,7 @@ from tenantplane.kit.db import Database
 from tenantplane.kit.embedded import ready_url, resolve_database_url
 from tenantplane.kit.migrate import upgrade_to_head
 from tenantplane.kit.observability import configure_logging
+from tenantplane.notifications.links import use_public_url
 from tenantplane.settings import Settings
 
 if TYPE_CHECKING:
@@ -54,7 +57,13 @@ register_gitops(app)
 
 
 def _settings() -> Settings:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # a clear startup error naming the variable, not a traceback
+        for error in exc.errors():
+            name = "TENANTPLANE_" + "_".join(str(part) for part in error["loc"]).upper()
+            typer.echo(f"invalid configuration: {name}: {error['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from exc
     configure_logging(settings.log_level, settings.log_format)
     return settings
 
@@ -123,13 +132,16 @@ def serve(
     """Run the API server with an embedded job worker (and, with no database URL, the embedded PostgreSQL)."""
     settings = _settings()
     settings.database_url = _database_url(settings)
+    # The address served is the default of the public URL notification links start with (and the embedded worker's).
+    settings.host, settings.port = host or settings.host, port or settings.port
     from tenantplane.app import create_app
 
     worker_options = None if no_worker else _runner_options(settings, queues, None)
+    structlog.get_logger("tenantplane").info("notification links", public_url=settings.resolved_public_url)
     config = uvicorn.Config(
         create_app(settings, worker=worker_options),
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         log_config=None,
         access_log=False,
         # The client address (the sign-in throttle's key) is the TCP peer unless the proxies are named: uvicorn
@@ -155,6 +167,12 @@ def worker(
     settings = _settings()
     url = _database_url(settings)
     options = _runner_options(settings, queues, concurrency)
+    use_public_url(settings)
+    if settings.public_url is None:  # a worker serves nothing, so it cannot know where the UI is: it guesses
+        structlog.get_logger("tenantplane").warning(
+            "TENANTPLANE_PUBLIC_URL is not set: links in notifications this worker sends point at the default",
+            public_url=settings.resolved_public_url,
+        )
 
     async def run() -> None:
         database = Database(url, pool_size=options.concurrency + 4)

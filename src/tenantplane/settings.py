@@ -6,12 +6,14 @@ One Settings object per process; the secret key is generated into the data direc
 from __future__ import annotations
 
 import secrets
+import socket
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +27,11 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="Signs tokens and derives secret-encryption keys.")
     host: str = "127.0.0.1"
     port: int = 8000
+    public_url: str | None = Field(
+        default=None,
+        description="The address people open the web UI at (http(s)://host[:port][/prefix]); every link in a "
+        "notification starts with it. Unset: http://HOST:PORT of `serve` (see `resolved_public_url`).",
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
     access_token_ttl_seconds: int = 3600
@@ -63,6 +70,24 @@ class Settings(BaseSettings):
         "Every tenant's scripts see them: expose nothing secret.",
     )
 
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None  # TENANTPLANE_PUBLIC_URL= (empty) means unset
+        return absolute_base_url(value)
+
+    @property
+    def resolved_public_url(self) -> str:
+        """The configured public URL, else `http://HOST:PORT` of this process's settings. A wildcard bind (0.0.0.0,
+        ::) names no address anyone could open, so the machine's name stands in for it (127.0.0.1 without one)."""
+        if self.public_url:
+            return self.public_url
+        host = self.host.strip("[]")
+        if host in ("", "0.0.0.0", "::"):
+            host = socket.gethostname() or "127.0.0.1"
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
+
     @cached_property
     def resolved_secret_key(self) -> str:
         """The configured key, or the one stored in the data directory (created on first run)."""
@@ -76,6 +101,26 @@ class Settings(BaseSettings):
         path.touch(mode=0o600)
         path.write_text(key)
         return key
+
+
+def absolute_base_url(value: str) -> str:
+    """`value` as the base of absolute links: an http(s) URL with a host and no credentials, query or fragment, its
+    trailing slashes dropped. Raises ValueError (a clear startup error) for anything else."""
+    text = value.strip()
+    if any(c.isspace() for c in text):
+        raise ValueError(f"{value!r} is not a URL: it contains whitespace")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  a port that is not a number (or out of range) raises here
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a URL ({exc})") from exc
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} must be an absolute http:// or https:// URL, e.g. https://plane.example.com")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{value!r} must not carry a user name or password: every notification would show it")
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise ValueError(f"{value!r} must not have a query or fragment: links are appended to it as paths")
+    return f"{parts.scheme.lower()}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
 def get_settings() -> Settings:

@@ -54,7 +54,8 @@ Notify = Callable[..., Awaitable[Any]]
 
 
 def message_body(payload: dict[str, Any]) -> str:
-    """Plain text of a notice: what is being approved, by whom it was requested, its variables and the link."""
+    """Plain text of a notice: what is being approved, by whom it was requested, and its variables (each channel
+    adds the link itself, absolute)."""
     requester = payload.get("requester") or {}
     lines = [payload["subject"], ""]
     lines.append(f"Record: {payload.get('title') or ''} ({payload['record_type']} {payload['record_id']})".strip())
@@ -63,7 +64,6 @@ def message_body(payload: dict[str, Any]) -> str:
         lines.append(f"Reason: {payload['reason']}")
     for name, value in (payload.get("variables") or {}).items():
         lines.append(f"  {name}: {value}")
-    lines += ["", f"Open: {payload['link']}"]
     return "\n".join(lines)
 
 

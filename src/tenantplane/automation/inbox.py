@@ -98,7 +98,7 @@ def _gate_item(gate: GateRead) -> InboxItem:
         id=gate.id,
         title=gate.message,
         what={"execution_id": str(gate.execution_id), "step_id": gate.step_id, **gate.subject},
-        link=f"/api/automation/approvals/{gate.id}",
+        link=f"/approvals/gates/{gate.id}",
         created_at=gate.created_at,
     )
 
@@ -114,6 +114,6 @@ def _instance_item(instance: ApprovalInstance) -> InboxItem:
             "current_step": instance.current_step,
             "variables": instance.variables,
         },
-        link=f"/api/workflows/instances/{instance.id}",
+        link=f"/approvals/instances/{instance.id}",
         created_at=instance.created_at,
     )

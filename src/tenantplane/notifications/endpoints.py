@@ -21,6 +21,7 @@ from tenantplane.kit.schemas import Page
 from tenantplane.notifications import channels, service
 from tenantplane.notifications import repository as repo
 from tenantplane.notifications.destinations import Egress
+from tenantplane.notifications.links import absolute_link
 from tenantplane.notifications.models import Delivery
 from tenantplane.notifications.schemas import (
     ChannelRead,
@@ -98,7 +99,9 @@ async def delete_channel(channel_id: uuid.UUID, principal: ChannelAdmin, session
 
 
 @router.post("/api/notifications/channels/{channel_id}/test", response_model=ChannelTestResult, status_code=202)
-async def test_channel(channel_id: uuid.UUID, principal: ChannelAdmin, session: SessionDep) -> ChannelTestResult:
+async def test_channel(
+    channel_id: uuid.UUID, principal: ChannelAdmin, session: SessionDep, public_url: PublicUrl
+) -> ChannelTestResult:
     """Send a test message through the normal delivery path; an e-mail channel without `to` mails the caller."""
     channel = await repo.get_channel(session, principal.tenant, channel_id)
     recipients = [principal.id] if channel.type == "email" and not channel.config.get("to") else None
@@ -119,16 +122,27 @@ async def test_channel(channel_id: uuid.UUID, principal: ChannelAdmin, session: 
         object_id=channel.id,
         summary={"name": channel.name, "deliveries": len(deliveries)},
     )
-    return ChannelTestResult(deliveries=await _delivery_reads(session, principal.tenant, deliveries))
+    return ChannelTestResult(deliveries=await _delivery_reads(session, principal.tenant, deliveries, public_url))
 
 
-async def _delivery_reads(session: SessionDep, tenant_id: uuid.UUID, rows: Sequence[Delivery]) -> list[DeliveryRead]:
+def _public_url(request: Request) -> str:
+    settings: Settings = request.app.state.settings
+    return settings.resolved_public_url
+
+
+PublicUrl = Annotated[str, Depends(_public_url)]
+
+
+async def _delivery_reads(
+    session: SessionDep, tenant_id: uuid.UUID, rows: Sequence[Delivery], public_url: str
+) -> list[DeliveryRead]:
     waiting = {r.job_id for r in rows if r.status == "failed" and r.job_id is not None}
     retry_at = await repo.retry_times(session, tenant_id, waiting)
     reads = []
     for row in rows:
         read = DeliveryRead.model_validate(row)
         read.next_attempt_at = retry_at.get(row.job_id) if row.job_id else None
+        read.url = absolute_link(public_url, row.link)
         reads.append(read)
     return reads
 
@@ -137,6 +151,7 @@ async def _delivery_reads(session: SessionDep, tenant_id: uuid.UUID, rows: Seque
 async def list_deliveries(
     principal: ChannelAdmin,
     session: SessionDep,
+    public_url: PublicUrl,
     status: DeliveryStatus | None = None,
     channel_id: uuid.UUID | None = None,
     cursor: str | None = None,
@@ -146,30 +161,34 @@ async def list_deliveries(
     rows, next_cursor = await repo.list_deliveries(
         session, principal.tenant, status=status, channel_id=channel_id, cursor=cursor, limit=limit
     )
-    return Page(items=await _delivery_reads(session, principal.tenant, rows), next_cursor=next_cursor)
+    return Page(items=await _delivery_reads(session, principal.tenant, rows, public_url), next_cursor=next_cursor)
 
 
 @router.post("/api/notifications/deliveries/{delivery_id}/retry", response_model=DeliveryRead)
-async def retry_delivery(delivery_id: uuid.UUID, principal: ChannelAdmin, session: SessionDep) -> DeliveryRead:
+async def retry_delivery(
+    delivery_id: uuid.UUID, principal: ChannelAdmin, session: SessionDep, public_url: PublicUrl
+) -> DeliveryRead:
     """Send a dead delivery again with the channel's current config and a fresh set of attempts."""
     delivery = await repo.get_delivery(session, principal.tenant, delivery_id)
     await service.retry_delivery(session, actor=principal, delivery=delivery)
-    return (await _delivery_reads(session, principal.tenant, [delivery]))[0]
+    return (await _delivery_reads(session, principal.tenant, [delivery], public_url))[0]
 
 
 @router.get("/api/notifications", response_model=Page[NotificationRead])
 async def list_inbox(
     principal: CurrentUser,
     session: SessionDep,
+    public_url: PublicUrl,
     unread: bool = False,
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[NotificationRead]:
-    """The caller's own in-app notifications, newest first (`unread=true` for the unread ones only)."""
+    """The caller's own in-app notifications, newest first (`unread=true` for the unread ones only); `link` is the
+    UI path, `url` the same link absolute."""
     rows, next_cursor = await repo.list_inbox(
         session, principal.tenant, principal.id, unread=unread, cursor=cursor, limit=limit
     )
-    return Page(items=[NotificationRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return Page(items=[NotificationRead.of(r, public_url) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("/api/notifications/read-all", response_model=ReadAllResult)
@@ -178,6 +197,8 @@ async def read_all(principal: CurrentUser, session: SessionDep) -> ReadAllResult
 
 
 @router.post("/api/notifications/{notification_id}/read", response_model=NotificationRead)
-async def read_one(notification_id: uuid.UUID, principal: CurrentUser, session: SessionDep) -> NotificationRead:
+async def read_one(
+    notification_id: uuid.UUID, principal: CurrentUser, session: SessionDep, public_url: PublicUrl
+) -> NotificationRead:
     item = await service.mark_read(session, actor=principal, notification_id=notification_id)
-    return NotificationRead.model_validate(item)
+    return NotificationRead.of(item, public_url)

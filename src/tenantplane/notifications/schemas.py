@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from tenantplane.kit.schemas import InputSchema, ReadSchema
-from tenantplane.notifications.models import Channel
+from tenantplane.notifications.links import absolute_link
+from tenantplane.notifications.models import Channel, Notification
 
 ChannelType = Literal["email", "webhook", "apprise", "in_app"]
 DeliveryStatus = Literal["queued", "sent", "failed", "dead"]
@@ -76,7 +77,8 @@ class DeliveryRead(ReadSchema):
     recipient_user_id: uuid.UUID | None
     subject: str
     body: str
-    link: str | None
+    link: str | None = Field(description="the web UI path the message points at")
+    url: str | None = Field(default=None, description="`link` as sent: absolute, under TENANTPLANE_PUBLIC_URL")
     status: DeliveryStatus
     attempts: int
     max_attempts: int
@@ -98,9 +100,16 @@ class NotificationRead(ReadSchema):
     id: uuid.UUID
     subject: str
     body: str
-    link: str | None
+    link: str | None = Field(description="the web UI path to open (route the app by it)")
+    url: str | None = Field(default=None, description="`link` absolute, under TENANTPLANE_PUBLIC_URL (to share)")
     read_at: datetime | None
     created_at: datetime
+
+    @classmethod
+    def of(cls, item: Notification, public_url: str) -> NotificationRead:
+        read = cls.model_validate(item)
+        read.url = absolute_link(public_url, item.link)
+        return read
 
 
 class ReadAllResult(ReadSchema):

@@ -55,11 +55,11 @@ class Outgoing:
     destination: str
     subject: str
     body: str
-    link: str | None
+    link: str | None  # absolute (public URL + path)
 
     @property
     def text(self) -> str:
-        return f"{self.body}\n\n{self.link}" if self.link else self.body
+        return f"{self.body}\n\nOpen: {self.link}" if self.link else self.body
 
 
 async def send(config: ChannelConfig, outgoing: Outgoing, egress: Egress) -> None:

@@ -21,6 +21,7 @@ from tenantplane.identity.models import User
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import Conflict, ValidationFailed
 from tenantplane.notifications import repository as repo
+from tenantplane.notifications.links import absolute_link, process_public_url
 from tenantplane.notifications.models import Channel, Delivery, Notification
 from tenantplane.notifications.templates import MAX_BODY, TemplateFailed, plain_subject, render_message
 
@@ -62,10 +63,16 @@ async def notify(
     One delivery row per destination; e-mail, webhook and Apprise deliveries are jobs with retries, in-app ones
     are written at once. A template that fails to render records `dead` deliveries instead of raising, so the
     caller's own change still commits and the failure is visible in GET /api/notifications/deliveries.
+
+    `link` is a UI path (stored so; each channel sends it absolute); templates see it absolute as `{{ link }}`.
     """
     found = await resolve_channel(session, tenant_id, channel)
     destinations = await _destinations(session, found, recipients)
     values = dict(context or {})
+    if link is not None:
+        values["link"] = absolute_link(process_public_url(), link)
+    else:
+        values.setdefault("link", "")  # `{{ link }}` in a message sent without one renders as nothing
     try:
         message = Message(*await render_message(subject, body, values), link)
     except TemplateFailed as exc:

@@ -1,6 +1,6 @@
 """The `notifications.deliver` job: send one delivery, record the attempt fenced, retry with backoff, then `dead`.
 
-Settings (secret key, operator egress allow-list) are the worker process's own, handed over in the JobContext.
+Settings (secret key, operator egress allow-list, public URL of links) are the worker process's own, in the JobContext.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from tenantplane.kit.errors import DomainError
 from tenantplane.notifications import repository as repo
 from tenantplane.notifications.channel_config import parse_config, unseal, with_secrets
 from tenantplane.notifications.destinations import Egress
+from tenantplane.notifications.links import absolute_link
 from tenantplane.notifications.models import Delivery
 from tenantplane.notifications.senders import Outgoing, scrub, send
 from tenantplane.notifications.service import DELIVER
@@ -58,9 +59,8 @@ async def _prepare(ctx: JobContext, delivery_id: uuid.UUID) -> Send | None:
         channel = await repo.get_channel(session, ctx.tenant_id, delivery.channel_id)
         tenant = await session.get(Tenant, ctx.tenant_id)
         allow_list = tenant.egress_allow_list if tenant else []
-        outgoing = Outgoing(
-            delivery.id, channel.name, delivery.destination, delivery.subject, delivery.body, delivery.link
-        )
+        link = absolute_link(settings.resolved_public_url, delivery.link)  # stored as a path: absolute as sent
+        outgoing = Outgoing(delivery.id, channel.name, delivery.destination, delivery.subject, delivery.body, link)
         secrets: dict[str, Any] = {}
         try:
             secrets = unseal(settings.resolved_secret_key, channel.secret_config)
