@@ -15,16 +15,15 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import structlog
 import typer
 import uvicorn
-from pydantic import ValidationError
 
 from tenantplane import __version__
 from tenantplane.gitops.cli import register as register_gitops
 from tenantplane.jobs.registry import load_task_modules
 from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
+from tenantplane.kit.commands import command_settings
 from tenantplane.kit.db import Database
 from tenantplane.kit.embedded import ready_url, resolve_database_url
 from tenantplane.kit.migrate import upgrade_to_head
-from tenantplane.kit.observability import configure_logging
 from tenantplane.notifications.links import use_public_url
 from tenantplane.settings import Settings
 
@@ -57,15 +56,7 @@ register_gitops(app)
 
 
 def _settings() -> Settings:
-    try:
-        settings = Settings()
-    except ValidationError as exc:  # a clear startup error naming the variable, not a traceback
-        for error in exc.errors():
-            name = "TENANTPLANE_" + "_".join(str(part) for part in error["loc"]).upper()
-            typer.echo(f"invalid configuration: {name}: {error['msg'].removeprefix('Value error, ')}", err=True)
-        raise typer.Exit(2) from exc
-    configure_logging(settings.log_level, settings.log_format)
-    return settings
+    return command_settings()
 
 
 def _database_url(settings: Settings) -> str:

@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tenantplane.gitops.documents import GitopsError, dump_documents, load_documents
+from tenantplane.kit.commands import command_settings
 from tenantplane.kit.db import Database
 from tenantplane.kit.embedded import ready_url
-from tenantplane.kit.observability import configure_logging
-from tenantplane.settings import Settings
 
 if TYPE_CHECKING:
     from tenantplane.gitops.apply import Change
@@ -29,8 +28,7 @@ class _Abort(Exception):
 
 def _database_url() -> str:
     """The configured server, or the embedded one (started and migrated on demand), as every command uses."""
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_format)
+    settings = command_settings()
     return ready_url(settings.database_url, settings.data_dir)
 
 
