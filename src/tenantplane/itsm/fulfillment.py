@@ -192,12 +192,13 @@ async def retry_fulfillment(session: AsyncSession, *, actor: Principal, request:
     outputs); anything else starts a new run that the request follows. Nothing changes when it cannot start (409).
     """
     run = request.fulfillment_runs + 1
+    who = actor.user.display_name if actor.user is not None else actor.label
     await lifecycle.move_request(
         session,
         request,
         "in_fulfillment",
         actor_id=actor.id,
-        message=f"Fulfillment retried by {actor.label} (run {run})",
+        message=f"Fulfillment retried by {who} (run {run})",
         data={"run": run, "version": request.fulfillment_version, "parameters": request.fulfillment_parameters},
     )
     previous = None
