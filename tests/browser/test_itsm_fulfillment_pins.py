@@ -71,7 +71,10 @@ def test_the_approvers_card_shows_the_pinned_runbook_version_and_parameters(ui: 
     definition = _post(
         ui.server,
         "/api/workflows/definitions",
-        {"name": f"CAB {tag}", "steps": [{"name": "CAB", "order": 1, "approver_type": "role", "approver_value": "cab"}]},
+        {
+            "name": f"CAB {tag}",
+            "steps": [{"name": "CAB", "order": 1, "approver_type": "role", "approver_value": "cab"}],
+        },
     )
     runbook_name, item_id = _runbook_item(ui.server, tag, str(definition["id"]))
     number = str(_submit(ui.server, item_id)["number"])

@@ -15,7 +15,7 @@ from tenantplane.approvals.models import ApprovalAssignment, ApprovalEvent, Appr
 from tenantplane.approvals.service import cancel_instance, start_workflow_instance
 from tenantplane.automation.service import execute_workflow, retry_workflow_execution
 from tenantplane.executions import repository as executions_repo
-from tenantplane.executions.models import FINISHED_STATUSES, Execution
+from tenantplane.executions.models import Execution
 from tenantplane.executions.service import REOPENABLE
 from tenantplane.identity.auth import Principal
 from tenantplane.itsm import lifecycle, pinning, records
@@ -175,14 +175,12 @@ async def _start_pinned(session: AsyncSession, request: ServiceRequest, *, actor
 
 
 async def _started(session: AsyncSession, request: ServiceRequest, execution: Execution) -> None:
-    """The request follows this run now; a run that already ended (inline workflow steps) finishes it here."""
+    """The request follows this run now (its end, heard through the execution hooks, decides the request)."""
     request.fulfillment_execution_id = execution.id
     request.fulfillment_runs += 1
     await session.flush()
     data = {"execution_id": str(execution.id), "run": request.fulfillment_runs, "version": request.fulfillment_version}
     await _note(session, request, "fulfillment_started", f"{_what(request)} started", data=data)
-    if execution.status in FINISHED_STATUSES:
-        await on_fulfillment_execution_finished(session, request, execution)
 
 
 async def retry_fulfillment(session: AsyncSession, *, actor: Principal, request: ServiceRequest) -> None:
