@@ -65,6 +65,29 @@ async def _scheduled_then_implementing(c: httpx.AsyncClient, t: TenantContext) -
     return ids
 
 
+async def _failed_runbook_fulfillment(c: httpx.AsyncClient, t: TenantContext) -> Ids:
+    """A request whose runbook fulfillment failed: its queued run cancelled (no worker runs in the sweeps)."""
+    runbook = await c.post(
+        "/api/runbooks",
+        json={
+            "name": f"rb-{uuid.uuid4().hex[:8]}",
+            "actions": [{"name": "hello", "type": "shell", "script": "echo hello"}],
+        },
+        headers=t.admin.headers,
+    )
+    assert runbook.status_code == 201, runbook.text
+    item = await create_item(
+        t, variables=[], fulfillment_type="runbook", fulfillment_config={"runbook_id": runbook.json()["id"]}
+    )
+    submitted = await c.post(REQUESTS, json={"catalog_item_id": item["id"]}, headers=t.admin.headers)
+    execution = submitted.json()["fulfillment_execution_id"]
+    cancelled = await c.post(f"/api/executions/{execution}/cancel", headers=t.admin.headers)
+    assert cancelled.status_code == 202, cancelled.text
+    failed = await c.get(f"{REQUESTS}/{submitted.json()['id']}", headers=t.admin.headers)
+    assert failed.json()["status"] == "fulfillment_failed", failed.text
+    return {"request": str(failed.json()["id"])}
+
+
 async def _nothing(c: httpx.AsyncClient, t: TenantContext) -> Ids:
     return {}
 
@@ -105,15 +128,20 @@ AUDIT_SCENARIOS: dict[tuple[str, str], tuple[Setup, Call]] = {
     ),
     ("post", f"{REQUESTS}/{{request_id}}/cancel"): (_request, _post(REQUESTS + "/{request}/cancel", {})),
     ("post", f"{REQUESTS}/{{request_id}}/fulfill"): (_request, _post(REQUESTS + "/{request}/fulfill", {})),
+    # The new run's start is the one event ("runbook.executed", the retrier as actor, the request as origin).
+    ("post", f"{REQUESTS}/{{request_id}}/retry-fulfillment"): (
+        _failed_runbook_fulfillment,
+        _post(REQUESTS + "/{request}/retry-fulfillment", {}),
+    ),
     ("post", CHANGES): (_nothing, _post(CHANGES, {"title": "Reboot", "type": "standard"})),
     ("post", f"{CHANGES}/{{change_id}}/start"): (_change, _post(CHANGES + "/{change}/start", {})),
     ("post", f"{CHANGES}/{{change_id}}/cancel"): (_change, _post(CHANGES + "/{change}/cancel", {})),
     ("post", f"{CHANGES}/{{change_id}}/complete"): (
         _scheduled_then_implementing,
-        _post(CHANGES + "/{change}/complete", {"note": "done"}),
+        _post(CHANGES + "/{change}/complete", {"comment": "done"}),
     ),
     ("post", f"{CHANGES}/{{change_id}}/fail"): (
         _scheduled_then_implementing,
-        _post(CHANGES + "/{change}/fail", {"note": "rolled back"}),
+        _post(CHANGES + "/{change}/fail", {"comment": "rolled back"}),
     ),
 }

@@ -5,11 +5,14 @@ Modules register in `tenantplane.<domain>.approval_hooks` (imported by conventio
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.models import ApprovalInstance
+from tenantplane.itsm.schemas import FulfillmentRead
 from tenantplane.kit.hooks import Hook, HookRegistry
 
 InstanceHook = Hook[ApprovalInstance]
@@ -39,3 +42,35 @@ async def run_after_finished_hooks(session: AsyncSession, instance: ApprovalInst
 def has_finished_hooks(record_type: str) -> bool:
     """Whether a module owns this record type (its instances then start only from that module's own code)."""
     return _IN_TRANSACTION.has(record_type) or _AFTER_COMMIT.has(record_type)
+
+
+@dataclass
+class RecordFacts:
+    """What an approver sees of the records behind some instances, filled in by the module owning their type."""
+
+    tenant_id: uuid.UUID
+    record_ids: list[uuid.UUID]
+    fulfillment: dict[uuid.UUID, FulfillmentRead] = field(default_factory=dict)
+
+
+_READ: HookRegistry[RecordFacts] = HookRegistry("approval_hooks")
+
+
+def on_instances_read(record_type: str) -> Callable[[Hook[RecordFacts]], Hook[RecordFacts]]:
+    """Register `fn(session, facts)` that fills `facts` for records of this type when instances are read."""
+    return _READ.on(record_type)
+
+
+async def facts_of(
+    session: AsyncSession, tenant_id: uuid.UUID, instances: Sequence[ApprovalInstance]
+) -> dict[uuid.UUID, FulfillmentRead]:
+    """The fulfillment each instance's record will run (by record id), for the record types that have one."""
+    by_type: dict[str, list[uuid.UUID]] = {}
+    for instance in instances:
+        by_type.setdefault(instance.record_type, []).append(instance.record_id)
+    found: dict[uuid.UUID, FulfillmentRead] = {}
+    for record_type, record_ids in by_type.items():
+        facts = RecordFacts(tenant_id, record_ids)
+        await _READ.run(record_type, session, facts)
+        found |= facts.fulfillment
+    return found

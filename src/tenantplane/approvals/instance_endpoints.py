@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from tenantplane.approvals import repository as repo
 from tenantplane.approvals import service
 from tenantplane.approvals.engine_model import InstanceStatus, Outcome
-from tenantplane.approvals.hooks import has_finished_hooks
+from tenantplane.approvals.hooks import facts_of, has_finished_hooks
 from tenantplane.approvals.schemas import ApprovalEventRead, CancelWrite, DecisionWrite, InstanceRead, InstanceStart
 from tenantplane.approvals.views import Viewer, instance_read, instance_reads, reads_every_instance
 from tenantplane.audit.service import record_event
@@ -35,7 +35,8 @@ async def _read(session: SessionDep, principal: Principal, instance_id: uuid.UUI
     viewer = await Viewer.of(session, principal)
     viewer.check_may_read(instance)
     version = await repo.get_version(session, principal.tenant, instance.definition_id, instance.definition_version)
-    return instance_read(instance, version, viewer)
+    fulfillment = (await facts_of(session, principal.tenant, [instance])).get(instance.record_id)
+    return instance_read(instance, version, viewer, fulfillment)
 
 
 @router.post(PATH, response_model=InstanceRead, status_code=201)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from tenantplane.approvals.engine_model import ApproverType, InstanceStatus, Outcome, StepStatus, TimeoutOutcome
+from tenantplane.itsm.schemas import FulfillmentRead
 from tenantplane.kit.schemas import INT32_MAX, InputSchema, ReadSchema
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -146,6 +147,9 @@ class InstanceRead(ReadSchema):
     current_step: int | None
     step_results: list[StepResultRead]
     variables: dict[str, Any]
+    fulfillment: FulfillmentRead | None = Field(
+        default=None, description="For a service request: the runbook/workflow version and parameters it will run"
+    )
     can_decide: list[str] = Field(description="Open steps the caller may approve or reject now")
     link: str
     created_at: datetime

@@ -16,10 +16,12 @@ from tenantplane.approvals.approvers import delegators_of
 from tenantplane.approvals.definitions import approver_labels, spec_of
 from tenantplane.approvals.effects import link_to
 from tenantplane.approvals.engine_model import InstanceState
+from tenantplane.approvals.hooks import facts_of
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion, ApprovalInstance
 from tenantplane.approvals.schemas import DefinitionRead, InstanceRead, StepRead, StepResultRead
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission
+from tenantplane.itsm.schemas import FulfillmentRead
 from tenantplane.kit.errors import Forbidden
 
 READ_ALL = (Permission.REQUESTS_READ_ALL, Permission.APPROVAL_DEFINITIONS_MANAGE)
@@ -91,7 +93,12 @@ class Viewer:
         raise Forbidden("Only the requester, its approvers and staff who read all requests may see this approval.")
 
 
-def instance_read(instance: ApprovalInstance, version: ApprovalDefinitionVersion, viewer: Viewer) -> InstanceRead:
+def instance_read(
+    instance: ApprovalInstance,
+    version: ApprovalDefinitionVersion,
+    viewer: Viewer,
+    fulfillment: FulfillmentRead | None = None,
+) -> InstanceRead:
     state = engine.from_dict(instance.state)
     can_decide = engine.decidable_steps(spec_of(version), state, str(viewer.principal.id), viewer.delegators)
     return InstanceRead(
@@ -107,6 +114,7 @@ def instance_read(instance: ApprovalInstance, version: ApprovalDefinitionVersion
         current_step=state.current_step,
         step_results=[StepResultRead.model_validate(result) for result in engine.step_results(state)],
         variables=instance.variables,
+        fulfillment=fulfillment,
         can_decide=list(can_decide),
         link=link_to(instance),
         created_at=instance.created_at,
@@ -120,4 +128,8 @@ async def instance_reads(
 ) -> list[InstanceRead]:
     keys = [(i.definition_id, i.definition_version) for i in instances]
     versions = await repo.versions_by_key(session, viewer.principal.tenant, keys)
-    return [instance_read(i, versions[(i.definition_id, i.definition_version)], viewer) for i in instances]
+    fulfillments = await facts_of(session, viewer.principal.tenant, instances)
+    return [
+        instance_read(i, versions[(i.definition_id, i.definition_version)], viewer, fulfillments.get(i.record_id))
+        for i in instances
+    ]

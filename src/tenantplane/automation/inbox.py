@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.approvers import delegators_of
+from tenantplane.approvals.hooks import facts_of
 from tenantplane.approvals.models import ApprovalAssignment, ApprovalInstance
 from tenantplane.automation.gates import chain_of
 from tenantplane.automation.models import ApprovalGate
@@ -21,6 +23,7 @@ from tenantplane.automation.schemas import GateRead, InboxItem
 from tenantplane.executions.causes import chain_ids
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission
+from tenantplane.itsm.schemas import FulfillmentRead
 from tenantplane.kit.pagination import encode_cursor, paginate
 
 
@@ -85,7 +88,8 @@ async def inbox(
     instances, more_instances = await paginate(
         session, stmt, created_col=ApprovalInstance.created_at, id_col=ApprovalInstance.id, cursor=cursor, limit=limit
     )
-    items += [_instance_item(i) for i in instances]
+    fulfillments = await facts_of(session, actor.tenant, instances)
+    items += [_instance_item(i, fulfillments.get(i.record_id)) for i in instances]
     items.sort(key=lambda item: (item.created_at, item.id), reverse=True)
     page = items[:limit]
     more = len(items) > limit or more_gates is not None or more_instances is not None
@@ -103,17 +107,20 @@ def _gate_item(gate: GateRead) -> InboxItem:
     )
 
 
-def _instance_item(instance: ApprovalInstance) -> InboxItem:
+def _instance_item(instance: ApprovalInstance, fulfillment: FulfillmentRead | None) -> InboxItem:
+    what: dict[str, Any] = {
+        "record_type": instance.record_type,
+        "record_id": str(instance.record_id),
+        "current_step": instance.current_step,
+        "variables": instance.variables,
+    }
+    if fulfillment is not None:  # what approving a service request will run
+        what["fulfillment"] = fulfillment.model_dump(mode="json")
     return InboxItem(
         kind="itsm",
         id=instance.id,
         title=instance.title or f"{instance.record_type} {instance.record_id}",
-        what={
-            "record_type": instance.record_type,
-            "record_id": str(instance.record_id),
-            "current_step": instance.current_step,
-            "variables": instance.variables,
-        },
+        what=what,
         link=f"/approvals/instances/{instance.id}",
         created_at=instance.created_at,
     )

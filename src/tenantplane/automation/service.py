@@ -211,9 +211,11 @@ async def start_execution(
     origin: tuple[str, uuid.UUID] | None = None,
     trigger: dict[str, Any] | None = None,
     cause: Cause | None = None,
+    version_number: int | None = None,
 ) -> Execution:
-    """A workflow execution of the current version, started in the caller's transaction."""
-    version = await compiled_version(session, workflow.tenant_id, workflow.id, workflow.version)
+    """A workflow execution of `version_number` (None: the current version), started in the caller's transaction."""
+    pinned = workflow.version if version_number is None else version_number
+    version = await compiled_version(session, workflow.tenant_id, workflow.id, pinned)
     steps = version.definition["steps"]
     execution = await executions.create_execution(
         session,
@@ -225,7 +227,7 @@ async def start_execution(
         origin=origin,
         cause=cause,
     )
-    execution.workflow_id, execution.workflow_version = workflow.id, workflow.version
+    execution.workflow_id, execution.workflow_version = workflow.id, pinned
     # One pending step run per step, in order, inserted as one executemany (up to 200 rows: the ORM's
     # multi-row INSERT … RETURNING of them cost more than the whole rest of the start).
     rows = [
@@ -529,8 +531,10 @@ async def execute_workflow(
     origin: tuple[str, uuid.UUID] | None = None,
     trigger: dict[str, Any] | None = None,
     cause: Cause | None = None,
+    version: int | None = None,
 ) -> Execution:
-    """Check the inputs against the workflow's schema (422 `inputs.<name>`) and start an execution.
+    """Check the inputs against the workflow's schema (422 `inputs.<name>`) and start an execution of `version`
+    (None: the current one; a service request runs the version it pinned at submit).
 
     `trigger` is what a trigger fired with (`trigger` in the execution's expressions and templates); `cause` who
     caused it (default: whoever started it), the people four-eyes keeps off its gates.
@@ -540,8 +544,9 @@ async def execute_workflow(
     workflow = await repo.get_workflow(session, tenant_id, workflow_id)
     if workflow.archived_at is not None:
         raise Conflict(f"The workflow '{workflow.name}' is archived and cannot be executed.")
-    version = await compiled_version(session, tenant_id, workflow.id, workflow.version)
-    schema = version.definition.get("inputs")
+    pinned = workflow.version if version is None else version
+    compiled = await compiled_version(session, tenant_id, workflow.id, pinned)
+    schema = compiled.definition.get("inputs")
     inputs = with_defaults(schema, inputs)
     problems = [
         {"field": "inputs" + p["field"].removeprefix("parameters"), "message": p["message"]}
@@ -551,7 +556,14 @@ async def execute_workflow(
         raise ValidationFailed("; ".join(f"{p['field']}: {p['message']}" for p in problems), errors=problems)
     starter = actor.id if actor else started_by
     execution = await start_execution(
-        session, workflow=workflow, inputs=inputs, started_by=starter, origin=origin, trigger=trigger, cause=cause
+        session,
+        workflow=workflow,
+        inputs=inputs,
+        started_by=starter,
+        origin=origin,
+        trigger=trigger,
+        version_number=pinned,
+        cause=cause,
     )
     await _audit(session, actor, "workflow.executed", execution, workflow=workflow)
     return execution
@@ -562,7 +574,7 @@ async def _audit(
 ) -> None:
     summary: dict[str, Any] = {"kind": execution.kind, "status": execution.status}
     if workflow is not None:
-        summary |= {"workflow_id": workflow.id, "workflow": workflow.name, "version": workflow.version}
+        summary |= {"workflow_id": workflow.id, "workflow": workflow.name, "version": execution.workflow_version}
     if execution.origin_type is not None:
         summary["origin"] = f"{execution.origin_type}:{execution.origin_id}"
     await record_event(

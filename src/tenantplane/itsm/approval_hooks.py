@@ -1,13 +1,14 @@
-"""ITSM's reactions to finished approval instances, run in the transaction of the final decision."""
+"""ITSM's reactions to finished approval instances (in the final decision's transaction), and what approvers
+see of a request when they read its instance: the fulfillment it pinned."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.approvals.hooks import on_instance_finished
+from tenantplane.approvals.hooks import RecordFacts, on_instance_finished, on_instances_read
 from tenantplane.approvals.models import ApprovalInstance
-from tenantplane.itsm import fulfillment
+from tenantplane.itsm import fulfillment, pinning
 from tenantplane.itsm.models import ChangeRequest, ServiceRequest
 
 
@@ -31,3 +32,14 @@ async def change_approval_finished(session: AsyncSession, instance: ApprovalInst
     )
     if change is not None:
         await fulfillment.on_change_approval_finished(session, change, instance)
+
+
+@on_instances_read(fulfillment.REQUEST)
+async def request_fulfillments(session: AsyncSession, facts: RecordFacts) -> None:
+    stmt = select(ServiceRequest).where(
+        ServiceRequest.tenant_id == facts.tenant_id, ServiceRequest.id.in_(facts.record_ids)
+    )
+    rows = await session.scalars(stmt)
+    for request in rows:
+        if (read := pinning.fulfillment_read(request)) is not None:
+            facts.fulfillment[request.id] = read

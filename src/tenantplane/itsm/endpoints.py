@@ -14,6 +14,7 @@ from tenantplane.identity.auth import CurrentUser, Principal, require
 from tenantplane.identity.permissions import Permission
 from tenantplane.itsm import catalog, changes, records, requests
 from tenantplane.itsm.models import ChangeRequest, ServiceRequest
+from tenantplane.itsm.pinning import fulfillment_read
 from tenantplane.itsm.schemas import (
     CatalogItemIn,
     CatalogItemRead,
@@ -80,9 +81,13 @@ async def retire_catalog_item(item_id: uuid.UUID, principal: CatalogAdmin, sessi
     return Response(status_code=204)
 
 
+def _request_read(request: ServiceRequest) -> RequestRead:
+    return RequestRead.model_validate(request).model_copy(update={"fulfillment": fulfillment_read(request)})
+
+
 async def _request_detail(session: SessionDep, request: ServiceRequest) -> RequestDetail:
     events = await records.timeline(session, request.tenant_id, request.id)
-    base = RequestRead.model_validate(request).model_dump()
+    base = _request_read(request).model_dump()
     people = await records.people(
         session, request.tenant_id, events, request.approval_instance_id, request.requester_id, request.requested_for_id
     )
@@ -117,7 +122,7 @@ async def list_requests(
     rows, next_cursor = await requests.list_requests(
         session, principal, scope=scope, status=status, catalog_item_id=catalog_item_id, cursor=cursor, limit=limit
     )
-    return Page(items=[RequestRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return Page(items=[_request_read(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/requests/{request_id}", response_model=RequestDetail)
@@ -145,9 +150,21 @@ async def cancel_request(request_id: uuid.UUID, principal: CurrentUser, session:
 async def fulfil_request(
     request_id: uuid.UUID, body: FulfillIn, principal: CurrentUser, session: SessionDep
 ) -> RequestDetail:
-    """Manual fulfillment by a fulfiller: `fulfilled` (default) or `fulfillment_failed`, with a note."""
+    """Manual fulfillment by a fulfiller: `fulfilled` (default) or `fulfillment_failed`, with a `comment`."""
     request = await requests.get_request(session, principal, request_id, lock=True)
     await requests.fulfil_manually(session, actor=principal, request=request, data=body)
+    return await _request_detail(session, request)
+
+
+@router.post("/requests/{request_id}/retry-fulfillment", response_model=RequestDetail)
+async def retry_request_fulfillment(
+    request_id: uuid.UUID, principal: CurrentUser, session: SessionDep
+) -> RequestDetail:
+    """Run a failed runbook or workflow fulfillment again (fulfillers and service owners): the version and
+    parameters pinned at submit; a failed workflow execution resumes from its failed steps. 409 unless
+    `fulfillment_failed`."""
+    request = await requests.get_request(session, principal, request_id, lock=True)
+    await requests.retry_fulfillment(session, actor=principal, request=request)
     return await _request_detail(session, request)
 
 
@@ -191,7 +208,7 @@ def _change_action(action: str) -> None:
         change_id: uuid.UUID, body: OutcomeIn, principal: CurrentUser, session: SessionDep
     ) -> ChangeDetail:
         change = await changes.get_change(session, principal.tenant, change_id)
-        await changes.act(session, actor=principal, change=change, action=action, note=body.note)
+        await changes.act(session, actor=principal, change=change, action=action, note=body.comment)
         return await _change_detail(session, change)
 
     handler.__name__ = f"{action}_change"

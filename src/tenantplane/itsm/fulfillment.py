@@ -13,14 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.approvals import repository as approvals_repo
 from tenantplane.approvals.models import ApprovalAssignment, ApprovalEvent, ApprovalInstance
 from tenantplane.approvals.service import cancel_instance, start_workflow_instance
-from tenantplane.automation.service import execute_workflow
+from tenantplane.automation.service import execute_workflow, retry_workflow_execution
+from tenantplane.executions import repository as executions_repo
 from tenantplane.executions.causes import Cause
 from tenantplane.executions.models import Execution
+from tenantplane.executions.service import REOPENABLE
 from tenantplane.identity.auth import Principal
-from tenantplane.itsm import lifecycle, records
+from tenantplane.itsm import lifecycle, pinning, records
 from tenantplane.itsm.models import CatalogItem, ChangeRequest, ServiceRequest
-from tenantplane.kit.errors import DomainError
-from tenantplane.kit.templating import TemplateFailed, render_async
+from tenantplane.kit.errors import Conflict, DomainError
 from tenantplane.runbooks.repository import get_runbook
 from tenantplane.runbooks.service import execute_runbook
 
@@ -68,7 +69,9 @@ async def _note(
 
 
 async def after_submit(session: AsyncSession, *, item: CatalogItem, request: ServiceRequest, actor: Principal) -> None:
-    """Start the item's approval ladder in this transaction, or go straight to fulfillment without one."""
+    """Pin the fulfillment, then start the item's approval ladder in this transaction, or go straight to
+    fulfillment without one."""
+    await pinning.pin_fulfillment(session, request, item)
     if item.workflow_definition_id is None:
         await _note(session, request, "no_approval", "No approval needed for this item")
         await start_fulfillment(session, request, item)
@@ -107,31 +110,74 @@ async def on_request_approval_finished(
         )
 
 
+def fulfillment_type(request: ServiceRequest, item: CatalogItem) -> str:
+    """How the request is fulfilled: what it pinned at submit (the item's type for requests from before pins)."""
+    return request.fulfillment_type or item.fulfillment_type
+
+
 async def start_fulfillment(session: AsyncSession, request: ServiceRequest, item: CatalogItem) -> None:
+    if request.fulfillment_type is None:  # submitted before requests pinned their fulfillment: pin it now
+        await pinning.pin_fulfillment(session, request, item)
+    kind = fulfillment_type(request, item)
     await lifecycle.move_request(
-        session, request, "in_fulfillment", actor_id=None, message=f"Fulfillment started ({item.fulfillment_type})"
+        session, request, "in_fulfillment", actor_id=None, message=f"Fulfillment started ({kind})"
     )
-    if item.fulfillment_type == "manual":
+    if kind == "manual":
         await _note(session, request, "awaiting_fulfiller", "Waiting for a fulfiller")
-    elif item.fulfillment_type == "runbook":
-        await _run_runbook(session, request, item)
-    else:
-        await _run_workflow(session, request, item)
+        return
+    try:
+        execution = await _start_pinned(session, request, actor=None)
+    except DomainError as exc:
+        await lifecycle.move_request(
+            session,
+            request,
+            "fulfillment_failed",
+            actor_id=None,
+            message=f"The fulfillment {kind} could not start: {exc.detail}",
+        )
+        return
+    await _started(session, request, execution)
 
 
-def template_context(request: ServiceRequest, item: CatalogItem) -> dict[str, Any]:
-    """What fulfillment templates may use: the request's variables and a few facts about it."""
-    return {
-        "variables": request.variables,
-        "request": {
-            "id": str(request.id),
-            "number": request.number,
-            "requester_id": str(request.requester_id),
-            "requested_for": str(request.requested_for_id),
-            "justification": request.justification,
-        },
-        "item": {"id": str(item.id), "name": item.name, "category": item.category},
-    }
+def _what(request: ServiceRequest) -> str:
+    """ "Runbook 'Create account' v3" — the pinned fulfillment in the timeline's words."""
+    noun = "Runbook" if request.fulfillment_type == "runbook" else "Automation workflow"
+    return f"{noun} '{request.fulfillment_name}' v{request.fulfillment_version}"
+
+
+async def _start_pinned(session: AsyncSession, request: ServiceRequest, *, actor: Principal | None) -> Execution:
+    """Start the pinned runbook or workflow version with the pinned parameters (DomainError when it cannot).
+
+    `actor` is who retries it; the first run is started by the platform for the requester."""
+    if request.fulfillment_error is not None:
+        raise Conflict(request.fulfillment_error)
+    target_id = request.fulfillment_runbook_id or request.fulfillment_workflow_id
+    if target_id is None or request.fulfillment_version is None:
+        raise Conflict(f"the request pinned no {request.fulfillment_type} to run")
+    parameters = request.fulfillment_parameters or {}
+    if request.fulfillment_type == "runbook":
+        runbook = await get_runbook(session, request.tenant_id, target_id)
+        return await execute_runbook(
+            session,
+            actor=actor,
+            runbook=runbook,
+            parameters=parameters,
+            started_by=request.requester_id,
+            origin=(REQUEST, request.id),
+            cause=fulfillment_cause(request),
+            version=request.fulfillment_version,
+        )
+    return await execute_workflow(
+        session,
+        actor=actor,
+        tenant_id=request.tenant_id,
+        workflow_id=target_id,
+        inputs=parameters,
+        started_by=request.requester_id,
+        origin=(REQUEST, request.id),
+        cause=fulfillment_cause(request),
+        version=request.fulfillment_version,
+    )
 
 
 def fulfillment_cause(request: ServiceRequest) -> Cause:
@@ -139,76 +185,44 @@ def fulfillment_cause(request: ServiceRequest) -> Cause:
     return Cause.of("fulfillment", ("requester", request.requester_id), ("requested_for", request.requested_for_id))
 
 
-async def _run_runbook(session: AsyncSession, request: ServiceRequest, item: CatalogItem) -> None:
-    """Start the item's runbook with parameters rendered from the request; its end finishes the request."""
-    config = item.fulfillment_config
-    try:
-        parameters = await render_async(config.get("parameters", {}), template_context(request, item))
-        runbook = await get_runbook(session, request.tenant_id, uuid.UUID(str(config["runbook_id"])))
-        execution = await execute_runbook(
-            session,
-            actor=None,
-            runbook=runbook,
-            parameters=parameters,
-            started_by=request.requester_id,
-            origin=(REQUEST, request.id),
-            cause=fulfillment_cause(request),
-        )
-    except (TemplateFailed, DomainError) as exc:
-        reason = exc.detail if isinstance(exc, DomainError) else str(exc)
-        await lifecycle.move_request(
-            session,
-            request,
-            "fulfillment_failed",
-            actor_id=None,
-            message=f"The fulfillment runbook could not start: {reason}",
-        )
-        return
+async def _started(session: AsyncSession, request: ServiceRequest, execution: Execution) -> None:
+    """The request follows this run now (its end, heard through the execution hooks, decides the request)."""
     request.fulfillment_execution_id = execution.id
+    request.fulfillment_runs += 1
     await session.flush()
-    await _note(
-        session,
-        request,
-        "fulfillment_started",
-        f"Runbook '{runbook.name}' started",
-        data={"execution_id": str(execution.id)},
-    )
+    data = {"execution_id": str(execution.id), "run": request.fulfillment_runs, "version": request.fulfillment_version}
+    await _note(session, request, "fulfillment_started", f"{_what(request)} started", data=data)
 
 
-async def _run_workflow(session: AsyncSession, request: ServiceRequest, item: CatalogItem) -> None:
-    """Start the item's automation workflow with inputs mapped from the request; its end finishes the request."""
-    config = item.fulfillment_config
-    try:
-        inputs = await render_async(config.get("inputs", {}), template_context(request, item))
-        execution = await execute_workflow(
-            session,
-            actor=None,
-            tenant_id=request.tenant_id,
-            workflow_id=uuid.UUID(str(config["workflow_id"])),
-            inputs=inputs,
-            started_by=request.requester_id,
-            origin=(REQUEST, request.id),
-            cause=fulfillment_cause(request),
-        )
-    except (TemplateFailed, DomainError) as exc:
-        reason = exc.detail if isinstance(exc, DomainError) else str(exc)
-        await lifecycle.move_request(
-            session,
-            request,
-            "fulfillment_failed",
-            actor_id=None,
-            message=f"The fulfillment workflow could not start: {reason}",
-        )
-        return
-    request.fulfillment_execution_id = execution.id
-    await session.flush()
-    await _note(
+async def retry_fulfillment(session: AsyncSession, *, actor: Principal, request: ServiceRequest) -> None:
+    """Run a failed runbook or workflow fulfillment again: the pinned version with the pinned parameters.
+
+    A failed or rejected workflow execution is retried from its failed steps (its succeeded steps keep their
+    outputs); anything else starts a new run that the request follows. Nothing changes when it cannot start (409).
+    """
+    run = request.fulfillment_runs + 1
+    who = actor.user.display_name if actor.user is not None else actor.label
+    await lifecycle.move_request(
         session,
         request,
-        "fulfillment_started",
-        "Automation workflow started",
-        data={"execution_id": str(execution.id), "workflow_id": str(config["workflow_id"])},
+        "in_fulfillment",
+        actor_id=actor.id,
+        message=f"Fulfillment retried by {who} (run {run})",
+        data={"run": run, "version": request.fulfillment_version, "parameters": request.fulfillment_parameters},
     )
+    previous = None
+    if request.fulfillment_type == "workflow" and request.fulfillment_execution_id is not None:
+        previous = await executions_repo.get_execution(session, request.tenant_id, request.fulfillment_execution_id)
+    try:
+        if previous is not None and previous.status in REOPENABLE:
+            request.fulfillment_runs = run
+            await session.flush()
+            await retry_workflow_execution(session, actor=actor, execution=previous)
+            return
+        execution = await _start_pinned(session, request, actor=actor)
+    except DomainError as exc:
+        raise Conflict(f"The fulfillment cannot be retried: {exc.detail}") from exc
+    await _started(session, request, execution)
 
 
 async def on_fulfillment_execution_finished(
@@ -244,13 +258,14 @@ async def on_fulfillment_execution_retried(
     """Its failed fulfillment workflow was retried: the request is in fulfillment again until that ends."""
     if request.status != "fulfillment_failed" or request.fulfillment_execution_id != execution.id:
         return
+    request.fulfillment_runs += 1
     await lifecycle.move_request(
         session,
         request,
         "in_fulfillment",
         actor_id=None,
         message="Fulfillment retried",
-        data={"execution_id": str(execution.id)},
+        data={"execution_id": str(execution.id), "run": request.fulfillment_runs},
     )
 
 

@@ -23,7 +23,7 @@ CHANGE = "change_request"
 REQUEST_MOVES = {
     "pending_approval": {"rejected", "cancelled", "in_fulfillment"},
     "in_fulfillment": {"fulfilled", "fulfillment_failed", "cancelled"},
-    "fulfillment_failed": {"in_fulfillment"},  # its fulfillment workflow was retried
+    "fulfillment_failed": {"in_fulfillment"},  # its runbook or workflow fulfillment was retried
 }
 REQUEST_FINAL = {"rejected", "cancelled", "fulfilled", "fulfillment_failed"}
 CHANGE_MOVES = {

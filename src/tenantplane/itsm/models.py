@@ -53,6 +53,9 @@ class ServiceRequest(TenantOwned, Base):
         ),
         Index("ix_service_requests_requester", "tenant_id", "requester_id", "created_at"),
         Index("ix_service_requests_status", "tenant_id", "status", "created_at"),
+        CheckConstraint(
+            "fulfillment_runbook_id IS NULL OR fulfillment_workflow_id IS NULL", name="fulfillment_one_target"
+        ),
     )
 
     number: Mapped[str] = mapped_column(String(20))
@@ -65,6 +68,15 @@ class ServiceRequest(TenantOwned, Base):
     approval_instance_id: Mapped[uuid.UUID | None]
     fulfillment_execution_id: Mapped[uuid.UUID | None]
     fulfillment_note: Mapped[str | None] = mapped_column(Text)
+    # The fulfillment pinned at submit (what the approvers see is what runs); null type: submitted before pinning.
+    fulfillment_type: Mapped[str | None] = mapped_column(String(16))
+    fulfillment_runbook_id: Mapped[uuid.UUID | None]
+    fulfillment_workflow_id: Mapped[uuid.UUID | None]
+    fulfillment_version: Mapped[int | None]
+    fulfillment_name: Mapped[str | None] = mapped_column(String(200))
+    fulfillment_parameters: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    fulfillment_error: Mapped[str | None] = mapped_column(Text)
+    fulfillment_runs: Mapped[int] = mapped_column(server_default=text("0"))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     closed_at: Mapped[datetime | None]
 

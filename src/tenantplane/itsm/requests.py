@@ -15,7 +15,7 @@ from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import User
 from tenantplane.identity.permissions import Permission
-from tenantplane.itsm import catalog, fulfillment, lifecycle, records
+from tenantplane.itsm import catalog, fulfillment, lifecycle, pinning, records
 from tenantplane.itsm.forms import check_form, user_references, validate_values
 from tenantplane.itsm.models import ServiceRequest
 from tenantplane.itsm.schemas import FulfillIn, RequestIn
@@ -196,10 +196,11 @@ async def fulfil_manually(session: AsyncSession, *, actor: Principal, request: S
     if not actor.can(Permission.REQUESTS_FULFILL):
         raise Forbidden("Fulfilling requests needs the 'requests.fulfill' permission.")
     item = await catalog.get_item(session, request.tenant_id, request.catalog_item_id)
-    if item.fulfillment_type != "manual":
-        raise Conflict(f"This request is fulfilled by its {item.fulfillment_type}, not by hand.")
-    request.fulfillment_note = data.note or None
-    await lifecycle.move_request(session, request, data.outcome, actor_id=actor.id, message=data.note)
+    kind = fulfillment.fulfillment_type(request, item)
+    if kind != "manual":
+        raise Conflict(f"This request is fulfilled by its {kind}, not by hand.")
+    request.fulfillment_note = data.comment or None
+    await lifecycle.move_request(session, request, data.outcome, actor_id=actor.id, message=data.comment)
     await record_event(
         session,
         actor=actor,
@@ -208,3 +209,20 @@ async def fulfil_manually(session: AsyncSession, *, actor: Principal, request: S
         object_id=request.id,
         summary={"number": request.number},
     )
+
+
+async def retry_fulfillment(session: AsyncSession, *, actor: Principal, request: ServiceRequest) -> None:
+    """A fulfiller or service owner runs a failed runbook/workflow fulfillment again, exactly as pinned at submit.
+
+    The start of the new run (or the retry of the workflow execution) is the audit event, with the caller as actor.
+    """
+    if not (actor.can(Permission.REQUESTS_FULFILL) or actor.can(Permission.CATALOG_MANAGE)):
+        raise Forbidden("Retrying a fulfillment needs a fulfiller ('requests.fulfill') or a service owner.")
+    if request.status != "fulfillment_failed":
+        raise Conflict(f"Only a failed fulfillment can be retried; {request.number} is {request.status}.")
+    item = await catalog.get_item(session, request.tenant_id, request.catalog_item_id)
+    if fulfillment.fulfillment_type(request, item) == "manual":
+        raise Conflict(f"{request.number} is fulfilled by hand: there is no runbook or workflow run to retry.")
+    if request.fulfillment_type is None:  # submitted before requests pinned their fulfillment
+        await pinning.pin_fulfillment(session, request, item)
+    await fulfillment.retry_fulfillment(session, actor=actor, request=request)

@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, StringConstraints
+from pydantic import AliasChoices, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tenantplane.kit.schemas import InputSchema, ReadSchema
 
@@ -69,6 +70,25 @@ class RecordEventRead(ReadSchema):
     created_at: datetime
 
 
+class FulfillmentTargetRead(ReadSchema):
+    id: uuid.UUID
+    name: str = Field(description="Its name when the request was submitted")
+    version: int = Field(description="The version pinned at submit: exactly this one runs")
+
+
+class FulfillmentRead(ReadSchema):
+    """How the request is fulfilled, pinned at submit: after approval (and on a retry) exactly this runs."""
+
+    type: Literal["manual", "runbook", "workflow"]
+    runbook: FulfillmentTargetRead | None = None
+    workflow: FulfillmentTargetRead | None = None
+    parameters: dict[str, Any] | None = Field(
+        default=None, description="The rendered runbook parameters or workflow inputs it runs with"
+    )
+    error: str | None = Field(default=None, description="Why it cannot start (e.g. a template that failed at submit)")
+    runs: int = Field(default=0, description="How many fulfillment runs have started (retries included)")
+
+
 class RequestRead(ReadSchema):
     id: uuid.UUID
     number: str
@@ -81,6 +101,9 @@ class RequestRead(ReadSchema):
     approval_instance_id: uuid.UUID | None
     fulfillment_execution_id: uuid.UUID | None
     fulfillment_note: str | None
+    fulfillment: FulfillmentRead | None = Field(
+        default=None, description="The fulfillment pinned at submit (null for requests submitted before pinning)"
+    )
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
@@ -97,9 +120,49 @@ class CommentIn(InputSchema):
     comment: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 
 
-class FulfillIn(InputSchema):
+def _note_is_deprecated(schema: dict[str, Any]) -> None:
+    """Show the deprecated alias in the OpenAPI document (pydantic lists only the first of AliasChoices)."""
+    schema.setdefault("properties", {})["note"] = {
+        "type": "string",
+        "maxLength": 20_000,
+        "deprecated": True,
+        "description": "Deprecated alias of `comment`, accepted for one release; send `comment`.",
+    }
+
+
+class ActionIn(InputSchema):
+    """The body of an action on a record. Its free text is `comment`, as for approve/reject; `note` is accepted
+    as a deprecated alias until the next release (both given and different → 422 naming `comment`)."""
+
+    model_config = ConfigDict(json_schema_extra=_note_is_deprecated)
+
+    comment: LongText = Field(
+        default="",
+        validation_alias=AliasChoices("comment", "note"),
+        description="Free text of the action, shown on the record's timeline",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_comment(cls, data: Any) -> Any:
+        if not (isinstance(data, dict) and "comment" in data and "note" in data):
+            return data
+        comment, note = data["comment"], data["note"]
+        if isinstance(comment, str) and isinstance(note, str):
+            comment, note = comment.strip(), note.strip()  # as the field itself strips them
+        if comment != note:
+            problem = PydanticCustomError(
+                "comment_and_note_differ",
+                "give the text once, as 'comment' ('note' is its deprecated alias); both were given and differ",
+            )
+            raise ValidationError.from_exception_data(
+                cls.__name__, [InitErrorDetails(type=problem, loc=("comment",), input=data["note"])]
+            )
+        return {key: value for key, value in data.items() if key != "note"}
+
+
+class FulfillIn(ActionIn):
     outcome: Literal["fulfilled", "fulfillment_failed"] = "fulfilled"
-    note: LongText = ""
 
 
 class ChangeIn(InputSchema):
@@ -140,5 +203,5 @@ class ChangeDetail(ChangeRead):
     )
 
 
-class OutcomeIn(InputSchema):
-    note: LongText = ""
+class OutcomeIn(ActionIn):
+    """Start, complete, fail or cancel a change, with an optional comment."""

@@ -1,4 +1,5 @@
-// One approval to decide: what is being approved (the request with its values and requester, or the change),
+// One approval to decide: what is being approved (the request with its values, requester and the fulfillment it
+// will run — runbook/workflow, version, parameters — or the change),
 // how far the ladder is, and Approve / Reject for the steps the API says I may decide (`can_decide`).
 import { useMemo } from "react";
 import { Link } from "react-router";
@@ -8,13 +9,15 @@ import { DateTime } from "../../components/Page";
 import { ErrorState, Loading } from "../../components/States";
 import { useCatalogItem, useChange, useRequest } from "../itsm/api";
 import { toFormVariables } from "../itsm/forms";
+import { FulfillmentSummary } from "../itsm/FulfillmentSummary";
+import type { Fulfillment } from "../itsm/fulfillment";
 import { Person, StatusBadge, VariableList } from "../itsm/RecordParts";
 import { ApprovalProgress } from "../portal/RequestDetailPage";
 import { age } from "./age";
 import { type Instance, useDecide } from "./api";
 import { DecisionForm, type OnDecided } from "./DecisionForm";
 
-function RequestSummary({ id }: { id: string }) {
+function RequestSummary({ id, fulfillment }: { id: string; fulfillment: Fulfillment | null | undefined }) {
   const request = useRequest(id);
   const item = useCatalogItem(request.data?.catalog_item_id);
   const form = useMemo(() => toFormVariables(item.data?.variables ?? []), [item.data]);
@@ -38,6 +41,8 @@ function RequestSummary({ id }: { id: string }) {
       </p>
       <VariableList values={r.variables} form={form} />
       {r.justification ? <p>Justification: {r.justification}</p> : null}
+      {/* What approving runs: the version and parameters pinned at submit. */}
+      <FulfillmentSummary fulfillment={fulfillment ?? r.fulfillment} />
     </>
   );
 }
@@ -138,7 +143,7 @@ export function ApprovalCard({
         )}
       </p>
       {instance.record_type === "service_request" ? (
-        <RequestSummary id={instance.record_id} />
+        <RequestSummary id={instance.record_id} fulfillment={instance.fulfillment} />
       ) : instance.record_type === "change_request" ? (
         <ChangeSummary id={instance.record_id} />
       ) : (

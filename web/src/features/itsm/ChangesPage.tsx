@@ -1,5 +1,5 @@
 // ITSM → Changes: the list (status filter, cursor pages) and one change with its timeline and the actions its
-// status allows (start, complete, fail, cancel), each with a note.
+// status allows (start, complete, fail, cancel), each with a comment.
 import { type FormEvent, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 
@@ -184,17 +184,17 @@ export function ChangesPage() {
 }
 
 function ActionForm({ change, action, onDone, onCancel }: { change: ChangeDetail; action: ChangeAction; onDone: (message: string) => void; onCancel: () => void }) {
-  const [note, setNote] = useState("");
+  const [comment, setComment] = useState("");
   const act = useChangeAction();
-  const errors = useFormErrors(act.error, ["note"]);
+  const errors = useFormErrors(act.error, ["comment"]);
   function submit(event: FormEvent) {
     event.preventDefault();
-    act.mutate({ id: change.id, action, note: note.trim() }, { onSuccess: (done) => onDone(`${done.number} is now ${done.status.replace(/_/g, " ")}.`) });
+    act.mutate({ id: change.id, action, comment: comment.trim() }, { onSuccess: (done) => onDone(`${done.number} is now ${done.status.replace(/_/g, " ")}.`) });
   }
   return (
     <form onSubmit={submit} noValidate aria-label={ACTION_LABELS[action]}>
       <FormSummary errors={errors} title="The change was not updated" />
-      <TextAreaField label="Note" name="note" rows={3} value={note} onChange={(e) => setNote(e.target.value)} error={errors.fields.note} />
+      <TextAreaField label="Comment" name="comment" rows={3} value={comment} onChange={(e) => setComment(e.target.value)} error={errors.fields.comment} />
       <div className="form-actions">
         <button type="submit" className={action === "fail" || action === "cancel" ? "button button--danger" : "button button--primary"} disabled={act.isPending}>
           {ACTION_LABELS[action]}

@@ -1,4 +1,4 @@
-// Fulfiller queue: requests in fulfillment waiting for someone to do the work, marked fulfilled or failed with a note.
+// Fulfiller queue: requests in fulfillment waiting for someone to do the work, marked fulfilled or failed with a comment.
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router";
 
@@ -17,13 +17,13 @@ import { Person } from "./RecordParts";
 type Outcome = "fulfilled" | "fulfillment_failed";
 
 function FulfilForm({ request, outcome, onDone, onCancel }: { request: ServiceRequest; outcome: Outcome; onDone: (message: string) => void; onCancel: () => void }) {
-  const [note, setNote] = useState("");
+  const [comment, setComment] = useState("");
   const fulfil = useFulfilRequest();
-  const errors = useFormErrors(fulfil.error, ["note", "outcome"]);
+  const errors = useFormErrors(fulfil.error, ["comment", "outcome"]);
   function submit(event: FormEvent) {
     event.preventDefault();
     fulfil.mutate(
-      { id: request.id, outcome, note: note.trim() },
+      { id: request.id, outcome, comment: comment.trim() },
       { onSuccess: (done) => onDone(`${done.number} ${outcome === "fulfilled" ? "marked fulfilled" : "marked failed"}.`) },
     );
   }
@@ -31,12 +31,12 @@ function FulfilForm({ request, outcome, onDone, onCancel }: { request: ServiceRe
     <form onSubmit={submit} noValidate aria-label={outcome === "fulfilled" ? "Mark fulfilled" : "Mark failed"}>
       <FormSummary errors={errors} title="The request was not updated" />
       <TextAreaField
-        label="Note"
-        name="note"
+        label="Comment"
+        name="comment"
         rows={3}
-        value={note}
-        onChange={(e) => setNote(e.target.value)}
-        error={errors.fields.note}
+        value={comment}
+        onChange={(e) => setComment(e.target.value)}
+        error={errors.fields.comment}
         hint={outcome === "fulfilled" ? "What was done (the requester sees it)." : "What went wrong (the requester sees it)."}
       />
       <div className="form-actions">

@@ -1,4 +1,4 @@
-// ITSM records: catalog items, service requests (submit, comment, cancel, fulfil) and change requests.
+// ITSM records: catalog items, service requests (submit, comment, cancel, fulfil, retry) and change requests.
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, type Schemas, unwrap } from "../../api/client";
@@ -134,8 +134,17 @@ export function useCancelRequest(id: string) {
 export function useFulfilRequest() {
   const updated = useRequestUpdated();
   return useMutation({
-    mutationFn: ({ id, outcome, note }: { id: string; outcome: "fulfilled" | "fulfillment_failed"; note: string }) =>
-      unwrap(api.POST("/api/itsm/requests/{request_id}/fulfill", { params: { path: { request_id: id } }, body: { outcome, note } })),
+    mutationFn: ({ id, outcome, comment }: { id: string; outcome: "fulfilled" | "fulfillment_failed"; comment: string }) =>
+      unwrap(api.POST("/api/itsm/requests/{request_id}/fulfill", { params: { path: { request_id: id } }, body: { outcome, comment } })),
+    onSuccess: updated,
+  });
+}
+
+/** Rerun a failed runbook/workflow fulfillment exactly as pinned at submit (fulfillers and service owners). */
+export function useRetryFulfillment(id: string) {
+  const updated = useRequestUpdated();
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/api/itsm/requests/{request_id}/retry-fulfillment", { params: { path: { request_id: id } } })),
     onSuccess: updated,
   });
 }
@@ -181,8 +190,8 @@ export const CHANGE_ACTIONS: Record<string, ChangeAction[]> = {
 export function useChangeAction() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, action, note }: { id: string; action: ChangeAction; note: string }) => {
-      const path = { params: { path: { change_id: id } }, body: { note } };
+    mutationFn: ({ id, action, comment }: { id: string; action: ChangeAction; comment: string }) => {
+      const path = { params: { path: { change_id: id } }, body: { comment } };
       switch (action) {
         case "start":
           return unwrap(api.POST("/api/itsm/changes/{change_id}/start", path));

@@ -1,4 +1,5 @@
-// One service request: status, form values, approval progress, timeline, comments, and cancel for its requester.
+// One service request: status, form values, the pinned fulfillment, approval progress, timeline, comments, cancel
+// for its requester and "Retry fulfillment" for fulfillers and service owners when its runbook/workflow failed.
 import { type FormEvent, useMemo, useRef, useState } from "react";
 import { Link, useLocation, useParams } from "react-router";
 
@@ -10,8 +11,10 @@ import { FormSummary, useFormErrors } from "../../components/FormErrors";
 import { DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
 import { type Instance, useInstance } from "../approvals/api";
-import { type RequestDetail, useCancelRequest, useCatalogItem, useCommentOnRequest, useRequest } from "../itsm/api";
+import { type RequestDetail, useCancelRequest, useCatalogItem, useCommentOnRequest, useRequest, useRetryFulfillment } from "../itsm/api";
 import { toFormVariables } from "../itsm/forms";
+import { mayRetryFulfillment } from "../itsm/fulfillment";
+import { FulfillmentSummary } from "../itsm/FulfillmentSummary";
 import { mergeTimeline, StatusBadge, Timeline, VariableList } from "../itsm/RecordParts";
 import "./portal.css";
 
@@ -59,6 +62,28 @@ export function ApprovalProgress({ instance }: { instance: Instance }) {
   );
 }
 
+/** Rerun the pinned runbook/workflow of a failed request; the API refuses (and says why) if it cannot start. */
+function RetryFulfillment({ request, onRetried }: { request: RequestDetail; onRetried: (message: string) => void }) {
+  const retry = useRetryFulfillment(request.id);
+  return (
+    <div className="form-actions">
+      <button
+        type="button"
+        className="button button--primary"
+        disabled={retry.isPending}
+        onClick={() => retry.mutate(undefined, { onSuccess: (done) => onRetried(`Fulfillment of ${done.number} retried: it runs again as pinned at submit.`) })}
+      >
+        {retry.isPending ? "Retrying…" : "Retry fulfillment"}
+      </button>
+      {retry.isError ? (
+        <p className="field-error" role="alert">
+          {describeError(retry.error)}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 function ApprovalSection({ id }: { id: string }) {
   const instance = useInstance(id);
   if (instance.isPending) return <Loading label="Loading the approval…" />;
@@ -78,6 +103,7 @@ export function RequestDetailPage() {
   const location = useLocation();
   const me = useCurrentUser();
   const canReadUsers = usePermission("users.read");
+  const mayRetry = usePermission("requests.fulfill") || usePermission("catalog.manage");
   const request = useRequest(requestId);
   const item = useCatalogItem(request.data?.catalog_item_id);
   const form = useMemo(() => toFormVariables(item.data?.variables ?? []), [item.data]);
@@ -143,6 +169,8 @@ export function RequestDetailPage() {
                 <strong>Fulfillment note:</strong> {r.fulfillment_note}
               </p>
             ) : null}
+            <FulfillmentSummary fulfillment={r.fulfillment} />
+            {mayRetry && mayRetryFulfillment(r.status, r.fulfillment) ? <RetryFulfillment request={r} onRetried={setNotice} /> : null}
           </section>
           {r.approval_instance_id ? (
             <section className="panel section" aria-labelledby="req-approval">
