@@ -146,16 +146,19 @@ async def execute_runbook(
     parameters: dict[str, Any],
     started_by: uuid.UUID | None = None,
     origin: tuple[str, uuid.UUID] | None = None,
+    version: int | None = None,
 ) -> Execution:
-    """A queued execution of the current version, and its job, in the caller's transaction.
+    """A queued execution of `version` (None: the current one), and its job, in the caller's transaction.
 
     `actor=None` is the platform itself (e.g. fulfilling a request for `started_by`); `origin` names what
-    started it, whose execution hooks hear when it finishes.
+    started it, whose execution hooks hear when it finishes. A pinned `version` is what an approver saw.
     """
     if runbook.archived_at is not None:
         raise Conflict(f"The runbook '{runbook.name}' is archived and cannot be executed.")
-    version = await repo.get_version(session, runbook.tenant_id, runbook.id, runbook.current_version)
-    definition = version.definition
+    pinned = await repo.get_version(
+        session, runbook.tenant_id, runbook.id, runbook.current_version if version is None else version
+    )
+    definition = pinned.definition
     parameters = with_defaults(definition.get("parameters"), parameters)
     problems = parameter_problems(definition.get("parameters"), parameters)
     if problems:
@@ -167,7 +170,7 @@ async def execute_runbook(
         started_by=actor.id if actor else started_by,
         parameters=parameters,
         steps=[(a["name"], a["type"]) for a in definition["actions"]],
-        runbook=(runbook.id, version.version),
+        runbook=(runbook.id, pinned.version),
         origin=origin,
     )
     execution.job_id = await enqueue(
@@ -187,7 +190,7 @@ async def execute_runbook(
         summary={
             "runbook_id": runbook.id,
             "runbook": runbook.name,
-            "version": version.version,
+            "version": pinned.version,
             "parameters": sorted(parameters),
             **({"origin": f"{origin[0]}:{origin[1]}"} if origin else {}),
         },
