@@ -1,12 +1,12 @@
 // The executions of one runbook or one workflow, newest first, each with the version it ran: a runbook's page
-// lists its runs (also those workflow steps started), a workflow's page its executions.
+// lists its runs (also those workflow steps started), a workflow's page its executions (who started each: on its page).
 import { useState } from "react";
 import { Link } from "react-router";
 
 import { Badge, DateTime } from "../../components/Page";
 import { Pager } from "../../components/Pager";
 import { ErrorState, Loading } from "../../components/States";
-import { UserName } from "../users/UserPicker";
+import "../approvals/automation.css";
 import { statusTone, versionLabel } from "../workflows/graph";
 import { type ExecutionSummary, useExecutions } from "./api";
 
@@ -30,38 +30,36 @@ export function RecentExecutions({ of, current }: { of: Of; current: number }) {
       {executions.data && !items.length ? <p className="muted">No executions you may see yet.</p> : null}
       {items.length ? (
         <>
-          <table className="table" aria-label="Executions and the version each ran" aria-busy={executions.isFetching}>
-            <thead>
-              <tr>
-                <th scope="col">Execution</th>
-                <th scope="col">Version</th>
-                <th scope="col">Status</th>
-                <th scope="col">Started by</th>
-                <th scope="col">Started</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((execution) => (
-                <tr key={execution.id}>
-                  <td data-label="Execution">
-                    <Link to={`/executions/${execution.id}`} className="mono">
-                      {execution.id.slice(0, 8)}
-                    </Link>
-                  </td>
-                  <td data-label="Version">{ranVersion(execution)}</td>
-                  <td data-label="Status">
-                    <Badge tone={statusTone(execution.status)}>{execution.status.replace("_", " ")}</Badge>
-                  </td>
-                  <td data-label="Started by">
-                    <UserName id={execution.started_by} />
-                  </td>
-                  <td data-label="Started">
-                    <DateTime value={execution.started_at ?? execution.created_at} />
-                  </td>
+          <div className="table-scroll">
+            <table className="table" aria-label="Executions and the version each ran" aria-busy={executions.isFetching}>
+              <thead>
+                <tr>
+                  <th scope="col">Execution</th>
+                  <th scope="col">Version</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Started</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {items.map((execution) => (
+                  <tr key={execution.id}>
+                    <td data-label="Execution">
+                      <Link to={`/executions/${execution.id}`} className="mono">
+                        {execution.id.slice(0, 8)}
+                      </Link>
+                    </td>
+                    <td data-label="Version">{ranVersion(execution)}</td>
+                    <td data-label="Status">
+                      <Badge tone={statusTone(execution.status)}>{execution.status.replace("_", " ")}</Badge>
+                    </td>
+                    <td data-label="Started">
+                      <DateTime value={execution.started_at ?? execution.created_at} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <Pager label="Pages of executions" cursors={cursors} setCursors={setCursors} next={executions.data?.next_cursor ?? null} />
         </>
       ) : null}
