@@ -196,7 +196,9 @@ async def test_retry_reruns_from_the_failed_step_and_keeps_what_succeeded(
     c, headers = tenant.client, tenant.admin.headers
     prepare = await script_runbook(tenant, 'echo "prepared=yes" > "$TP_OUTPUT"')
     flaky = await script_runbook(tenant, "exit 1")
-    body = workflow_body(step("prepare", "runbook", runbook_id=prepare), step("apply", "runbook", runbook_id=flaky))
+    # `latest`: the retry runs the fixed version (a pinned step would run the version of the start again).
+    apply = step("apply", "runbook", runbook_id=flaky, version="latest")
+    body = workflow_body(step("prepare", "runbook", runbook_id=prepare), apply)
     execution = await execute_workflow(tenant.admin, str((await create_workflow(tenant, body))["id"]))
     failed = await wait_until(tenant.admin, execution, FINISHED)
     assert failed["status"] == "failed"
@@ -209,6 +211,7 @@ async def test_retry_reruns_from_the_failed_step_and_keeps_what_succeeded(
     steps = steps_of(done)
     assert steps["prepare"]["attempts"] == 1
     assert steps["apply"]["attempts"] == 2
+    assert (steps["prepare"]["runbook_version"], steps["apply"]["runbook_version"]) == (1, 2)
     assert steps["prepare"]["outputs"] == {"prepared": "yes"}
     prepared = (await c.get("/api/executions", params={"runbook_id": prepare}, headers=headers)).json()["items"]
     assert len(prepared) == 1

@@ -11,7 +11,6 @@ import uuid
 from datetime import timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.approvers import delegators_of, resolve_approvers
@@ -20,6 +19,7 @@ from tenantplane.automation import engine
 from tenantplane.automation import repository as repo
 from tenantplane.automation.expressions import TemplateFailed, render_async
 from tenantplane.automation.models import ApprovalGate
+from tenantplane.automation.pins import versions_to_show
 from tenantplane.automation.service import GATE_TIMEOUT, GATE_UNDECIDABLE, LoadedRun, apply_event, load_run, now
 from tenantplane.executions import causes
 from tenantplane.executions.models import Execution
@@ -27,7 +27,6 @@ from tenantplane.identity.auth import Principal
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import Conflict, Forbidden, ValidationFailed
 from tenantplane.notifications.service import notify_users
-from tenantplane.runbooks.models import Runbook
 
 DEFAULT_MESSAGE = "Approval needed to continue the workflow."
 
@@ -137,7 +136,8 @@ def _notice(message: str, subject: dict[str, Any]) -> str:
     for next_step in subject["next_steps"]:
         parameters = json.dumps(next_step["parameters"], sort_keys=True, default=str)
         runbook = next_step.get("runbook") or next_step["runbook_id"]
-        lines.append(f"Then step '{next_step['step_id']}' runs runbook {runbook} with {parameters}")
+        version = f" v{next_step['runbook_version']}" if next_step.get("runbook_version") else ""
+        lines.append(f"Then step '{next_step['step_id']}' runs runbook {runbook}{version} with {parameters}")
     return "\n".join(lines)
 
 
@@ -168,17 +168,21 @@ async def _what_is_approved(
         if loaded.graph.step(target).type != "runbook":
             continue
         config = loaded.config(target)
+        # What the step after the gate runs once it is decided: this version with exactly these parameters.
+        entry: dict[str, Any] = {"step_id": target, "runbook_id": config.get("runbook_id")}
         try:
-            parameters = await render_async(config.get("parameters", {}), context)
+            entry["parameters"] = await render_async(config.get("parameters", {}), context)
         except TemplateFailed as error:
-            parameters = {"error": str(error)}
-        next_steps.append({"step_id": target, "runbook_id": config.get("runbook_id"), "parameters": parameters})
+            entry["parameters"], entry["error"] = {"error": str(error)}, str(error)
+        entry["runbook_version"] = loaded.step_runs[target].runbook_version
+        next_steps.append(entry)
     ids = [uuid.UUID(str(s["runbook_id"])) for s in next_steps if s["runbook_id"]]
-    if ids:
-        stmt = select(Runbook.id, Runbook.name).where(Runbook.tenant_id == execution.tenant_id, Runbook.id.in_(ids))
-        names = {str(row.id): row.name for row in await session.execute(stmt)}
-        for next_step in next_steps:
-            next_step["runbook"] = names.get(str(next_step["runbook_id"]))
+    known = await versions_to_show(session, loaded, ids)
+    for next_step in next_steps:
+        name, current = known.get(str(next_step["runbook_id"]), (None, None))
+        next_step["runbook"] = name
+        # A step with no pin (its execution started before steps were pinned) runs the version of now.
+        next_step["runbook_version"] = next_step["runbook_version"] or current
     about = {"id": str(workflow.id), "name": workflow.name}
     return {
         "workflow": about | {"version": execution.workflow_version},

@@ -135,6 +135,24 @@ def build_graph(steps: Sequence[StepSpec], edges: Sequence[Edge] = ()) -> Workfl
     return WorkflowGraph(tuple(steps), tuple(edges) if edges else implicit_edges(steps))
 
 
+def steps_behind(steps: Sequence[StepSpec], edges: Sequence[Edge], step_type: StepType) -> frozenset[str]:
+    """The steps that some step of `step_type` precedes on a path (no edges: list order).
+
+    Works on an unchecked body too (edges to unknown steps, cycles), so validation can use it beside the graph checks.
+    """
+    followers: dict[str, list[str]] = {}
+    for edge in edges or implicit_edges(steps):
+        followers.setdefault(edge.source, []).append(edge.target)
+    behind: set[str] = set()
+    frontier = [step.id for step in steps if step.type == step_type]
+    while frontier:
+        for target in followers.get(frontier.pop(), ()):
+            if target not in behind:
+                behind.add(target)
+                frontier.append(target)
+    return frozenset(behind)
+
+
 def validate_graph(steps: Sequence[StepSpec], edges: Sequence[Edge] = ()) -> list[Problem]:
     """Every structural problem at once, with paths into the workflow body (`steps[2].id`, `edges[0].to`)."""
     if edges:

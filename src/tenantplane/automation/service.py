@@ -24,6 +24,7 @@ from tenantplane.automation.engine import ExecutionState, Transition
 from tenantplane.automation.expressions import TemplateFailed, edge_results, evaluate_async, run_context
 from tenantplane.automation.graph import WorkflowGraph, build_graph
 from tenantplane.automation.models import ApprovalGate, AutomationRun, Workflow
+from tenantplane.automation.pins import runbook_pins
 from tenantplane.automation.validation import edge_specs, step_specs
 from tenantplane.executions import service as executions
 from tenantplane.executions.causes import Cause
@@ -228,6 +229,8 @@ async def start_execution(
         cause=cause,
     )
     execution.workflow_id, execution.workflow_version = workflow.id, pinned
+    # Each runbook step runs the runbook version of now (or the one it names), whatever is saved meanwhile.
+    runbook_versions = await runbook_pins(session, workflow.tenant_id, steps)
     # One pending step run per step, in order, inserted as one executemany (up to 200 rows: the ORM's
     # multi-row INSERT … RETURNING of them cost more than the whole rest of the start).
     rows = [
@@ -239,6 +242,7 @@ async def start_execution(
             "name": s["name"] or s["id"],
             "type": s["type"],
             "step_id": s["id"],
+            "runbook_version": runbook_versions.get(s["id"]),
         }
         for position, s in enumerate(steps)
     ]

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.automation import engine
 from tenantplane.automation import repository as repo
 from tenantplane.automation.expressions import TemplateFailed, render_async
+from tenantplane.automation.pins import planned_run
 from tenantplane.automation.service import (
     CANCEL_STEP,
     RUN_STEP,
@@ -103,18 +104,21 @@ async def _notify(
 async def start_runbook(
     session: AsyncSession, loaded: LoadedRun, step_id: str, config: dict[str, Any], context: dict[str, Any]
 ) -> Execution:
-    """Start the step's runbook with rendered parameters; the step finishes when that execution does."""
-    parameters = await render_async(config.get("parameters", {}), context)
+    """Start the step's runbook: the version pinned when the execution started (or, right after a gate, the version
+    and rendered parameters its approvers saw); the step finishes when that execution does."""
+    planned = await planned_run(session, loaded, step_id, config, context)
     runbook = await runbooks_repo.get_runbook(session, loaded.execution.tenant_id, uuid.UUID(config["runbook_id"]))
     step_run = loaded.step_runs[step_id]
     child = await execute_runbook(
         session,
         actor=None,
         runbook=runbook,
-        parameters=parameters,
+        parameters=planned.parameters,
         started_by=loaded.execution.started_by,
         origin=(ORIGIN, step_run.id),
+        version=planned.version,
     )
+    step_run.runbook_version = child.runbook_version  # what ran: a `latest` step's resolved version too
     if config.get("timeout_seconds"):
         payload = {"execution_id": str(loaded.execution.id), "step_id": step_id, "attempt": step_run.attempt}
         run_at = now() + timedelta(seconds=float(config["timeout_seconds"]))

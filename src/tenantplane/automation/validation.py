@@ -14,23 +14,35 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.automation.expressions import expression_error, syntax_errors
-from tenantplane.automation.graph import OUTCOME_WORDS, STEP_TYPES, Edge, StepSpec, StepType, validate_graph
+from tenantplane.automation.graph import (
+    OUTCOME_WORDS,
+    STEP_TYPES,
+    Edge,
+    StepSpec,
+    StepType,
+    steps_behind,
+    validate_graph,
+)
 from tenantplane.automation.schemas import WorkflowWrite
 from tenantplane.identity.models import Group, User
 from tenantplane.identity.repository import groups_of, users_of
 from tenantplane.notifications.repository import find_channel
-from tenantplane.runbooks.models import Runbook
+from tenantplane.runbooks.models import Runbook, RunbookVersion
 from tenantplane.runbooks.validation import check_parameters_schema
 
 Problem = tuple[str, str]
 CONFIG_KEYS: Mapping[str, frozenset[str]] = {
-    "runbook": frozenset({"runbook_id", "parameters", "timeout_seconds", "retries"}),
+    "runbook": frozenset({"runbook_id", "version", "parameters", "timeout_seconds", "retries"}),
     "approval": frozenset({"approvers", "min_approvals", "message", "timeout_seconds", "on_timeout"}),
     "condition": frozenset({"expression"}),
     "notification": frozenset({"channel", "subject", "body"}),
     "delay": frozenset({"seconds", "until"}),
 }
 APPROVER_TYPES = ("user", "group", "role", "any")
+# A runbook step's `version`: absent = the runbook's version when the execution starts; a number = that saved
+# version; LATEST = whatever is current when the step starts (never behind an approval step: approvers see the
+# exact version that runs).
+LATEST = "latest"
 # Bounds at save, so no saved workflow can fail later: every wait is schedulable, every count fits its column.
 MAX_WAIT_SECONDS = 366 * 86400
 MAX_BACKOFF_SECONDS = 86400
@@ -55,8 +67,12 @@ async def workflow_problems(session: AsyncSession, tenant_id: uuid.UUID, data: W
     edges = [e.model_dump(by_alias=True) for e in data.edges]
     specs = [StepSpec(s["id"], cast(StepType, s["type"])) for s in steps]
     problems += [(p.path, p.message) for p in validate_graph(specs, edge_specs(edges))]
+    gated = steps_behind(specs, edge_specs(edges), "approval")
     for i, step in enumerate(data.steps):
         problems += await _step_problems(session, tenant_id, f"steps[{i}]", step.id, step.type, step.config)
+        if step.type == "runbook" and "version" in step.config:
+            base = f"steps[{i}].config"
+            problems += await _version_problems(session, tenant_id, base, step.config, gated=step.id in gated)
     for k, edge in enumerate(edges):
         error = _edge_expression_error(edge.get("condition"))
         if error:
@@ -140,6 +156,37 @@ async def _runbook_problems(
                 problems.append((f"{base}.retries.count", "must be a whole number from 0 to 20"))
             problems += _positive(retries, "backoff", f"{base}.retries", zero=True, maximum=MAX_BACKOFF_SECONDS)
     return problems
+
+
+async def _version_problems(
+    session: AsyncSession, tenant_id: uuid.UUID, base: str, config: dict[str, Any], *, gated: bool
+) -> list[Problem]:
+    """`version` is a saved version of the step's runbook, or `latest` where no approval step comes before."""
+    version, path = config["version"], f"{base}.version"
+    if version == LATEST:
+        if gated:
+            return [
+                (
+                    path,
+                    "'latest' is not allowed behind an approval step: the approvers must see the exact version "
+                    "that runs (leave version out to pin the runbook's version when the execution starts)",
+                )
+            ]
+        return []
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        return [(path, "a runbook version is a whole number (a saved version of the runbook) or 'latest'")]
+    try:
+        runbook_id = uuid.UUID(str(config.get("runbook_id")))
+    except ValueError:
+        return []  # the runbook_id check names the problem
+    stmt = select(RunbookVersion.version).where(
+        RunbookVersion.tenant_id == tenant_id,
+        RunbookVersion.runbook_id == runbook_id,
+        RunbookVersion.version == version,
+    )
+    if await session.scalar(stmt) is None:
+        return [(path, f"the runbook has no version {version}")]
+    return []
 
 
 async def _approval_problems(

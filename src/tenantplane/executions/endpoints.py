@@ -32,11 +32,19 @@ async def list_executions(
     kind: ExecutionKind | None = None,
     status: ExecutionStatus | None = None,
     runbook_id: uuid.UUID | None = None,
+    workflow_id: uuid.UUID | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[ExecutionSummary]:
     rows, next_cursor = await repo.list_visible(
-        session, principal, kind=kind, status=status, runbook_id=runbook_id, cursor=cursor, limit=limit
+        session,
+        principal,
+        kind=kind,
+        status=status,
+        runbook_id=runbook_id,
+        workflow_id=workflow_id,
+        cursor=cursor,
+        limit=limit,
     )
     return Page(items=await service.summaries(session, rows), next_cursor=next_cursor)
 

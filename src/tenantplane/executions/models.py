@@ -100,6 +100,9 @@ class StepRun(Base):
     # Workflow step runs: the step's id in the workflow and how many times it has been started.
     step_id: Mapped[str | None] = mapped_column(String(100))
     attempt: Mapped[int] = mapped_column(server_default="0")
+    # Workflow runbook steps: the runbook version the step runs, pinned when the execution starts (a step
+    # with `version: latest` records the version its last run resolved to).
+    runbook_version: Mapped[int | None]
     exit_code: Mapped[int | None]
     outputs: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     log: Mapped[str] = mapped_column(Text, server_default="")

@@ -53,6 +53,7 @@ async def list_visible(
     kind: str | None,
     status: str | None,
     runbook_id: uuid.UUID | None,
+    workflow_id: uuid.UUID | None,
     cursor: str | None,
     limit: int,
 ) -> tuple[Sequence[Execution], str | None]:
@@ -63,6 +64,8 @@ async def list_visible(
         stmt = stmt.where(Execution.status == status)
     if runbook_id:
         stmt = stmt.where(Execution.runbook_id == runbook_id)
+    if workflow_id:
+        stmt = stmt.where(Execution.workflow_id == workflow_id)
     return await paginate(
         session, stmt, created_col=Execution.created_at, id_col=Execution.id, cursor=cursor, limit=limit
     )

@@ -30,6 +30,9 @@ class StepRunRead(ReadSchema):
     runbook_execution_id: uuid.UUID | None = Field(
         None, description="A workflow's runbook step: the runbook execution of its latest attempt (its logs)"
     )
+    runbook_version: int | None = Field(
+        None, description="A workflow's runbook step: the runbook version it runs (pinned when the execution started)"
+    )
 
 
 class CauserRead(ReadSchema):

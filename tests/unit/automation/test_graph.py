@@ -13,6 +13,7 @@ from tenantplane.automation.graph import (
     Problem,
     StepSpec,
     build_graph,
+    steps_behind,
     validate_graph,
 )
 
@@ -206,3 +207,23 @@ def test_expression_edges_and_downstream_steps() -> None:
 
     assert graph.expression_edges("a") == (0,)
     assert graph.downstream(["b"]) == frozenset({"b", "d"})
+
+
+def test_steps_behind_an_approval_are_those_it_precedes_on_any_path() -> None:
+    steps = [
+        StepSpec("first", "delay"),
+        StepSpec("gate", "approval"),
+        StepSpec("wait", "delay"),
+        StepSpec("run", "runbook"),
+        StepSpec("free", "runbook"),
+    ]
+    edges = [Edge("first", "gate"), Edge("gate", "wait"), Edge("wait", "run"), Edge("first", "run", "always")]
+    edges.append(Edge("first", "free"))
+    assert steps_behind(steps, edges, "approval") == {"wait", "run"}
+    assert steps_behind(steps, [], "approval") == {"wait", "run", "free"}  # no edges: list order
+    # An unchecked body (a cycle, an edge to an unknown step) still answers.
+    assert steps_behind(steps, [Edge("gate", "run"), Edge("run", "gate"), Edge("run", "nowhere")], "approval") == {
+        "run",
+        "gate",
+        "nowhere",
+    }

@@ -28,10 +28,23 @@ function Facts({ values, empty }: { values: Record<string, unknown>; empty: stri
   );
 }
 
-/** The gate records the runbooks' names when it opens, so every approver sees them. */
-function RunbookName({ id, name }: { id: string | null; name: string | null }) {
-  if (name) return <>runbook “{name}”</>;
-  return id ? <span className="mono">runbook {id.slice(0, 8)}</span> : <span className="muted">an unknown runbook</span>;
+/** The gate records the runbooks' names and the versions that run when it opens, so every approver sees them. */
+function RunbookName({ id, name, version }: { id: string | null; name: string | null; version: number | null }) {
+  const pinned = version ? <strong> v{version}</strong> : null;
+  if (name)
+    return (
+      <>
+        runbook “{name}”{pinned}
+      </>
+    );
+  return id ? (
+    <span className="mono">
+      runbook {id.slice(0, 8)}
+      {pinned}
+    </span>
+  ) : (
+    <span className="muted">an unknown runbook</span>
+  );
 }
 
 function GateDecision({ gate, label, onDecided }: { gate: Gate; label: string; onDecided?: OnDecided | undefined }) {
@@ -146,7 +159,7 @@ export function GateDetails({
           {subject.nextSteps.map((step) => (
             <li key={step.stepId}>
               <p>
-                Step <strong>{step.stepId}</strong> runs <RunbookName id={step.runbookId} name={step.runbook} /> with:
+                Step <strong>{step.stepId}</strong> runs <RunbookName id={step.runbookId} name={step.runbook} version={step.runbookVersion} /> with exactly:
               </p>
               <Facts values={step.parameters} empty="No parameters." />
             </li>

@@ -10,20 +10,27 @@ function gate(overrides: Partial<Parameters<typeof gateVerdict>[0]> = {}) {
 }
 
 describe("gateSubject", () => {
-  it("reads an inbox item's what: execution, step, inputs and the runbook steps with their rendered parameters", () => {
+  it("reads an inbox item's what: execution, step, inputs and the runbook steps with their version and rendered parameters", () => {
     const subject = gateSubject({
       execution_id: "e1",
       step_id: "approve",
       inputs: { host: "db1" },
       workflow: { id: "w1", name: "Restart database", version: 3 },
-      next_steps: [{ step_id: "restart", runbook_id: "r1", runbook: "restart-db", parameters: { host: "db1", force: true } }, "junk"],
+      next_steps: [
+        { step_id: "restart", runbook_id: "r1", runbook: "restart-db", runbook_version: 4, parameters: { host: "db1", force: true } },
+        { step_id: "older", runbook_id: "r2", parameters: {} },
+        "junk",
+      ],
     });
     expect(subject).toEqual({
       workflow: { name: "Restart database", version: 3 },
       executionId: "e1",
       stepId: "approve",
       inputs: { host: "db1" },
-      nextSteps: [{ stepId: "restart", runbookId: "r1", runbook: "restart-db", parameters: { host: "db1", force: true } }],
+      nextSteps: [
+        { stepId: "restart", runbookId: "r1", runbook: "restart-db", runbookVersion: 4, parameters: { host: "db1", force: true } },
+        { stepId: "older", runbookId: "r2", runbook: null, runbookVersion: null, parameters: {} },
+      ],
     });
   });
 

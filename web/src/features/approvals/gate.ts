@@ -6,6 +6,8 @@ export interface NextStep {
   runbookId: string | null;
   /** The runbook's name, as the gate recorded it when it opened (older gates have none). */
   runbook: string | null;
+  /** The runbook version that runs once the gate is decided (older gates have none). */
+  runbookVersion: number | null;
   parameters: Record<string, unknown>;
 }
 
@@ -65,6 +67,7 @@ export function gateSubject(what: Record<string, unknown>, gate?: { execution_id
       stepId: text(s.step_id) ?? "?",
       runbookId: text(s.runbook_id),
       runbook: text(s.runbook),
+      runbookVersion: typeof s.runbook_version === "number" ? s.runbook_version : null,
       parameters: isRecord(s.parameters) ? s.parameters : {},
     })),
   };

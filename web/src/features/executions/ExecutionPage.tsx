@@ -14,7 +14,7 @@ import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
 import { UserName } from "../users/UserPicker";
 import { useRunbookOptions, useWorkflow } from "../workflows/api";
-import { type ApiGraph, type FlowEdge, runsByStep, type StepNode, statusTone, stepDetail, toFlow } from "../workflows/graph";
+import { type ApiGraph, type FlowEdge, runsByStep, type StepNode, statusTone, stepDetail, toFlow, versionLabel } from "../workflows/graph";
 import { nodeTypes } from "../workflows/StepNode";
 import {
   type Execution,
@@ -93,6 +93,7 @@ function ExecutionView({ execution }: { execution: Execution }) {
           <>
             <Link to="/executions">All executions</Link> · {execution.name ?? (isWorkflow ? "workflow" : "runbook")}
             {execution.workflow_version ? ` (v${execution.workflow_version})` : ""}
+            {execution.runbook_version ? ` (runbook version ${execution.runbook_version})` : ""}
           </>
         }
         actions={
@@ -207,6 +208,7 @@ function StepTable({ steps, onSelect }: { steps: StepRun[]; onSelect: (stepId: s
           <th scope="col">Type</th>
           <th scope="col">Status</th>
           <th scope="col">Attempts</th>
+          <th scope="col">Runbook version</th>
           <th scope="col">Started</th>
           <th scope="col">Finished</th>
         </tr>
@@ -227,6 +229,7 @@ function StepTable({ steps, onSelect }: { steps: StepRun[]; onSelect: (stepId: s
                 <Badge tone={statusTone(step.status)}>{step.status.replace("_", " ")}</Badge>
               </td>
               <td data-label="Attempts">{step.attempts ?? 0}</td>
+              <td data-label="Runbook version">{step.type === "runbook" && step.step_id ? versionLabel(step.runbook_version) : ""}</td>
               <td data-label="Started">
                 <DateTime value={step.started_at} />
               </td>
@@ -260,6 +263,12 @@ function StepRunPanel({ stepId, run }: { stepId: string; run: StepRun | undefine
               <dt>Attempts</dt>
               <dd>{run.attempts ?? 0}</dd>
             </div>
+            {run.type === "runbook" ? (
+              <div>
+                <dt>Runbook version</dt>
+                <dd>{run.runbook_version ? `v${run.runbook_version}` : "resolved when the step starts"}</dd>
+              </div>
+            ) : null}
             <div>
               <dt>Started</dt>
               <dd>

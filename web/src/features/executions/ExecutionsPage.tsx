@@ -13,7 +13,11 @@ import { Pager } from "../../components/Pager";
 
 function What({ execution }: { execution: ExecutionSummary }) {
   if (execution.kind === "workflow") return <>{`${execution.name ?? "Workflow"}${execution.workflow_version ? ` (v${execution.workflow_version})` : ""}`}</>;
-  return <span>Runbook “{execution.name ?? execution.runbook_id?.slice(0, 8)}”</span>;
+  return (
+    <span>
+      Runbook “{execution.name ?? execution.runbook_id?.slice(0, 8)}”{execution.runbook_version ? ` (v${execution.runbook_version})` : ""}
+    </span>
+  );
 }
 
 export function ExecutionsPage() {

@@ -18,26 +18,40 @@ export const RETRYABLE = ["failed", "rejected"];
 
 export const executionsKeys = {
   all: ["executions"] as const,
-  list: (filters: { kind?: string | undefined; status?: string | undefined; cursor?: string | undefined }) => ["executions", "list", filters] as const,
+  list: (filters: ExecutionFilters) => ["executions", "list", filters] as const,
   detail: (id: string) => ["executions", "detail", id] as const,
   gates: (id: string) => ["executions", "gates", id] as const,
 };
 
-function listExecutions(query: { kind?: ExecutionKind; status?: ExecutionStatus; cursor?: string }, signal?: AbortSignal) {
+/** List filters; `runbookId` / `workflowId` keep one runbook's or one workflow's executions (their pages). */
+export interface ExecutionFilters {
+  kind?: ExecutionKind | undefined;
+  status?: ExecutionStatus | undefined;
+  cursor?: string | undefined;
+  runbookId?: string | undefined;
+  workflowId?: string | undefined;
+}
+
+type ListQuery = { kind?: ExecutionKind; status?: ExecutionStatus; cursor?: string; runbook_id?: string; workflow_id?: string };
+
+function listExecutions(query: ListQuery, signal?: AbortSignal) {
   return unwrap(api.GET("/api/executions", { params: { query: { ...query, limit: 25 } }, signal }));
 }
 
-export function useExecutions(filters: { kind?: ExecutionKind | undefined; status?: ExecutionStatus | undefined; cursor?: string | undefined }) {
+export function useExecutions(filters: ExecutionFilters, options: { enabled?: boolean } = {}) {
   return useQuery({
     queryKey: executionsKeys.list(filters),
     queryFn: ({ signal }) => {
-      const query: Parameters<typeof listExecutions>[0] = {};
+      const query: ListQuery = {};
       if (filters.kind) query.kind = filters.kind;
       if (filters.status) query.status = filters.status;
       if (filters.cursor) query.cursor = filters.cursor;
+      if (filters.runbookId) query.runbook_id = filters.runbookId;
+      if (filters.workflowId) query.workflow_id = filters.workflowId;
       return listExecutions(query, signal);
     },
     placeholderData: keepPreviousData,
+    enabled: options.enabled ?? true,
   });
 }
 

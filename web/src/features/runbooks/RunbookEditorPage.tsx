@@ -12,6 +12,7 @@ import { FormSummary, useFocusOnError } from "../../components/FormErrors";
 import { DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
 import "../approvals/automation.css";
+import { RecentExecutions } from "../executions/RecentExecutions";
 import { Person } from "../itsm/RecordParts";
 import { useSecrets } from "../secrets/api";
 import { ActionsEditor } from "./ActionsEditor";
@@ -280,6 +281,7 @@ function Editor({ runbook }: { runbook: Runbook | undefined }) {
         <div>
           {runbook ? <TestRun runbook={runbook} dirty={dirty} /> : <p className="muted">Save the runbook to test-run it.</p>}
           {runbook ? <Versions runbook={runbook} /> : null}
+          {runbook ? <RecentExecutions of={{ runbookId: runbook.id }} current={runbook.version} /> : null}
         </div>
       </div>
       {runbook ? (

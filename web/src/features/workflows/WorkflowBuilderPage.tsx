@@ -38,11 +38,13 @@ import {
   STEP_LABELS,
   STEP_TYPES,
   stepDetail,
+  stepsBehindApproval,
   type StepNode,
   type StepNodeData,
   type StepType,
   toFlow,
 } from "./graph";
+import { RecentExecutions } from "../executions/RecentExecutions";
 import { RunDialog } from "./RunDialog";
 import { EdgePanel, StepPanel } from "./StepForms";
 import { nodeTypes } from "./StepNode";
@@ -308,6 +310,7 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
               onChange={(patch) => updateStep(selectedNode.id, patch)}
               onDelete={() => deleteNode(selectedNode.id)}
               onConnect={(target) => connect({ source: selectedNode.id, target, sourceHandle: null, targetHandle: null })}
+              behindApproval={stepsBehindApproval(graph).has(selectedNode.data.stepId)}
             />
           ) : selectedEdge ? (
             <EdgePanel
@@ -379,6 +382,7 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
         ) : null}
       </section>
       {initial ? <TriggersPanel workflowId={initial.id} /> : null}
+      {initial ? <RecentExecutions of={{ workflowId: initial.id }} current={initial.version} /> : null}
       {initial ? <RunDialog open={running} onClose={() => setRunning(false)} workflow={initial} /> : null}
       <Dialog open={blocker.state === "blocked"} onClose={() => blocker.reset?.()} title="Leave without saving?">
         <p>The changes to this workflow since it was last saved will be lost.</p>

@@ -10,9 +10,12 @@ import {
   mapProblems,
   newStepId,
   OUTCOME_WORDS_BY_STEP_TYPE,
+  runbookVersionChoice,
   runsByStep,
   stepDetail,
+  stepsBehindApproval,
   toFlow,
+  versionLabel,
 } from "./graph";
 import { inputProblems, schemaInputs, schemaVariables } from "./inputs";
 
@@ -214,5 +217,41 @@ describe("the Run form from the inputs schema", () => {
 
   it("maps inputs.<name> problems onto the form's fields", () => {
     expect(inputProblems([{ field: "inputs.env", message: "required" }])).toEqual([{ field: "variables.env", message: "required" }]);
+  });
+});
+
+describe("pinned runbook versions", () => {
+  it("knows which steps an approval comes before on some path, so 'latest' is not offered there", () => {
+    // "tell" also follows the gate (through deploy), though another path reaches it without one.
+    expect([...stepsBehindApproval(JOURNEY)].sort()).toEqual(["deploy", "tell"]);
+    const branches: ApiGraph = {
+      steps: [
+        { id: "first", type: "delay" },
+        { id: "gate", type: "approval" },
+        { id: "wait", type: "delay" },
+        { id: "run", type: "runbook" },
+        { id: "free", type: "runbook" },
+      ],
+      edges: [
+        { from: "first", to: "gate" },
+        { from: "gate", to: "wait" },
+        { from: "wait", to: "run" },
+        { from: "first", to: "run", condition: "always" },
+        { from: "first", to: "free" },
+      ],
+    };
+    expect([...stepsBehindApproval(branches)].sort()).toEqual(["run", "wait"]);
+    expect([...stepsBehindApproval({ steps: branches.steps, edges: [] })].sort()).toEqual(["free", "run", "wait"]);
+  });
+
+  it("reads a step's version choice and labels versions", () => {
+    expect(runbookVersionChoice({})).toEqual({ mode: "start" });
+    expect(runbookVersionChoice({ version: "latest" })).toEqual({ mode: "latest" });
+    expect(runbookVersionChoice({ version: 3 })).toEqual({ mode: "fixed", version: 3 });
+    expect(versionLabel(3)).toBe("v3");
+    expect(stepDetail("runbook", { runbook_id: "r1", version: 2 }, { r1: "Deploy" })).toBe("Deploy · v2");
+    expect(stepDetail("runbook", { runbook_id: "r1", version: "latest" }, { r1: "Deploy" })).toBe("Deploy · latest");
+    expect(stepDetail("runbook", { runbook_id: "r1" }, { r1: "Deploy" })).toBe("Deploy");
+    expect(versionLabel(null)).toBe("—");
   });
 });

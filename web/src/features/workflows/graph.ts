@@ -112,7 +112,9 @@ export function stepDetail(type: string, config: Record<string, unknown>, runboo
   switch (type) {
     case "runbook": {
       const id = text(config.runbook_id);
-      return id ? (runbookNames[id] ?? `runbook ${id.slice(0, 8)}`) : "no runbook chosen";
+      // The version only when the step names one: by default it is pinned when the execution starts.
+      const version = config.version === "latest" ? " · latest" : text(config.version) ? ` · v${text(config.version)}` : "";
+      return id ? `${runbookNames[id] ?? `runbook ${id.slice(0, 8)}`}${version}` : "no runbook chosen";
     }
     case "approval": {
       const count = Array.isArray(config.approvers) ? config.approvers.length : 0;
@@ -300,4 +302,38 @@ export function statusTone(status: string | undefined): "neutral" | "good" | "ba
     default:
       return "neutral";
   }
+}
+
+/**
+ * The steps an approval step comes before on some path (edges as drawn; without edges, list order). A runbook
+ * step among them may not run `version: "latest"`: its approvers must see the exact version that runs.
+ */
+export function stepsBehindApproval(graph: ApiGraph): Set<string> {
+  const followers = new Map<string, string[]>();
+  for (const edge of effectiveEdges(graph)) followers.set(edge.from, [...(followers.get(edge.from) ?? []), edge.to]);
+  const behind = new Set<string>();
+  const frontier = graph.steps.filter((s) => s.type === "approval").map((s) => s.id);
+  while (frontier.length) {
+    for (const next of followers.get(frontier.pop()!) ?? []) {
+      if (behind.has(next)) continue;
+      behind.add(next);
+      frontier.push(next);
+    }
+  }
+  return behind;
+}
+
+export type RunbookVersionChoice = { mode: "start" } | { mode: "fixed"; version: number | string } | { mode: "latest" };
+
+/** A runbook step's `version`: absent = pinned when the execution starts, a number = that version, or "latest". */
+export function runbookVersionChoice(config: Record<string, unknown>): RunbookVersionChoice {
+  const version = config.version;
+  if (version === undefined || version === null || version === "") return { mode: "start" };
+  if (version === "latest") return { mode: "latest" };
+  return { mode: "fixed", version: typeof version === "number" ? version : String(version) };
+}
+
+/** "v3", or a dash for a runbook step with no pin yet (a `latest` step that has not started). */
+export function versionLabel(version: number | null | undefined): string {
+  return typeof version === "number" ? `v${version}` : "—";
 }
