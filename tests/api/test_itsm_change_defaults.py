@@ -6,6 +6,7 @@ default for its type (`change_definitions` in /api/tenant), and without either i
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -13,6 +14,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tenantplane.approvals.definitions import archive_definition
+from tenantplane.identity.auth import Principal
+from tenantplane.identity.schemas import ChangeDefinitionsUpdate, TenantSettingsUpdate
+from tenantplane.identity.tenant_settings import update_tenant_settings
+from tenantplane.kit.errors import InUse
 from tests.api.conftest import TenantContext, TenantFactory
 from tests.api.sweep_approvals import DEFINITIONS, create_definition, decide, signed_in, step
 from tests.api.sweep_automation import create_workflow, workflow_body
@@ -170,3 +176,47 @@ async def test_a_default_archived_by_force_refuses_changes_naming_the_default(te
     assert error["field"] == "workflow_definition_id"
     assert "default for emergency changes (change_definitions.emergency)" in error["message"]
     assert "approval definition 'Emergency CAB' is archived" in error["message"]
+
+
+def _admin(t: TenantContext) -> Principal:
+    return Principal(
+        kind="user",
+        id=uuid.UUID(t.admin.id),
+        label=t.admin.email,
+        tenant_id=uuid.UUID(t.id),
+        roles=frozenset({"admin"}),
+        via="test",
+    )
+
+
+async def test_an_archive_racing_a_new_default_waits_for_it_and_then_is_refused(
+    app: FastAPI, tenant: TenantContext
+) -> None:
+    ladder = await create_definition(tenant, step("cab", 1, "any"))
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def set_default() -> None:
+        async with app.state.db.transaction() as session:
+            body = TenantSettingsUpdate(change_definitions=ChangeDefinitionsUpdate(emergency=uuid.UUID(ladder["id"])))
+            await update_tenant_settings(session, actor=_admin(tenant), data=body)
+            holding.set()
+            await release.wait()
+
+    async def archive() -> None:
+        async with app.state.db.transaction() as session:
+            await archive_definition(session, actor=_admin(tenant), definition_id=uuid.UUID(ladder["id"]))
+
+    first = asyncio.create_task(set_default())
+    await holding.wait()
+    other = asyncio.create_task(archive())
+    try:
+        await asyncio.sleep(0.5)
+        waited = not other.done()
+    finally:
+        release.set()  # never leave the first transaction (and its locks) open, even when failing
+        await first
+    assert waited, "the archive did not wait for the default being saved"
+    with pytest.raises(InUse):
+        await other
+    read = await tenant.client.get(f"{DEFINITIONS}/{ladder['id']}", headers=tenant.admin.headers)
+    assert read.json()["status"] == "active"

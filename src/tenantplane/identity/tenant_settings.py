@@ -13,11 +13,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.audit.service import record_event
-from tenantplane.identity import repository as repo
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import Tenant
 from tenantplane.identity.schemas import ChangeDefinitionsUpdate, TenantSettingsUpdate
-from tenantplane.kit.errors import ValidationFailed
+from tenantplane.kit.errors import NotFound, ValidationFailed
 from tenantplane.kit.hooks import HookRegistry
 
 CHANGE_DEFINITION = "change_definition"
@@ -63,7 +62,10 @@ async def _merged_defaults(session: AsyncSession, tenant: Tenant, given: ChangeD
 
 
 async def update_tenant_settings(session: AsyncSession, *, actor: Principal, data: TenantSettingsUpdate) -> Tenant:
-    tenant = await repo.get_tenant(session, actor.tenant)
+    # The defaults are merged (read, change, write): two admins saving different types at once must both count.
+    tenant = await session.get(Tenant, actor.tenant, with_for_update={"key_share": True}, populate_existing=True)
+    if tenant is None:
+        raise NotFound(f"No tenant {actor.tenant}.")
     changes = data.model_dump(exclude_unset=True, exclude_none=True, exclude={"change_definitions"})
     if "egress_allow_list" in changes:
         changes["egress_allow_list"] = sorted({h.lower() for h in changes["egress_allow_list"]})

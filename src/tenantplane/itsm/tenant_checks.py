@@ -21,7 +21,7 @@ async def active_approval_definition(session: AsyncSession, subject: DefaultDefi
     await session.execute(
         select(ApprovalDefinition.id)
         .where(ApprovalDefinition.tenant_id == subject.tenant_id, ApprovalDefinition.id == subject.definition_id)
-        .with_for_update(key_share=True)
+        .with_for_update(read=True, key_share=True)
     )
     problem = await references.approval_definition_problem(session, subject.tenant_id, subject.definition_id)
     if problem:
