@@ -109,7 +109,8 @@ async def test_only_a_standard_change_may_skip_approval(tenant: TenantContext, c
     assert refused.json()["errors"] == [
         {
             "field": "workflow_definition_id",
-            "message": f"a {change_type} change needs an approval definition (only standard changes skip approval)",
+            "message": f"a {change_type} change needs an approval definition (only standard changes skip approval); "
+            "name one here, or a tenant admin can set a default per change type (change_definitions in /api/tenant)",
         }
     ]
     assert (await tenant.client.get(CHANGES, headers=tenant.admin.headers)).json()["items"] == before

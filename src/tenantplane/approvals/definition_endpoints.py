@@ -74,9 +74,18 @@ async def update_definition(
 
 
 @router.delete(PATH + "/{definition_id}", status_code=204)
-async def archive_definition(definition_id: uuid.UUID, principal: DefinitionAdmin, session: SessionDep) -> Response:
-    """Archive: it stays readable and running instances carry on, but no new instance can start from it."""
-    await service.archive_definition(session, actor=principal, definition_id=definition_id)
+async def archive_definition(
+    definition_id: uuid.UUID,
+    principal: DefinitionAdmin,
+    session: SessionDep,
+    force: Annotated[bool, Query(description="Archive even while catalog items or change defaults use it")] = False,
+) -> Response:
+    """Archive: it stays readable and running instances carry on, but no new instance can start from it.
+
+    In use by active catalog items or the tenant's change defaults → 409 with `used_by` [{type, id, name}] and
+    nothing changed, unless `force=true` (the audit event then lists them).
+    """
+    await service.archive_definition(session, actor=principal, definition_id=definition_id, force=force)
     return Response(status_code=204)
 
 

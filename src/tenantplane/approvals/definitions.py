@@ -32,6 +32,7 @@ from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import Group, User
 from tenantplane.identity.repository import groups_of, users_of
 from tenantplane.kit.errors import Conflict, ValidationFailed
+from tenantplane.kit.usage import archivable
 
 SINGLE_APPROVER_TYPES = ("user", "manager")
 
@@ -195,20 +196,31 @@ async def update_definition(
     return definition, version
 
 
-async def archive_definition(session: AsyncSession, *, actor: Principal, definition_id: uuid.UUID) -> None:
-    """Archive: no new instances start from it; it stays readable and running instances carry on."""
+async def archive_definition(
+    session: AsyncSession, *, actor: Principal, definition_id: uuid.UUID, force: bool = False
+) -> None:
+    """Archive: no new instances start from it; it stays readable and running instances carry on.
+
+    While active catalog items or the tenant's change defaults use it, a 409 lists them; `force` archives anyway
+    and the audit event lists what it left pointing at an archived definition.
+    """
     definition = await repo.get_definition(session, actor.tenant, definition_id, lock=True)
     if definition.archived_at is not None:
         raise Conflict("This approval definition is already archived.")
+    what = f"The approval definition '{definition.name}'"
+    used_by = await archivable(session, "approval_definition", actor.tenant, str(definition.id), what=what, force=force)
     definition.archived_at = datetime.now(UTC)
     await session.flush()
+    summary: dict[str, Any] = {"name": definition.name, "version": definition.version}
+    if used_by:
+        summary.update(forced=True, used_by=[use.as_dict() for use in used_by])
     await record_event(
         session,
         actor=actor,
         action="approval_definition.archived",
         object_type="approval_definition",
         object_id=definition.id,
-        summary={"name": definition.name, "version": definition.version},
+        summary=summary,
     )
 
 

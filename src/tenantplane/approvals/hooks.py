@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.models import ApprovalInstance
-from tenantplane.itsm.schemas import FulfillmentRead
+from tenantplane.approvals.schemas import FulfillmentRead
 from tenantplane.kit.hooks import Hook, HookRegistry
 
 InstanceHook = Hook[ApprovalInstance]

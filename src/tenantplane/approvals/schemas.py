@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from tenantplane.approvals.engine_model import ApproverType, InstanceStatus, Outcome, StepStatus, TimeoutOutcome
-from tenantplane.itsm.schemas import FulfillmentRead
 from tenantplane.kit.schemas import INT32_MAX, InputSchema, ReadSchema
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -20,6 +19,26 @@ Comment = Annotated[str, StringConstraints(max_length=4000)]
 RecordType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")]
 Seconds = Annotated[int, Field(gt=0, le=365 * 24 * 3600)]
 DefinitionStatus = Literal["active", "archived"]
+
+
+# What an approved service request will run (pinned at submit), shown to its approvers; ITSM fills it in.
+class FulfillmentTargetRead(ReadSchema):
+    id: uuid.UUID
+    name: str = Field(description="Its name when the request was submitted")
+    version: int = Field(description="The version pinned at submit: exactly this one runs")
+
+
+class FulfillmentRead(ReadSchema):
+    """How the request is fulfilled, pinned at submit: after approval (and on a retry) exactly this runs."""
+
+    type: Literal["manual", "runbook", "workflow"]
+    runbook: FulfillmentTargetRead | None = None
+    workflow: FulfillmentTargetRead | None = None
+    parameters: dict[str, Any] | None = Field(
+        default=None, description="The rendered runbook parameters or workflow inputs it runs with"
+    )
+    error: str | None = Field(default=None, description="Why it cannot start (e.g. a template that failed at submit)")
+    runs: int = Field(default=0, description="How many fulfillment runs have started (retries included)")
 
 
 class StepWrite(InputSchema):

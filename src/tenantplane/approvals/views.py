@@ -18,10 +18,9 @@ from tenantplane.approvals.effects import link_to
 from tenantplane.approvals.engine_model import InstanceState
 from tenantplane.approvals.hooks import facts_of
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion, ApprovalInstance
-from tenantplane.approvals.schemas import DefinitionRead, InstanceRead, StepRead, StepResultRead
+from tenantplane.approvals.schemas import DefinitionRead, FulfillmentRead, InstanceRead, StepRead, StepResultRead
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission
-from tenantplane.itsm.schemas import FulfillmentRead
 from tenantplane.kit.errors import Forbidden
 
 READ_ALL = (Permission.REQUESTS_READ_ALL, Permission.APPROVAL_DEFINITIONS_MANAGE)

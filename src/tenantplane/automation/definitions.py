@@ -18,6 +18,7 @@ from tenantplane.automation.schemas import WorkflowRead, WorkflowWrite
 from tenantplane.automation.validation import Problem, workflow_problems
 from tenantplane.identity.auth import Principal
 from tenantplane.kit.errors import Conflict, ValidationFailed
+from tenantplane.kit.usage import archivable
 
 
 def invalid(problems: list[Problem]) -> ValidationFailed:
@@ -53,14 +54,14 @@ async def _add_version(
     await session.flush()
 
 
-async def _audit(session: AsyncSession, actor: Principal, action: str, workflow: Workflow) -> None:
+async def _audit(session: AsyncSession, actor: Principal, action: str, workflow: Workflow, **extra: Any) -> None:
     await record_event(
         session,
         actor=actor,
         action=action,
         object_type="workflow",
         object_id=workflow.id,
-        summary={"name": workflow.name, "version": workflow.version},
+        summary={"name": workflow.name, "version": workflow.version, **extra},
     )
 
 
@@ -93,14 +94,23 @@ async def update_workflow(
     return workflow_read(workflow, definition)
 
 
-async def archive_workflow(session: AsyncSession, *, actor: Principal, workflow_id: uuid.UUID) -> None:
-    """Archive (the DELETE of the API): hidden from lists, no new executions; running ones carry on."""
+async def archive_workflow(
+    session: AsyncSession, *, actor: Principal, workflow_id: uuid.UUID, force: bool = False
+) -> None:
+    """Archive (the DELETE of the API): hidden from lists, no new executions; running ones carry on.
+
+    While active catalog items fulfil through it, a 409 lists them; `force` archives anyway and the audit event
+    lists them.
+    """
     workflow = await repo.get_workflow(session, actor.tenant, workflow_id, for_update=True)
     if workflow.archived_at is not None:
         raise Conflict(f"The workflow '{workflow.name}' is already archived.")
+    what = f"The workflow '{workflow.name}'"
+    used_by = await archivable(session, "workflow", actor.tenant, str(workflow.id), what=what, force=force)
     workflow.archived_at = datetime.now(UTC)
     await session.flush()
-    await _audit(session, actor, "workflow.archived", workflow)
+    extra = {"forced": True, "used_by": [use.as_dict() for use in used_by]} if used_by else {}
+    await _audit(session, actor, "workflow.archived", workflow, **extra)
 
 
 def workflow_read(workflow: Workflow, definition: dict[str, Any]) -> WorkflowRead:

@@ -98,8 +98,15 @@ async def update_workflow(
 
 
 @router.delete(ONE, status_code=204)
-async def archive_workflow(workflow_id: uuid.UUID, principal: WorkflowAdmin, session: SessionDep) -> Response:
-    await definitions.archive_workflow(session, actor=principal, workflow_id=workflow_id)
+async def archive_workflow(
+    workflow_id: uuid.UUID,
+    principal: WorkflowAdmin,
+    session: SessionDep,
+    force: Annotated[bool, Query(description="Archive even while catalog items fulfil through it")] = False,
+) -> Response:
+    """Archive. In use by active catalog items (workflow fulfillment) → 409 with `used_by` [{type, id, name}] and
+    nothing changed, unless `force=true` (the audit event then lists them)."""
+    await definitions.archive_workflow(session, actor=principal, workflow_id=workflow_id, force=force)
     return Response(status_code=204)
 
 

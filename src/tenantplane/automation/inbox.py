@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.approvals.approvers import delegators_of
 from tenantplane.approvals.hooks import facts_of
 from tenantplane.approvals.models import ApprovalAssignment, ApprovalInstance
+from tenantplane.approvals.schemas import FulfillmentRead
 from tenantplane.automation.gates import chain_of
 from tenantplane.automation.models import ApprovalGate
 from tenantplane.automation.repository import gates_of
@@ -23,7 +24,6 @@ from tenantplane.automation.schemas import GateRead, InboxItem
 from tenantplane.executions.causes import chain_ids
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission
-from tenantplane.itsm.schemas import FulfillmentRead
 from tenantplane.kit.pagination import encode_cursor, paginate
 
 

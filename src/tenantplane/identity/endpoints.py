@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from tenantplane.identity import repository as repo
-from tenantplane.identity import service
+from tenantplane.identity import service, tenant_settings
 from tenantplane.identity.auth import Principal, require
 from tenantplane.identity.auth_endpoints import router as auth_router
 from tenantplane.identity.permissions import BUILT_IN_ROLES, Permission
@@ -158,8 +158,10 @@ async def read_tenant_settings(principal: UserAdmin, session: SessionDep) -> Ten
 async def update_tenant_settings(
     body: TenantSettingsUpdate, principal: UserAdmin, session: SessionDep
 ) -> TenantSettingsRead:
-    """The tenant's own settings: its display name and the egress allow-list for webhooks and http actions."""
-    tenant = await service.update_tenant_settings(session, actor=principal, data=body)
+    """The tenant's own settings: its display name, the egress allow-list for webhooks and http actions, and the
+    default approval definitions of normal and emergency changes (`change_definitions`; a type left out keeps its
+    default, null clears it; each must be an active approval definition of this tenant, else 422 naming it)."""
+    tenant = await tenant_settings.update_tenant_settings(session, actor=principal, data=body)
     return TenantSettingsRead.model_validate(tenant)
 
 

@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantplane.kit.db import Base, IdMixin, TenantOwned
@@ -23,6 +23,8 @@ class Tenant(IdMixin, Base):
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
     # Hosts/CIDRs this tenant's webhooks and http actions may reach; empty means "no extra restriction".
     egress_allow_list: Mapped[list[str]] = mapped_column(ARRAY(String(255)), server_default=text("'{}'"))
+    # Change type (`normal`, `emergency`) → id of the approval definition a change of that type gets when it names none.
+    change_definitions: Mapped[dict[str, str]] = mapped_column(JSONB, server_default="{}")
 
 
 class User(TenantOwned, Base):

@@ -146,17 +146,36 @@ class TenantUpdate(InputSchema):
     is_active: bool | None = None
 
 
+class ChangeDefinitionsRead(ReadSchema):
+    """The approval definition a change of each type gets when it names none; null = none (such changes are 422)."""
+
+    normal: uuid.UUID | None = None
+    emergency: uuid.UUID | None = None
+
+
+class ChangeDefinitionsUpdate(InputSchema):
+    """A type given sets its default (null clears it); a type left out keeps the default it has."""
+
+    normal: uuid.UUID | None = None
+    emergency: uuid.UUID | None = None
+
+
 class TenantSettingsRead(ReadSchema):
     id: uuid.UUID
     slug: str
     name: str
     egress_allow_list: list[str]
+    change_definitions: ChangeDefinitionsRead
 
 
 class TenantSettingsUpdate(InputSchema):
     name: Name | None = None
     egress_allow_list: list[Annotated[str, StringConstraints(min_length=1, max_length=255)]] | None = Field(
         default=None, max_length=200, description="Hosts or CIDRs outgoing HTTP may reach; empty = no restriction"
+    )
+    change_definitions: ChangeDefinitionsUpdate | None = Field(
+        default=None,
+        description="Default approval definitions of normal and emergency changes (standard changes need none)",
     )
 
 

@@ -22,7 +22,6 @@ from tenantplane.identity.schemas import (
     GroupCreate,
     GroupUpdate,
     MeUpdate,
-    TenantSettingsUpdate,
     UserCreate,
     UserUpdate,
 )
@@ -51,25 +50,6 @@ async def create_tenant(session: AsyncSession, *, actor: Principal | None, slug:
         object_type="tenant",
         object_id=tenant.id,
         summary={"slug": slug, "name": name},
-    )
-    return tenant
-
-
-async def update_tenant_settings(session: AsyncSession, *, actor: Principal, data: TenantSettingsUpdate) -> Tenant:
-    tenant = await repo.get_tenant(session, actor.tenant)
-    changes = data.model_dump(exclude_unset=True, exclude_none=True)
-    if "egress_allow_list" in changes:
-        changes["egress_allow_list"] = sorted({h.lower() for h in changes["egress_allow_list"]})
-    for field, value in changes.items():
-        setattr(tenant, field, value)
-    await session.flush()
-    await record_event(
-        session,
-        actor=actor,
-        action="tenant.settings_updated",
-        object_type="tenant",
-        object_id=tenant.id,
-        summary=changes,
     )
     return tenant
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission
+from tenantplane.identity.repository import get_tenant
 from tenantplane.itsm import fulfillment, lifecycle, records, references
 from tenantplane.itsm.models import ChangeRequest
 from tenantplane.itsm.schemas import ChangeIn
@@ -56,24 +57,50 @@ async def list_changes(
     )
 
 
-async def _check(session: AsyncSession, tenant_id: uuid.UUID, data: ChangeIn) -> None:
+DEFAULT_HINT = "a tenant admin can set a default per change type (change_definitions in /api/tenant)"
+
+
+async def _definition_for(session: AsyncSession, tenant_id: uuid.UUID, data: ChangeIn) -> tuple[uuid.UUID | None, bool]:
+    """The approval definition the change runs: its own, else the tenant's default for its type; and whether defaulted.
+
+    Standard changes are pre-approved: they take only the one they name, never a default.
+    """
+    if data.workflow_definition_id is not None or data.type == "standard":
+        return data.workflow_definition_id, False
+    tenant = await get_tenant(session, tenant_id)
+    default = tenant.change_definitions.get(data.type)
+    return (uuid.UUID(default), True) if default else (None, False)
+
+
+async def _check(session: AsyncSession, tenant_id: uuid.UUID, data: ChangeIn) -> tuple[uuid.UUID | None, bool]:
+    """The definition to start (see `_definition_for`), or a 422 naming every field at fault."""
     errors = []
-    if data.type != "standard" and data.workflow_definition_id is None:
+    definition_id, defaulted = await _definition_for(session, tenant_id, data)
+    if definition_id is None and data.type != "standard":
         # Only a standard change is pre-approved; an emergency change is expedited, never unapproved.
-        message = f"a {data.type} change needs an approval definition (only standard changes skip approval)"
+        message = (
+            f"a {data.type} change needs an approval definition (only standard changes skip approval); "
+            f"name one here, or {DEFAULT_HINT}"
+        )
         errors.append({"field": "workflow_definition_id", "message": message})
-    if data.workflow_definition_id is not None:
-        problem = await references.approval_definition_problem(session, tenant_id, data.workflow_definition_id)
+    if definition_id is not None:
+        problem = await references.approval_definition_problem(session, tenant_id, definition_id)
+        if problem and defaulted:
+            problem = (
+                f"the tenant's default for {data.type} changes (change_definitions.{data.type}) cannot be used: "
+                f"{problem}; name a definition here, or set another default"
+            )
         if problem:
             errors.append({"field": "workflow_definition_id", "message": problem})
     if data.planned_start and data.planned_end and data.planned_end <= data.planned_start:
         errors.append({"field": "planned_end", "message": "must be after planned_start"})
     if errors:
         raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+    return definition_id, defaulted
 
 
 async def create_change(session: AsyncSession, *, actor: Principal, data: ChangeIn) -> ChangeRequest:
-    await _check(session, actor.tenant, data)
+    definition_id, defaulted = await _check(session, actor.tenant, data)
     change = ChangeRequest(
         tenant_id=actor.tenant,
         number=await records.next_number(session, actor.tenant, "CHG"),
@@ -84,7 +111,7 @@ async def create_change(session: AsyncSession, *, actor: Principal, data: Change
         impact=data.impact,
         planned_start=data.planned_start,
         planned_end=data.planned_end,
-        workflow_definition_id=data.workflow_definition_id,
+        workflow_definition_id=definition_id,
         requester_id=actor.id,
         status="pending_approval",
     )
@@ -97,7 +124,8 @@ async def create_change(session: AsyncSession, *, actor: Principal, data: Change
         record_id=change.id,
         kind="submitted",
         actor_id=actor.id,
-        message=f"{change.number} raised ({change.type})",
+        message=f"{change.number} raised ({change.type})"
+        + (", approved along the tenant's default definition for its type" if defaulted else ""),
     )
     await record_event(
         session,
@@ -105,7 +133,7 @@ async def create_change(session: AsyncSession, *, actor: Principal, data: Change
         action="change_request.created",
         object_type="change_request",
         object_id=change.id,
-        summary={"number": change.number, "type": change.type},
+        summary={"number": change.number, "type": change.type, "definition_from_tenant_default": defaulted},
     )
     await fulfillment.after_change_submit(session, change=change, actor=actor)
     return change

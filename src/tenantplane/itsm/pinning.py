@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.approvals.schemas import FulfillmentRead, FulfillmentTargetRead
 from tenantplane.automation import repository as automation_repo
 from tenantplane.itsm.models import CatalogItem, ServiceRequest
-from tenantplane.itsm.schemas import FulfillmentRead, FulfillmentTargetRead
 from tenantplane.kit.errors import DomainError
 from tenantplane.kit.templating import TemplateFailed, render_async
 from tenantplane.runbooks import repository as runbooks_repo

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from tenantplane.approvals.schemas import FulfillmentRead
 from tenantplane.kit.schemas import InputSchema, ReadSchema
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -68,25 +69,6 @@ class RecordEventRead(ReadSchema):
     message: str
     data: dict[str, Any]
     created_at: datetime
-
-
-class FulfillmentTargetRead(ReadSchema):
-    id: uuid.UUID
-    name: str = Field(description="Its name when the request was submitted")
-    version: int = Field(description="The version pinned at submit: exactly this one runs")
-
-
-class FulfillmentRead(ReadSchema):
-    """How the request is fulfilled, pinned at submit: after approval (and on a retry) exactly this runs."""
-
-    type: Literal["manual", "runbook", "workflow"]
-    runbook: FulfillmentTargetRead | None = None
-    workflow: FulfillmentTargetRead | None = None
-    parameters: dict[str, Any] | None = Field(
-        default=None, description="The rendered runbook parameters or workflow inputs it runs with"
-    )
-    error: str | None = Field(default=None, description="Why it cannot start (e.g. a template that failed at submit)")
-    runs: int = Field(default=0, description="How many fulfillment runs have started (retries included)")
 
 
 class RequestRead(ReadSchema):

@@ -52,6 +52,17 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class InUse(Conflict):
+    """Archiving what live objects still use: `used_by` lists them (`{type, id, name}`); `?force=true` overrides."""
+
+    problem_type = "in-use"
+    title = "Still in use"
+
+    def __init__(self, detail: str, *, used_by: list[dict[str, str]]) -> None:
+        super().__init__(detail)
+        self.used_by = used_by
+
+
 class MalformedJSON(DomainError):
     """The body is not JSON at all (syntax, NaN or Infinity): there is no field to name."""
 
@@ -107,6 +118,7 @@ def problem_response(
     detail: str,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + problem_type,
@@ -120,6 +132,7 @@ def problem_response(
         body["request_id"] = request_id
     if errors is not None:
         body["errors"] = errors
+    body.update(extensions or {})  # RFC 9457 extension members, e.g. `used_by`
     return JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
 
 
@@ -141,6 +154,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         detail=exc.detail,
         errors=exc.errors,
         headers=headers,
+        extensions={"used_by": exc.used_by} if isinstance(exc, InUse) else None,
     )
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.kit.errors import InUse
+
 
 @dataclass(frozen=True)
 class Use:
@@ -54,3 +56,20 @@ async def uses_of(session: AsyncSession, subject: str, tenant_id: uuid.UUID, key
         _loaded = True
     found = [use for finder in _FINDERS.get(subject, ()) for use in await finder(session, tenant_id, key)]
     return sorted(set(found), key=lambda u: (u.type, u.name, u.id))
+
+
+async def archivable(
+    session: AsyncSession, subject: str, tenant_id: uuid.UUID, key: str, *, what: str, force: bool
+) -> list[Use]:
+    """The live uses of what is about to be archived; any use refuses it (409 `used_by`) unless `force`.
+
+    A refusal names every user at once, so an admin fixes them in one pass instead of one 409 at a time.
+    """
+    found = await uses_of(session, subject, tenant_id, key)
+    if found and not force:
+        listed = ", ".join(f"{use.type.replace('_', ' ')} '{use.name}'" for use in found)
+        raise InUse(
+            f"{what} is still used by {listed}; point them elsewhere first, or archive anyway with ?force=true.",
+            used_by=[use.as_dict() for use in found],
+        )
+    return found

@@ -75,9 +75,16 @@ async def update_runbook(
 
 
 @router.delete("/api/runbooks/{runbook_id}", status_code=204)
-async def archive_runbook(runbook_id: uuid.UUID, principal: RunbookAdmin, session: SessionDep) -> Response:
+async def archive_runbook(
+    runbook_id: uuid.UUID,
+    principal: RunbookAdmin,
+    session: SessionDep,
+    force: Annotated[bool, Query(description="Archive even while catalog items or workflows use it")] = False,
+) -> Response:
+    """Archive. In use by active catalog items or live workflows → 409 with `used_by` [{type, id, name}] and
+    nothing changed, unless `force=true` (the audit event then lists them)."""
     runbook = await repo.get_runbook(session, principal.tenant, runbook_id, for_update=True)
-    await service.archive_runbook(session, actor=principal, runbook=runbook)
+    await service.archive_runbook(session, actor=principal, runbook=runbook, force=force)
     return Response(status_code=204)
 
 

@@ -19,6 +19,7 @@ from tenantplane.executions.models import Execution
 from tenantplane.identity.auth import Principal
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import Conflict, ValidationFailed
+from tenantplane.kit.usage import archivable
 from tenantplane.runbooks import repository as repo
 from tenantplane.runbooks.models import Runbook, RunbookVersion
 from tenantplane.runbooks.parameters import parameter_problems, with_defaults
@@ -123,19 +124,28 @@ async def update_runbook(
     return runbook_read(runbook, definition)
 
 
-async def archive_runbook(session: AsyncSession, *, actor: Principal, runbook: Runbook) -> None:
-    """Archive (the DELETE of the API): hidden from lists, no new executions; history and versions stay."""
+async def archive_runbook(session: AsyncSession, *, actor: Principal, runbook: Runbook, force: bool = False) -> None:
+    """Archive (the DELETE of the API): hidden from lists, no new executions; history and versions stay.
+
+    While active catalog items (runbook fulfillment) or the current version of a live workflow (runbook steps) use
+    it, a 409 lists them; `force` archives anyway and the audit event lists them.
+    """
     if runbook.archived_at is not None:
         raise Conflict(f"The runbook '{runbook.name}' is already archived.")
+    what = f"The runbook '{runbook.name}'"
+    used_by = await archivable(session, "runbook", runbook.tenant_id, str(runbook.id), what=what, force=force)
     runbook.archived_at = datetime.now(UTC)
     await session.flush()
+    summary: dict[str, Any] = {"name": runbook.name, "version": runbook.current_version}
+    if used_by:
+        summary.update(forced=True, used_by=[use.as_dict() for use in used_by])
     await record_event(
         session,
         actor=actor,
         action="runbook.archived",
         object_type="runbook",
         object_id=runbook.id,
-        summary={"name": runbook.name, "version": runbook.current_version},
+        summary=summary,
     )
 
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { ApiError, describeError, formErrors, toProblem } from "./problem";
+import { ApiError, describeError, formErrors, toProblem, usedByOf } from "./problem";
 
 const validation = toProblem(422, {
   type: "https://tenantplane.dev/problems/validation-error",
@@ -29,6 +29,26 @@ describe("toProblem", () => {
   it("ignores malformed errors entries", () => {
     const problem = toProblem(422, { title: "Invalid input", errors: [{ field: 1 }, "x", { field: "a", message: "m" }] });
     expect(problem.errors).toEqual([{ field: "a", message: "m" }]);
+  });
+});
+
+describe("usedByOf", () => {
+  const inUse = {
+    type: "https://tenantplane.dev/problems/in-use",
+    title: "Still in use",
+    status: 409,
+    detail: "The runbook 'restart' is still used by workflow 'Restart'",
+    used_by: [{ type: "workflow", id: "w1", name: "Restart" }, { type: "catalog_item", id: 7 }],
+  };
+
+  it("lists what still uses an archived thing, dropping malformed entries", () => {
+    expect(usedByOf(new ApiError(toProblem(409, inUse)))).toEqual([{ type: "workflow", id: "w1", name: "Restart" }]);
+  });
+
+  it("is null for any other refusal", () => {
+    expect(usedByOf(new ApiError(toProblem(409, { title: "Conflict", detail: "already archived" })))).toBeNull();
+    expect(usedByOf(new ApiError(toProblem(422, { ...inUse, status: 422 })))).toBeNull();
+    expect(usedByOf(new Error("offline"))).toBeNull();
   });
 });
 

@@ -6,12 +6,20 @@ export interface FieldError {
   message: string;
 }
 
+/** One live object that still uses what an archive was refused for (`used_by` of a 409 `in-use` problem). */
+export interface UsedBy {
+  type: string;
+  id: string;
+  name: string;
+}
+
 export interface Problem {
   type?: string;
   title: string;
   status: number;
   detail?: string;
   errors?: FieldError[];
+  used_by?: UsedBy[];
   request_id?: string;
 }
 
@@ -43,6 +51,15 @@ function asFieldErrors(value: unknown): FieldError[] | undefined {
   return errors.length ? errors : undefined;
 }
 
+function asUsedBy(value: unknown): UsedBy[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const uses = value
+    .filter(isRecord)
+    .filter((u) => typeof u.type === "string" && typeof u.id === "string" && typeof u.name === "string")
+    .map((u) => ({ type: u.type as string, id: u.id as string, name: u.name as string }));
+  return uses.length ? uses : undefined;
+}
+
 const STATUS_TITLES: Record<number, string> = {
   400: "Bad request",
   401: "Authentication required",
@@ -68,6 +85,8 @@ export function toProblem(status: number, body: unknown, statusText = ""): Probl
     if (detail) problem.detail = detail;
     const errors = asFieldErrors(body.errors);
     if (errors) problem.errors = errors;
+    const usedBy = asUsedBy(body.used_by);
+    if (usedBy) problem.used_by = usedBy;
     if (typeof body.request_id === "string") problem.request_id = body.request_id;
     return problem;
   }
@@ -130,4 +149,9 @@ export function describeError(error: unknown): string {
     return problem.detail && problem.detail !== problem.title ? `${problem.title}: ${problem.detail}` : problem.title;
   }
   return error instanceof Error ? error.message : "Something went wrong.";
+}
+
+/** What still uses the thing an archive was refused for (a 409 with `used_by`), or null for any other error. */
+export function usedByOf(error: unknown): UsedBy[] | null {
+  return error instanceof ApiError && error.status === 409 && error.problem.used_by ? error.problem.used_by : null;
 }

@@ -4,13 +4,14 @@ import { type FormEvent, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 
 import { usePermission } from "../../app/session";
+import { ArchiveDialog } from "../../components/ArchiveDialog";
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
 import { PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
 import { UserPicker } from "../users/UserPicker";
 import "../portal/portal.css";
-import { type Definition, useDefinition, useSaveDefinition } from "./api";
+import { type Definition, useArchiveDefinition, useDefinition, useSaveDefinition } from "./api";
 import { GroupPicker } from "./GroupPicker";
 import {
   addStep,
@@ -194,6 +195,8 @@ function DefinitionForm({ definition }: { definition?: Definition }) {
     definition ? sortLadder(definition.steps.map(fromStepRead)) : addStep([], { name: "Manager", approver_type: "manager" }),
   );
   const save = useSaveDefinition();
+  const archive = useArchiveDefinition();
+  const [archiving, setArchiving] = useState(false);
   const navigate = useNavigate();
   const form = useRef<HTMLFormElement>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -213,50 +216,74 @@ function DefinitionForm({ definition }: { definition?: Definition }) {
   }
 
   return (
-    <form ref={form} onSubmit={submit} noValidate aria-label="Approval definition" className="panel">
-      <Notice message={notice} onDismiss={() => setNotice(null)} />
-      <FormSummary errors={errors} title="The definition was not saved" />
-      <TextField label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} error={errors.fields.name} required />
-      <TextAreaField label="Description" name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} error={errors.fields.description} />
-      <CheckboxField
-        label="Let requesters approve their own requests"
-        name="allow_self_approval"
-        checked={allowSelf}
-        onChange={(e) => setAllowSelf(e.target.checked)}
-        hint="Off by default (four-eyes rule)."
-        error={errors.fields.allow_self_approval}
-      />
-      <h2>Ladder</h2>
-      {errors.fields.steps ? <p className="field-error">{errors.fields.steps}</p> : null}
-      <ol className="ladder ladder--editor" aria-label="Approval steps in order">
-        {steps.map((step, index) => (
-          <li key={step.key}>
-            <StepEditor
-              step={step}
-              index={index}
-              count={steps.length}
-              previousOrder={steps[index - 1]?.order}
-              errors={errors.fields}
-              onChange={(patch) => setSteps((all) => all.map((s, i) => (i === index ? { ...s, ...patch } : s)))}
-              onMove={(delta) => setSteps((all) => moveStep(all, index, delta))}
-              onRemove={() => setSteps((all) => removeStep(all, index))}
-              onParallel={(parallel) => setSteps((all) => setParallel(all, index, parallel))}
-            />
-          </li>
-        ))}
-      </ol>
-      <div className="form-actions form-actions--wrap">
-        <button type="button" className="button" onClick={() => setSteps((all) => addStep(all))}>
-          Add step
-        </button>
-        <button type="submit" className="button button--primary" disabled={save.isPending}>
-          {save.isPending ? "Saving…" : definition ? "Save new version" : "Create definition"}
-        </button>
-        <Link to="/itsm/approval-definitions" className="button button--ghost">
-          Back to the list
-        </Link>
-      </div>
-    </form>
+    <>
+      <form ref={form} onSubmit={submit} noValidate aria-label="Approval definition" className="panel">
+        <Notice message={notice} onDismiss={() => setNotice(null)} />
+        <FormSummary errors={errors} title="The definition was not saved" />
+        <TextField label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} error={errors.fields.name} required />
+        <TextAreaField label="Description" name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} error={errors.fields.description} />
+        <CheckboxField
+          label="Let requesters approve their own requests"
+          name="allow_self_approval"
+          checked={allowSelf}
+          onChange={(e) => setAllowSelf(e.target.checked)}
+          hint="Off by default (four-eyes rule)."
+          error={errors.fields.allow_self_approval}
+        />
+        <h2>Ladder</h2>
+        {errors.fields.steps ? <p className="field-error">{errors.fields.steps}</p> : null}
+        <ol className="ladder ladder--editor" aria-label="Approval steps in order">
+          {steps.map((step, index) => (
+            <li key={step.key}>
+              <StepEditor
+                step={step}
+                index={index}
+                count={steps.length}
+                previousOrder={steps[index - 1]?.order}
+                errors={errors.fields}
+                onChange={(patch) => setSteps((all) => all.map((s, i) => (i === index ? { ...s, ...patch } : s)))}
+                onMove={(delta) => setSteps((all) => moveStep(all, index, delta))}
+                onRemove={() => setSteps((all) => removeStep(all, index))}
+                onParallel={(parallel) => setSteps((all) => setParallel(all, index, parallel))}
+              />
+            </li>
+          ))}
+        </ol>
+        <div className="form-actions form-actions--wrap">
+          <button type="button" className="button" onClick={() => setSteps((all) => addStep(all))}>
+            Add step
+          </button>
+          <button type="submit" className="button button--primary" disabled={save.isPending}>
+            {save.isPending ? "Saving…" : definition ? "Save new version" : "Create definition"}
+          </button>
+          <Link to="/itsm/approval-definitions" className="button button--ghost">
+            Back to the list
+          </Link>
+          {definition?.status === "active" ? (
+            <button type="button" className="button button--danger" onClick={() => setArchiving(true)}>
+              Archive
+            </button>
+          ) : null}
+        </div>
+      </form>
+      {definition ? (
+        <ArchiveDialog
+          open={archiving}
+          onClose={() => {
+            setArchiving(false);
+            archive.reset();
+          }}
+          title={`Archive ${definition.name}?`}
+          pending={archive.isPending}
+          error={archive.error}
+          onArchive={(force) =>
+            archive.mutate({ id: definition.id, force }, { onSuccess: () => void navigate("/itsm/approval-definitions") })
+          }
+        >
+          <p>No new request or change can start an approval from it. Approvals already running carry on, and it stays readable.</p>
+        </ArchiveDialog>
+      ) : null}
+    </>
   );
 }
 

@@ -35,6 +35,15 @@ export function useDefinitions(options: { enabled?: boolean } = {}) {
   });
 }
 
+/** The active definitions (what a catalog item, a change or a tenant default may name), up to one full page. */
+export function useActiveDefinitions() {
+  return useQuery({
+    queryKey: [...approvalsKeys.definitions, "active"],
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/workflows/definitions", { params: { query: { status: "active", limit: 200 } }, signal })),
+  });
+}
+
 export function useDefinition(id: string | null | undefined) {
   return useQuery({
     queryKey: approvalsKeys.definition(id ?? ""),
@@ -55,6 +64,16 @@ export function useSaveDefinition() {
       queryClient.setQueryData(approvalsKeys.definition(definition.id), definition);
       return queryClient.invalidateQueries({ queryKey: approvalsKeys.definitions });
     },
+  });
+}
+
+/** Archive; `force` archives even while catalog items or change defaults use it (a 409 lists them otherwise). */
+export function useArchiveDefinition() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, force = false }: { id: string; force?: boolean }) =>
+      unwrap(api.DELETE("/api/workflows/definitions/{definition_id}", { params: { path: { definition_id: id }, query: { force } } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["approvals", "definitions"] }),
   });
 }
 

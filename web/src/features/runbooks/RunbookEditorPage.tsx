@@ -6,7 +6,7 @@ import { Link, useLocation, useNavigate, useParams } from "react-router";
 
 import { ApiError } from "../../api/problem";
 import { usePermission } from "../../app/session";
-import { Dialog } from "../../components/Dialog";
+import { ArchiveDialog } from "../../components/ArchiveDialog";
 import { TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError } from "../../components/FormErrors";
 import { DateTime, PageHeader } from "../../components/Page";
@@ -285,23 +285,19 @@ function Editor({ runbook }: { runbook: Runbook | undefined }) {
         </div>
       </div>
       {runbook ? (
-        <Dialog open={archiving} onClose={() => setArchiving(false)} title={`Archive ${runbook.name}?`}>
+        <ArchiveDialog
+          open={archiving}
+          onClose={() => {
+            setArchiving(false);
+            archive.reset();
+          }}
+          title={`Archive ${runbook.name}?`}
+          pending={archive.isPending}
+          error={archive.error}
+          onArchive={(force) => archive.mutate({ id: runbook.id, force }, { onSuccess: () => void navigate("/runbooks") })}
+        >
           <p>Archived runbooks cannot be run or used by new workflow versions. Their executions stay visible.</p>
-          {archive.error ? <ErrorState error={archive.error} title="It could not be archived" /> : null}
-          <div className="form-actions">
-            <button
-              type="button"
-              className="button button--danger"
-              disabled={archive.isPending}
-              onClick={() => archive.mutate(runbook.id, { onSuccess: () => void navigate("/runbooks") })}
-            >
-              Archive
-            </button>
-            <button type="button" className="button" onClick={() => setArchiving(false)}>
-              Keep it
-            </button>
-          </div>
-        </Dialog>
+        </ArchiveDialog>
       ) : null}
     </>
   );

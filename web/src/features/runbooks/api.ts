@@ -68,7 +68,9 @@ export function useSaveRunbook() {
 export function useArchiveRunbook() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => unwrap(api.DELETE("/api/runbooks/{runbook_id}", { params: { path: { runbook_id: id } } })),
+    /** `force` archives even while catalog items or workflows use it (a 409 lists them otherwise). */
+    mutationFn: ({ id, force = false }: { id: string; force?: boolean }) =>
+      unwrap(api.DELETE("/api/runbooks/{runbook_id}", { params: { path: { runbook_id: id }, query: { force } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: runbooksKeys.all }),
   });
 }

@@ -1,4 +1,4 @@
-// The tenant's own settings: display name and the egress allow-list (GET/PATCH /api/tenant).
+// The tenant's own settings: display name, the egress allow-list and the default change definitions (GET/PATCH /api/tenant).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, type Schemas, unwrap } from "../../api/client";

@@ -18,7 +18,8 @@ import {
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useBlocker, useLocation, useNavigate, useParams } from "react-router";
 
-import { ApiError, describeError } from "../../api/problem";
+import { ApiError } from "../../api/problem";
+import { ArchiveDialog } from "../../components/ArchiveDialog";
 import { Dialog } from "../../components/Dialog";
 import { CheckboxField, TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFormErrors } from "../../components/FormErrors";
@@ -396,34 +397,29 @@ function Builder({ initial }: { initial: Workflow | undefined }) {
         </div>
       </Dialog>
       {initial ? (
-        <Dialog open={archiving} onClose={() => setArchiving(false)} title={`Archive ${initial.name}?`}>
+        <ArchiveDialog
+          open={archiving}
+          onClose={() => {
+            setArchiving(false);
+            archive.reset();
+          }}
+          title={`Archive ${initial.name}?`}
+          pending={archive.isPending}
+          error={archive.error}
+          onArchive={(force) =>
+            archive.mutate(
+              { id: initial.id, force },
+              {
+                onSuccess: () => {
+                  leaving.current = true;
+                  void navigate("/workflows");
+                },
+              },
+            )
+          }
+        >
           <p>It leaves the list and can no longer be run; executions already started finish on their version.</p>
-          {archive.isError ? (
-            <p className="field-error" role="alert">
-              {describeError(archive.error)}
-            </p>
-          ) : null}
-          <div className="form-actions">
-            <button
-              type="button"
-              className="button button--danger"
-              disabled={archive.isPending}
-              onClick={() =>
-                archive.mutate(initial.id, {
-                  onSuccess: () => {
-                    leaving.current = true;
-                    void navigate("/workflows");
-                  },
-                })
-              }
-            >
-              Archive
-            </button>
-            <button type="button" className="button" onClick={() => setArchiving(false)}>
-              Keep it
-            </button>
-          </div>
-        </Dialog>
+        </ArchiveDialog>
       ) : null}
     </>
   );

@@ -52,7 +52,9 @@ export function useSaveWorkflow() {
 export function useArchiveWorkflow() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => unwrap(api.DELETE("/api/workflows/{workflow_id}", { params: { path: { workflow_id: id } } })),
+    /** `force` archives even while catalog items fulfil through it (a 409 lists them otherwise). */
+    mutationFn: ({ id, force = false }: { id: string; force?: boolean }) =>
+      unwrap(api.DELETE("/api/workflows/{workflow_id}", { params: { path: { workflow_id: id }, query: { force } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: workflowsKeys.all }),
   });
 }
