@@ -69,6 +69,7 @@ async def test_a_secret_a_runbook_needs_cannot_be_deleted(client: httpx.AsyncCli
     refused = await client.delete(f"/api/secrets/{created.json()['id']}", headers=tenant.admin.headers)
     assert refused.status_code == 409
     assert "uses-it" in refused.json()["detail"]
+    assert refused.json()["used_by"] == [{"type": "runbook", "id": runbook["id"], "name": "uses-it"}]
     await client.delete(f"/api/runbooks/{runbook['id']}", headers=tenant.admin.headers)
     allowed = await client.delete(f"/api/secrets/{created.json()['id']}", headers=tenant.admin.headers)
     assert allowed.status_code == 204

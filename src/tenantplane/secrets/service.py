@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.kit.crypto import decrypt, encrypt
-from tenantplane.kit.errors import Conflict
+from tenantplane.kit.errors import Conflict, InUse
 from tenantplane.kit.usage import uses_of
 from tenantplane.secrets import repository as repo
 from tenantplane.secrets.models import Secret
@@ -72,7 +72,10 @@ async def delete_secret(session: AsyncSession, *, actor: Principal, secret: Secr
     users = await uses_of(session, "secret", secret.tenant_id, secret.name)
     if users:
         names = ", ".join(use.name for use in users)
-        raise Conflict(f"The secret '{secret.name}' is used by the runbooks {names}; remove it from them first.")
+        raise InUse(
+            f"The secret '{secret.name}' is used by the runbooks {names}; remove it from them first.",
+            used_by=[use.as_dict() for use in users],
+        )
     await session.delete(secret)
     await session.flush()
     await record_event(
