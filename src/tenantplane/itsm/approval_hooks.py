@@ -1,14 +1,14 @@
-"""ITSM's reactions to finished approval instances (in the final decision's transaction), and what approvers
-see of a request when they read its instance: the fulfillment it pinned."""
+"""ITSM's reactions to finished approval instances (in the final decision's transaction, and after it committed:
+`itsm_event` triggers), and what approvers see of a request when they read its instance: its pinned fulfillment."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.approvals.hooks import RecordFacts, on_instance_finished, on_instances_read
+from tenantplane.approvals.hooks import RecordFacts, after_instance_finished, on_instance_finished, on_instances_read
 from tenantplane.approvals.models import ApprovalInstance
-from tenantplane.itsm import fulfillment, pinning
+from tenantplane.itsm import events, fulfillment, pinning
 from tenantplane.itsm.models import ChangeRequest, ServiceRequest
 
 
@@ -43,3 +43,30 @@ async def request_fulfillments(session: AsyncSession, facts: RecordFacts) -> Non
     for request in rows:
         if (read := pinning.fulfillment_read(request)) is not None:
             facts.fulfillment[request.id] = read
+
+
+@after_instance_finished(fulfillment.REQUEST)
+async def request_approved(session: AsyncSession, instance: ApprovalInstance) -> None:
+    """After the final decision committed: an approved request fires its `itsm.request.approved` triggers."""
+    if instance.status != "approved":
+        return
+    request = await session.scalar(
+        select(ServiceRequest).where(
+            ServiceRequest.tenant_id == instance.tenant_id, ServiceRequest.id == instance.record_id
+        )
+    )
+    if request is not None:
+        await events.request_approved(session, request)
+
+
+@after_instance_finished(fulfillment.CHANGE)
+async def change_approved(session: AsyncSession, instance: ApprovalInstance) -> None:
+    if instance.status != "approved":
+        return
+    change = await session.scalar(
+        select(ChangeRequest).where(
+            ChangeRequest.tenant_id == instance.tenant_id, ChangeRequest.id == instance.record_id
+        )
+    )
+    if change is not None:
+        await events.change_approved(session, change)

@@ -12,8 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.automation import approval_hooks as workflow_triggers
-from tenantplane.itsm import records
+from tenantplane.itsm import events, records
 from tenantplane.itsm.models import ChangeRequest, ServiceRequest
 from tenantplane.kit.errors import Conflict
 from tenantplane.notifications.service import notify_users
@@ -75,7 +74,7 @@ async def move_request(
     """Move a request to `to` (409 if not allowed), stamp its timeline and tell its requester."""
     await _move(session, request, REQUEST, to, actor_id=actor_id, message=message, data=data)
     await notify_requester(session, request, message or f"{request.number} is now {to}")
-    await workflow_triggers.request_moved(session, request)
+    await events.request_moved(session, request)
 
 
 async def move_change(
