@@ -13,7 +13,6 @@ from fastapi.responses import StreamingResponse
 
 from tenantplane.automation import definitions, gates, inbox, service, trigger_endpoints
 from tenantplane.automation import repository as repo
-from tenantplane.automation.events import execution_events
 from tenantplane.automation.schemas import (
     Decision,
     ExecuteWorkflow,
@@ -27,6 +26,7 @@ from tenantplane.automation.schemas import (
 )
 from tenantplane.automation.validation import workflow_problems
 from tenantplane.executions import repository as executions_repo
+from tenantplane.executions.logstream import step_events
 from tenantplane.executions.schemas import ExecutionRead
 from tenantplane.executions.service import execution_read
 from tenantplane.identity.auth import CurrentUser, Principal, require
@@ -140,7 +140,7 @@ async def stream_execution_events(
 ) -> StreamingResponse:
     """Server-Sent Events for the execution view: `status` and `step` changes, then a final `end`."""
     execution = await executions_repo.get_visible(session, principal, execution_id)
-    events = execution_events(request.app.state.db, tenant_id=execution.tenant_id, execution_id=execution.id)
+    events = step_events(request.app.state.db, tenant_id=execution.tenant_id, execution_id=execution.id)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(events, media_type="text/event-stream", headers=headers)
 
