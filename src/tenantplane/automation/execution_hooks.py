@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.automation.steps import ORIGIN, runbook_finished
+from tenantplane.automation.steps import runbook_finished
 from tenantplane.executions.hooks import on_execution_finished
-from tenantplane.executions.models import Execution
+from tenantplane.executions.models import WORKFLOW_STEP_ORIGIN, Execution
 
 
-@on_execution_finished(ORIGIN)
+@on_execution_finished(WORKFLOW_STEP_ORIGIN)
 async def workflow_runbook_step_finished(session: AsyncSession, execution: Execution) -> None:
     await runbook_finished(session, execution)

@@ -30,7 +30,7 @@ from tenantplane.automation.service import (
 )
 from tenantplane.automation.validation import parse_time
 from tenantplane.executions import service as executions
-from tenantplane.executions.models import FINISHED_STATUSES, Execution, StepRun
+from tenantplane.executions.models import FINISHED_STATUSES, WORKFLOW_STEP_ORIGIN, Execution, StepRun
 from tenantplane.jobs import service as jobs
 from tenantplane.jobs.models import Job
 from tenantplane.jobs.queue import enqueue
@@ -38,8 +38,6 @@ from tenantplane.kit.errors import DomainError
 from tenantplane.notifications.service import notify
 from tenantplane.runbooks import repository as runbooks_repo
 from tenantplane.runbooks.service import execute_runbook
-
-ORIGIN = "workflow_step"
 
 
 async def perform_step(
@@ -115,7 +113,7 @@ async def start_runbook(
         runbook=runbook,
         parameters=planned.parameters,
         started_by=loaded.execution.started_by,
-        origin=(ORIGIN, step_run.id),
+        origin=(WORKFLOW_STEP_ORIGIN, step_run.id),
         version=planned.version,
     )
     step_run.runbook_version = child.runbook_version  # what ran: a `latest` step's resolved version too
@@ -174,7 +172,7 @@ async def runbook_runs(session: AsyncSession, step_run: StepRun) -> int:
         .select_from(Execution)
         .where(
             Execution.tenant_id == step_run.tenant_id,
-            Execution.origin_type == ORIGIN,
+            Execution.origin_type == WORKFLOW_STEP_ORIGIN,
             Execution.origin_id == step_run.id,
             Execution.created_at >= step_run.started_at,
         )
@@ -230,7 +228,7 @@ async def cancel_step_runbooks(session: AsyncSession, *, tenant_id: uuid.UUID, s
     """Cancel the unfinished runbook executions a step started (their workers kill the scripts)."""
     stmt = select(Execution).where(
         Execution.tenant_id == tenant_id,
-        Execution.origin_type == ORIGIN,
+        Execution.origin_type == WORKFLOW_STEP_ORIGIN,
         Execution.origin_id == step_run_id,
         Execution.status.not_in(FINISHED_STATUSES),
     )

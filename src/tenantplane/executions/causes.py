@@ -14,8 +14,6 @@ CauseKind = Literal["manual", "schedule", "webhook", "itsm_event", "fulfillment"
 CauserRole = Literal["requester", "requested_for", "trigger_owner", "starter"]
 CAUSE_KINDS: tuple[str, ...] = get_args(CauseKind)
 CAUSER_ROLES: tuple[str, ...] = get_args(CauserRole)
-# The origin type of a workflow step's runbook execution (automation.steps.ORIGIN): it inherits the run's chain.
-WORKFLOW_STEP_ORIGIN = "workflow_step"
 
 _KIND_WORDS: dict[str, str] = {
     "manual": "started by hand",

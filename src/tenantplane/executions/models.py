@@ -20,6 +20,8 @@ ExecutionKind = Literal["runbook", "workflow"]
 ExecutionStatus = Literal["queued", "running", "waiting", "succeeded", "failed", "rejected", "cancelled", "timed_out"]
 EXECUTION_KINDS: tuple[str, ...] = get_args(ExecutionKind)
 EXECUTION_STATUSES: tuple[str, ...] = get_args(ExecutionStatus)
+# The origin type of the runbook executions a workflow's runbook steps start (their step run is the origin id).
+WORKFLOW_STEP_ORIGIN = "workflow_step"
 FINISHED_STATUSES = frozenset({"succeeded", "failed", "rejected", "cancelled", "timed_out"})
 STEP_STATUSES = (
     "pending",

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, column, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.executions.models import Execution, StepRun
+from tenantplane.executions.models import WORKFLOW_STEP_ORIGIN, Execution, StepRun
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission
 from tenantplane.kit.errors import NotFound
@@ -83,7 +83,6 @@ async def steps_of(session: AsyncSession, execution: Execution) -> Sequence[Step
 # Names live with the domains that own them; read here by table name so this module stays below them.
 _RUNBOOKS = table("runbooks", column("id"), column("tenant_id"), column("name"))
 _WORKFLOWS = table("workflows", column("id"), column("tenant_id"), column("name"))
-STEP_ORIGIN = "workflow_step"
 
 
 async def names_of(session: AsyncSession, executions: Sequence[Execution]) -> dict[uuid.UUID, str]:
@@ -112,7 +111,7 @@ async def step_executions(
         select(Execution.origin_id, Execution.id)
         .where(
             Execution.tenant_id == tenant_id,
-            Execution.origin_type == STEP_ORIGIN,
+            Execution.origin_type == WORKFLOW_STEP_ORIGIN,
             Execution.origin_id.in_(step_run_ids),
         )
         .order_by(Execution.created_at)

@@ -18,7 +18,7 @@ from tenantplane.executions import causes
 from tenantplane.executions import repository as repo
 from tenantplane.executions.causes import Cause
 from tenantplane.executions.hooks import run_finished_hooks, run_reopened_hooks
-from tenantplane.executions.models import FINISHED_STATUSES, Execution, StepRun
+from tenantplane.executions.models import FINISHED_STATUSES, WORKFLOW_STEP_ORIGIN, Execution, StepRun
 from tenantplane.executions.schemas import ExecutionRead, ExecutionSummary, StepRunRead
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission
@@ -116,7 +116,7 @@ async def _inherited_cause(
     session: AsyncSession, tenant_id: uuid.UUID, origin: tuple[str, uuid.UUID] | None
 ) -> Cause | None:
     """A workflow step's runbook execution: the people who caused the workflow execution caused it too."""
-    if origin is None or origin[0] != causes.WORKFLOW_STEP_ORIGIN:
+    if origin is None or origin[0] != WORKFLOW_STEP_ORIGIN:
         return None
     stmt = (
         select(Execution.caused_by)
