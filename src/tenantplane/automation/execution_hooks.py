@@ -1,17 +1,25 @@
 """A workflow's runbook step finishes when the runbook execution it started does, in the same transaction.
 
 Registered for the `workflow_step` origin; `automation.steps.runbook_finished` applies the result to the engine.
+Cancelling a workflow execution (`POST /api/executions/{id}/cancel`) goes through the engine, registered here too.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.automation.service import cancel_workflow_execution
 from tenantplane.automation.steps import runbook_finished
-from tenantplane.executions.hooks import on_execution_finished
+from tenantplane.executions.hooks import CancelRequest, on_cancel_requested, on_execution_finished
 from tenantplane.executions.models import WORKFLOW_STEP_ORIGIN, Execution
 
 
 @on_execution_finished(WORKFLOW_STEP_ORIGIN)
 async def workflow_runbook_step_finished(session: AsyncSession, execution: Execution) -> None:
     await runbook_finished(session, execution)
+
+
+@on_cancel_requested("workflow")
+async def cancel_workflow(session: AsyncSession, request: CancelRequest) -> None:
+    """A workflow execution is cancelled by its engine: its gates close, its steps and runbook runs stop."""
+    request.cancelled = await cancel_workflow_execution(session, actor=request.actor, execution=request.execution)

@@ -31,8 +31,6 @@ from tenantplane.automation.service import (
 from tenantplane.automation.validation import parse_time
 from tenantplane.executions import service as executions
 from tenantplane.executions.models import FINISHED_STATUSES, WORKFLOW_STEP_ORIGIN, Execution, StepRun
-from tenantplane.jobs import service as jobs
-from tenantplane.jobs.models import Job
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import DomainError
 from tenantplane.notifications.service import notify
@@ -233,18 +231,4 @@ async def cancel_step_runbooks(session: AsyncSession, *, tenant_id: uuid.UUID, s
         Execution.status.not_in(FINISHED_STATUSES),
     )
     for child in (await session.scalars(stmt)).all():
-        if child.job_id is not None:  # lock order of the runbook job handler: the job row first
-            await session.execute(select(Job.id).where(Job.id == child.job_id).with_for_update())
-        locked = select(Execution).where(Execution.tenant_id == tenant_id, Execution.id == child.id).with_for_update()
-        child = (await session.scalars(locked.execution_options(populate_existing=True))).one()
-        if child.status in FINISHED_STATUSES:
-            continue
-        if child.status == "queued":
-            await executions.move(
-                session, tenant_id=tenant_id, execution_id=child.id, to="cancelled", error="cancelled"
-            )
-            await executions.skip_pending_steps(session, child, "not run: the workflow step was cancelled")
-        child.cancel_requested_at = child.cancel_requested_at or now()
-        if child.job_id is not None:
-            await jobs.cancel(session, [child.job_id])
-    await session.flush()
+        await executions.request_cancel(session, child, reason="the workflow step was cancelled")

@@ -4,15 +4,18 @@
 so the origin (a request's fulfillment, a workflow step) moves on together with it, or not at all.
 `@on_execution_reopened(...)` runs in the transaction of a retry that reopens a failed workflow execution. Modules
 register in `tenantplane.<domain>.execution_hooks`, found by convention before the first dispatch.
+`@on_cancel_requested(kind)` cancels executions of a kind that has its own way (workflows: their engine).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.executions.models import Execution
+from tenantplane.identity.auth import Principal
 from tenantplane.kit.hooks import Hook, HookRegistry
 
 _FINISHED: HookRegistry[Execution] = HookRegistry("execution_hooks")
@@ -38,3 +41,28 @@ async def run_reopened_hooks(session: AsyncSession, execution: Execution) -> int
     if execution.origin_type is None:
         return 0
     return await _REOPENED.run(execution.origin_type, session, execution)
+
+
+@dataclass
+class CancelRequest:
+    """Someone asked to cancel an execution of a kind that cancels its own way; its hook sets `cancelled`."""
+
+    actor: Principal
+    execution: Execution
+    cancelled: Execution | None = None
+
+
+_CANCEL: HookRegistry[CancelRequest] = HookRegistry("execution_hooks")
+
+
+def on_cancel_requested(kind: str) -> Callable[[Hook[CancelRequest]], Hook[CancelRequest]]:
+    """Register how executions of `kind` are cancelled (a workflow: through its engine), instead of the default."""
+    return _CANCEL.on(kind)
+
+
+async def run_cancel_hooks(session: AsyncSession, actor: Principal, execution: Execution) -> Execution | None:
+    """The execution as its kind's hook cancelled it, or None when its kind has none (the default applies)."""
+    request = CancelRequest(actor, execution)
+    if await _CANCEL.run(execution.kind, session, request):
+        return request.cancelled
+    return None

@@ -17,7 +17,7 @@ from tenantplane.audit.service import record_event
 from tenantplane.executions import causes
 from tenantplane.executions import repository as repo
 from tenantplane.executions.causes import Cause
-from tenantplane.executions.hooks import run_finished_hooks, run_reopened_hooks
+from tenantplane.executions.hooks import run_cancel_hooks, run_finished_hooks, run_reopened_hooks
 from tenantplane.executions.models import FINISHED_STATUSES, WORKFLOW_STEP_ORIGIN, Execution, StepRun
 from tenantplane.executions.schemas import ExecutionRead, ExecutionSummary, StepRunRead
 from tenantplane.identity.auth import Principal
@@ -172,29 +172,40 @@ async def skip_pending_steps(session: AsyncSession, execution: Execution, reason
     )
 
 
+async def request_cancel(session: AsyncSession, execution: Execution, *, reason: str) -> Execution | None:
+    """Stop one run: a queued one is cancelled at once, a running one is asked to stop (its worker kills the script).
+
+    None when it had already finished. Locks in the job handler's order: the job row first, then the execution.
+    """
+    if execution.job_id is not None:
+        await session.execute(
+            select(Job.id).where(Job.id == execution.job_id, Job.tenant_id == execution.tenant_id).with_for_update()
+        )
+    locked = repo.executions_of(execution.tenant_id).where(Execution.id == execution.id).with_for_update()
+    execution = (await session.scalars(locked.execution_options(populate_existing=True))).one()
+    if execution.status in FINISHED_STATUSES:
+        return None
+    if execution.status == "queued":
+        await move(session, tenant_id=execution.tenant_id, execution_id=execution.id, to="cancelled", error="cancelled")
+        await skip_pending_steps(session, execution, f"not run: {reason}")
+    execution.cancel_requested_at = execution.cancel_requested_at or now()
+    if execution.job_id is not None:
+        await jobs.cancel(session, [execution.job_id])
+    await session.flush()
+    return execution
+
+
 async def cancel_execution(session: AsyncSession, *, actor: Principal, execution: Execution) -> Execution:
     """Cancel a queued execution at once; ask the worker running it to stop (it kills the script)."""
     permission = MANAGE_PERMISSION.get(execution.kind)
     if execution.started_by != actor.id and not (permission and actor.can(permission)):
         raise Forbidden(f"Only who started it or a user with '{permission}' may cancel this execution.")
-    if execution.kind == "workflow":  # the automation engine cancels its steps, gates and runbook runs
-        from tenantplane.automation.service import cancel_workflow_execution
-
-        return await cancel_workflow_execution(session, actor=actor, execution=execution)
-    if execution.job_id is not None:  # lock order of the job handler: the job row first, then the execution
-        await session.execute(
-            select(Job.id).where(Job.id == execution.job_id, Job.tenant_id == actor.tenant).with_for_update()
-        )
-    execution = await repo.get_execution(session, actor.tenant, execution.id, for_update=True)
-    if execution.status in FINISHED_STATUSES:
+    if (cancelled := await run_cancel_hooks(session, actor, execution)) is not None:
+        return cancelled  # its kind cancels its own way (a workflow: its steps, gates and runbook runs)
+    stopped = await request_cancel(session, execution, reason="the execution was cancelled")
+    if stopped is None:
         raise IllegalTransition(f"The execution already finished ({execution.status}).")
-    if execution.status == "queued":
-        await move(session, tenant_id=actor.tenant, execution_id=execution.id, to="cancelled", error="cancelled")
-        await skip_pending_steps(session, execution, "not run: the execution was cancelled")
-    execution.cancel_requested_at = execution.cancel_requested_at or now()
-    if execution.job_id is not None:
-        await jobs.cancel(session, [execution.job_id])
-    await session.flush()
+    execution = stopped
     await record_event(
         session,
         actor=actor,
