@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tenantplane.automation import service
+from tenantplane.automation import runs, service
 from tenantplane.jobs.models import Job
 from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import TenantContext
@@ -211,7 +211,7 @@ async def test_a_new_version_is_honoured_by_new_executions_while_a_running_one_k
     new = await execute_workflow(tenant.admin, workflow, {"n": 10})
     await wait_until(tenant.admin, new, {"waiting"})
     tenant_id = uuid.UUID(tenant.id)
-    cached = {key[2] for key in service.version_cache.entries if key[:2] == (tenant_id, uuid.UUID(workflow))}
+    cached = {key[2] for key in runs.version_cache.entries if key[:2] == (tenant_id, uuid.UUID(workflow))}
     assert cached == {1, 2}, "both versions were compiled (and cached) by this process"
 
     for execution in (old, new):
@@ -226,9 +226,9 @@ async def test_a_new_version_is_honoured_by_new_executions_while_a_running_one_k
 
 
 def test_the_version_cache_is_a_bounded_lru() -> None:
-    cache = service._VersionCache(2)
-    graph = service.graph_of({"steps": [{"id": "a", "type": "delay"}], "edges": []})
-    compiled = service.CompiledVersion({"steps": []}, graph, {})
+    cache = runs._VersionCache(2)
+    graph = runs.graph_of({"steps": [{"id": "a", "type": "delay"}], "edges": []})
+    compiled = runs.CompiledVersion({"steps": []}, graph, {})
     tenant, workflow = uuid.uuid4(), uuid.uuid4()
     cache.put((tenant, workflow, 1), compiled)
     cache.put((tenant, workflow, 2), compiled)

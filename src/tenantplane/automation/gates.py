@@ -20,7 +20,8 @@ from tenantplane.automation import repository as repo
 from tenantplane.automation.expressions import TemplateFailed, render_async
 from tenantplane.automation.models import ApprovalGate
 from tenantplane.automation.pins import versions_to_show
-from tenantplane.automation.service import GATE_TIMEOUT, GATE_UNDECIDABLE, LoadedRun, apply_event, load_run, now
+from tenantplane.automation.runs import GATE_TIMEOUT, GATE_UNDECIDABLE, LoadedRun, load_run, now
+from tenantplane.automation.service import apply_event
 from tenantplane.executions import causes
 from tenantplane.executions.models import Execution
 from tenantplane.identity.auth import Principal

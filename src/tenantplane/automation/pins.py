@@ -19,7 +19,7 @@ from tenantplane.automation.validation import LATEST
 from tenantplane.runbooks.models import Runbook
 
 if TYPE_CHECKING:
-    from tenantplane.automation.service import LoadedRun
+    from tenantplane.automation.runs import LoadedRun
 
 # Gate statuses after which the path beyond the gate may run (a cancelled gate's step never runs on).
 DECIDED = ("approved", "rejected", "timed_out")

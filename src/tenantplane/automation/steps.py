@@ -16,18 +16,8 @@ from tenantplane.automation import engine
 from tenantplane.automation import repository as repo
 from tenantplane.automation.expressions import TemplateFailed, render_async
 from tenantplane.automation.pins import planned_run
-from tenantplane.automation.service import (
-    CANCEL_STEP,
-    RUN_STEP,
-    STEP_TIMEOUT,
-    TIMER,
-    LoadedRun,
-    apply_event,
-    apply_loaded,
-    condition_outcome,
-    load_run,
-    now,
-)
+from tenantplane.automation.runs import CANCEL_STEP, RUN_STEP, STEP_TIMEOUT, TIMER, LoadedRun, load_run, now
+from tenantplane.automation.service import apply_event, apply_loaded, condition_outcome
 from tenantplane.automation.validation import parse_time
 from tenantplane.executions import service as executions
 from tenantplane.executions.models import FINISHED_STATUSES, WORKFLOW_STEP_ORIGIN, Execution, StepRun

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 from tenantplane.automation import gates, steps, trigger_tasks  # noqa: F401 - registers the schedule job
-from tenantplane.automation.service import CANCEL_STEP, GATE_TIMEOUT, GATE_UNDECIDABLE, RUN_STEP, STEP_TIMEOUT, TIMER
+from tenantplane.automation.runs import CANCEL_STEP, GATE_TIMEOUT, GATE_UNDECIDABLE, RUN_STEP, STEP_TIMEOUT, TIMER
 from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler
 
 

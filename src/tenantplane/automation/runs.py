@@ -1,0 +1,188 @@
+"""A workflow execution as the shell loads it: its job kinds, compiled versions, and the locked run (`load_run`).
+
+Every change of an execution starts from `load_run` (the row lock); `service.apply_event` then applies the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.automation import repository as repo
+from tenantplane.automation.engine import ExecutionState
+from tenantplane.automation.expressions import run_context
+from tenantplane.automation.graph import WorkflowGraph, build_graph
+from tenantplane.automation.models import AutomationRun
+from tenantplane.automation.validation import edge_specs, step_specs
+from tenantplane.executions import service as executions
+from tenantplane.executions.models import Execution, StepRun
+from tenantplane.secrets.models import Secret
+
+RUN_STEP = "automation.run_step"
+TIMER = "automation.timer"
+GATE_TIMEOUT = "automation.gate_timeout"
+GATE_UNDECIDABLE = "automation.gate_undecidable"
+CANCEL_STEP = "automation.cancel_step"
+STEP_TIMEOUT = "automation.step_timeout"
+
+# Compiled workflow versions kept per process (versions are immutable, so an entry never goes stale).
+VERSION_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class CompiledVersion:
+    """One immutable workflow version as the shell needs it: the definition, its graph, configs by step.
+
+    Shared between transactions through the cache: treat it as read-only.
+    """
+
+    definition: dict[str, Any]
+    graph: WorkflowGraph
+    configs: dict[str, dict[str, Any]]
+    # Whether any step mentions `secrets`: only then are the tenant's secret names read for its context.
+    uses_secrets: bool = False
+
+
+class _VersionCache:
+    """A small LRU of compiled versions keyed by (tenant, workflow, version)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[uuid.UUID, uuid.UUID, int], CompiledVersion] = OrderedDict()
+
+    def get(self, key: tuple[uuid.UUID, uuid.UUID, int]) -> CompiledVersion | None:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[uuid.UUID, uuid.UUID, int], compiled: CompiledVersion) -> None:
+        self.entries[key] = compiled
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+version_cache = _VersionCache(VERSION_CACHE_SIZE)
+
+
+async def compiled_version(
+    session: AsyncSession, tenant_id: uuid.UUID, workflow_id: uuid.UUID, version: int
+) -> CompiledVersion:
+    """The workflow version's definition and graph, read and built once per process."""
+    key = (tenant_id, workflow_id, version)
+    found = version_cache.get(key)
+    if found is None:
+        definition = (await repo.get_version(session, tenant_id, workflow_id, version)).definition
+        configs = {s["id"]: s["config"] for s in definition["steps"]}
+        uses_secrets = "secrets" in json.dumps(definition["steps"])
+        found = CompiledVersion(definition, graph_of(definition), configs, uses_secrets)
+        version_cache.put(key, found)
+    return found
+
+
+@dataclass
+class LoadedRun:
+    """A locked workflow execution with its pinned definition, graph, engine state and step runs."""
+
+    execution: Execution
+    run: AutomationRun
+    compiled: CompiledVersion
+    step_runs: dict[str, StepRun]
+    # The parsed engine state with the `run.state` dict it was parsed from (another `LoadedRun` of the same
+    # row in this session, or a reload, replaces that dict and so invalidates this).
+    _parsed: tuple[dict[str, Any], ExecutionState] | None = field(default=None, repr=False)
+    # A newer state than `run.state`, not yet written: a run of inline steps serialises only its last state.
+    _unwritten: ExecutionState | None = field(default=None, repr=False)
+    # The tenant's secret names (masked in the context), read when the workflow mentions `secrets`.
+    secret_names: tuple[str, ...] = ()
+
+    @property
+    def state(self) -> ExecutionState:
+        if self._unwritten is not None:
+            return self._unwritten
+        if self._parsed is None or self._parsed[0] is not self.run.state:
+            self._parsed = (self.run.state, ExecutionState.from_dict(self.run.state))
+        return self._parsed[1]
+
+    def store(self, state: ExecutionState, *, write: bool = True) -> None:
+        """The engine's new state; `write` puts it on the run row now (persisted at the next flush)."""
+        self._unwritten = state
+        if write:
+            self.write()
+
+    def write(self) -> None:
+        """Put a stored state on the run row; done before anything that may flush or read the row."""
+        if self._unwritten is not None:
+            stored = self._unwritten.to_dict()
+            self.run.state = stored
+            self._parsed, self._unwritten = (stored, self._unwritten), None
+
+    @property
+    def definition(self) -> dict[str, Any]:
+        return self.compiled.definition
+
+    @property
+    def graph(self) -> WorkflowGraph:
+        return self.compiled.graph
+
+    def config(self, step_id: str) -> dict[str, Any]:
+        return dict(self.compiled.configs[step_id])
+
+    def context(self) -> dict[str, Any]:
+        execution = {
+            "id": str(self.execution.id),
+            "workflow_id": str(self.execution.workflow_id),
+            "workflow_version": self.execution.workflow_version,
+            "started_by": str(self.execution.started_by) if self.execution.started_by else None,
+        }
+        return run_context(
+            state=self.state,
+            inputs=self.execution.parameters,
+            execution=execution,
+            trigger=self.run.trigger,
+            secret_names=self.secret_names,
+        )
+
+
+def graph_of(definition: dict[str, Any]) -> WorkflowGraph:
+    return build_graph(step_specs(definition["steps"]), edge_specs(definition["edges"]))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def load_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: uuid.UUID) -> LoadedRun:
+    """Lock the execution row (every change of it goes through here) and read what the engine needs."""
+    stmt = (
+        select(Execution)
+        .where(Execution.tenant_id == tenant_id, Execution.id == execution_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    execution = await session.scalar(stmt)
+    if execution is None or execution.workflow_id is None or execution.workflow_version is None:
+        raise executions.IllegalTransition(f"Execution {execution_id} is not a workflow execution.")
+    run = await session.scalar(
+        select(AutomationRun)
+        .where(AutomationRun.tenant_id == tenant_id, AutomationRun.execution_id == execution_id)
+        .execution_options(populate_existing=True)
+    )
+    assert run is not None
+    compiled = await compiled_version(session, tenant_id, execution.workflow_id, execution.workflow_version)
+    step_runs = await repo.step_runs(session, tenant_id, execution_id)
+    names = await secret_names_of(session, tenant_id) if compiled.uses_secrets else ()
+    return LoadedRun(execution, run, compiled, step_runs, secret_names=names)
+
+
+async def secret_names_of(session: AsyncSession, tenant_id: uuid.UUID) -> tuple[str, ...]:
+    stmt = select(Secret.name).where(Secret.tenant_id == tenant_id).order_by(Secret.name)
+    return tuple((await session.scalars(stmt)).all())
