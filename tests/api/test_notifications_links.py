@@ -33,22 +33,25 @@ def settings(settings: Settings) -> Settings:
     return Settings.model_validate({**settings.model_dump(), "public_url": PUBLIC_URL + "/"})
 
 
+async def _sent(
+    client: httpx.AsyncClient, tenant: TenantContext, receiver: HttpReceiver, channel: str, **message: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Notify through `channel` and wait for the one delivery: (the delivery as the API shows it, what arrived)."""
+    async with tenant.database.transaction() as session:
+        await notify(session, tenant_id=uuid.UUID(tenant.id), channel=channel, **message)
+    [delivery] = await _settled(client, tenant, 1)
+    assert delivery["status"] == "sent", delivery
+    [request] = receiver.requests
+    return delivery, request
+
+
 async def test_a_webhook_payload_carries_the_link_absolute_and_the_delivery_log_shows_both(
     client: httpx.AsyncClient, tenant: TenantContext, receiver: HttpReceiver, worker: ExecutionJobRunner
 ) -> None:
     await _channel(client, tenant, {"name": "hook", "type": "webhook", "config": {"url": receiver.url()}})
-    async with tenant.database.transaction() as session:
-        await notify(
-            session,
-            tenant_id=uuid.UUID(tenant.id),
-            channel="hook",
-            subject="Disk full",
-            body="See {{ link }}",
-            link="/executions/42",
-        )
-    [delivery] = await _settled(client, tenant, 1)
-    assert delivery["status"] == "sent", delivery
-    [request] = receiver.requests
+    delivery, request = await _sent(
+        client, tenant, receiver, "hook", subject="Disk full", body="See {{ link }}", link="/executions/42"
+    )
     assert request["json"]["link"] == f"{PUBLIC_URL}/executions/42"
     assert request["json"]["body"] == f"See {PUBLIC_URL}/executions/42"  # the template variable too
     assert (delivery["link"], delivery["url"]) == ("/executions/42", f"{PUBLIC_URL}/executions/42")
@@ -59,18 +62,8 @@ async def test_an_apprise_message_ends_with_the_absolute_link(
 ) -> None:
     url = receiver.url("/apprise", scheme="json")
     await _channel(client, tenant, {"name": "slack-ish", "type": "apprise", "config": {"url": url}})
-    async with tenant.database.transaction() as session:
-        await notify(
-            session,
-            tenant_id=uuid.UUID(tenant.id),
-            channel="slack-ish",
-            subject="Approval needed",
-            body="REQ0000042 waits for you.",
-            link="/approvals/instances/7",
-        )
-    [delivery] = await _settled(client, tenant, 1)
-    assert delivery["status"] == "sent", delivery
-    [request] = receiver.requests
+    message = {"subject": "Approval needed", "body": "REQ0000042 waits for you.", "link": "/approvals/instances/7"}
+    _, request = await _sent(client, tenant, receiver, "slack-ish", **message)
     assert request["json"]["message"] == f"REQ0000042 waits for you.\n\nOpen: {PUBLIC_URL}/approvals/instances/7"
 
 
@@ -78,17 +71,8 @@ async def test_an_absolute_link_is_sent_as_it_is(
     client: httpx.AsyncClient, tenant: TenantContext, receiver: HttpReceiver, worker: ExecutionJobRunner
 ) -> None:
     await _channel(client, tenant, {"name": "hook", "type": "webhook", "config": {"url": receiver.url()}})
-    async with tenant.database.transaction() as session:
-        await notify(
-            session,
-            tenant_id=uuid.UUID(tenant.id),
-            channel="hook",
-            subject="Runbook docs",
-            body="{{ link }}",
-            link="https://wiki.example.com/runbooks/disk",
-        )
-    await _settled(client, tenant, 1)
-    [request] = receiver.requests
+    link = "https://wiki.example.com/runbooks/disk"
+    _, request = await _sent(client, tenant, receiver, "hook", subject="Runbook docs", body="{{ link }}", link=link)
     assert request["json"]["link"] == request["json"]["body"] == "https://wiki.example.com/runbooks/disk"
 
 
@@ -96,13 +80,7 @@ async def test_a_message_without_a_link_renders_link_as_nothing_and_sends_none(
     client: httpx.AsyncClient, tenant: TenantContext, receiver: HttpReceiver, worker: ExecutionJobRunner
 ) -> None:
     await _channel(client, tenant, {"name": "hook", "type": "webhook", "config": {"url": receiver.url()}})
-    async with tenant.database.transaction() as session:
-        await notify(
-            session, tenant_id=uuid.UUID(tenant.id), channel="hook", subject="s", body="[{{ link }}]", context={}
-        )
-    [delivery] = await _settled(client, tenant, 1)
-    assert delivery["status"] == "sent", delivery
-    [request] = receiver.requests
+    _, request = await _sent(client, tenant, receiver, "hook", subject="s", body="[{{ link }}]", context={})
     assert (request["json"]["link"], request["json"]["body"]) == (None, "[]")
 
 
