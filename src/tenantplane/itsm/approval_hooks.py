@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,26 +13,27 @@ from tenantplane.approvals.models import ApprovalInstance
 from tenantplane.itsm import events, fulfillment, pinning
 from tenantplane.itsm.models import ChangeRequest, ServiceRequest
 
+Record = TypeVar("Record", ServiceRequest, ChangeRequest)
+
+
+async def _record(
+    session: AsyncSession, model: type[Record], instance: ApprovalInstance, *, lock: bool = False
+) -> Record | None:
+    """The request or change an approval instance decides, in the instance's tenant (locked with `lock`)."""
+    stmt = select(model).where(model.tenant_id == instance.tenant_id, model.id == instance.record_id)
+    found: Record | None = await session.scalar(stmt.with_for_update() if lock else stmt)
+    return found
+
 
 @on_instance_finished(fulfillment.REQUEST)
 async def request_approval_finished(session: AsyncSession, instance: ApprovalInstance) -> None:
-    request = await session.scalar(
-        select(ServiceRequest)
-        .where(ServiceRequest.tenant_id == instance.tenant_id, ServiceRequest.id == instance.record_id)
-        .with_for_update()
-    )
-    if request is not None:
+    if (request := await _record(session, ServiceRequest, instance, lock=True)) is not None:
         await fulfillment.on_request_approval_finished(session, request, instance)
 
 
 @on_instance_finished(fulfillment.CHANGE)
 async def change_approval_finished(session: AsyncSession, instance: ApprovalInstance) -> None:
-    change = await session.scalar(
-        select(ChangeRequest)
-        .where(ChangeRequest.tenant_id == instance.tenant_id, ChangeRequest.id == instance.record_id)
-        .with_for_update()
-    )
-    if change is not None:
+    if (change := await _record(session, ChangeRequest, instance, lock=True)) is not None:
         await fulfillment.on_change_approval_finished(session, change, instance)
 
 
@@ -48,25 +51,11 @@ async def request_fulfillments(session: AsyncSession, facts: RecordFacts) -> Non
 @after_instance_finished(fulfillment.REQUEST)
 async def request_approved(session: AsyncSession, instance: ApprovalInstance) -> None:
     """After the final decision committed: an approved request fires its `itsm.request.approved` triggers."""
-    if instance.status != "approved":
-        return
-    request = await session.scalar(
-        select(ServiceRequest).where(
-            ServiceRequest.tenant_id == instance.tenant_id, ServiceRequest.id == instance.record_id
-        )
-    )
-    if request is not None:
+    if instance.status == "approved" and (request := await _record(session, ServiceRequest, instance)) is not None:
         await events.request_approved(session, request)
 
 
 @after_instance_finished(fulfillment.CHANGE)
 async def change_approved(session: AsyncSession, instance: ApprovalInstance) -> None:
-    if instance.status != "approved":
-        return
-    change = await session.scalar(
-        select(ChangeRequest).where(
-            ChangeRequest.tenant_id == instance.tenant_id, ChangeRequest.id == instance.record_id
-        )
-    )
-    if change is not None:
+    if instance.status == "approved" and (change := await _record(session, ChangeRequest, instance)) is not None:
         await events.change_approved(session, change)
