@@ -17,7 +17,7 @@ from tenantplane.approvals.approvers import delegators_of
 from tenantplane.approvals.hooks import facts_of
 from tenantplane.approvals.models import ApprovalAssignment, ApprovalInstance
 from tenantplane.approvals.schemas import FulfillmentRead
-from tenantplane.automation.gates import chain_of
+from tenantplane.automation.gate_opening import chain_of
 from tenantplane.automation.models import ApprovalGate
 from tenantplane.automation.repository import gates_of
 from tenantplane.automation.schemas import GateRead, InboxItem

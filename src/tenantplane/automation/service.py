@@ -19,6 +19,7 @@ from tenantplane.automation import engine
 from tenantplane.automation import repository as repo
 from tenantplane.automation.engine import ExecutionState, Transition
 from tenantplane.automation.expressions import TemplateFailed, edge_results, evaluate_async
+from tenantplane.automation.gate_opening import open_gate
 from tenantplane.automation.models import ApprovalGate, AutomationRun, Workflow
 from tenantplane.automation.pins import runbook_pins
 from tenantplane.automation.runs import (
@@ -34,6 +35,7 @@ from tenantplane.automation.runs import (
     now,
     secret_names_of,
 )
+from tenantplane.automation.timers import schedule_timer
 from tenantplane.executions import service as executions
 from tenantplane.executions.causes import Cause
 from tenantplane.executions.models import Execution, StepRun
@@ -302,13 +304,8 @@ async def _perform(session: AsyncSession, loaded: LoadedRun, effect: engine.Effe
         key = f"{RUN_STEP}:{execution.id}:{effect.step_id}:{effect.attempt}"
         await enqueue(session, kind=RUN_STEP, payload=payload, tenant_id=execution.tenant_id, dedupe_key=key)
     elif isinstance(effect, engine.ScheduleTimer):
-        # Imported here: steps and gates call back into apply_event, so they import this module first.
-        from tenantplane.automation.steps import schedule_timer
-
         await schedule_timer(session, loaded, effect.step_id, effect.attempt)
     elif isinstance(effect, engine.OpenApprovalGate):
-        from tenantplane.automation.gates import open_gate
-
         await open_gate(session, loaded, effect.step_id, effect.attempt)
     elif isinstance(effect, engine.CancelSteps):
         await _cancel_steps(session, loaded, effect.step_ids)

@@ -14,11 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.automation import engine
 from tenantplane.automation import repository as repo
-from tenantplane.automation.expressions import TemplateFailed, render_async
+from tenantplane.automation.expressions import TemplateFailed
 from tenantplane.automation.pins import planned_run
-from tenantplane.automation.runs import CANCEL_STEP, RUN_STEP, STEP_TIMEOUT, TIMER, LoadedRun, load_run, now
+from tenantplane.automation.runs import CANCEL_STEP, RUN_STEP, STEP_TIMEOUT, LoadedRun, load_run, now
 from tenantplane.automation.service import apply_event, apply_loaded, condition_outcome
-from tenantplane.automation.validation import parse_time
 from tenantplane.executions import service as executions
 from tenantplane.executions.models import FINISHED_STATUSES, WORKFLOW_STEP_ORIGIN, Execution, StepRun
 from tenantplane.jobs.queue import enqueue
@@ -166,25 +165,6 @@ async def runbook_runs(session: AsyncSession, step_run: StepRun) -> int:
         )
     )
     return int(count or 0)
-
-
-async def schedule_timer(session: AsyncSession, loaded: LoadedRun, step_id: str, attempt: int) -> None:
-    """A durable timer job due at the delay's end (a template `until` that fails makes the step fail)."""
-    config = loaded.config(step_id)
-    payload: dict[str, Any] = {"execution_id": str(loaded.execution.id), "step_id": step_id, "attempt": attempt}
-    run_at = now()
-    if "seconds" in config:
-        run_at = run_at + timedelta(seconds=float(config["seconds"]))
-    else:
-        try:
-            until = parse_time(str(await render_async(config["until"], loaded.context())))
-        except TemplateFailed as error:
-            until, payload["error"] = None, str(error)
-        if until is None:
-            payload.setdefault("error", f"until is not an ISO-8601 time with a time zone: {config['until']!r}")
-        else:
-            run_at = max(run_at, until)
-    await enqueue(session, kind=TIMER, payload=payload, tenant_id=loaded.execution.tenant_id, run_at=run_at)
 
 
 async def timer_fired(session: AsyncSession, *, tenant_id: uuid.UUID, payload: dict[str, Any]) -> None:
