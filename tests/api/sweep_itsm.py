@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
 
-from tests.api.conftest import TenantContext
+from tests.api.conftest import Actor, TenantContext
 from tests.api.sweeps import BodyFor, Call, Factory, Ids, Setup
 
 CATALOG = "/api/itsm/catalog"
@@ -145,3 +148,28 @@ AUDIT_SCENARIOS: dict[tuple[str, str], tuple[Setup, Call]] = {
         _post(CHANGES + "/{change}/fail", {"comment": "rolled back"}),
     ),
 }
+
+
+async def submit_request(actor: Actor, item_id: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The actor submits a request for the catalog item (201), and the request as the API answers it."""
+    body = {"catalog_item_id": item_id, "variables": variables or {}}
+    response = await actor.tenant.client.post(REQUESTS, json=body, headers=actor.headers)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+FULFILLMENT_ENDED = frozenset({"fulfilled", "fulfillment_failed"})
+
+
+async def request_until(
+    client: httpx.AsyncClient, headers: dict[str, str], request_id: str, statuses: Iterable[str] = FULFILLMENT_ENDED
+) -> dict[str, Any]:
+    """Polls the request (up to 30 s) until its status is one of `statuses`; the request as then read."""
+    wanted, deadline = frozenset(statuses), time.monotonic() + 30
+    while True:
+        body: dict[str, Any] = (await client.get(f"{REQUESTS}/{request_id}", headers=headers)).json()
+        if body["status"] in wanted:
+            return body
+        assert time.monotonic() < deadline, body
+        await asyncio.sleep(0.1)

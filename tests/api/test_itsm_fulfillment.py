@@ -3,33 +3,17 @@ follows the runbook's result."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import Any
-
 import httpx
 from fastapi import FastAPI
 
 from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import TenantContext
 from tests.api.sweep_approvals import create_definition, decide, signed_in, step
-from tests.api.sweep_itsm import REQUESTS, create_item
+from tests.api.sweep_itsm import REQUESTS, create_item, request_until, submit_request
 from tests.api.sweep_runbooks import create_runbook
 
 ACCOUNT_SCRIPT = 'echo "creating account for $TP_PARAM_USERNAME"; echo "account=acct-$TP_PARAM_USERNAME" > "$TP_OUTPUT"'
 FORM = [{"name": "username", "type": "string", "required": True}]
-
-
-async def _until(
-    client: httpx.AsyncClient, headers: dict[str, str], request_id: str, statuses: set[str]
-) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
-    while True:
-        body: dict[str, Any] = (await client.get(f"{REQUESTS}/{request_id}", headers=headers)).json()
-        if body["status"] in statuses:
-            return body
-        assert time.monotonic() < deadline, body
-        await asyncio.sleep(0.1)
 
 
 async def test_approved_request_runs_its_runbook_and_becomes_fulfilled(
@@ -50,14 +34,10 @@ async def test_approved_request_runs_its_runbook_and_becomes_fulfilled(
         fulfillment_config={"runbook_id": runbook["id"], "parameters": {"username": "{{ variables.username }}"}},
     )
     requester = await tenant.user()
-    submitted = (
-        await client.post(
-            REQUESTS, json={"catalog_item_id": item["id"], "variables": {"username": "jdoe"}}, headers=requester.headers
-        )
-    ).json()
+    submitted = await submit_request(requester, item["id"], {"username": "jdoe"})
     assert submitted["status"] == "pending_approval"
     assert (await decide(cab, submitted["approval_instance_id"])).status_code == 200
-    done = await _until(client, requester.headers, submitted["id"], {"fulfilled", "fulfillment_failed"})
+    done = await request_until(client, requester.headers, submitted["id"], {"fulfilled", "fulfillment_failed"})
     assert done["status"] == "fulfilled", done["timeline"]
     execution = (
         await client.get(f"/api/executions/{done['fulfillment_execution_id']}", headers=tenant.admin.headers)
@@ -78,7 +58,7 @@ async def test_failing_runbook_fails_the_request_with_the_reason(
     )
     requester = await tenant.user()
     submitted = (await client.post(REQUESTS, json={"catalog_item_id": item["id"]}, headers=requester.headers)).json()
-    failed = await _until(client, requester.headers, submitted["id"], {"fulfilled", "fulfillment_failed"})
+    failed = await request_until(client, requester.headers, submitted["id"], {"fulfilled", "fulfillment_failed"})
     assert failed["status"] == "fulfillment_failed"
     assert "exit code 3" in failed["timeline"][-1]["message"]
     inbox = (await client.get("/api/notifications", headers=requester.headers)).json()["items"]

@@ -3,9 +3,7 @@ resumes the workflow) with the pinned parameters, the timeline says who and whic
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import TenantContext
 from tests.api.sweep_approvals import signed_in
 from tests.api.sweep_automation import create_workflow, script_runbook, step, workflow_body
-from tests.api.sweep_itsm import REQUESTS, create_item
+from tests.api.sweep_itsm import REQUESTS, create_item, request_until
 from tests.api.sweep_runbooks import create_runbook, runbook_body
 from tests.conftest import shared_with_runbooks
 
@@ -28,18 +26,6 @@ def _fails_until(flag: Path, marker: str) -> str:
     """A script that fails until the test creates `flag`, then reports who made the account."""
     check = f'[ -e "{flag}" ] || {{ echo "{flag} missing" >&2; exit 3; }}'
     return f'{check}; echo "made_by={marker}-$TP_PARAM_USERNAME" > "$TP_OUTPUT"'
-
-
-async def _until(
-    client: httpx.AsyncClient, headers: dict[str, str], request_id: str, statuses: frozenset[str]
-) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
-    while True:
-        body: dict[str, Any] = (await client.get(f"{REQUESTS}/{request_id}", headers=headers)).json()
-        if body["status"] in statuses:
-            return body
-        assert time.monotonic() < deadline, body
-        await asyncio.sleep(0.1)
 
 
 ENDED = frozenset({"fulfilled", "fulfillment_failed"})
@@ -77,7 +63,7 @@ async def test_retrying_a_failed_runbook_fulfillment_reruns_the_pinned_version_a
     )
     requester = await tenant.user()
     submitted = await _submit(client, item["id"], requester.headers)
-    failed = await _until(client, requester.headers, submitted["id"], ENDED)
+    failed = await request_until(client, requester.headers, submitted["id"], ENDED)
     assert failed["status"] == "fulfillment_failed", failed["timeline"]
     first_run = failed["fulfillment_execution_id"]
 
@@ -103,7 +89,7 @@ async def test_retrying_a_failed_runbook_fulfillment_reruns_the_pinned_version_a
     second_run = retried.json()["fulfillment_execution_id"]
     assert second_run != first_run
 
-    done = await _until(client, requester.headers, submitted["id"], ENDED)
+    done = await request_until(client, requester.headers, submitted["id"], ENDED)
     assert done["status"] == "fulfilled", done["timeline"]
     assert done["fulfillment"]["runs"] == 2
     execution = (await client.get(f"/api/executions/{second_run}", headers=tenant.admin.headers)).json()
@@ -149,7 +135,7 @@ async def test_retrying_a_failed_workflow_fulfillment_resumes_its_execution_from
     )
     requester = await tenant.user()
     submitted = await _submit(client, item["id"], requester.headers)
-    failed = await _until(client, requester.headers, submitted["id"], ENDED)
+    failed = await request_until(client, requester.headers, submitted["id"], ENDED)
     assert failed["status"] == "fulfillment_failed", failed["timeline"]
 
     flag.touch()
@@ -157,7 +143,7 @@ async def test_retrying_a_failed_workflow_fulfillment_resumes_its_execution_from
     retried = await _retry(client, submitted["id"], owner.headers)
     assert retried.status_code == 200, retried.text
     assert retried.json()["fulfillment_execution_id"] == failed["fulfillment_execution_id"]
-    done = await _until(client, requester.headers, submitted["id"], ENDED)
+    done = await request_until(client, requester.headers, submitted["id"], ENDED)
     assert done["status"] == "fulfilled", done["timeline"]
     assert any(e["message"].endswith("(run 2)") for e in done["timeline"])
     execution = (

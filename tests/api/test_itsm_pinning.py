@@ -3,10 +3,6 @@ its version and the rendered parameters, and after approval exactly that version
 
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import Any
-
 import httpx
 from fastapi import FastAPI
 
@@ -15,7 +11,7 @@ from tests.api.conftest import TenantContext
 from tests.api.sweep_approvals import create_definition, decide, signed_in, step
 from tests.api.sweep_automation import create_workflow, script_runbook, workflow_body
 from tests.api.sweep_automation import step as workflow_step
-from tests.api.sweep_itsm import REQUESTS, create_item
+from tests.api.sweep_itsm import REQUESTS, create_item, request_until, submit_request
 from tests.api.sweep_runbooks import create_runbook, runbook_body
 
 FORM = [{"name": "username", "type": "string", "required": True}]
@@ -28,16 +24,6 @@ SCHEMA = {
 
 def _marker_script(marker: str) -> str:
     return f'echo "{marker} for $TP_PARAM_USERNAME"; echo "made_by={marker}" > "$TP_OUTPUT"'
-
-
-async def _until(client: httpx.AsyncClient, headers: dict[str, str], request_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
-    while True:
-        body: dict[str, Any] = (await client.get(f"{REQUESTS}/{request_id}", headers=headers)).json()
-        if body["status"] in {"fulfilled", "fulfillment_failed"}:
-            return body
-        assert time.monotonic() < deadline, body
-        await asyncio.sleep(0.1)
 
 
 async def _runbook_item(tenant: TenantContext, client: httpx.AsyncClient, ladder: str | None) -> tuple[str, str]:
@@ -61,11 +47,7 @@ async def test_the_runbook_version_pinned_at_submit_runs_after_approval_even_if_
     ladder = (await create_definition(tenant, step("cab", 1, "role", "cab")))["id"]
     runbook_id, item_id = await _runbook_item(tenant, client, ladder)
     requester = await tenant.user()
-    submitted = (
-        await client.post(
-            REQUESTS, json={"catalog_item_id": item_id, "variables": {"username": "jdoe"}}, headers=requester.headers
-        )
-    ).json()
+    submitted = await submit_request(requester, item_id, {"username": "jdoe"})
     assert submitted["status"] == "pending_approval"
 
     edited = await client.put(
@@ -79,7 +61,7 @@ async def test_the_runbook_version_pinned_at_submit_runs_after_approval_even_if_
     assert edited.json()["version"] == 2
 
     assert (await decide(cab, submitted["approval_instance_id"])).status_code == 200
-    done = await _until(client, requester.headers, submitted["id"])
+    done = await request_until(client, requester.headers, submitted["id"])
     assert done["status"] == "fulfilled", done["timeline"]
     execution = (
         await client.get(f"/api/executions/{done['fulfillment_execution_id']}", headers=tenant.admin.headers)
@@ -99,11 +81,7 @@ async def test_approvers_see_the_pinned_runbook_name_version_and_parameters_befo
     runbook_id, item_id = await _runbook_item(tenant, client, ladder)
     runbook_name = (await client.get(f"/api/runbooks/{runbook_id}", headers=tenant.admin.headers)).json()["name"]
     requester = await tenant.user()
-    submitted = (
-        await client.post(
-            REQUESTS, json={"catalog_item_id": item_id, "variables": {"username": "ada"}}, headers=requester.headers
-        )
-    ).json()
+    submitted = await submit_request(requester, item_id, {"username": "ada"})
     expected = {
         "type": "runbook",
         "runbook": {"id": runbook_id, "name": runbook_name, "version": 1},
@@ -158,11 +136,7 @@ async def test_a_workflow_fulfillment_runs_the_pinned_workflow_version_with_the_
         fulfillment_config={"workflow_id": workflow["id"], "inputs": {"username": "{{ variables.username }}"}},
     )
     requester = await tenant.user()
-    submitted = (
-        await client.post(
-            REQUESTS, json={"catalog_item_id": item["id"], "variables": {"username": "eve"}}, headers=requester.headers
-        )
-    ).json()
+    submitted = await submit_request(requester, item["id"], {"username": "eve"})
     assert submitted["fulfillment"]["workflow"] == {"id": workflow["id"], "name": workflow["name"], "version": 1}
     assert submitted["fulfillment"]["parameters"] == {"username": "eve"}
 
@@ -175,7 +149,7 @@ async def test_a_workflow_fulfillment_runs_the_pinned_workflow_version_with_the_
     assert saved.status_code == 200, saved.text
 
     assert (await decide(owner, submitted["approval_instance_id"])).status_code == 200
-    done = await _until(client, requester.headers, submitted["id"])
+    done = await request_until(client, requester.headers, submitted["id"])
     assert done["status"] == "fulfilled", done["timeline"]
     execution = (
         await client.get(f"/api/executions/{done['fulfillment_execution_id']}", headers=tenant.admin.headers)
@@ -191,11 +165,7 @@ async def test_a_pinned_runbook_archived_before_approval_fails_the_request_with_
     ladder = (await create_definition(tenant, step("cab", 1, "role", "cab")))["id"]
     runbook_id, item_id = await _runbook_item(tenant, client, ladder)
     requester = await tenant.user()
-    submitted = (
-        await client.post(
-            REQUESTS, json={"catalog_item_id": item_id, "variables": {"username": "bo"}}, headers=requester.headers
-        )
-    ).json()
+    submitted = await submit_request(requester, item_id, {"username": "bo"})
     # `force` is for a refusal of archiving what catalog items use; without that refusal it is ignored.
     archived = await client.delete(f"/api/runbooks/{runbook_id}?force=true", headers=tenant.admin.headers)
     assert archived.status_code == 204, archived.text
@@ -216,11 +186,7 @@ async def test_a_manual_item_pins_manual_even_if_it_becomes_automated_before_app
     ladder = (await create_definition(tenant, step("cab", 1, "role", "cab")))["id"]
     item = await create_item(tenant, variables=FORM, workflow_definition_id=ladder)
     requester = await tenant.user()
-    submitted = (
-        await client.post(
-            REQUESTS, json={"catalog_item_id": item["id"], "variables": {"username": "cy"}}, headers=requester.headers
-        )
-    ).json()
+    submitted = await submit_request(requester, item["id"], {"username": "cy"})
     assert submitted["fulfillment"]["type"] == "manual"
     runbook = await create_runbook(tenant, client)
     changed = await client.put(

@@ -3,9 +3,7 @@ and `fulfillment_type: workflow` runs an automation workflow after approval (pro
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import time
 from typing import Any
 
 import httpx
@@ -16,7 +14,7 @@ from tests.api.conftest import TenantContext
 from tests.api.sweep_approvals import create_definition, decide, signed_in
 from tests.api.sweep_approvals import step as ladder_step
 from tests.api.sweep_automation import create_workflow, script_runbook, step, workflow_body
-from tests.api.sweep_itsm import CATALOG, REQUESTS, create_item
+from tests.api.sweep_itsm import CATALOG, REQUESTS, create_item, request_until, submit_request
 from tests.conftest import shared_with_runbooks
 
 FORM = [{"name": "username", "type": "string", "required": True}]
@@ -31,16 +29,6 @@ async def _provisioning_workflow(tenant: TenantContext, script: str) -> dict[str
         inputs={"type": "object", "properties": {"username": {"type": "string"}}, "required": ["username"]},
     )
     return await create_workflow(tenant, body)
-
-
-async def _until(client: httpx.AsyncClient, headers: dict[str, str], request_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
-    while True:
-        body: dict[str, Any] = (await client.get(f"{REQUESTS}/{request_id}", headers=headers)).json()
-        if body["status"] in {"fulfilled", "fulfillment_failed"}:
-            return body
-        assert time.monotonic() < deadline, body
-        await asyncio.sleep(0.1)
 
 
 async def test_an_automation_workflow_id_is_refused_as_approval_definition(tenant: TenantContext) -> None:
@@ -69,14 +57,10 @@ async def test_provision_after_approve_runs_the_workflow_and_fulfils_the_request
         fulfillment_config={"workflow_id": workflow["id"], "inputs": {"username": "{{ variables.username }}"}},
     )
     requester = await tenant.user()
-    submitted = (
-        await client.post(
-            REQUESTS, json={"catalog_item_id": item["id"], "variables": {"username": "ada"}}, headers=requester.headers
-        )
-    ).json()
+    submitted = await submit_request(requester, item["id"], {"username": "ada"})
     assert submitted["status"] == "pending_approval"
     assert (await decide(owner, submitted["approval_instance_id"])).status_code == 200
-    done = await _until(client, requester.headers, submitted["id"])
+    done = await request_until(client, requester.headers, submitted["id"])
     assert done["status"] == "fulfilled", done["timeline"]
     execution = (
         await client.get(f"/api/executions/{done['fulfillment_execution_id']}", headers=tenant.admin.headers)
@@ -97,12 +81,8 @@ async def test_a_failing_workflow_fails_the_request(
         fulfillment_config={"workflow_id": workflow["id"], "inputs": {"username": "{{ variables.username }}"}},
     )
     requester = await tenant.user()
-    submitted = (
-        await client.post(
-            REQUESTS, json={"catalog_item_id": item["id"], "variables": {"username": "bob"}}, headers=requester.headers
-        )
-    ).json()
-    done = await _until(client, requester.headers, submitted["id"])
+    submitted = await submit_request(requester, item["id"], {"username": "bob"})
+    done = await request_until(client, requester.headers, submitted["id"])
     assert done["status"] == "fulfillment_failed"
     assert done["timeline"][-1]["message"].startswith("Fulfillment failed")
 
@@ -120,12 +100,8 @@ async def test_retrying_the_failed_fulfillment_workflow_puts_the_request_back_in
         fulfillment_config={"workflow_id": workflow["id"], "inputs": {"username": "{{ variables.username }}"}},
     )
     requester = await tenant.user()
-    submitted = (
-        await client.post(
-            REQUESTS, json={"catalog_item_id": item["id"], "variables": {"username": "eve"}}, headers=requester.headers
-        )
-    ).json()
-    failed = await _until(client, requester.headers, submitted["id"])
+    submitted = await submit_request(requester, item["id"], {"username": "eve"})
+    failed = await request_until(client, requester.headers, submitted["id"])
     assert failed["status"] == "fulfillment_failed"
     assert failed["closed_at"] is not None
     flag.touch()  # the SRE fixes what was broken, then retries the execution from its failed step
@@ -135,7 +111,7 @@ async def test_retrying_the_failed_fulfillment_workflow_puts_the_request_back_in
     assert retried.status_code == 202, retried.text
     reopened = (await client.get(f"{REQUESTS}/{submitted['id']}", headers=requester.headers)).json()
     assert reopened["status"] in {"in_fulfillment", "fulfilled"}, reopened
-    done = await _until(client, requester.headers, submitted["id"])
+    done = await request_until(client, requester.headers, submitted["id"])
     assert done["status"] == "fulfilled", done["timeline"]
     messages = [event["message"] for event in done["timeline"]]
     assert messages.index("Fulfillment retried") < messages.index("Fulfilled by automation")
