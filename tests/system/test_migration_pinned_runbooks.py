@@ -5,28 +5,11 @@ Found by its file name, so it still runs when the history is renumbered.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import psycopg
-import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from psycopg import sql
-from sqlalchemy.engine import make_url
 
 from tenantplane.kit.migrate import alembic_config
-
-
-@pytest.fixture
-def empty_database(database_url: str) -> Iterator[str]:
-    name = f"tp_pins_{uuid.uuid4().hex[:10]}"
-    server = make_url(database_url).set(database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _id(n: str) -> str:
