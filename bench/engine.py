@@ -17,10 +17,10 @@ import psycopg
 
 from bench.common import DEFAULT_SERVER, percentiles, row, scratch_database
 from bench.jobs import _stop, _workers, raw_loop
-from tenantplane.automation import gates
-from tenantplane.automation.definitions import create_workflow
-from tenantplane.automation.schemas import WorkflowWrite
-from tenantplane.automation.service import execute_workflow
+from tenantplane.automation.definitions.schemas import WorkflowWrite
+from tenantplane.automation.definitions.service import create_workflow
+from tenantplane.automation.runs import gates
+from tenantplane.automation.runs.service import execute_workflow
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import User
 from tenantplane.identity.schemas import UserCreate

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tenantplane.automation import runs, service
+from tenantplane.automation.runs import service
+from tenantplane.automation.runs import state as runs
 from tenantplane.jobs.models import Job
 from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import TenantContext

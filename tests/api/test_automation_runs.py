@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from tenantplane.automation.steps import perform_step
+from tenantplane.automation.runs.steps import perform_step
 from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import TenantContext
 from tests.api.sweep_automation import (

@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from tenantplane.automation import triggers
+from tenantplane.automation.triggers import schedule as triggers
 from tenantplane.jobs.queue import enqueue
 from tenantplane.jobs.registry import load_task_modules
 from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions

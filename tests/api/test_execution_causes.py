@@ -15,7 +15,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from tenantplane.automation import triggers
+from tenantplane.automation.triggers import schedule as triggers
 from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import Actor, TenantContext
 from tests.api.sweep_approvals import create_definition, signed_in

@@ -17,9 +17,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from tenantplane.automation.definitions import create_workflow
-from tenantplane.automation.schemas import WorkflowWrite
-from tenantplane.automation.service import execute_workflow
+from tenantplane.automation.definitions.schemas import WorkflowWrite
+from tenantplane.automation.definitions.service import create_workflow
+from tenantplane.automation.runs.service import execute_workflow
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.service import bootstrap
 from tenantplane.kit.db import Database

@@ -11,9 +11,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tenantplane.automation import triggers
-from tenantplane.automation.definitions import create_workflow
-from tenantplane.automation.schemas import WorkflowWrite
+from tenantplane.automation.definitions.schemas import WorkflowWrite
+from tenantplane.automation.definitions.service import create_workflow
+from tenantplane.automation.triggers import schedule
+from tenantplane.automation.triggers import service as triggers
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.service import bootstrap
 from tenantplane.kit.db import Database
@@ -61,18 +62,18 @@ async def test_a_due_time_fires_once_with_three_worker_processes(clean_database:
     with psycopg.connect(url) as conn:
         # Bring the due time's job forward to when all three workers are up, and queue it twice more without
         # the dedupe key: only the firing row's unique (trigger, due time) stands between them and more runs.
-        conn.execute("UPDATE jobs SET run_at = %s WHERE kind = %s", (soon, triggers.SCHEDULE_FIRE))
+        conn.execute("UPDATE jobs SET run_at = %s WHERE kind = %s", (soon, schedule.SCHEDULE_FIRE))
         conn.execute(
             "INSERT INTO jobs (tenant_id, kind, queue, payload, run_at, max_attempts, backoff_seconds) "
             "SELECT tenant_id, kind, queue, payload, run_at, max_attempts, backoff_seconds FROM jobs "
             "CROSS JOIN generate_series(1, 2) WHERE kind = %s",
-            (triggers.SCHEDULE_FIRE,),
+            (schedule.SCHEDULE_FIRE,),
         )
     workers = [_worker(url, tmp_path / f"w{i}") for i in range(3)]
     try:
         _until(
             lambda: (
-                _rows(url, "SELECT count(*) FROM jobs WHERE kind = %s AND status = 'succeeded'", triggers.SCHEDULE_FIRE)
+                _rows(url, "SELECT count(*) FROM jobs WHERE kind = %s AND status = 'succeeded'", schedule.SCHEDULE_FIRE)
                 == [(3,)]
             ),
             "the three fire jobs to run",
@@ -91,6 +92,6 @@ async def test_a_due_time_fires_once_with_three_worker_processes(clean_database:
     assert len(executions) == 1, executions
     assert _rows(url, "SELECT due_at FROM workflow_trigger_firings") == [(due,)]
     queued = _rows(
-        url, "SELECT payload->>'due_at' FROM jobs WHERE kind = %s AND status = 'queued'", triggers.SCHEDULE_FIRE
+        url, "SELECT payload->>'due_at' FROM jobs WHERE kind = %s AND status = 'queued'", schedule.SCHEDULE_FIRE
     )
     assert queued == [((due + timedelta(minutes=1)).isoformat(),)], "the next due time must be armed exactly once"

@@ -1,6 +1,6 @@
 """A workflow's runbook step finishes when the runbook execution it started does, in the same transaction.
 
-Registered for the `workflow_step` origin; `automation.steps.runbook_finished` applies the result to the engine.
+Registered for the `workflow_step` origin; `automation.runs.steps.runbook_finished` applies the result to the engine.
 Cancelling a workflow execution (`POST /api/executions/{id}/cancel`) goes through the engine, registered here too.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.automation.service import cancel_workflow_execution
-from tenantplane.automation.steps import runbook_finished
+from tenantplane.automation.runs.service import cancel_workflow_execution
+from tenantplane.automation.runs.steps import runbook_finished
 from tenantplane.executions.hooks import CancelRequest, on_cancel_requested, on_execution_finished
 from tenantplane.executions.models import WORKFLOW_STEP_ORIGIN, Execution
 

@@ -11,7 +11,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.automation.models import Workflow, WorkflowVersion
+from tenantplane.automation.definitions.models import Workflow, WorkflowVersion
 from tenantplane.kit.usage import Use, answers
 
 

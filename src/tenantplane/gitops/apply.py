@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.approvals.definitions import create_definition, update_definition
 from tenantplane.approvals.models import ApprovalDefinition
 from tenantplane.approvals.schemas import DefinitionWrite
-from tenantplane.automation.definitions import create_workflow, update_workflow
-from tenantplane.automation.models import Workflow
-from tenantplane.automation.schemas import WorkflowWrite
+from tenantplane.automation.definitions.models import Workflow
+from tenantplane.automation.definitions.schemas import WorkflowWrite
+from tenantplane.automation.definitions.service import create_workflow, update_workflow
 from tenantplane.gitops import export as views
 from tenantplane.gitops.documents import Document, GitopsError, catalog_body, user_id, workflow_body
 from tenantplane.identity import service as identity

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.models import ApprovalDefinition
-from tenantplane.automation.models import Workflow
+from tenantplane.automation.definitions.models import Workflow
 from tenantplane.identity.models import Group, User
 from tenantplane.runbooks.models import Runbook
 

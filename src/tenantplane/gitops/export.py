@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion
-from tenantplane.automation.models import Workflow, WorkflowVersion
+from tenantplane.automation.definitions.models import Workflow, WorkflowVersion
 from tenantplane.identity.models import Group, GroupMembership, User
 from tenantplane.itsm.models import CatalogItem
 from tenantplane.runbooks.models import Runbook, RunbookVersion

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.automation.triggers import on_itsm_event
+from tenantplane.automation.triggers.firing import on_itsm_event
 from tenantplane.itsm.models import ChangeRequest, ServiceRequest
 
 

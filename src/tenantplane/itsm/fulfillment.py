@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.approvals import repository as approvals_repo
 from tenantplane.approvals.models import ApprovalAssignment, ApprovalEvent, ApprovalInstance
 from tenantplane.approvals.service import cancel_instance, start_workflow_instance
-from tenantplane.automation.service import execute_workflow, retry_workflow_execution
+from tenantplane.automation.runs.service import execute_workflow, retry_workflow_execution
 from tenantplane.executions import repository as executions_repo
 from tenantplane.executions.causes import Cause
 from tenantplane.executions.models import Execution

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.schemas import FulfillmentRead, FulfillmentTargetRead
-from tenantplane.automation import repository as automation_repo
+from tenantplane.automation.definitions import repository as automation_repo
 from tenantplane.itsm.models import CatalogItem, ServiceRequest
 from tenantplane.kit.errors import DomainError
 from tenantplane.kit.templating import TemplateFailed, render_async

@@ -31,7 +31,7 @@ from tenantplane.automation.engine import (
     apply,
     new_execution,
 )
-from tenantplane.automation.graph import Edge, StepSpec, StepType, WorkflowGraph, build_graph
+from tenantplane.automation.engine.graph import Edge, StepSpec, StepType, WorkflowGraph, build_graph
 
 
 class Execution:

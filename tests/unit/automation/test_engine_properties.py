@@ -32,7 +32,7 @@ from tenantplane.automation.engine import (
     apply,
     new_execution,
 )
-from tenantplane.automation.graph import (
+from tenantplane.automation.engine.graph import (
     OUTCOME_WORDS_BY_STEP_TYPE,
     Edge,
     OnTimeout,

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from tenantplane.automation.definitions.validation import parse_time
 from tenantplane.automation.engine import ExecutionState, StepRun
-from tenantplane.automation.expressions import (
+from tenantplane.automation.engine.expressions import (
     TemplateFailed,
     edge_results,
     evaluate,
     expression_error,
     run_context,
 )
-from tenantplane.automation.graph import Edge, StepSpec, build_graph
-from tenantplane.automation.validation import parse_time
+from tenantplane.automation.engine.graph import Edge, StepSpec, build_graph
 
 
 def _state() -> ExecutionState:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tenantplane.automation.graph import (
+from tenantplane.automation.engine.graph import (
     Edge,
     InvalidWorkflowGraph,
     Problem,

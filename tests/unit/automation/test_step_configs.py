@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tenantplane.automation.validation import _condition_problems, _delay_problems, _positive, step_specs
+from tenantplane.automation.definitions.validation import _condition_problems, _delay_problems, _positive, step_specs
 
 
 def test_a_delay_needs_exactly_one_of_seconds_and_until() -> None:

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.automation.expressions import TemplateFailed, render_async
-from tenantplane.automation.models import ApprovalGate
-from tenantplane.automation.validation import LATEST
+from tenantplane.automation.definitions.validation import LATEST
+from tenantplane.automation.engine.expressions import TemplateFailed, render_async
+from tenantplane.automation.runs.models import ApprovalGate
 from tenantplane.runbooks.models import Runbook
 
 if TYPE_CHECKING:
-    from tenantplane.automation.runs import LoadedRun
+    from tenantplane.automation.runs.state import LoadedRun
 
 # Gate statuses after which the path beyond the gate may run (a cancelled gate's step never runs on).
 DECIDED = ("approved", "rejected", "timed_out")

@@ -5,17 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from tenantplane.automation import triggers
+from tenantplane.automation.triggers import firing, schedule
 from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler, worker_maintenance
 from tenantplane.kit.db import Database
 
 
-@job_handler(triggers.SCHEDULE_FIRE, max_attempts=10, backoff_seconds=1.0)
+@job_handler(schedule.SCHEDULE_FIRE, max_attempts=10, backoff_seconds=1.0)
 async def schedule_fire(ctx: JobContext) -> None:
     if ctx.tenant_id is None:
         raise PermanentFailure("schedule triggers belong to a tenant")
     async with ctx.transaction() as session:
-        await triggers.fire_schedule(
+        await firing.fire_schedule(
             session,
             tenant_id=ctx.tenant_id,
             trigger_id=uuid.UUID(ctx.payload["trigger_id"]),
@@ -27,4 +27,4 @@ async def schedule_fire(ctx: JobContext) -> None:
 async def rearm_schedules(db: Database) -> None:
     """A schedule whose fire job went dead (or was cancelled) gets its next due time queued again."""
     async with db.transaction() as session:
-        await triggers.rearm_schedules(session)
+        await schedule.rearm_schedules(session)

@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.automation import repository as repo
+from tenantplane.automation.definitions import repository as workflows_repo
+from tenantplane.automation.definitions.validation import edge_specs, step_specs
 from tenantplane.automation.engine import ExecutionState
-from tenantplane.automation.expressions import run_context
-from tenantplane.automation.graph import WorkflowGraph, build_graph
-from tenantplane.automation.models import AutomationRun
-from tenantplane.automation.validation import edge_specs, step_specs
+from tenantplane.automation.engine.expressions import run_context
+from tenantplane.automation.engine.graph import WorkflowGraph, build_graph
+from tenantplane.automation.runs import repository as repo
+from tenantplane.automation.runs.models import AutomationRun
 from tenantplane.executions import service as executions
 from tenantplane.executions.models import Execution, StepRun
 from tenantplane.secrets.models import Secret
@@ -80,7 +81,7 @@ async def compiled_version(
     key = (tenant_id, workflow_id, version)
     found = version_cache.get(key)
     if found is None:
-        definition = (await repo.get_version(session, tenant_id, workflow_id, version)).definition
+        definition = (await workflows_repo.get_version(session, tenant_id, workflow_id, version)).definition
         configs = {s["id"]: s["config"] for s in definition["steps"]}
         uses_secrets = "secrets" in json.dumps(definition["steps"])
         found = CompiledVersion(definition, graph_of(definition), configs, uses_secrets)

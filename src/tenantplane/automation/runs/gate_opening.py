@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.approvers import resolve_approvers
-from tenantplane.automation import repository as repo
-from tenantplane.automation.expressions import TemplateFailed, render_async
-from tenantplane.automation.models import ApprovalGate
-from tenantplane.automation.pins import versions_to_show
-from tenantplane.automation.runs import GATE_TIMEOUT, GATE_UNDECIDABLE, LoadedRun, now
+from tenantplane.automation.definitions import repository as repo
+from tenantplane.automation.engine.expressions import TemplateFailed, render_async
+from tenantplane.automation.runs.models import ApprovalGate
+from tenantplane.automation.runs.pins import versions_to_show
+from tenantplane.automation.runs.state import GATE_TIMEOUT, GATE_UNDECIDABLE, LoadedRun, now
 from tenantplane.executions import causes
 from tenantplane.executions.models import Execution
 from tenantplane.jobs.queue import enqueue

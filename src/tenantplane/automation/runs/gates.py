@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.approvals.approvers import delegators_of
 from tenantplane.audit.service import record_event
 from tenantplane.automation import engine
-from tenantplane.automation import repository as repo
-from tenantplane.automation.gate_opening import chain_of, four_eyes_excluded
-from tenantplane.automation.models import ApprovalGate
-from tenantplane.automation.runs import load_run, now
-from tenantplane.automation.service import apply_event
+from tenantplane.automation.runs import repository as repo
+from tenantplane.automation.runs.gate_opening import chain_of, four_eyes_excluded
+from tenantplane.automation.runs.models import ApprovalGate
+from tenantplane.automation.runs.service import apply_event
+from tenantplane.automation.runs.state import load_run, now
 from tenantplane.executions import causes
 from tenantplane.identity.auth import Principal
 from tenantplane.kit.errors import Conflict, Forbidden, ValidationFailed

@@ -17,10 +17,10 @@ from tenantplane.approvals.approvers import delegators_of
 from tenantplane.approvals.hooks import facts_of
 from tenantplane.approvals.models import ApprovalAssignment, ApprovalInstance
 from tenantplane.approvals.schemas import FulfillmentRead
-from tenantplane.automation.gate_opening import chain_of
-from tenantplane.automation.models import ApprovalGate
-from tenantplane.automation.repository import gates_of
-from tenantplane.automation.schemas import GateRead, InboxItem
+from tenantplane.automation.runs.gate_opening import chain_of
+from tenantplane.automation.runs.models import ApprovalGate
+from tenantplane.automation.runs.repository import gates_of
+from tenantplane.automation.runs.schemas import GateRead, InboxItem
 from tenantplane.executions.causes import chain_ids
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission

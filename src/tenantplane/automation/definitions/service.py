@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.audit.service import record_event
-from tenantplane.automation import repository as repo
-from tenantplane.automation.models import Workflow, WorkflowVersion
-from tenantplane.automation.schemas import WorkflowRead, WorkflowWrite
-from tenantplane.automation.validation import Problem, workflow_problems
+from tenantplane.automation.definitions import repository as repo
+from tenantplane.automation.definitions.models import Workflow, WorkflowVersion
+from tenantplane.automation.definitions.schemas import WorkflowRead, WorkflowWrite
+from tenantplane.automation.definitions.validation import Problem, workflow_problems
 from tenantplane.identity.auth import Principal
 from tenantplane.kit.errors import Conflict, ValidationFailed
 from tenantplane.kit.usage import archivable

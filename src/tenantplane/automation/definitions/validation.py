@@ -13,8 +13,9 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.automation.expressions import expression_error, syntax_errors
-from tenantplane.automation.graph import (
+from tenantplane.automation.definitions.schemas import WorkflowWrite
+from tenantplane.automation.engine.expressions import expression_error, syntax_errors
+from tenantplane.automation.engine.graph import (
     OUTCOME_WORDS,
     STEP_TYPES,
     Edge,
@@ -23,7 +24,6 @@ from tenantplane.automation.graph import (
     steps_behind,
     validate_graph,
 )
-from tenantplane.automation.schemas import WorkflowWrite
 from tenantplane.identity.models import Group, User
 from tenantplane.identity.repository import groups_of, users_of
 from tenantplane.notifications.repository import find_channel

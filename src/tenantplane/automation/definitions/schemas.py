@@ -1,13 +1,13 @@
 """Request and response shapes of automation workflows, their executions' gates and the approvals inbox.
 
-Step configs stay free-form JSON here; `automation.validation` checks them per step type with field paths.
+Step configs stay free-form JSON here; `automation.definitions.validation` checks them per step type with field paths.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ConfigDict, Field
 
@@ -75,43 +75,3 @@ class FieldProblem(ReadSchema):
 class ValidationResult(ReadSchema):
     valid: bool
     errors: list[FieldProblem]
-
-
-class ExecuteWorkflow(InputSchema):
-    inputs: dict[str, Any] = Field(default_factory=dict)
-
-
-class Decision(InputSchema):
-    comment: str | None = Field(default=None, max_length=4000)
-
-
-GateStatus = Literal["pending", "approved", "rejected", "timed_out", "cancelled"]
-
-
-class GateRead(ReadSchema):
-    id: uuid.UUID
-    execution_id: uuid.UUID
-    step_id: str
-    attempt: int
-    status: str
-    message: str
-    approvers: list[dict[str, Any]]
-    min_approvals: int
-    subject: dict[str, Any]
-    decisions: list[dict[str, Any]]
-    started_by: uuid.UUID | None
-    caused_by: list[dict[str, Any]] = Field(
-        default_factory=list, description="Who caused the execution ({user_id, role}); four-eyes refuses each"
-    )
-    allow_self_approval: bool
-    created_at: datetime
-    decided_at: datetime | None
-
-
-class InboxItem(ReadSchema):
-    kind: Literal["itsm", "automation"]
-    id: uuid.UUID
-    title: str
-    what: dict[str, Any]
-    link: str
-    created_at: datetime

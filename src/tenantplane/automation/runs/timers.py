@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.automation.expressions import TemplateFailed, render_async
-from tenantplane.automation.runs import TIMER, LoadedRun, now
-from tenantplane.automation.validation import parse_time
+from tenantplane.automation.definitions.validation import parse_time
+from tenantplane.automation.engine.expressions import TemplateFailed, render_async
+from tenantplane.automation.runs.state import TIMER, LoadedRun, now
 from tenantplane.jobs.queue import enqueue
 
 

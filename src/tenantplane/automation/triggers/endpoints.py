@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from tenantplane.automation import triggers
+from tenantplane.automation.triggers import firing, service
 from tenantplane.identity.auth import Principal, require
 from tenantplane.identity.permissions import Permission
 from tenantplane.kit.db import SessionDep
@@ -68,7 +68,7 @@ class WebhookAccepted(BaseModel):
 
 @router.get(TRIGGERS, response_model=TriggerList)
 async def list_triggers(workflow_id: uuid.UUID, principal: WorkflowAdmin, session: SessionDep) -> TriggerList:
-    rows = await triggers.list_triggers(session, principal.tenant, workflow_id)
+    rows = await service.list_triggers(session, principal.tenant, workflow_id)
     return TriggerList(items=[TriggerRead.model_validate(t) for t in rows])
 
 
@@ -77,12 +77,12 @@ async def create_trigger(
     workflow_id: uuid.UUID, body: TriggerWrite, principal: WorkflowAdmin, session: SessionDep
 ) -> TriggerRead:
     """A schedule (`cron`, `timezone`), webhook, or ITSM event trigger; 422 names the `config.<field>`."""
-    trigger, token = await triggers.create_trigger(
+    trigger, token = await service.create_trigger(
         session, actor=principal, workflow_id=workflow_id, kind=body.kind, config=body.config, enabled=body.enabled
     )
     read = TriggerRead.model_validate(trigger)
     if token is not None:
-        read.url = triggers.HOOK_PATH + token
+        read.url = service.HOOK_PATH + token
     return read
 
 
@@ -90,7 +90,7 @@ async def create_trigger(
 async def get_trigger(
     workflow_id: uuid.UUID, trigger_id: uuid.UUID, principal: WorkflowAdmin, session: SessionDep
 ) -> TriggerRead:
-    return TriggerRead.model_validate(await triggers.get_trigger(session, principal.tenant, workflow_id, trigger_id))
+    return TriggerRead.model_validate(await service.get_trigger(session, principal.tenant, workflow_id, trigger_id))
 
 
 @router.patch(TRIGGERS + "/{trigger_id}", response_model=TriggerRead)
@@ -98,7 +98,7 @@ async def update_trigger(
     workflow_id: uuid.UUID, trigger_id: uuid.UUID, body: TriggerUpdate, principal: WorkflowAdmin, session: SessionDep
 ) -> TriggerRead:
     """Enable/disable or replace the config; a schedule is re-armed from now with its new cron."""
-    trigger = await triggers.update_trigger(
+    trigger = await service.update_trigger(
         session,
         actor=principal,
         workflow_id=workflow_id,
@@ -113,7 +113,7 @@ async def update_trigger(
 async def delete_trigger(
     workflow_id: uuid.UUID, trigger_id: uuid.UUID, principal: WorkflowAdmin, session: SessionDep
 ) -> Response:
-    await triggers.delete_trigger(session, actor=principal, workflow_id=workflow_id, trigger_id=trigger_id)
+    await service.delete_trigger(session, actor=principal, workflow_id=workflow_id, trigger_id=trigger_id)
     return Response(status_code=204)
 
 
@@ -124,10 +124,10 @@ async def inbound_webhook(token: str, request: Request, session: SessionDep) -> 
     The token is looked up first: an unknown or disabled webhook is a 404 before a byte of the body is read.
     The body is then JSON under the rules of every other body (whatever its content type says).
     """
-    trigger = await triggers.find_webhook(session, token)
+    trigger = await firing.find_webhook(session, token)
     raw = await _webhook_body(request)
     payload = parse_json(raw) if raw.strip() else None
-    execution = await triggers.fire_webhook(session, trigger, payload)
+    execution = await firing.fire_webhook(session, trigger, payload)
     return WebhookAccepted(execution_id=execution.id)
 
 

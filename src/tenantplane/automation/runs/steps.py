@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.automation import engine
-from tenantplane.automation import repository as repo
-from tenantplane.automation.expressions import TemplateFailed
-from tenantplane.automation.pins import planned_run
-from tenantplane.automation.runs import CANCEL_STEP, RUN_STEP, STEP_TIMEOUT, LoadedRun, load_run, now
-from tenantplane.automation.service import apply_event, apply_loaded, condition_outcome
+from tenantplane.automation.engine.expressions import TemplateFailed
+from tenantplane.automation.runs import repository as repo
+from tenantplane.automation.runs.effects import condition_outcome
+from tenantplane.automation.runs.pins import planned_run
+from tenantplane.automation.runs.service import apply_event, apply_loaded
+from tenantplane.automation.runs.state import CANCEL_STEP, RUN_STEP, STEP_TIMEOUT, LoadedRun, load_run, now
 from tenantplane.executions import service as executions
 from tenantplane.executions.models import FINISHED_STATUSES, WORKFLOW_STEP_ORIGIN, Execution, StepRun
 from tenantplane.jobs.queue import enqueue

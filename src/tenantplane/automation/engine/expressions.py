@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tenantplane.automation.engine import ExecutionState
-from tenantplane.automation.graph import WorkflowGraph
+from tenantplane.automation.engine.graph import WorkflowGraph
 from tenantplane.kit.templating import (
     TemplateFailed,
     evaluate,
