@@ -4,6 +4,9 @@ retries, and the request's end when its run ends. Everything here runs in the ca
 
 from __future__ import annotations
 
+import uuid
+from typing import TypedDict
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.automation.service import execute_workflow, retry_workflow_execution
@@ -54,6 +57,16 @@ def _what(request: ServiceRequest) -> str:
     return f"{noun} '{request.fulfillment_name}' v{request.fulfillment_version}"
 
 
+class _Run(TypedDict):
+    """What a fulfillment run carries, whichever it starts: a runbook or a workflow."""
+
+    actor: Principal | None
+    started_by: uuid.UUID
+    origin: tuple[str, uuid.UUID]
+    cause: Cause
+    version: int
+
+
 async def _start_pinned(session: AsyncSession, request: ServiceRequest, *, actor: Principal | None) -> Execution:
     """Start the pinned runbook or workflow version with the pinned parameters (DomainError when it cannot).
 
@@ -64,29 +77,17 @@ async def _start_pinned(session: AsyncSession, request: ServiceRequest, *, actor
     if target_id is None or request.fulfillment_version is None:
         raise Conflict(f"the request pinned no {request.fulfillment_type} to run")
     parameters = request.fulfillment_parameters or {}
-    if request.fulfillment_type == "runbook":
-        runbook = await get_runbook(session, request.tenant_id, target_id)
-        return await execute_runbook(
-            session,
-            actor=actor,
-            runbook=runbook,
-            parameters=parameters,
-            started_by=request.requester_id,
-            origin=(lifecycle.REQUEST, request.id),
-            cause=fulfillment_cause(request),
-            version=request.fulfillment_version,
-        )
-    return await execute_workflow(
-        session,
+    run = _Run(
         actor=actor,
-        tenant_id=request.tenant_id,
-        workflow_id=target_id,
-        inputs=parameters,
         started_by=request.requester_id,
         origin=(lifecycle.REQUEST, request.id),
         cause=fulfillment_cause(request),
         version=request.fulfillment_version,
     )
+    if request.fulfillment_type == "runbook":
+        runbook = await get_runbook(session, request.tenant_id, target_id)
+        return await execute_runbook(session, runbook=runbook, parameters=parameters, **run)
+    return await execute_workflow(session, tenant_id=request.tenant_id, workflow_id=target_id, inputs=parameters, **run)
 
 
 def fulfillment_cause(request: ServiceRequest) -> Cause:
