@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.hooks import RecordFacts, after_instance_finished, on_instance_finished, on_instances_read
 from tenantplane.approvals.models import ApprovalInstance
-from tenantplane.itsm import events, fulfillment, pinning
+from tenantplane.itsm import approval, events, pinning
+from tenantplane.itsm.lifecycle import CHANGE, REQUEST
 from tenantplane.itsm.models import ChangeRequest, ServiceRequest
 
 Record = TypeVar("Record", ServiceRequest, ChangeRequest)
@@ -25,19 +26,19 @@ async def _record(
     return found
 
 
-@on_instance_finished(fulfillment.REQUEST)
+@on_instance_finished(REQUEST)
 async def request_approval_finished(session: AsyncSession, instance: ApprovalInstance) -> None:
     if (request := await _record(session, ServiceRequest, instance, lock=True)) is not None:
-        await fulfillment.on_request_approval_finished(session, request, instance)
+        await approval.on_request_approval_finished(session, request, instance)
 
 
-@on_instance_finished(fulfillment.CHANGE)
+@on_instance_finished(CHANGE)
 async def change_approval_finished(session: AsyncSession, instance: ApprovalInstance) -> None:
     if (change := await _record(session, ChangeRequest, instance, lock=True)) is not None:
-        await fulfillment.on_change_approval_finished(session, change, instance)
+        await approval.on_change_approval_finished(session, change, instance)
 
 
-@on_instances_read(fulfillment.REQUEST)
+@on_instances_read(REQUEST)
 async def request_fulfillments(session: AsyncSession, facts: RecordFacts) -> None:
     stmt = select(ServiceRequest).where(
         ServiceRequest.tenant_id == facts.tenant_id, ServiceRequest.id.in_(facts.record_ids)
@@ -48,14 +49,14 @@ async def request_fulfillments(session: AsyncSession, facts: RecordFacts) -> Non
             facts.fulfillment[request.id] = read
 
 
-@after_instance_finished(fulfillment.REQUEST)
+@after_instance_finished(REQUEST)
 async def request_approved(session: AsyncSession, instance: ApprovalInstance) -> None:
     """After the final decision committed: an approved request fires its `itsm.request.approved` triggers."""
     if instance.status == "approved" and (request := await _record(session, ServiceRequest, instance)) is not None:
         await events.request_approved(session, request)
 
 
-@after_instance_finished(fulfillment.CHANGE)
+@after_instance_finished(CHANGE)
 async def change_approved(session: AsyncSession, instance: ApprovalInstance) -> None:
     if instance.status == "approved" and (change := await _record(session, ChangeRequest, instance)) is not None:
         await events.change_approved(session, change)

@@ -15,7 +15,7 @@ from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission
 from tenantplane.identity.repository import get_tenant
-from tenantplane.itsm import fulfillment, lifecycle, records, references
+from tenantplane.itsm import approval, lifecycle, records, references
 from tenantplane.itsm.models import ChangeRequest
 from tenantplane.itsm.schemas import ChangeIn
 from tenantplane.kit.errors import Forbidden, NotFound, ValidationFailed
@@ -135,7 +135,7 @@ async def create_change(session: AsyncSession, *, actor: Principal, data: Change
         object_id=change.id,
         summary={"number": change.number, "type": change.type, "definition_from_tenant_default": defaulted},
     )
-    await fulfillment.after_change_submit(session, change=change, actor=actor)
+    await approval.after_change_submit(session, change=change, actor=actor)
     return change
 
 
@@ -145,9 +145,9 @@ async def act(session: AsyncSession, *, actor: Principal, change: ChangeRequest,
         raise Forbidden("Only the change's requester, a fulfiller or an admin can move it.")
     target = {"start": "implementing", "complete": "completed", "fail": "failed", "cancel": "cancelled"}[action]
     if target == "cancelled":
-        await fulfillment.before_change_cancel(session, actor=actor, change=change)
+        await approval.before_cancel(session, actor=actor, record=change)
     else:
-        await fulfillment.lock_record(session, change)
+        await approval.lock_record(session, change)
     if note:
         change.outcome_note = note
     await lifecycle.move_change(session, change, target, actor_id=actor.id, message=note)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.executions.hooks import on_execution_finished, on_execution_reopened
 from tenantplane.executions.models import Execution
 from tenantplane.itsm import fulfillment
+from tenantplane.itsm.lifecycle import REQUEST
 from tenantplane.itsm.models import ServiceRequest
 
 
@@ -21,14 +22,14 @@ async def _request_of(session: AsyncSession, execution: Execution) -> ServiceReq
     return request
 
 
-@on_execution_finished(fulfillment.REQUEST)
+@on_execution_finished(REQUEST)
 async def fulfillment_finished(session: AsyncSession, execution: Execution) -> None:
     request = await _request_of(session, execution)
     if request is not None:
         await fulfillment.on_fulfillment_execution_finished(session, request, execution)
 
 
-@on_execution_reopened(fulfillment.REQUEST)
+@on_execution_reopened(REQUEST)
 async def fulfillment_retried(session: AsyncSession, execution: Execution) -> None:
     request = await _request_of(session, execution)
     if request is not None:

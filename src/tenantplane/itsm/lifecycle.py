@@ -36,30 +36,21 @@ CHANGE_FINAL = {"completed", "failed", "rejected", "cancelled"}
 async def _move(
     session: AsyncSession,
     record: ServiceRequest | ChangeRequest,
-    record_type: str,
     to: str,
     *,
     actor_id: uuid.UUID | None,
     message: str,
     data: dict[str, Any] | None,
 ) -> None:
-    moves, final = (REQUEST_MOVES, REQUEST_FINAL) if record_type == REQUEST else (CHANGE_MOVES, CHANGE_FINAL)
+    request = isinstance(record, ServiceRequest)
+    moves, final = (REQUEST_MOVES, REQUEST_FINAL) if request else (CHANGE_MOVES, CHANGE_FINAL)
     if to not in moves.get(record.status, set()):
-        noun = "request" if record_type == REQUEST else "change"
+        noun = "request" if request else "change"
         raise Conflict(f"A {noun} that is {record.status} cannot become {to}.")
     previous, record.status = record.status, to
     record.closed_at = datetime.now(UTC) if to in final else None
     await session.flush()
-    await records.add_event(
-        session,
-        tenant_id=record.tenant_id,
-        record_type=record_type,
-        record_id=record.id,
-        kind=to,
-        actor_id=actor_id,
-        message=message,
-        data={"from": previous, **(data or {})},
-    )
+    await note(session, record, to, message, actor_id=actor_id, data={"from": previous, **(data or {})})
 
 
 async def move_request(
@@ -72,7 +63,7 @@ async def move_request(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Move a request to `to` (409 if not allowed), stamp its timeline and tell its requester."""
-    await _move(session, request, REQUEST, to, actor_id=actor_id, message=message, data=data)
+    await _move(session, request, to, actor_id=actor_id, message=message, data=data)
     await notify_requester(session, request, message or f"{request.number} is now {to}")
     await events.request_moved(session, request)
 
@@ -80,7 +71,29 @@ async def move_request(
 async def move_change(
     session: AsyncSession, change: ChangeRequest, to: str, *, actor_id: uuid.UUID | None, message: str = ""
 ) -> None:
-    await _move(session, change, CHANGE, to, actor_id=actor_id, message=message, data=None)
+    await _move(session, change, to, actor_id=actor_id, message=message, data=None)
+
+
+async def note(
+    session: AsyncSession,
+    record: ServiceRequest | ChangeRequest,
+    kind: str,
+    message: str,
+    *,
+    actor_id: uuid.UUID | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """An entry on the record's timeline; without `actor_id` a system one (no status change, nobody told)."""
+    await records.add_event(
+        session,
+        tenant_id=record.tenant_id,
+        record_type=REQUEST if isinstance(record, ServiceRequest) else CHANGE,
+        record_id=record.id,
+        kind=kind,
+        actor_id=actor_id,
+        message=message,
+        data=data,
+    )
 
 
 async def notify_requester(session: AsyncSession, request: ServiceRequest, message: str) -> None:

@@ -15,7 +15,7 @@ from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import User
 from tenantplane.identity.permissions import Permission
-from tenantplane.itsm import catalog, fulfillment, lifecycle, pinning, records
+from tenantplane.itsm import approval, catalog, fulfillment, lifecycle, pinning, records
 from tenantplane.itsm.forms import check_form, user_references, validate_values
 from tenantplane.itsm.models import ServiceRequest
 from tenantplane.itsm.schemas import FulfillIn, RequestIn
@@ -42,7 +42,7 @@ async def get_request(
     stmt = visible_to(principal).where(ServiceRequest.id == request_id)
     found = await session.scalar(stmt.with_for_update() if lock else stmt)
     if found is None and not principal.can(Permission.REQUESTS_READ_ALL):
-        found = await fulfillment.visible_as_approver(session, principal, request_id, lock=lock)
+        found = await approval.visible_as_approver(session, principal, request_id, lock=lock)
     if found is None:
         raise NotFound(f"No request {request_id} that you can see.")
     return found
@@ -151,7 +151,7 @@ async def submit(
         object_id=request.id,
         summary={"number": request.number, "catalog_item": item.name},
     )
-    await fulfillment.after_submit(session, item=item, request=request, actor=actor)
+    await approval.after_request_submit(session, item=item, request=request, actor=actor)
     return request, True
 
 
@@ -178,7 +178,7 @@ async def comment(session: AsyncSession, *, actor: Principal, request: ServiceRe
 async def cancel(session: AsyncSession, *, actor: Principal, request: ServiceRequest) -> None:
     if actor.id != request.requester_id and not actor.can(Permission.REQUESTS_FULFILL):
         raise Forbidden("Only the requester, a fulfiller or an admin can cancel a request.")
-    await fulfillment.before_cancel(session, actor=actor, request=request)
+    await approval.before_cancel(session, actor=actor, record=request)
     await lifecycle.move_request(
         session, request, "cancelled", actor_id=actor.id, message=f"{request.number} cancelled"
     )
