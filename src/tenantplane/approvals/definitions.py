@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.approvals import engine
 from tenantplane.approvals import repository as repo
 from tenantplane.approvals.approvers import manager_subject, resolve_approvers, users_by_id
-from tenantplane.approvals.engine_model import DefinitionSpec, StepSpec
+from tenantplane.approvals.engine import DefinitionSpec, StepSpec
 from tenantplane.approvals.errors import engine_refusals
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion
 from tenantplane.approvals.schemas import (

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.approvers import delegates_of, tenant_admins, users_by_id
-from tenantplane.approvals.engine_model import (
+from tenantplane.approvals.engine import (
     Effect,
     EscalateStep,
     Finished,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tenantplane.approvals.engine_model import ApprovalError, CommentRequired, InvalidDefinition, UnknownStep
+from tenantplane.approvals.engine import ApprovalError, CommentRequired, InvalidDefinition, UnknownStep
 from tenantplane.kit.errors import DomainError, ValidationFailed
 
 _INDEX = re.compile(r"\[(\d+)\]")

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query
 
 from tenantplane.approvals import repository as repo
 from tenantplane.approvals import service
-from tenantplane.approvals.engine_model import InstanceStatus, Outcome
+from tenantplane.approvals.engine import InstanceStatus, Outcome
 from tenantplane.approvals.hooks import facts_of, has_finished_hooks
 from tenantplane.approvals.schemas import ApprovalEventRead, CancelWrite, DecisionWrite, InstanceRead, InstanceStart
 from tenantplane.approvals.views import Viewer, instance_read, instance_reads, reads_every_instance

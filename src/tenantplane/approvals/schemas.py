@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from tenantplane.approvals.engine_model import ApproverType, InstanceStatus, Outcome, StepStatus, TimeoutOutcome
+from tenantplane.approvals.engine import ApproverType, InstanceStatus, Outcome, StepStatus, TimeoutOutcome
 from tenantplane.kit.schemas import INT32_MAX, InputSchema, ReadSchema
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -18,7 +18,7 @@ from tenantplane.approvals import repository as repo
 from tenantplane.approvals.approvers import delegators_of, manager_subject, resolve_approvers
 from tenantplane.approvals.definitions import spec_of
 from tenantplane.approvals.effects import carry_out, record_approval_event
-from tenantplane.approvals.engine_model import (
+from tenantplane.approvals.engine import (
     Cancel,
     Decide,
     DefinitionSpec,

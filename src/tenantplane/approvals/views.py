@@ -15,7 +15,7 @@ from tenantplane.approvals import repository as repo
 from tenantplane.approvals.approvers import delegators_of
 from tenantplane.approvals.definitions import approver_labels, spec_of
 from tenantplane.approvals.effects import link_to
-from tenantplane.approvals.engine_model import InstanceState
+from tenantplane.approvals.engine import InstanceState
 from tenantplane.approvals.hooks import facts_of
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion, ApprovalInstance
 from tenantplane.approvals.schemas import DefinitionRead, FulfillmentRead, InstanceRead, StepRead, StepResultRead

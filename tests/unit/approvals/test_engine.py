@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tenantplane.approvals import engine
-from tenantplane.approvals.engine_model import (
+from tenantplane.approvals.engine import (
     AlreadyDecided,
     AlreadyStarted,
     ApprovalError,

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tenantplane.approvals import engine
-from tenantplane.approvals.engine_model import (
+from tenantplane.approvals.engine import (
     ApprovalError,
     Cancel,
     Decide,
