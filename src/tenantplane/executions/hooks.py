@@ -4,7 +4,8 @@
 so the origin (a request's fulfillment, a workflow step) moves on together with it, or not at all.
 `@on_execution_reopened(...)` runs in the transaction of a retry that reopens a failed workflow execution. Modules
 register in `tenantplane.<domain>.execution_hooks`, found by convention before the first dispatch.
-`@on_cancel_requested(kind)` cancels executions of a kind that has its own way (workflows: their engine).
+`@on_cancel_requested(kind)` cancels executions of a kind that has its own way (workflows: their engine), and
+`@on_retry_requested(kind)` retries those of a kind that can be retried (workflows: from their failed steps).
 """
 
 from __future__ import annotations
@@ -65,4 +66,29 @@ async def run_cancel_hooks(session: AsyncSession, actor: Principal, execution: E
     request = CancelRequest(actor, execution)
     if await _CANCEL.run(execution.kind, session, request):
         return request.cancelled
+    return None
+
+
+@dataclass
+class RetryRequest:
+    """Someone asked to retry an execution; the hook of its kind (if it has one) sets `retried`."""
+
+    actor: Principal
+    execution: Execution
+    retried: Execution | None = None
+
+
+_RETRY: HookRegistry[RetryRequest] = HookRegistry("execution_hooks")
+
+
+def on_retry_requested(kind: str) -> Callable[[Hook[RetryRequest]], Hook[RetryRequest]]:
+    """Register how executions of `kind` are retried (a workflow: from its failed steps, through its engine)."""
+    return _RETRY.on(kind)
+
+
+async def run_retry_hooks(session: AsyncSession, actor: Principal, execution: Execution) -> Execution | None:
+    """The execution as its kind's hook retried it, or None when its kind cannot be retried."""
+    request = RetryRequest(actor, execution)
+    if await _RETRY.run(execution.kind, session, request):
+        return request.retried
     return None

@@ -17,7 +17,7 @@ from tenantplane.audit.service import record_event
 from tenantplane.executions import causes
 from tenantplane.executions import repository as repo
 from tenantplane.executions.causes import Cause
-from tenantplane.executions.hooks import run_cancel_hooks, run_finished_hooks, run_reopened_hooks
+from tenantplane.executions.hooks import run_cancel_hooks, run_finished_hooks, run_reopened_hooks, run_retry_hooks
 from tenantplane.executions.models import FINISHED_STATUSES, WORKFLOW_STEP_ORIGIN, Execution, StepRun
 from tenantplane.executions.schemas import ExecutionRead, ExecutionSummary, StepRunRead
 from tenantplane.identity.auth import Principal
@@ -215,3 +215,10 @@ async def cancel_execution(session: AsyncSession, *, actor: Principal, execution
         summary={"kind": execution.kind, "status": execution.status},
     )
     return execution
+
+
+async def retry_execution(session: AsyncSession, *, actor: Principal, execution: Execution) -> Execution:
+    """Re-run a failed or rejected execution the way its kind retries (a workflow: from its failed steps)."""
+    if (retried := await run_retry_hooks(session, actor, execution)) is not None:
+        return retried
+    raise IllegalTransition("Only workflow executions can be retried from their failed steps.")

@@ -1,6 +1,8 @@
-"""HTTP routes of workflow runs: execute, retry, the step-event stream, approval gates and the approvals inbox.
+"""HTTP routes of workflow runs: execute, approval gates and the approvals inbox.
 
-Executing and retrying need `workflows.manage`; gates are decided by their approvers; the inbox is anyone's own.
+Retrying and the step-event stream are `/api/executions/*` routes, so they live in `executions` (retry reaches the
+engine through its `on_retry_requested("workflow")` hook). Executing needs `workflows.manage`; gates are decided by
+their approvers; the inbox is anyone's own.
 """
 
 from __future__ import annotations
@@ -8,14 +10,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Query
 
 from tenantplane.automation.runs import gates, inbox, service
 from tenantplane.automation.runs import repository as repo
 from tenantplane.automation.runs.schemas import Decision, ExecuteWorkflow, GateRead, GateStatus, InboxItem
-from tenantplane.executions import repository as executions_repo
-from tenantplane.executions.logstream import step_events
 from tenantplane.executions.schemas import ExecutionRead
 from tenantplane.executions.service import execution_read
 from tenantplane.identity.auth import CurrentUser, Principal, require
@@ -43,29 +42,6 @@ async def execute_workflow(
         session, actor=principal, tenant_id=principal.tenant, workflow_id=workflow_id, inputs=inputs
     )
     return await execution_read(session, execution)
-
-
-@router.post("/api/executions/{execution_id}/retry", response_model=ExecutionRead, status_code=202)
-async def retry_execution(execution_id: uuid.UUID, principal: WorkflowAdmin, session: SessionDep) -> ExecutionRead:
-    """Re-run a failed or rejected workflow execution from its failed steps; succeeded steps are not re-run."""
-    execution = await executions_repo.get_visible(session, principal, execution_id)
-    execution = await service.retry_workflow_execution(session, actor=principal, execution=execution)
-    return await execution_read(session, execution)
-
-
-@router.get(
-    "/api/executions/{execution_id}/events",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "status, step and end events"}},
-)
-async def stream_execution_events(
-    execution_id: uuid.UUID, principal: CurrentUser, session: SessionDep, request: Request
-) -> StreamingResponse:
-    """Server-Sent Events for the execution view: `status` and `step` changes, then a final `end`."""
-    execution = await executions_repo.get_visible(session, principal, execution_id)
-    events = step_events(request.app.state.db, tenant_id=execution.tenant_id, execution_id=execution.id)
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
 
 
 @router.get(GATES, response_model=Page[GateRead])

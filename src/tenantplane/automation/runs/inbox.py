@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import array
@@ -20,7 +19,7 @@ from tenantplane.approvals.schemas import FulfillmentRead
 from tenantplane.automation.runs.gate_opening import chain_of
 from tenantplane.automation.runs.models import ApprovalGate
 from tenantplane.automation.runs.repository import gates_of
-from tenantplane.automation.runs.schemas import GateRead, InboxItem
+from tenantplane.automation.runs.schemas import GateRead, GateWhatRead, InboxItem, InstanceWhatRead
 from tenantplane.executions.causes import chain_ids
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission
@@ -101,21 +100,20 @@ def _gate_item(gate: GateRead) -> InboxItem:
         kind="automation",
         id=gate.id,
         title=gate.message,
-        what={"execution_id": str(gate.execution_id), "step_id": gate.step_id, **gate.subject},
+        what=GateWhatRead(execution_id=gate.execution_id, step_id=gate.step_id, **dict(gate.subject)),
         link=f"/approvals/gates/{gate.id}",
         created_at=gate.created_at,
     )
 
 
 def _instance_item(instance: ApprovalInstance, fulfillment: FulfillmentRead | None) -> InboxItem:
-    what: dict[str, Any] = {
-        "record_type": instance.record_type,
-        "record_id": str(instance.record_id),
-        "current_step": instance.current_step,
-        "variables": instance.variables,
-    }
-    if fulfillment is not None:  # what approving a service request will run
-        what["fulfillment"] = fulfillment.model_dump(mode="json")
+    what = InstanceWhatRead(
+        record_type=instance.record_type,
+        record_id=instance.record_id,
+        current_step=instance.current_step,
+        variables=instance.variables,
+        fulfillment=fulfillment,  # what approving a service request will run
+    )
     return InboxItem(
         kind="itsm",
         id=instance.id,

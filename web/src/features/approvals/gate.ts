@@ -1,5 +1,11 @@
 // Pure reading of automation approval gates: what an inbox item or a gate says is being approved, and whether
 // the signed-in user may decide it (the same rules the API applies, so no button is offered it would refuse).
+// The shapes it reads are the API's own (`GateRead`, `GateSubjectRead`, `GateWhatRead`, generated from the backend's
+// OpenAPI document); what it returns is the view the cards render.
+import type { Schemas } from "../../api/client";
+
+/** What a gate asks to approve as the API sends it: a gate's `subject`, or an automation inbox item's `what`. */
+export type GateSubjectWire = Schemas["GateSubjectRead"] & Partial<Pick<Schemas["GateWhatRead"], "execution_id" | "step_id">>;
 
 export interface NextStep {
   stepId: string;
@@ -35,15 +41,8 @@ export interface GateDecisionEntry {
 }
 
 /** The fields of a gate the rules need (a `GateRead`). */
-export interface GateLike {
-  status: string;
-  started_by?: string | null;
-  /** Who caused the execution ({user_id, role}): four-eyes refuses each of them. */
-  caused_by?: Record<string, unknown>[];
-  allow_self_approval: boolean;
-  min_approvals: number;
-  decisions: Record<string, unknown>[];
-}
+export type GateLike = Pick<Schemas["GateRead"], "status" | "allow_self_approval" | "min_approvals" | "decisions"> &
+  Partial<Pick<Schemas["GateRead"], "started_by" | "caused_by">>;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -54,21 +53,21 @@ function text(value: unknown): string | null {
 }
 
 /** What is approved: an inbox item's `what` (execution_id, step_id, inputs, next_steps) or a gate's `subject`. */
-export function gateSubject(what: Record<string, unknown>, gate?: { execution_id: string; step_id: string }): GateSubject {
-  const steps = Array.isArray(what.next_steps) ? what.next_steps.filter(isRecord) : [];
-  const workflow = isRecord(what.workflow) ? what.workflow : null;
-  const workflowName = workflow ? text(workflow.name) : null;
+export function gateSubject(what: GateSubjectWire, gate?: { execution_id: string; step_id: string }): GateSubject {
+  // A stored entry that is not an object (a gate written by hand, or damaged) is left out rather than shown broken.
+  const steps = (what.next_steps ?? []).filter((s) => isRecord(s));
+  const workflow = what.workflow?.name ? { name: what.workflow.name, version: what.workflow.version ?? null } : null;
   return {
-    workflow: workflow && workflowName ? { name: workflowName, version: typeof workflow.version === "number" ? workflow.version : null } : null,
-    executionId: text(what.execution_id) ?? gate?.execution_id ?? null,
-    stepId: text(what.step_id) ?? gate?.step_id ?? null,
-    inputs: isRecord(what.inputs) ? what.inputs : {},
+    workflow,
+    executionId: what.execution_id ?? gate?.execution_id ?? null,
+    stepId: what.step_id ?? gate?.step_id ?? null,
+    inputs: what.inputs ?? {},
     nextSteps: steps.map((s) => ({
-      stepId: text(s.step_id) ?? "?",
-      runbookId: text(s.runbook_id),
-      runbook: text(s.runbook),
-      runbookVersion: typeof s.runbook_version === "number" ? s.runbook_version : null,
-      parameters: isRecord(s.parameters) ? s.parameters : {},
+      stepId: s.step_id || "?",
+      runbookId: s.runbook_id ?? null,
+      runbook: s.runbook ?? null,
+      runbookVersion: s.runbook_version ?? null,
+      parameters: s.parameters ?? {},
     })),
   };
 }
