@@ -5,13 +5,14 @@ import { useMemo, useRef, useState } from "react";
 
 import type { Workflow, WorkflowWrite } from "../api";
 import type { StepType } from "../graph/catalog";
-import { type FlowEdge, fromFlow, selectOnly, type StepNode, type StepNodeData, toFlow, withNewEdge, withNewStep } from "../graph/flow";
+import { type ApiGraph, type FlowEdge, fromFlow, selectOnly, type StepNode, type StepNodeData, toFlow, withNewEdge, withNewStep } from "../graph/flow";
 import { layout } from "../graph/layout";
 import { parseInputsSchema } from "../inputs";
 
 export type WorkflowDraft = ReturnType<typeof useWorkflowDraft>;
 
-function bodyOf(initial: Workflow | undefined, graph: ReturnType<typeof fromFlow>): WorkflowWrite {
+/** The body of the workflow as it was loaded (a new one: empty), to tell whether the draft changed. */
+function loadedBody(initial: Workflow | undefined, graph: ApiGraph): WorkflowWrite {
   return {
     name: initial?.name ?? "",
     description: initial?.description ?? "",
@@ -37,7 +38,7 @@ export function useWorkflowDraft(initial: Workflow | undefined) {
   const graph = fromFlow(nodes, edges);
   const body: WorkflowWrite = { name: name.trim(), description, inputs, allow_self_approval: allowSelf, ...graph };
   const bodyText = JSON.stringify(body);
-  const initialText = useMemo(() => JSON.stringify(bodyOf(initial, fromFlow(flow.nodes, flow.edges))), [initial, flow]);
+  const initialText = useMemo(() => JSON.stringify(loadedBody(initial, fromFlow(flow.nodes, flow.edges))), [initial, flow]);
   const selectedNode = nodes.find((n) => n.selected);
   const selectedEdge = selectedNode ? undefined : edges.find((e) => e.selected);
   const refit = () => window.setTimeout(() => void fitView({ maxZoom: 1 }), 50);
