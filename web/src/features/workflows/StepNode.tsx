@@ -2,10 +2,11 @@
 // and a handle above (incoming edges) and below (outgoing edges) to draw edges between.
 import { Handle, type NodeProps, Position } from "@xyflow/react";
 
-import { isStepType, STEP_LABELS, type StepNode } from "./graph";
+import { stepLabel } from "./graph/catalog";
+import type { StepNode } from "./graph/flow";
 
 export function StepNodeView({ data, selected, isConnectable }: NodeProps<StepNode>) {
-  const label = isStepType(data.type) ? STEP_LABELS[data.type] : data.type;
+  const label = stepLabel(data.type);
   const problems = data.problems ?? [];
   const classes = ["step-node", `step-node--${data.type}`];
   if (selected) classes.push("step-node--selected");

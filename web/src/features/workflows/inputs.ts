@@ -1,10 +1,21 @@
-// The Run form of a workflow, generated from its `inputs` JSON Schema: each property becomes a portal form
-// variable (features/itsm/forms.ts), so the portal's controls and value coercion are reused. Pure, unit-tested.
-import type { FieldProblem } from "./graph";
+// A workflow's `inputs` JSON Schema: as typed in the builder, and the Run form generated from it (each property
+// becomes a portal form variable, features/itsm/forms.ts, so the portal's controls and coercion are reused). Pure.
+import type { FieldProblem } from "./graph/problems";
 import type { FormVariable } from "../itsm/forms";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The builder's inputs text as a schema: empty is none, else a JSON object, or the reason it is not one. */
+export function parseInputsSchema(text: string): { inputs: Record<string, unknown> | null; error?: string } {
+  if (!text.trim()) return { inputs: null };
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isRecord(parsed) ? { inputs: parsed } : { inputs: null, error: "The inputs schema is a JSON object." };
+  } catch {
+    return { inputs: null, error: "Not valid JSON." };
+  }
 }
 
 /** One form variable per property of an object schema; objects and arrays are typed as JSON text. */
