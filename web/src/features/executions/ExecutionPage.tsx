@@ -12,7 +12,7 @@ import { describeError } from "../../api/problem";
 import { useCurrentUser, usePermission } from "../../app/session";
 import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import { UserName } from "../users/UserPicker";
+import { UserName } from "../../components/UserPicker";
 import { useRunbookOptions, useWorkflow } from "../workflows/api";
 import { type ApiGraph, type FlowEdge, runsByStep, type StepNode, statusTone, stepDetail, toFlow, versionLabel } from "../workflows/graph";
 import { nodeTypes } from "../workflows/StepNode";
@@ -27,8 +27,8 @@ import {
   useExecutionEvents,
   useExecutionGates,
   useRetryExecution,
-} from "./api";
-import { useMyGateIds } from "../approvals/api";
+} from "../../api/executions";
+import { useMyGateIds } from "../../api/approvals";
 import { GateDetails } from "../approvals/GateCard";
 import { CausedBy } from "./CausedBy";
 

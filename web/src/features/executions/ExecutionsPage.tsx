@@ -5,9 +5,9 @@ import { Link, useSearchParams } from "react-router";
 import { SelectField } from "../../components/Field";
 import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
-import { UserName } from "../users/UserPicker";
+import { UserName } from "../../components/UserPicker";
 import { statusTone } from "../workflows/graph";
-import { EXECUTION_STATUSES, type ExecutionKind, type ExecutionStatus, type ExecutionSummary, useExecutions } from "./api";
+import { EXECUTION_STATUSES, type ExecutionKind, type ExecutionStatus, type ExecutionSummary, useExecutions } from "../../api/executions";
 import { Pager } from "../../components/Pager";
 
 

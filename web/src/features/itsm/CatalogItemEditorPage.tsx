@@ -8,12 +8,12 @@ import { CheckboxField, SelectField, TextAreaField, TextField } from "../../comp
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
 import { PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import { useDefinitions } from "../approvals/api";
-import { GroupPicker } from "../approvals/GroupPicker";
-import { useGroup } from "../groups/api";
+import { useDefinitions } from "../../api/approvals";
+import { GroupPicker } from "../../components/GroupPicker";
+import { useGroup } from "../../api/groups";
 import "../portal/portal.css";
-import { type CatalogItem, useCatalogItem, useRunbookChoices, useSaveCatalogItem } from "./api";
-import { emptyDraft, fromDraft, moveItem, toDraft, toFormVariables, VARIABLE_TYPES, type VariableDraft, type VariableType } from "./forms";
+import { type CatalogItem, useCatalogItem, useRunbookChoices, useSaveCatalogItem } from "../../api/itsm";
+import { emptyDraft, fromDraft, moveItem, toDraft, toFormVariables, VARIABLE_TYPES, type VariableDraft, type VariableType } from "../../components/forms";
 
 const VARIABLE_FIELDS = ["name", "label", "type", "required", "choices", "default", "help"];
 

@@ -4,8 +4,8 @@ import { type FormEvent, useRef, useState } from "react";
 
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
-import { GroupPicker } from "../approvals/GroupPicker";
-import { UserName, UserPicker } from "../users/UserPicker";
+import { GroupPicker } from "../../components/GroupPicker";
+import { UserName, UserPicker } from "../../components/UserPicker";
 import { type Channel, type ChannelWrite, useSaveChannel } from "./api";
 import { CHANNEL_TYPES, type ChannelType, configToDraft, type ConfigDraft, draftToConfig, MASK, TYPE_LABELS } from "./model";
 

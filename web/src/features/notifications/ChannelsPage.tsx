@@ -9,7 +9,7 @@ import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
 import "../approvals/automation.css";
 import { type Channel, type Delivery, useChannels, useDeleteChannel, useDeliveries, useRetryDelivery, useTestChannel } from "./api";
-import { UserName } from "../users/UserPicker";
+import { UserName } from "../../components/UserPicker";
 import { ChannelForm } from "./ChannelForm";
 import { type ChannelType, channelSummary, testOutcome, TYPE_LABELS } from "./model";
 import { Pager } from "../../components/Pager";

@@ -4,8 +4,8 @@ import { Link } from "react-router";
 
 import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
-import { useCatalogItem, useRequests } from "../itsm/api";
-import { StatusBadge } from "../itsm/RecordParts";
+import { useCatalogItem, useRequests } from "../../api/itsm";
+import { StatusBadge } from "../../components/RecordParts";
 import "./portal.css";
 
 const STATUSES = ["pending_approval", "in_fulfillment", "fulfilled", "fulfillment_failed", "rejected", "cancelled"];

@@ -5,7 +5,7 @@ import { Link } from "react-router";
 import { useDebouncedValue } from "../../components/hooks";
 import { PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
-import { type CatalogItem, useCatalog } from "../itsm/api";
+import { type CatalogItem, useCatalog } from "../../api/itsm";
 import "./portal.css";
 
 function byCategory(items: readonly CatalogItem[]): [string, CatalogItem[]][] {

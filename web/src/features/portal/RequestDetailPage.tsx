@@ -10,12 +10,12 @@ import { TextAreaField } from "../../components/Field";
 import { FormSummary, useFormErrors } from "../../components/FormErrors";
 import { DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import { type Instance, useInstance } from "../approvals/api";
-import { type RequestDetail, useCancelRequest, useCatalogItem, useCommentOnRequest, useRequest, useRetryFulfillment } from "../itsm/api";
-import { toFormVariables } from "../itsm/forms";
-import { mayRetryFulfillment } from "../itsm/fulfillment";
-import { FulfillmentSummary } from "../itsm/FulfillmentSummary";
-import { mergeTimeline, StatusBadge, Timeline, VariableList } from "../itsm/RecordParts";
+import { type Instance, useInstance } from "../../api/approvals";
+import { type RequestDetail, useCancelRequest, useCatalogItem, useCommentOnRequest, useRequest, useRetryFulfillment } from "../../api/itsm";
+import { toFormVariables } from "../../components/forms";
+import { mayRetryFulfillment } from "../../components/fulfillment";
+import { FulfillmentSummary } from "../../components/FulfillmentSummary";
+import { mergeTimeline, StatusBadge, Timeline, VariableList } from "../../components/RecordParts";
 import "./portal.css";
 
 export const CANCELLABLE = ["pending_approval", "in_fulfillment"];

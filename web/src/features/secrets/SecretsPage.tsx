@@ -8,7 +8,7 @@ import { FormSummary, useFocusOnError, useFormErrors } from "../../components/Fo
 import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
 import "../approvals/automation.css";
-import { type Secret, useCreateSecret, useDeleteSecret, useReplaceSecret, useSecrets } from "./api";
+import { type Secret, useCreateSecret, useDeleteSecret, useReplaceSecret, useSecrets } from "../../api/secrets";
 import { Pager } from "../../components/Pager";
 
 const PAGE_SIZE = 50;

@@ -8,10 +8,10 @@ import { SelectField } from "../../components/Field";
 import { useDebouncedValue } from "../../components/hooks";
 import { Badge, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
-import { useRoles } from "../roles/api";
-import { type User, useUsers } from "./api";
+import { useRoles } from "../../api/roles";
+import { type User, useUsers } from "../../api/users";
 import { CreateUserForm, EditUserForm } from "./UserForm";
-import { UserName } from "./UserPicker";
+import { UserName } from "../../components/UserPicker";
 import { Pager } from "../../components/Pager";
 
 const PAGE_SIZE = 25;

@@ -45,7 +45,7 @@ import {
   type StepType,
   toFlow,
 } from "./graph";
-import { RecentExecutions } from "../executions/RecentExecutions";
+import { RecentExecutions } from "../../components/RecentExecutions";
 import { RunDialog } from "./RunDialog";
 import { EdgePanel, StepPanel } from "./StepForms";
 import { nodeTypes } from "./StepNode";

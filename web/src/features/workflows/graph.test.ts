@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { coerceValues } from "../itsm/forms";
+import { coerceValues } from "../../components/forms";
 import {
   type ApiGraph,
   edgeLabel,

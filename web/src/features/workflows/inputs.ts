@@ -1,7 +1,7 @@
 // The Run form of a workflow, generated from its `inputs` JSON Schema: each property becomes a portal form
 // variable (features/itsm/forms.ts), so the portal's controls and value coercion are reused. Pure, unit-tested.
 import type { FieldProblem } from "./graph";
-import type { FormVariable } from "../itsm/forms";
+import type { FormVariable } from "../../components/forms";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -11,7 +11,7 @@ import { CheckboxField, SelectField, TextAreaField, TextField } from "../../../c
 import { FormSummary, useFocusOnError, useFormErrors } from "../../../components/FormErrors";
 import { usePermission } from "../../../app/session";
 import { DateTime } from "../../../components/Page";
-import { Person } from "../../itsm/RecordParts";
+import { Person } from "../../../components/RecordParts";
 import { EmptyState, ErrorState, Loading, Notice } from "../../../components/States";
 import { type Trigger, useCatalogOptions, useCreateTrigger, useDeleteTrigger, useTriggers, useUpdateTrigger } from "./api";
 import {

@@ -1,7 +1,7 @@
 // ITSM records: catalog items, service requests (submit, comment, cancel, fulfil, retry) and change requests.
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { api, type Schemas, unwrap } from "../../api/client";
+import { api, type Schemas, unwrap } from "./client";
 
 export type CatalogItem = Schemas["CatalogItemRead"];
 export type CatalogItemIn = Schemas["CatalogItemIn"];

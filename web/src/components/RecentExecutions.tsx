@@ -3,12 +3,12 @@
 import { useState } from "react";
 import { Link } from "react-router";
 
-import { Badge, DateTime } from "../../components/Page";
-import { Pager } from "../../components/Pager";
-import { ErrorState, Loading } from "../../components/States";
-import "../approvals/automation.css";
-import { statusTone, versionLabel } from "../workflows/graph";
-import { type ExecutionSummary, useExecutions } from "./api";
+import { Badge, DateTime } from "./Page";
+import { Pager } from "./Pager";
+import { ErrorState, Loading } from "./States";
+import "../features/approvals/automation.css";
+import { statusTone, versionLabel } from "../features/workflows/graph";
+import { type ExecutionSummary, useExecutions } from "../api/executions";
 
 type Of = { runbookId: string; workflowId?: undefined } | { workflowId: string; runbookId?: undefined };
 
