@@ -210,19 +210,6 @@ export function useChangeAction() {
   });
 }
 
-/** Status words → badge tones, shared by requests and changes. */
-export function statusTone(status: string): "neutral" | "good" | "bad" | "warn" | "info" {
-  if (["fulfilled", "completed", "approved"].includes(status)) return "good";
-  if (["rejected", "fulfillment_failed", "failed"].includes(status)) return "bad";
-  if (["pending_approval", "pending"].includes(status)) return "warn";
-  if (["in_fulfillment", "scheduled", "implementing"].includes(status)) return "info";
-  return "neutral";
-}
-
-export function statusLabel(status: string): string {
-  return status.replace(/_/g, " ");
-}
-
 /** Runbooks a catalog item can be fulfilled by (the picker; needs runbooks.manage, else the editor asks for an id). */
 export function useRunbookChoices(enabled: boolean) {
   return useQuery({

@@ -7,7 +7,7 @@ import { Badge, DateTime } from "./Page";
 import { Pager } from "./Pager";
 import { ErrorState, Loading } from "./States";
 import "../features/approvals/automation.css";
-import { statusTone, versionLabel } from "../features/workflows/graph";
+import { executionStatusTone, versionLabel } from "./status";
 import { type ExecutionSummary, useExecutions } from "../api/executions";
 
 type Of = { runbookId: string; workflowId?: undefined } | { workflowId: string; runbookId?: undefined };
@@ -50,7 +50,7 @@ export function RecentExecutions({ of, current }: { of: Of; current: number }) {
                     </td>
                     <td data-label="Version">{ranVersion(execution)}</td>
                     <td data-label="Status">
-                      <Badge tone={statusTone(execution.status)}>{execution.status.replace("_", " ")}</Badge>
+                      <Badge tone={executionStatusTone(execution.status)}>{execution.status.replace("_", " ")}</Badge>
                     </td>
                     <td data-label="Started">
                       <DateTime value={execution.started_at ?? execution.created_at} />

@@ -2,7 +2,8 @@
 import { useCurrentUser } from "../app/session";
 import { UserName } from "./UserPicker";
 import { Badge, DateTime } from "./Page";
-import { type RecordEvent, statusLabel, statusTone } from "../api/itsm";
+import type { RecordEvent } from "../api/itsm";
+import { statusLabel, statusTone } from "./status";
 import { displayValue, type FormVariable } from "./forms";
 
 export function StatusBadge({ status }: { status: string }) {

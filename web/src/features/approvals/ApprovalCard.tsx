@@ -12,7 +12,7 @@ import { toFormVariables } from "../../components/forms";
 import { FulfillmentSummary } from "../../components/FulfillmentSummary";
 import type { Fulfillment } from "../../components/fulfillment";
 import { Person, StatusBadge, VariableList } from "../../components/RecordParts";
-import { ApprovalProgress } from "../portal/RequestDetailPage";
+import { ApprovalProgress } from "../../components/ApprovalProgress";
 import { age } from "../../components/age";
 import { type Instance, useDecide } from "../../api/approvals";
 import { DecisionForm, type OnDecided } from "./DecisionForm";

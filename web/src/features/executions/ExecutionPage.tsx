@@ -14,7 +14,8 @@ import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
 import { UserName } from "../../components/UserPicker";
 import { useRunbookOptions, useWorkflow } from "../workflows/api";
-import { type ApiGraph, type FlowEdge, runsByStep, type StepNode, statusTone, stepDetail, toFlow, versionLabel } from "../workflows/graph";
+import { executionStatusTone, versionLabel } from "../../components/status";
+import { type ApiGraph, type FlowEdge, runsByStep, type StepNode, stepDetail, toFlow } from "../workflows/graph";
 import { nodeTypes } from "../workflows/StepNode";
 import {
   type Execution,
@@ -124,7 +125,7 @@ function ExecutionView({ execution }: { execution: Execution }) {
           <dt>Status</dt>
           <dd>
             <span role="status" aria-live="polite">
-              <Badge tone={statusTone(execution.status)}>{execution.status.replace("_", " ")}</Badge>
+              <Badge tone={executionStatusTone(execution.status)}>{execution.status.replace("_", " ")}</Badge>
             </span>
           </dd>
         </div>
@@ -226,7 +227,7 @@ function StepTable({ steps, onSelect }: { steps: StepRun[]; onSelect: (stepId: s
               </td>
               <td data-label="Type">{step.type}</td>
               <td data-label="Status">
-                <Badge tone={statusTone(step.status)}>{step.status.replace("_", " ")}</Badge>
+                <Badge tone={executionStatusTone(step.status)}>{step.status.replace("_", " ")}</Badge>
               </td>
               <td data-label="Attempts">{step.attempts ?? 0}</td>
               <td data-label="Runbook version">{step.type === "runbook" && step.step_id ? versionLabel(step.runbook_version) : ""}</td>
@@ -256,7 +257,7 @@ function StepRunPanel({ stepId, run }: { stepId: string; run: StepRun | undefine
             <div>
               <dt>Status</dt>
               <dd>
-                <Badge tone={statusTone(run.status)}>{run.status.replace("_", " ")}</Badge>
+                <Badge tone={executionStatusTone(run.status)}>{run.status.replace("_", " ")}</Badge>
               </dd>
             </div>
             <div>

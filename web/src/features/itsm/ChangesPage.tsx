@@ -10,7 +10,7 @@ import { FormSummary, useFocusOnError, useFormErrors } from "../../components/Fo
 import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
 import { useDefinitions, useInstance } from "../../api/approvals";
-import { ApprovalProgress } from "../portal/RequestDetailPage";
+import { ApprovalProgress } from "../../components/ApprovalProgress";
 import "../portal/portal.css";
 import { CHANGE_ACTIONS, type ChangeAction, type ChangeDetail, useChange, useChangeAction, useChanges, useCreateChange } from "../../api/itsm";
 import { Person, StatusBadge, Timeline } from "../../components/RecordParts";

@@ -9,7 +9,7 @@ import { FormSummary, useFormErrors } from "../../components/FormErrors";
 import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
 import { age } from "../../components/age";
-import { ItemName } from "../portal/MyRequestsPage";
+import { ItemName } from "../../components/ItemName";
 import "../portal/portal.css";
 import { type ServiceRequest, useFulfilRequest, useRequests } from "../../api/itsm";
 import { Person } from "../../components/RecordParts";

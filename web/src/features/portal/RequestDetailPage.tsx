@@ -10,7 +10,8 @@ import { TextAreaField } from "../../components/Field";
 import { FormSummary, useFormErrors } from "../../components/FormErrors";
 import { DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import { type Instance, useInstance } from "../../api/approvals";
+import { useInstance } from "../../api/approvals";
+import { ApprovalProgress } from "../../components/ApprovalProgress";
 import { type RequestDetail, useCancelRequest, useCatalogItem, useCommentOnRequest, useRequest, useRetryFulfillment } from "../../api/itsm";
 import { toFormVariables } from "../../components/forms";
 import { mayRetryFulfillment } from "../../components/fulfillment";
@@ -38,27 +39,6 @@ function CommentForm({ request }: { request: RequestDetail }) {
         </button>
       </div>
     </form>
-  );
-}
-
-export function ApprovalProgress({ instance }: { instance: Instance }) {
-  return (
-    <ol className="ladder" aria-label="Approval steps">
-      {instance.step_results.map((step) => (
-        <li key={`${step.order}-${step.name}`}>
-          <p>
-            <strong>{step.name}</strong> <StatusBadge status={step.status} />
-          </p>
-          {step.decisions.map((d) => (
-            <p key={`${d.user_id}-${d.at}`} className="field-hint">
-              {d.outcome} <DateTime value={d.at} />
-              {d.comment ? `: “${d.comment}”` : ""}
-            </p>
-          ))}
-          {step.reason ? <p className="field-hint">{step.reason}</p> : null}
-        </li>
-      ))}
-    </ol>
   );
 }
 
