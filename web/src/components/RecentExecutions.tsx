@@ -6,7 +6,7 @@ import { Link } from "react-router";
 import { Badge, DateTime } from "./Page";
 import { Pager } from "./Pager";
 import { ErrorState, Loading } from "./States";
-import "../features/approvals/automation.css";
+import "./automation.css";
 import { executionStatusTone, versionLabel } from "./status";
 import { type ExecutionSummary, useExecutions } from "../api/executions";
 

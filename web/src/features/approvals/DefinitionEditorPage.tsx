@@ -10,7 +10,7 @@ import { FormSummary, useFocusOnError, useFormErrors } from "../../components/Fo
 import { PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
 import { UserPicker } from "../../components/UserPicker";
-import "../portal/portal.css";
+import "../../components/portal.css";
 import { type Definition, useArchiveDefinition, useDefinition, useSaveDefinition } from "../../api/approvals";
 import { GroupPicker } from "../../components/GroupPicker";
 import {

@@ -10,7 +10,7 @@ import { useInbox } from "../../api/approvals";
 import { useExecutions } from "../../api/executions";
 import { useRequests } from "../../api/itsm";
 import { StatusBadge } from "../../components/RecordParts";
-import "../portal/portal.css";
+import "../../components/portal.css";
 import { useDeadJobCount } from "../../api/jobs";
 import { ROLE_DESCRIPTIONS } from "../../api/roles";
 

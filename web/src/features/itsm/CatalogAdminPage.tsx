@@ -3,7 +3,7 @@ import { Link } from "react-router";
 
 import { PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
-import "../portal/portal.css";
+import "../../components/portal.css";
 import { useCatalog } from "../../api/itsm";
 import { StatusBadge } from "../../components/RecordParts";
 

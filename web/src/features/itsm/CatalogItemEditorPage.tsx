@@ -11,7 +11,7 @@ import { ErrorState, Loading, Notice } from "../../components/States";
 import { useDefinitions } from "../../api/approvals";
 import { GroupPicker } from "../../components/GroupPicker";
 import { useGroup } from "../../api/groups";
-import "../portal/portal.css";
+import "../../components/portal.css";
 import { type CatalogItem, useCatalogItem, useRunbookChoices, useSaveCatalogItem } from "../../api/itsm";
 import { emptyDraft, fromDraft, moveItem, toDraft, toFormVariables, VARIABLE_TYPES, type VariableDraft, type VariableType } from "../../components/forms";
 

@@ -11,7 +11,7 @@ import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
 import { useDefinitions, useInstance } from "../../api/approvals";
 import { ApprovalProgress } from "../../components/ApprovalProgress";
-import "../portal/portal.css";
+import "../../components/portal.css";
 import { CHANGE_ACTIONS, type ChangeAction, type ChangeDetail, useChange, useChangeAction, useChanges, useCreateChange } from "../../api/itsm";
 import { Person, StatusBadge, Timeline } from "../../components/RecordParts";
 

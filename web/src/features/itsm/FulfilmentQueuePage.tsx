@@ -10,7 +10,7 @@ import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
 import { age } from "../../components/age";
 import { ItemName } from "../../components/ItemName";
-import "../portal/portal.css";
+import "../../components/portal.css";
 import { type ServiceRequest, useFulfilRequest, useRequests } from "../../api/itsm";
 import { Person } from "../../components/RecordParts";
 

@@ -7,7 +7,7 @@ import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { SelectField } from "../../components/Field";
 import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
-import "../approvals/automation.css";
+import "../../components/automation.css";
 import { type Channel, type Delivery, useChannels, useDeleteChannel, useDeliveries, useRetryDelivery, useTestChannel } from "./api";
 import { UserName } from "../../components/UserPicker";
 import { ChannelForm } from "./ChannelForm";

@@ -7,7 +7,7 @@ import { EmptyState, ErrorState, Loading } from "../../components/States";
 import { useRequests } from "../../api/itsm";
 import { ItemName } from "../../components/ItemName";
 import { StatusBadge } from "../../components/RecordParts";
-import "./portal.css";
+import "../../components/portal.css";
 
 const STATUSES = ["pending_approval", "in_fulfillment", "fulfilled", "fulfillment_failed", "rejected", "cancelled"];
 

@@ -6,7 +6,7 @@ import { useDebouncedValue } from "../../components/hooks";
 import { PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
 import { type CatalogItem, useCatalog } from "../../api/itsm";
-import "./portal.css";
+import "../../components/portal.css";
 
 function byCategory(items: readonly CatalogItem[]): [string, CatalogItem[]][] {
   const groups = new Map<string, CatalogItem[]>();

@@ -17,7 +17,7 @@ import { toFormVariables } from "../../components/forms";
 import { mayRetryFulfillment } from "../../components/fulfillment";
 import { FulfillmentSummary } from "../../components/FulfillmentSummary";
 import { mergeTimeline, StatusBadge, Timeline, VariableList } from "../../components/RecordParts";
-import "./portal.css";
+import "../../components/portal.css";
 
 export const CANCELLABLE = ["pending_approval", "in_fulfillment"];
 

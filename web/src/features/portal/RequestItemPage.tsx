@@ -12,7 +12,7 @@ import { type Preview, usePreview } from "../../api/approvals";
 import { type CatalogItem, useCatalogItem, useSubmitRequest } from "../../api/itsm";
 import { coerceValues, type FieldValue, fieldName, initialValues, requestFormFields, toFormVariables } from "../../components/forms";
 import { VariableField } from "../../components/VariableField";
-import "./portal.css";
+import "../../components/portal.css";
 
 function newKey(): string {
   return typeof crypto.randomUUID === "function" ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;

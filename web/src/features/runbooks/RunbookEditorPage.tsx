@@ -11,7 +11,7 @@ import { TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError } from "../../components/FormErrors";
 import { DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import "../approvals/automation.css";
+import "../../components/automation.css";
 import { RecentExecutions } from "../../components/RecentExecutions";
 import { Person } from "../../components/RecordParts";
 import { useSecrets } from "../../api/secrets";
