@@ -12,7 +12,6 @@ import { describeError } from "../../api/problem";
 import { useCurrentUser, usePermission } from "../../app/session";
 import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import { UserName } from "../../components/UserPicker";
 import { useRunbookOptions, useWorkflow } from "../workflows/api";
 import { executionStatusTone, versionLabel } from "../../components/status";
 import { type ApiGraph, type FlowEdge, runsByStep, type StepNode, stepDetail, toFlow } from "../workflows/graph";
@@ -31,7 +30,7 @@ import {
 } from "../../api/executions";
 import { useMyGateIds } from "../../api/approvals";
 import { GateDetails } from "../approvals/GateCard";
-import { CausedBy } from "./CausedBy";
+import { ExecutionFacts } from "./ExecutionFacts";
 
 export function ExecutionPage() {
   const { executionId = "" } = useParams();
@@ -120,46 +119,7 @@ function ExecutionView({ execution }: { execution: Execution }) {
       <Notice message={notice} onDismiss={() => setNotice(null)} />
       {cancel.isError ? <p className="field-error" role="alert">{describeError(cancel.error)}</p> : null}
       {retry.isError ? <p className="field-error" role="alert">{describeError(retry.error)}</p> : null}
-      <dl className="execution-facts">
-        <div>
-          <dt>Status</dt>
-          <dd>
-            <span role="status" aria-live="polite">
-              <Badge tone={executionStatusTone(execution.status)}>{execution.status.replace("_", " ")}</Badge>
-            </span>
-          </dd>
-        </div>
-        <div>
-          <dt>Started by</dt>
-          <dd>
-            <UserName id={execution.started_by} />
-          </dd>
-        </div>
-        <div>
-          <dt>Caused by</dt>
-          <dd>
-            <CausedBy cause={execution.cause} chain={execution.caused_by ?? []} />
-          </dd>
-        </div>
-        <div>
-          <dt>Created</dt>
-          <dd>
-            <DateTime value={execution.created_at} />
-          </dd>
-        </div>
-        <div>
-          <dt>Finished</dt>
-          <dd>
-            <DateTime value={execution.finished_at} />
-          </dd>
-        </div>
-        {execution.error ? (
-          <div>
-            <dt>Error</dt>
-            <dd>{execution.error}</dd>
-          </div>
-        ) : null}
-      </dl>
+      <ExecutionFacts execution={execution} />
       {gates.data?.length ? <GatePanels gates={gates.data} /> : null}
       {gates.isError ? <p className="field-error">{describeError(gates.error)}</p> : null}
       <div className="builder">
