@@ -9,7 +9,7 @@ import { RouterProvider } from "react-router/dom";
 import { setUnauthorizedHandler } from "./api/client";
 import { createQueryClient } from "./api/queryClient";
 import { createAppRouter } from "./app/routes";
-import { meKey } from "./features/session/api";
+import { meKey } from "./api/session";
 
 const queryClient = createQueryClient();
 const router = createAppRouter();

@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
 
 import { NotificationsLink } from "../features/notifications/NotificationsLink";
-import { useSignOut } from "../features/session/api";
+import { useSignOut } from "../api/session";
 import { visibleNavigation } from "./navigation";
 import { useCurrentUser } from "./session";
 

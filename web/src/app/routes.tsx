@@ -29,7 +29,7 @@ import { TenantSettingsPage } from "../features/tenant/TenantSettingsPage";
 import { UsersPage } from "../features/users/UsersPage";
 import { WorkflowsPage } from "../features/workflows/WorkflowsPage";
 import { ExecutionsPage } from "../features/executions/ExecutionsPage";
-import { ExecutionPage, WorkflowBuilderPage } from "../features/workflows/lazy";
+import { ExecutionPage, WorkflowBuilderPage } from "./lazyPages";
 import { AppShell } from "./AppShell";
 import { NotFoundPage } from "./NotFoundPage";
 import { RouteError } from "./RouteError";

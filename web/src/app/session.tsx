@@ -2,7 +2,7 @@
 import { createContext, type ReactNode, useContext } from "react";
 import { Navigate, useLocation } from "react-router";
 
-import { can, type Me, useMe } from "../features/session/api";
+import { can, type Me, useMe } from "../api/session";
 import { ErrorState, Loading } from "../components/States";
 import { ForbiddenPage } from "./ForbiddenPage";
 

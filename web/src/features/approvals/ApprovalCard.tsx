@@ -7,14 +7,14 @@ import { Link } from "react-router";
 import { useCurrentUser, usePermission } from "../../app/session";
 import { DateTime } from "../../components/Page";
 import { ErrorState, Loading } from "../../components/States";
-import { useCatalogItem, useChange, useRequest } from "../itsm/api";
-import { toFormVariables } from "../itsm/forms";
-import { FulfillmentSummary } from "../itsm/FulfillmentSummary";
-import type { Fulfillment } from "../itsm/fulfillment";
-import { Person, StatusBadge, VariableList } from "../itsm/RecordParts";
-import { ApprovalProgress } from "../portal/RequestDetailPage";
-import { age } from "./age";
-import { type Instance, useDecide } from "./api";
+import { useCatalogItem, useChange, useRequest } from "../../api/itsm";
+import { toFormVariables } from "../../components/forms";
+import { FulfillmentSummary } from "../../components/FulfillmentSummary";
+import type { Fulfillment } from "../../components/fulfillment";
+import { Person, StatusBadge, VariableList } from "../../components/RecordParts";
+import { ApprovalProgress } from "../../components/ApprovalProgress";
+import { age } from "../../components/age";
+import { type Instance, useDecide } from "../../api/approvals";
 import { DecisionForm, type OnDecided } from "./DecisionForm";
 
 function RequestSummary({ id, fulfillment }: { id: string; fulfillment: Fulfillment | null | undefined }) {

@@ -9,10 +9,10 @@ import { CheckboxField, SelectField, TextAreaField, TextField } from "../../comp
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
 import { PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import { UserPicker } from "../users/UserPicker";
-import "../portal/portal.css";
-import { type Definition, useArchiveDefinition, useDefinition, useSaveDefinition } from "./api";
-import { GroupPicker } from "./GroupPicker";
+import { UserPicker } from "../../components/UserPicker";
+import "../../components/portal.css";
+import { type Definition, useArchiveDefinition, useDefinition, useSaveDefinition } from "../../api/approvals";
+import { GroupPicker } from "../../components/GroupPicker";
 import {
   addStep,
   type ApproverType,

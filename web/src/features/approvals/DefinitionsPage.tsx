@@ -3,8 +3,8 @@ import { Link } from "react-router";
 
 import { PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
-import "../portal/portal.css";
-import { useDefinitions } from "./api";
+import "../../components/portal.css";
+import { useDefinitions } from "../../api/approvals";
 
 export function DefinitionsPage() {
   const definitions = useDefinitions();

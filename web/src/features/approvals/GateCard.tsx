@@ -6,12 +6,13 @@ import { Link } from "react-router";
 import { useCurrentUser, usePermission } from "../../app/session";
 import { DateTime } from "../../components/Page";
 import { ErrorState, Loading } from "../../components/States";
-import { Person, StatusBadge } from "../itsm/RecordParts";
-import { age } from "./age";
-import { type Gate, useDecideGate, useGate, useMyGateIds } from "./api";
+import { Person, StatusBadge } from "../../components/RecordParts";
+import { age } from "../../components/age";
+import { type Gate, useDecideGate, useGate, useMyGateIds } from "../../api/approvals";
 import { DecisionForm, type OnDecided } from "./DecisionForm";
-import { roleLabel } from "../executions/causes";
-import { approvalCount, approverLabel, displayParameter, gateChain, gateDecisions, gateSubject, gateVerdict } from "./gate";
+import { roleLabel } from "../../components/causes";
+import { displayParameter } from "../../components/values";
+import { approvalCount, approverLabel, gateChain, gateDecisions, gateSubject, gateVerdict } from "./gate";
 
 function Facts({ values, empty }: { values: Record<string, unknown>; empty: string }) {
   const names = Object.keys(values);

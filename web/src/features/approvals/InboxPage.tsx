@@ -5,10 +5,10 @@ import { Link, useParams } from "react-router";
 
 import { PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
-import "../portal/portal.css";
-import { type InboxItem, useInbox, useInstance } from "./api";
+import "../../components/portal.css";
+import { type InboxItem, useInbox, useInstance } from "../../api/approvals";
 import { ApprovalCard } from "./ApprovalCard";
-import "./automation.css";
+import "../../components/automation.css";
 import { GateCard } from "./GateCard";
 
 type OnDecided = (message: string, refused?: boolean) => void;

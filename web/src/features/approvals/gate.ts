@@ -130,13 +130,7 @@ export function gateVerdict(gate: GateLike, meId: string, listedAsMine?: boolean
   return { canDecide: true };
 }
 
-/** A value as one line of text for a facts list (objects and lists as compact JSON). */
-export function displayParameter(value: unknown): string {
-  if (value === null || value === undefined) return "—";
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return JSON.stringify(value);
-}
+export { displayParameter } from "../../components/values";
 
 /** "role cab", "user 1a2b3c4d", "anyone": who a gate's approvers are, for people. */
 export function approverLabel(approver: Record<string, unknown>): string {

@@ -6,13 +6,13 @@ import { visibleNavigation } from "../../app/navigation";
 import { useCurrentUser, usePermission } from "../../app/session";
 import { Badge, PageHeader } from "../../components/Page";
 import { ErrorState, Loading } from "../../components/States";
-import { useInbox } from "../approvals/api";
-import { useExecutions } from "../executions/api";
-import { useRequests } from "../itsm/api";
-import { StatusBadge } from "../itsm/RecordParts";
-import "../portal/portal.css";
-import { useDeadJobCount } from "../jobs/api";
-import { ROLE_DESCRIPTIONS } from "../roles/api";
+import { useInbox } from "../../api/approvals";
+import { useExecutions } from "../../api/executions";
+import { useRequests } from "../../api/itsm";
+import { StatusBadge } from "../../components/RecordParts";
+import "../../components/portal.css";
+import { useDeadJobCount } from "../../api/jobs";
+import { ROLE_DESCRIPTIONS } from "../../api/roles";
 
 function DeadJobs() {
   const dead = useDeadJobCount({ enabled: true });

@@ -1,8 +1,8 @@
 // "Caused by": why an execution ran and who caused it (each person with their part), or "(nobody)" for an inbound
 // webhook's run. Everyone named here is held to the four-eyes rule on the execution's approval gates.
 import { usePermission } from "../../app/session";
-import { Person } from "../itsm/RecordParts";
-import { causeLabel, roleLabel } from "./causes";
+import { Person } from "../../components/RecordParts";
+import { causeLabel, roleLabel } from "../../components/causes";
 
 export interface CauserLike {
   user_id: string;

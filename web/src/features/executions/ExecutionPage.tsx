@@ -12,9 +12,9 @@ import { describeError } from "../../api/problem";
 import { useCurrentUser, usePermission } from "../../app/session";
 import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import { UserName } from "../users/UserPicker";
 import { useRunbookOptions, useWorkflow } from "../workflows/api";
-import { type ApiGraph, type FlowEdge, runsByStep, type StepNode, statusTone, stepDetail, toFlow, versionLabel } from "../workflows/graph";
+import { executionStatusTone, versionLabel } from "../../components/status";
+import { type ApiGraph, type FlowEdge, runsByStep, type StepNode, stepDetail, toFlow } from "../workflows/graph";
 import { nodeTypes } from "../workflows/StepNode";
 import {
   type Execution,
@@ -27,10 +27,10 @@ import {
   useExecutionEvents,
   useExecutionGates,
   useRetryExecution,
-} from "./api";
-import { useMyGateIds } from "../approvals/api";
+} from "../../api/executions";
+import { useMyGateIds } from "../../api/approvals";
 import { GateDetails } from "../approvals/GateCard";
-import { CausedBy } from "./CausedBy";
+import { ExecutionFacts } from "./ExecutionFacts";
 
 export function ExecutionPage() {
   const { executionId = "" } = useParams();
@@ -119,46 +119,7 @@ function ExecutionView({ execution }: { execution: Execution }) {
       <Notice message={notice} onDismiss={() => setNotice(null)} />
       {cancel.isError ? <p className="field-error" role="alert">{describeError(cancel.error)}</p> : null}
       {retry.isError ? <p className="field-error" role="alert">{describeError(retry.error)}</p> : null}
-      <dl className="execution-facts">
-        <div>
-          <dt>Status</dt>
-          <dd>
-            <span role="status" aria-live="polite">
-              <Badge tone={statusTone(execution.status)}>{execution.status.replace("_", " ")}</Badge>
-            </span>
-          </dd>
-        </div>
-        <div>
-          <dt>Started by</dt>
-          <dd>
-            <UserName id={execution.started_by} />
-          </dd>
-        </div>
-        <div>
-          <dt>Caused by</dt>
-          <dd>
-            <CausedBy cause={execution.cause} chain={execution.caused_by ?? []} />
-          </dd>
-        </div>
-        <div>
-          <dt>Created</dt>
-          <dd>
-            <DateTime value={execution.created_at} />
-          </dd>
-        </div>
-        <div>
-          <dt>Finished</dt>
-          <dd>
-            <DateTime value={execution.finished_at} />
-          </dd>
-        </div>
-        {execution.error ? (
-          <div>
-            <dt>Error</dt>
-            <dd>{execution.error}</dd>
-          </div>
-        ) : null}
-      </dl>
+      <ExecutionFacts execution={execution} />
       {gates.data?.length ? <GatePanels gates={gates.data} /> : null}
       {gates.isError ? <p className="field-error">{describeError(gates.error)}</p> : null}
       <div className="builder">
@@ -226,7 +187,7 @@ function StepTable({ steps, onSelect }: { steps: StepRun[]; onSelect: (stepId: s
               </td>
               <td data-label="Type">{step.type}</td>
               <td data-label="Status">
-                <Badge tone={statusTone(step.status)}>{step.status.replace("_", " ")}</Badge>
+                <Badge tone={executionStatusTone(step.status)}>{step.status.replace("_", " ")}</Badge>
               </td>
               <td data-label="Attempts">{step.attempts ?? 0}</td>
               <td data-label="Runbook version">{step.type === "runbook" && step.step_id ? versionLabel(step.runbook_version) : ""}</td>
@@ -256,7 +217,7 @@ function StepRunPanel({ stepId, run }: { stepId: string; run: StepRun | undefine
             <div>
               <dt>Status</dt>
               <dd>
-                <Badge tone={statusTone(run.status)}>{run.status.replace("_", " ")}</Badge>
+                <Badge tone={executionStatusTone(run.status)}>{run.status.replace("_", " ")}</Badge>
               </dd>
             </div>
             <div>

@@ -5,9 +5,9 @@ import { Link, useSearchParams } from "react-router";
 import { SelectField } from "../../components/Field";
 import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
-import { UserName } from "../users/UserPicker";
-import { statusTone } from "../workflows/graph";
-import { EXECUTION_STATUSES, type ExecutionKind, type ExecutionStatus, type ExecutionSummary, useExecutions } from "./api";
+import { UserName } from "../../components/UserPicker";
+import { executionStatusTone } from "../../components/status";
+import { EXECUTION_STATUSES, type ExecutionKind, type ExecutionStatus, type ExecutionSummary, useExecutions } from "../../api/executions";
 import { Pager } from "../../components/Pager";
 
 
@@ -84,7 +84,7 @@ export function ExecutionsPage() {
                     <What execution={execution} />
                   </td>
                   <td data-label="Status">
-                    <Badge tone={statusTone(execution.status)}>{execution.status.replace("_", " ")}</Badge>
+                    <Badge tone={executionStatusTone(execution.status)}>{execution.status.replace("_", " ")}</Badge>
                   </td>
                   <td data-label="Started by">
                     <UserName id={execution.started_by} />

@@ -9,8 +9,8 @@ import { TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
 import { PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
-import { UserPicker } from "../users/UserPicker";
-import { type Group, useAddMember, useDeleteGroup, useGroup, useGroupMembers, useRemoveMember, useUpdateGroup } from "./api";
+import { UserPicker } from "../../components/UserPicker";
+import { type Group, useAddMember, useDeleteGroup, useGroup, useGroupMembers, useRemoveMember, useUpdateGroup } from "../../api/groups";
 
 const FIELDS = ["name", "description"] as const;
 

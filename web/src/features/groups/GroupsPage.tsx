@@ -9,7 +9,7 @@ import { FormSummary, useFocusOnError, useFormErrors } from "../../components/Fo
 import { useDebouncedValue } from "../../components/hooks";
 import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
-import { type Group, useCreateGroup, useGroups } from "./api";
+import { type Group, useCreateGroup, useGroups } from "../../api/groups";
 import { Pager } from "../../components/Pager";
 
 const FIELDS = ["name", "description"] as const;

@@ -3,9 +3,9 @@ import { Link } from "react-router";
 
 import { PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
-import "../portal/portal.css";
-import { useCatalog } from "./api";
-import { StatusBadge } from "./RecordParts";
+import "../../components/portal.css";
+import { useCatalog } from "../../api/itsm";
+import { StatusBadge } from "../../components/RecordParts";
 
 export function CatalogAdminPage() {
   const catalog = useCatalog({ includeInactive: true });

@@ -9,11 +9,11 @@ import { SelectField, TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
 import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
-import { useDefinitions, useInstance } from "../approvals/api";
-import { ApprovalProgress } from "../portal/RequestDetailPage";
-import "../portal/portal.css";
-import { CHANGE_ACTIONS, type ChangeAction, type ChangeDetail, useChange, useChangeAction, useChanges, useCreateChange } from "./api";
-import { Person, StatusBadge, Timeline } from "./RecordParts";
+import { useDefinitions, useInstance } from "../../api/approvals";
+import { ApprovalProgress } from "../../components/ApprovalProgress";
+import "../../components/portal.css";
+import { CHANGE_ACTIONS, type ChangeAction, type ChangeDetail, useChange, useChangeAction, useChanges, useCreateChange } from "../../api/itsm";
+import { Person, StatusBadge, Timeline } from "../../components/RecordParts";
 
 const STATUSES = ["pending_approval", "scheduled", "implementing", "completed", "failed", "rejected", "cancelled"];
 const ACTION_LABELS: Record<ChangeAction, string> = { start: "Start", complete: "Complete", fail: "Mark failed", cancel: "Cancel change" };

@@ -8,11 +8,11 @@ import { TextAreaField } from "../../components/Field";
 import { FormSummary, useFormErrors } from "../../components/FormErrors";
 import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
-import { age } from "../approvals/age";
-import { ItemName } from "../portal/MyRequestsPage";
-import "../portal/portal.css";
-import { type ServiceRequest, useFulfilRequest, useRequests } from "./api";
-import { Person } from "./RecordParts";
+import { age } from "../../components/age";
+import { ItemName } from "../../components/ItemName";
+import "../../components/portal.css";
+import { type ServiceRequest, useFulfilRequest, useRequests } from "../../api/itsm";
+import { Person } from "../../components/RecordParts";
 
 type Outcome = "fulfilled" | "fulfillment_failed";
 

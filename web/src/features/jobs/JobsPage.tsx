@@ -7,7 +7,7 @@ import { usePermission } from "../../app/session";
 import { SelectField } from "../../components/Field";
 import { Badge, DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
-import { type Job, JOB_STATUSES, RETRYABLE_STATUSES, useJobs, useRetryJob } from "./api";
+import { type Job, JOB_STATUSES, RETRYABLE_STATUSES, useJobs, useRetryJob } from "../../api/jobs";
 
 const TONES: Record<string, "good" | "bad" | "warn" | "info" | "neutral"> = {
   succeeded: "good",

@@ -4,9 +4,8 @@ import { type FormEvent, useRef, useState } from "react";
 
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
-import { GroupPicker } from "../approvals/GroupPicker";
-import { UserName, UserPicker } from "../users/UserPicker";
 import { type Channel, type ChannelWrite, useSaveChannel } from "./api";
+import { InAppRecipients } from "./ChannelRecipients";
 import { CHANNEL_TYPES, type ChannelType, configToDraft, type ConfigDraft, draftToConfig, MASK, TYPE_LABELS } from "./model";
 
 const FIELDS = [
@@ -28,10 +27,6 @@ const FIELDS = [
   "retry.max_attempts",
   "retry.backoff_seconds",
 ] as const;
-
-function GroupLabel({ id }: { id: string }) {
-  return <span className="mono">{id.slice(0, 8)}</span>;
-}
 
 export function ChannelForm({ channel, onDone, onCancel }: { channel?: Channel | undefined; onDone: (saved: Channel) => void; onCancel: () => void }) {
   const [name, setName] = useState(channel?.name ?? "");
@@ -144,43 +139,7 @@ export function ChannelForm({ channel, onDone, onCancel }: { channel?: Channel |
         </>
       ) : null}
       {type === "in_app" ? (
-        <fieldset className={err("config.users") || err("config.groups") ? "fieldset field--invalid" : "fieldset"}>
-          <legend>Recipients</legend>
-          {draft.users.length || draft.groups.length ? (
-            <ul className="plain-list" aria-label="Recipients">
-              {draft.users.map((id) => (
-                <li key={id} className="row-actions">
-                  <span>
-                    User <UserName id={id} />
-                  </span>
-                  <button type="button" className="button button--small button--ghost" onClick={() => set({ users: draft.users.filter((u) => u !== id) })}>
-                    Remove
-                  </button>
-                </li>
-              ))}
-              {draft.groups.map((id) => (
-                <li key={id} className="row-actions">
-                  <span>Group {groupNames[id] ?? <GroupLabel id={id} />}</span>
-                  <button type="button" className="button button--small button--ghost" onClick={() => set({ groups: draft.groups.filter((g) => g !== id) })}>
-                    Remove
-                  </button>
-                </li>
-              ))}
-            </ul>
-          ) : (
-            <p className="muted">Nobody yet: add users or groups whose in-app inbox receives the notifications.</p>
-          )}
-          {err("config.users") ? <p className="field-error">{err("config.users")}</p> : null}
-          {err("config.groups") ? <p className="field-error">{err("config.groups")}</p> : null}
-          <UserPicker label="Add a user" pickLabel="Add" exclude={draft.users} onPick={(user) => set({ users: [...draft.users, user.id] })} />
-          <GroupPicker
-            label="Add a group"
-            onPick={(group) => {
-              setGroupNames((n) => ({ ...n, [group.id]: group.name }));
-              if (!draft.groups.includes(group.id)) set({ groups: [...draft.groups, group.id] });
-            }}
-          />
-        </fieldset>
+        <InAppRecipients draft={draft} set={set} err={err} groupNames={groupNames} onGroupPicked={(id, groupName) => setGroupNames((n) => ({ ...n, [id]: groupName }))} />
       ) : null}
       <details open={err("retry.max_attempts") || err("retry.backoff_seconds") ? true : undefined}>
         <summary>Retries</summary>

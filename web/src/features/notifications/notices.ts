@@ -1,6 +1,6 @@
 // Pure helpers of the caller's in-app notifications (the inbox): the unread badge and the header link's name,
 // and whether a notification's link is a path of this app.
-import { age } from "../approvals/age";
+import { age } from "../../components/age";
 
 
 /** How many unread notifications the header counts at most; more shows as "99+". */

@@ -3,7 +3,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, type Schemas, unwrap } from "../../api/client";
-import { useMe } from "../session/api";
+import { useMe } from "../../api/session";
 import { UNREAD_COUNT_LIMIT } from "./notices";
 
 export type Notice = Schemas["NotificationRead"];

@@ -4,18 +4,12 @@ import { Link } from "react-router";
 
 import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
-import { useCatalogItem, useRequests } from "../itsm/api";
-import { StatusBadge } from "../itsm/RecordParts";
-import "./portal.css";
+import { useRequests } from "../../api/itsm";
+import { ItemName } from "../../components/ItemName";
+import { StatusBadge } from "../../components/RecordParts";
+import "../../components/portal.css";
 
 const STATUSES = ["pending_approval", "in_fulfillment", "fulfilled", "fulfillment_failed", "rejected", "cancelled"];
-
-export function ItemName({ id }: { id: string }) {
-  const item = useCatalogItem(id);
-  if (item.isPending) return <span className="muted">…</span>;
-  if (item.isError) return <span className="muted">Unknown item</span>;
-  return <>{item.data.name}</>;
-}
 
 export function MyRequestsPage() {
   const [status, setStatus] = useState("");

@@ -5,8 +5,8 @@ import { Link } from "react-router";
 import { useDebouncedValue } from "../../components/hooks";
 import { PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
-import { type CatalogItem, useCatalog } from "../itsm/api";
-import "./portal.css";
+import { type CatalogItem, useCatalog } from "../../api/itsm";
+import "../../components/portal.css";
 
 function byCategory(items: readonly CatalogItem[]): [string, CatalogItem[]][] {
   const groups = new Map<string, CatalogItem[]>();

@@ -10,13 +10,14 @@ import { TextAreaField } from "../../components/Field";
 import { FormSummary, useFormErrors } from "../../components/FormErrors";
 import { DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import { type Instance, useInstance } from "../approvals/api";
-import { type RequestDetail, useCancelRequest, useCatalogItem, useCommentOnRequest, useRequest, useRetryFulfillment } from "../itsm/api";
-import { toFormVariables } from "../itsm/forms";
-import { mayRetryFulfillment } from "../itsm/fulfillment";
-import { FulfillmentSummary } from "../itsm/FulfillmentSummary";
-import { mergeTimeline, StatusBadge, Timeline, VariableList } from "../itsm/RecordParts";
-import "./portal.css";
+import { useInstance } from "../../api/approvals";
+import { ApprovalProgress } from "../../components/ApprovalProgress";
+import { type RequestDetail, useCancelRequest, useCatalogItem, useCommentOnRequest, useRequest, useRetryFulfillment } from "../../api/itsm";
+import { toFormVariables } from "../../components/forms";
+import { mayRetryFulfillment } from "../../components/fulfillment";
+import { FulfillmentSummary } from "../../components/FulfillmentSummary";
+import { mergeTimeline, StatusBadge, Timeline, VariableList } from "../../components/RecordParts";
+import "../../components/portal.css";
 
 export const CANCELLABLE = ["pending_approval", "in_fulfillment"];
 
@@ -38,27 +39,6 @@ function CommentForm({ request }: { request: RequestDetail }) {
         </button>
       </div>
     </form>
-  );
-}
-
-export function ApprovalProgress({ instance }: { instance: Instance }) {
-  return (
-    <ol className="ladder" aria-label="Approval steps">
-      {instance.step_results.map((step) => (
-        <li key={`${step.order}-${step.name}`}>
-          <p>
-            <strong>{step.name}</strong> <StatusBadge status={step.status} />
-          </p>
-          {step.decisions.map((d) => (
-            <p key={`${d.user_id}-${d.at}`} className="field-hint">
-              {d.outcome} <DateTime value={d.at} />
-              {d.comment ? `: “${d.comment}”` : ""}
-            </p>
-          ))}
-          {step.reason ? <p className="field-hint">{step.reason}</p> : null}
-        </li>
-      ))}
-    </ol>
   );
 }
 

@@ -8,11 +8,11 @@ import { FormSummary, useFocusOnError, useFormErrors } from "../../components/Fo
 import { useDebouncedValue } from "../../components/hooks";
 import { PageHeader } from "../../components/Page";
 import { ErrorState, Loading } from "../../components/States";
-import { type Preview, usePreview } from "../approvals/api";
-import { type CatalogItem, useCatalogItem, useSubmitRequest } from "../itsm/api";
-import { coerceValues, type FieldValue, fieldName, initialValues, requestFormFields, toFormVariables } from "../itsm/forms";
-import { VariableField } from "./VariableField";
-import "./portal.css";
+import { type Preview, usePreview } from "../../api/approvals";
+import { type CatalogItem, useCatalogItem, useSubmitRequest } from "../../api/itsm";
+import { coerceValues, type FieldValue, fieldName, initialValues, requestFormFields, toFormVariables } from "../../components/forms";
+import { VariableField } from "../../components/VariableField";
+import "../../components/portal.css";
 
 function newKey(): string {
   return typeof crypto.randomUUID === "function" ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;

@@ -3,7 +3,7 @@ import { Link } from "react-router";
 
 import { Badge, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
-import { ROLE_DESCRIPTIONS, useRoles } from "./api";
+import { ROLE_DESCRIPTIONS, useRoles } from "../../api/roles";
 
 export function RolesPage() {
   const roles = useRoles();

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "react";
 
 import { Badge } from "../../components/Page";
 import { ErrorState, Loading } from "../../components/States";
-import { displayParameter } from "../approvals/gate";
+import { displayParameter } from "../../components/values";
 import { FINISHED, runbooksKeys, useExecution } from "./api";
 
 interface Chunk {

@@ -4,21 +4,21 @@
 import { type FormEvent, useMemo, useRef, useState } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 
-import { ApiError } from "../../api/problem";
 import { usePermission } from "../../app/session";
 import { ArchiveDialog } from "../../components/ArchiveDialog";
 import { TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError } from "../../components/FormErrors";
 import { DateTime, PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import "../approvals/automation.css";
-import { RecentExecutions } from "../executions/RecentExecutions";
-import { Person } from "../itsm/RecordParts";
-import { useSecrets } from "../secrets/api";
+import "../../components/automation.css";
+import { RecentExecutions } from "../../components/RecentExecutions";
+import { Person } from "../../components/RecordParts";
+import { useSecrets } from "../../api/secrets";
 import { ActionsEditor } from "./ActionsEditor";
 import { type Runbook, type RunbookWrite, useArchiveRunbook, useRunbook, useRunbookVersions, useSaveRunbook } from "./api";
-import { type ActionDraft, actionToDraft, draftsToActions, emptyAction, errorsUnder, paramsToSchema, schemaToParams } from "./model";
+import { type ActionDraft, actionToDraft, draftsToActions, emptyAction, paramsToSchema, schemaToParams } from "./model";
 import { type ParametersState, ParametersEditor } from "./ParametersEditor";
+import { type Problem, runbookProblems } from "./problems";
 import { TestRun } from "./TestRun";
 
 interface Draft {
@@ -47,8 +47,6 @@ function toDraft(runbook: Runbook | undefined): Draft {
     actions: runbook ? runbook.actions.map(actionToDraft) : [emptyAction("shell", 0)],
   };
 }
-
-type Problem = { field: string; message: string };
 
 /** The schema the parameters editor describes, or a problem with the JSON text. */
 function schemaOf(state: ParametersState): { schema: Record<string, unknown> | null; error?: string } {
@@ -155,26 +153,7 @@ function Editor({ runbook }: { runbook: Runbook | undefined }) {
   const form = useRef<HTMLFormElement>(null);
   const [submitCount, setSubmitCount] = useState(0);
 
-  const apiProblems: Problem[] = save.error instanceof ApiError ? (save.error.problem.errors ?? []) : [];
-  const problems = [...localProblems, ...apiProblems];
-  const general =
-    save.error instanceof ApiError && !save.error.problem.errors?.length ? [save.error.problem.detail ?? save.error.problem.title] : save.error && !(save.error instanceof ApiError) ? [save.error.message] : [];
-  const top = (name: string) => {
-    const found = errorsUnder(problems, name);
-    const text = Object.entries(found)
-      .map(([rest, message]) => (rest ? `${rest}: ${message}` : message))
-      .join(" ");
-    return text || undefined;
-  };
-  const paramProblems = errorsUnder(problems, "parameters");
-  const perParam: Record<string, string> = {};
-  for (const [rest, message] of Object.entries(paramProblems)) {
-    const match = /^properties\.([^.]+)/.exec(rest);
-    if (match?.[1]) perParam[match[1]] = message;
-  }
-  const known = ["name", "description", "timeout_seconds", "queue", "secrets", "parameters", "actions"];
-  const stray = problems.filter((p) => !known.some((k) => p.field === k || p.field.startsWith(`${k}.`))).map((p) => `${p.field}: ${p.message}`);
-  const summary = { fields: Object.fromEntries(problems.map((p) => [p.field, p.message])), general: [...general, ...stray] };
+  const { problems, top, paramProblems, perParam, summary } = runbookProblems(save.error, localProblems);
   useFocusOnError(submitCount && (save.error || localProblems.length || jsonError) ? submitCount : null, form);
 
   function change(patch: Partial<Draft>) {

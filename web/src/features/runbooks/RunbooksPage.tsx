@@ -5,7 +5,7 @@ import { Link } from "react-router";
 import { useDebouncedValue } from "../../components/hooks";
 import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
-import "../approvals/automation.css";
+import "../../components/automation.css";
 import { useRunbooks } from "./api";
 import { Pager } from "../../components/Pager";
 

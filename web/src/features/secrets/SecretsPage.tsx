@@ -7,8 +7,8 @@ import { TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
 import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
-import "../approvals/automation.css";
-import { type Secret, useCreateSecret, useDeleteSecret, useReplaceSecret, useSecrets } from "./api";
+import "../../components/automation.css";
+import { type Secret, useCreateSecret, useDeleteSecret, useReplaceSecret, useSecrets } from "../../api/secrets";
 import { Pager } from "../../components/Pager";
 
 const PAGE_SIZE = 50;

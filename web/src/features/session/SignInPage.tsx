@@ -7,7 +7,7 @@ import { TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
 import { usePageTitle } from "../../components/Page";
 import { Loading } from "../../components/States";
-import { useMe, useSignIn } from "./api";
+import { useMe, useSignIn } from "../../api/session";
 
 const LAST_TENANT = "tenantplane.lastTenant";
 const FIELDS = ["tenant", "email", "password"] as const;

@@ -6,7 +6,7 @@ import { SelectField, TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
 import { PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import { type Definition, useActiveDefinitions } from "../approvals/api";
+import { type Definition, useActiveDefinitions } from "../../api/approvals";
 import { type TenantSettings, useTenantSettings, useUpdateTenantSettings } from "./api";
 
 const FIELDS = ["name", "egress_allow_list", "change_definitions", "change_definitions.normal", "change_definitions.emergency"] as const;

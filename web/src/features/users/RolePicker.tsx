@@ -2,7 +2,7 @@
 import { type KeyboardEvent, useId, useState } from "react";
 
 import { Loading } from "../../components/States";
-import { ROLE_DESCRIPTIONS, useRoles } from "../roles/api";
+import { ROLE_DESCRIPTIONS, useRoles } from "../../api/roles";
 
 export function RolePicker({
   value,

@@ -4,9 +4,9 @@ import { type FormEvent, useRef, useState } from "react";
 
 import { CheckboxField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
-import { type User, type UserUpdate, useCreateUser, useUpdateUser } from "./api";
+import { type User, type UserUpdate, useCreateUser, useUpdateUser } from "../../api/users";
 import { RolePicker } from "./RolePicker";
-import { UserName, UserPicker } from "./UserPicker";
+import { UserName, UserPicker } from "../../components/UserPicker";
 
 const FIELDS = ["email", "display_name", "password", "roles", "manager_id", "is_active"] as const;
 

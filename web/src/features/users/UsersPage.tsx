@@ -6,12 +6,12 @@ import { usePermission } from "../../app/session";
 import { Dialog } from "../../components/Dialog";
 import { SelectField } from "../../components/Field";
 import { useDebouncedValue } from "../../components/hooks";
-import { Badge, PageHeader } from "../../components/Page";
+import { PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
-import { useRoles } from "../roles/api";
-import { type User, useUsers } from "./api";
+import { useRoles } from "../../api/roles";
+import { type User, useUsers } from "../../api/users";
 import { CreateUserForm, EditUserForm } from "./UserForm";
-import { UserName } from "./UserPicker";
+import { UsersTable } from "./UsersTable";
 import { Pager } from "../../components/Pager";
 
 const PAGE_SIZE = 25;
@@ -114,56 +114,7 @@ export function UsersPage() {
       ) : null}
       {users.data && users.data.items.length ? (
         <>
-          <table className="table" aria-busy={users.isFetching}>
-            <caption className="visually-hidden">Users{filtered ? " matching the filters" : ""}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Status</th>
-                <th scope="col">Manager</th>
-                {canManage ? (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.items.map((user) => (
-                <tr key={user.id}>
-                  <td data-label="Name">
-                    <span className="cell-title">{user.display_name}</span>
-                    <span className="muted cell-sub">{user.email}</span>
-                  </td>
-                  <td data-label="Roles">
-                    {user.roles.length ? (
-                      <ul className="badges">
-                        {user.roles.map((r) => (
-                          <li key={r}>
-                            <Badge tone={r === "admin" ? "info" : "neutral"}>{r}</Badge>
-                          </li>
-                        ))}
-                      </ul>
-                    ) : (
-                      <span className="muted">None</span>
-                    )}
-                  </td>
-                  <td data-label="Status">{user.is_active ? <Badge tone="good">Active</Badge> : <Badge tone="bad">Inactive</Badge>}</td>
-                  <td data-label="Manager">
-                    <UserName id={user.manager_id} />
-                  </td>
-                  {canManage ? (
-                    <td data-label="Actions" className="cell-actions">
-                      <button type="button" className="button button--small" onClick={() => setEditing(user)} aria-label={`Edit ${user.display_name}`}>
-                        Edit
-                      </button>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <UsersTable users={users.data.items} busy={users.isFetching} filtered={filtered} canManage={canManage} onEdit={setEditing} />
           <Pager label="Pages of users" cursors={cursors} setCursors={setCursors} next={users.data?.next_cursor} busy={users.isFetching} />
         </>
       ) : null}

@@ -7,8 +7,8 @@ import { ApiError, formErrors, networkProblem } from "../../api/problem";
 import { usePermission } from "../../app/session";
 import { Dialog } from "../../components/Dialog";
 import { FormSummary, useFocusOnError } from "../../components/FormErrors";
-import { coerceValues, type FieldValue, fieldName, initialValues } from "../itsm/forms";
-import { VariableField } from "../portal/VariableField";
+import { coerceValues, type FieldValue, fieldName, initialValues } from "../../components/forms";
+import { VariableField } from "../../components/VariableField";
 import { useExecuteWorkflow, type Workflow } from "./api";
 import { inputProblems, schemaInputs, schemaVariables } from "./inputs";
 

@@ -11,7 +11,7 @@ import { useLocation, useNavigate, useParams } from "react-router";
 import { TextField } from "../../components/Field";
 import { FormSummary, useFormErrors } from "../../components/FormErrors";
 import { ErrorState, Loading, Notice } from "../../components/States";
-import { RecentExecutions } from "../executions/RecentExecutions";
+import { RecentExecutions } from "../../components/RecentExecutions";
 import { useSaveWorkflow, useWorkflow, type Workflow } from "./api";
 import { ArchiveWorkflowDialog, LeaveDialog } from "./builder/BuilderDialogs";
 import { BuilderHeader } from "./builder/BuilderHeader";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { coerceValues } from "../itsm/forms";
+import { coerceValues } from "../../components/forms";
 import { inputProblems, parseInputsSchema, schemaInputs, schemaVariables } from "./inputs";
 
 describe("the inputs schema as typed in the builder", () => {

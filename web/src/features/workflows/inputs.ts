@@ -1,7 +1,7 @@
 // A workflow's `inputs` JSON Schema: as typed in the builder, and the Run form generated from it (each property
 // becomes a portal form variable, features/itsm/forms.ts, so the portal's controls and coercion are reused). Pure.
 import type { FieldProblem } from "./graph/problems";
-import type { FormVariable } from "../itsm/forms";
+import type { FormVariable } from "../../components/forms";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { runsByStep, statusTone, versionLabel } from "./runs";
+import { runsByStep } from "./runs";
 
 describe("runs", () => {
   it("keys step runs by step id, the latest position winning", () => {
@@ -11,14 +11,5 @@ describe("runs", () => {
     ]);
     expect(runs.a!.status).toBe("succeeded");
     expect(runs.b!.status).toBe("pending");
-  });
-
-  it("labels pinned versions", () => {
-    expect(versionLabel(3)).toBe("v3");
-    expect(versionLabel(null)).toBe("—");
-  });
-
-  it("gives each status a tone", () => {
-    expect(["succeeded", "timed_out", "waiting", "queued", "pending", undefined].map(statusTone)).toEqual(["good", "bad", "warn", "info", "neutral", "neutral"]);
   });
 });

@@ -4,8 +4,8 @@ import { useState } from "react";
 
 import { usePermission } from "../../../app/session";
 import { SelectField, TextAreaField, TextField } from "../../../components/Field";
-import { GroupPicker } from "../../approvals/GroupPicker";
-import { UserName, UserPicker } from "../../users/UserPicker";
+import { GroupPicker } from "../../../components/GroupPicker";
+import { UserName, UserPicker } from "../../../components/UserPicker";
 import { asNumber, asText, type ConfigProps, errorsAt } from "./fields";
 
 interface Approver {

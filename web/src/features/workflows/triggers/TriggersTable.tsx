@@ -2,7 +2,7 @@
 // switch, and Edit and Delete.
 import { usePermission } from "../../../app/session";
 import { DateTime } from "../../../components/Page";
-import { Person } from "../../itsm/RecordParts";
+import { Person } from "../../../components/RecordParts";
 import type { Trigger } from "./api";
 import { KIND_LABELS, type TriggerKind, triggerSummary } from "./format";
 

@@ -1,7 +1,7 @@
 // Tenant secrets: names only ever come back (never values); create, replace the value, delete.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { api, type Schemas, unwrap } from "../../api/client";
+import { api, type Schemas, unwrap } from "./client";
 
 export type Secret = Schemas["SecretRead"];
 export type SecretCreate = Schemas["SecretCreate"];

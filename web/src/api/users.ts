@@ -1,7 +1,7 @@
 // Users of the tenant: list (search, role, active, cursor pages), one user, create, update.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { api, type Schemas, unwrap } from "../../api/client";
+import { api, type Schemas, unwrap } from "./client";
 
 export type User = Schemas["UserRead"];
 export type UserCreate = Schemas["UserCreate"];

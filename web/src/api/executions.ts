@@ -3,7 +3,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 
-import { api, type Schemas, unwrap } from "../../api/client";
+import { api, type Schemas, unwrap } from "./client";
 
 export type Execution = Schemas["ExecutionRead"];
 export type ExecutionSummary = Schemas["ExecutionSummary"];

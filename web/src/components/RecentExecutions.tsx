@@ -3,12 +3,12 @@
 import { useState } from "react";
 import { Link } from "react-router";
 
-import { Badge, DateTime } from "../../components/Page";
-import { Pager } from "../../components/Pager";
-import { ErrorState, Loading } from "../../components/States";
-import "../approvals/automation.css";
-import { statusTone, versionLabel } from "../workflows/graph";
-import { type ExecutionSummary, useExecutions } from "./api";
+import { Badge, DateTime } from "./Page";
+import { Pager } from "./Pager";
+import { ErrorState, Loading } from "./States";
+import "./automation.css";
+import { executionStatusTone, versionLabel } from "./status";
+import { type ExecutionSummary, useExecutions } from "../api/executions";
 
 type Of = { runbookId: string; workflowId?: undefined } | { workflowId: string; runbookId?: undefined };
 
@@ -50,7 +50,7 @@ export function RecentExecutions({ of, current }: { of: Of; current: number }) {
                     </td>
                     <td data-label="Version">{ranVersion(execution)}</td>
                     <td data-label="Status">
-                      <Badge tone={statusTone(execution.status)}>{execution.status.replace("_", " ")}</Badge>
+                      <Badge tone={executionStatusTone(execution.status)}>{execution.status.replace("_", " ")}</Badge>
                     </td>
                     <td data-label="Started">
                       <DateTime value={execution.started_at ?? execution.created_at} />

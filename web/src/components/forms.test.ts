@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { formErrors } from "../../api/problem";
+import { formErrors } from "../api/problem";
 import { coerceValue, coerceValues, emptyDraft, fieldName, fromDraft, initialValues, moveItem, requestFormFields, toDraft, toFormVariables } from "./forms";
 
 const RAW = [

@@ -1,7 +1,7 @@
 // Roles: the built-in permission roles, then the free role labels in use in the tenant.
 import { useQuery } from "@tanstack/react-query";
 
-import { api, type Schemas, unwrap } from "../../api/client";
+import { api, type Schemas, unwrap } from "./client";
 
 export type Role = Schemas["RoleRead"];
 

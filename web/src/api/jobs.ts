@@ -1,7 +1,7 @@
 // Jobs of the durable queue: list by status ("Load more"), the dead-job count, and retrying a job.
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { api, type Schemas, unwrap } from "../../api/client";
+import { api, type Schemas, unwrap } from "./client";
 
 export type Job = Schemas["JobRead"];
 

@@ -1,8 +1,8 @@
 // The signed-in user (GET /api/me), signing in (POST /api/auth/session) and out (DELETE /api/auth/session).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { api, CSRF_COOKIE, readCookie, type Schemas, unwrap } from "../../api/client";
-import { ApiError } from "../../api/problem";
+import { api, CSRF_COOKIE, readCookie, type Schemas, unwrap } from "./client";
+import { ApiError } from "./problem";
 
 export type Me = Schemas["MeRead"];
 export type SignInRequest = Schemas["TokenRequest"];

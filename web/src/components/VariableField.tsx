@@ -1,9 +1,9 @@
 // One generated control of a request form, chosen by the variable's type.
 import { useState } from "react";
 
-import { CheckboxField, SelectField, TextAreaField, TextField } from "../../components/Field";
-import { UserName, UserPicker } from "../users/UserPicker";
-import { type FieldValue, fieldName, type FormVariable } from "../itsm/forms";
+import { CheckboxField, SelectField, TextAreaField, TextField } from "./Field";
+import { UserName, UserPicker } from "./UserPicker";
+import { type FieldValue, fieldName, type FormVariable } from "./forms";
 
 export function VariableField({
   variable,

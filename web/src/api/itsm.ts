@@ -1,7 +1,7 @@
 // ITSM records: catalog items, service requests (submit, comment, cancel, fulfil, retry) and change requests.
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { api, type Schemas, unwrap } from "../../api/client";
+import { api, type Schemas, unwrap } from "./client";
 
 export type CatalogItem = Schemas["CatalogItemRead"];
 export type CatalogItemIn = Schemas["CatalogItemIn"];
@@ -208,19 +208,6 @@ export function useChangeAction() {
       return queryClient.invalidateQueries({ queryKey: ["itsm", "changes", "list"] });
     },
   });
-}
-
-/** Status words → badge tones, shared by requests and changes. */
-export function statusTone(status: string): "neutral" | "good" | "bad" | "warn" | "info" {
-  if (["fulfilled", "completed", "approved"].includes(status)) return "good";
-  if (["rejected", "fulfillment_failed", "failed"].includes(status)) return "bad";
-  if (["pending_approval", "pending"].includes(status)) return "warn";
-  if (["in_fulfillment", "scheduled", "implementing"].includes(status)) return "info";
-  return "neutral";
-}
-
-export function statusLabel(status: string): string {
-  return status.replace(/_/g, " ");
 }
 
 /** Runbooks a catalog item can be fulfilled by (the picker; needs runbooks.manage, else the editor asks for an id). */

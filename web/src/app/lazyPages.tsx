@@ -1,10 +1,10 @@
 // The canvas pages load React Flow, so they arrive in their own chunk, fetched when first opened.
 import { lazy, Suspense } from "react";
 
-import { Loading } from "../../components/States";
+import { Loading } from "../components/States";
 
-const Builder = lazy(() => import("./WorkflowBuilderPage").then((m) => ({ default: m.WorkflowBuilderPage })));
-const Execution = lazy(() => import("../executions/ExecutionPage").then((m) => ({ default: m.ExecutionPage })));
+const Builder = lazy(() => import("../features/workflows/WorkflowBuilderPage").then((m) => ({ default: m.WorkflowBuilderPage })));
+const Execution = lazy(() => import("../features/executions/ExecutionPage").then((m) => ({ default: m.ExecutionPage })));
 
 export function WorkflowBuilderPage() {
   return (

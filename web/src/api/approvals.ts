@@ -2,7 +2,7 @@
 // (one, decide), and the unified inbox of both (`GET /api/approvals/inbox`).
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { api, type Schemas, unwrap } from "../../api/client";
+import { api, type Schemas, unwrap } from "./client";
 
 export type Definition = Schemas["DefinitionRead"];
 export type DefinitionWrite = Schemas["DefinitionWrite"];

@@ -1,9 +1,9 @@
 // Finding a user by name or email and picking one (group members, managers); keyboard and screen-reader friendly.
 import { useId, useState } from "react";
 
-import { describeError } from "../../api/problem";
-import { useDebouncedValue } from "../../components/hooks";
-import { type User, useUser, useUsers } from "./api";
+import { describeError } from "../api/problem";
+import { useDebouncedValue } from "./hooks";
+import { type User, useUser, useUsers } from "../api/users";
 
 export function UserPicker({
   label,

@@ -1,8 +1,9 @@
 // Pieces every ITSM record page shares: the status badge, the submitted variables and the timeline.
-import { useCurrentUser } from "../../app/session";
-import { UserName } from "../users/UserPicker";
-import { Badge, DateTime } from "../../components/Page";
-import { type RecordEvent, statusLabel, statusTone } from "./api";
+import { useCurrentUser } from "../app/session";
+import { UserName } from "./UserPicker";
+import { Badge, DateTime } from "./Page";
+import type { RecordEvent } from "../api/itsm";
+import { statusLabel, statusTone } from "./status";
 import { displayValue, type FormVariable } from "./forms";
 
 export function StatusBadge({ status }: { status: string }) {

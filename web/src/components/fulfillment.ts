@@ -1,5 +1,5 @@
 // The fulfillment a request pinned at submit, in words: what an approver approves and what a retry reruns.
-import type { Schemas } from "../../api/client";
+import type { Schemas } from "../api/client";
 
 export type Fulfillment = Schemas["FulfillmentRead"];
 

@@ -1,9 +1,9 @@
 // Finding a group by name and picking it (approval steps that target a group).
 import { useId, useState } from "react";
 
-import { describeError } from "../../api/problem";
-import { useDebouncedValue } from "../../components/hooks";
-import { type Group, useGroups } from "../groups/api";
+import { describeError } from "../api/problem";
+import { useDebouncedValue } from "./hooks";
+import { type Group, useGroups } from "../api/groups";
 
 export function GroupPicker({ label, onPick }: { label: string; onPick: (group: Group) => void }) {
   const [q, setQ] = useState("");
