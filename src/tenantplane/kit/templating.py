@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -345,3 +346,25 @@ def check_template(source: str, *, field: str, names: Collection[str] | None = N
         if unknown:
             known = ", ".join(sorted(names)) or "none"
             raise ValidationFailed.field(field, f"the template uses {', '.join(unknown)}; available: {known}")
+
+
+_REFERENCE = re.compile(r"^\{\{\s*([A-Za-z_][\w.]*)\s*\}\}$")
+
+
+def resolve_references(value: Any, context: Mapping[str, Any]) -> Any:
+    """Every string inside `value` that is one whole reference, `"{{ request.variables.x }}"`, becomes that value of
+    `context` as it is (not as text; a missing path gives None); everything else stays as written.
+
+    Not a template: nothing is evaluated, so it needs no budget. The ITSM-event triggers' inputs use it, keeping a
+    request variable's number a number.
+    """
+    if isinstance(value, Mapping):
+        return {key: resolve_references(item, context) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve_references(item, context) for item in value]
+    if isinstance(value, str) and (match := _REFERENCE.match(value)):
+        current: Any = context
+        for part in match.group(1).split("."):
+            current = current.get(part) if isinstance(current, Mapping) else None
+        return current
+    return value

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.runbooks import templates
+from tenantplane.kit import templating
 
 SCRIPT_TYPES = frozenset({"shell", "python"})
 CORE_TYPES = SCRIPT_TYPES | {"http"}
@@ -124,7 +124,7 @@ def _check_echo(config: Mapping[str, Any]) -> list[tuple[str, str]]:
     values = config.get("values")
     if not isinstance(values, dict):
         return [("values", "must be an object of output names to values (templates allowed)")]
-    return templates.syntax_errors(values, "values")
+    return templating.syntax_errors(values, "values")
 
 
 @builtin_action(

@@ -2,6 +2,8 @@
 
 A stop request (the job was cancelled, or the worker is stopping) kills a running script through the
 sandbox's cancel event, or cancels an http request or built-in, and is reported as the action's outcome.
+Templates are rendered in http and built-in action configs only (`kit.templating`, the one sandbox); script text never
+is: parameters reach scripts as data, not as code.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tenantplane.runbooks import templates
+from tenantplane.kit import templating
 from tenantplane.runbooks.actions import SCRIPT_TYPES, ActionContext, ActionFailed, StepOutcome, builtin_for, now
 from tenantplane.runbooks.http_action import EgressPolicy, run_http
 from tenantplane.runbooks.isolation import SandboxConfig
@@ -95,7 +97,7 @@ async def _other(
     try:
         async with asyncio.timeout(remaining):
             if action["type"] == "http":
-                rendered = await templates.render_async(config, state.template_context())
+                rendered = await templating.render_async(config, state.template_context())
                 outcome = await run_http(rendered, timeout=remaining, egress=state.egress, mask=state.mask)
                 state.live.write(position, "stdout", outcome.log)
                 return outcome
@@ -103,7 +105,7 @@ async def _other(
     except TimeoutError:
         reason = f"killed after the runbook's remaining {remaining:.0f}s ran out"
         return StepOutcome(status="timed_out", reason=reason, log=state.live.text_of(position), started_at=started_at)
-    except templates.TemplateFailed as error:
+    except templating.TemplateFailed as error:
         return StepOutcome.failed(state.mask.apply(str(error)), started_at=started_at)
 
 
@@ -161,13 +163,13 @@ async def _builtin(
         tenant_id=state.tenant_id,
         execution_id=state.execution_id,
         action_name=action["name"],
-        render=lambda value: templates.render_async(value, state.template_context()),
+        render=lambda value: templating.render_async(value, state.template_context()),
         transaction=state.transaction,
         log=write,
     )
     try:
         outputs = await spec.run(context, config)
-    except (ActionFailed, templates.TemplateFailed) as error:
+    except (ActionFailed, templating.TemplateFailed) as error:
         return StepOutcome.failed(state.mask.apply(str(error)), started_at=started_at, log=state.live.text_of(position))
     except Exception as error:  # a bug in a built-in fails its step, not the worker
         reason = state.mask.apply(f"{type(error).__name__}: {error}")

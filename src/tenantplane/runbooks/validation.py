@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator, SchemaError
 from jsonschema.validators import validator_for
 
-from tenantplane.runbooks import templates
+from tenantplane.kit import templating
 from tenantplane.runbooks.actions import SCRIPT_TYPES, builtin_for, builtin_types
 
 Problem = tuple[str, str]
@@ -103,15 +103,15 @@ def _check_http(config: dict[str, Any], field: str) -> tuple[dict[str, Any], lis
     if expect is not None and not valid_codes:
         problems.append((f"{field}.expect_status", "must be a non-empty list of HTTP status codes (100-599)"))
     for key in ("headers", "body"):
-        problems += templates.syntax_errors(config.get(key), f"{field}.{key}")
+        problems += templating.syntax_errors(config.get(key), f"{field}.{key}")
     return config, problems
 
 
 def _check_url(url: Any, field: str) -> list[Problem]:
     if not isinstance(url, str) or not url:
         return [(field, "is required")]
-    if templates.has_template(url):
-        return templates.syntax_errors(url, field)  # checked when rendered, before every request
+    if templating.has_template(url):
+        return templating.syntax_errors(url, field)  # checked when rendered, before every request
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return [(field, "must be an http:// or https:// URL with a host")]

@@ -5,6 +5,7 @@ import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
 
 import { NotificationsLink } from "../features/notifications/NotificationsLink";
 import { useSignOut } from "../api/session";
+import { Loading } from "../components/States";
 import { visibleNavigation } from "./navigation";
 import { useCurrentUser } from "./session";
 
@@ -92,7 +93,8 @@ export function AppShell() {
           ))}
         </nav>
         <main id="main" ref={main} tabIndex={-1} className="content">
-          <Outlet />
+          {/* Signing out unmounts the page first: its polling stops, and clearing the cache refetches nothing. */}
+          {signOut.isIdle || signOut.isError ? <Outlet /> : <Loading label="Signing out…" />}
         </main>
       </div>
     </div>

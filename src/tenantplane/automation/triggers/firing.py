@@ -9,7 +9,6 @@ After downtime only the most recent missed due time of a schedule fires; older o
 from __future__ import annotations
 
 import hmac
-import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -28,6 +27,7 @@ from tenantplane.executions import causes
 from tenantplane.executions.causes import Cause
 from tenantplane.executions.models import Execution
 from tenantplane.kit.errors import DomainError, NotFound
+from tenantplane.kit.templating import resolve_references
 
 ORIGIN = "trigger"
 
@@ -138,23 +138,6 @@ async def fire_webhook(session: AsyncSession, trigger: WorkflowTrigger, payload:
     return await fire(session, trigger, context, trigger.config.get("inputs"))
 
 
-_TEMPLATE = re.compile(r"^\{\{\s*([A-Za-z_][\w.]*)\s*\}\}$")
-
-
-def render(value: Any, subject: dict[str, Any]) -> Any:
-    """`"{{ request.variables.x }}"` (a whole string) becomes that value of the subject; others stay."""
-    if isinstance(value, dict):
-        return {k: render(v, subject) for k, v in value.items()}
-    if isinstance(value, list):
-        return [render(v, subject) for v in value]
-    if isinstance(value, str) and (match := _TEMPLATE.match(value)):
-        current: Any = subject
-        for part in match.group(1).split("."):
-            current = current.get(part) if isinstance(current, dict) else None
-        return current
-    return value
-
-
 async def on_itsm_event(
     session: AsyncSession,
     *,
@@ -176,7 +159,7 @@ async def on_itsm_event(
         if wanted is not None and (catalog_item_id is None or str(catalog_item_id) != str(wanted)):
             continue
         context = {"kind": "itsm_event", "trigger_id": str(trigger.id), "event": event, **subject}
-        inputs = render(trigger.config.get("inputs"), subject)
+        inputs = resolve_references(trigger.config.get("inputs"), subject)
         execution = await fire_guarded(session, trigger, context, inputs, cause_of(trigger, subject))
         if execution is not None:
             started.append(execution)
