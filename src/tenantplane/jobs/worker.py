@@ -19,7 +19,14 @@ from sqlalchemy import text
 
 from tenantplane.jobs import queue
 from tenantplane.jobs.queue import ClaimedJob
-from tenantplane.jobs.registry import JobContext, LeaseLost, PermanentFailure, handler_for, maintenance_tasks
+from tenantplane.jobs.registry import (
+    JobContext,
+    LeaseLost,
+    PermanentFailure,
+    handler_for,
+    load_task_modules,
+    maintenance_tasks,
+)
 from tenantplane.kit.db import Database
 from tenantplane.settings import Settings
 
@@ -60,9 +67,11 @@ class ExecutionJobRunner:
         self.options = options or RunnerOptions()
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._running: dict[uuid.UUID, _Running] = {}
-        self._done: list[tuple[uuid.UUID, int]] = []
+        self._done: list[tuple[uuid.UUID, int]] = []  # handled, success not recorded yet
+        self._recording: list[tuple[uuid.UUID, int]] = []  # the successes being recorded now
         self._wake = asyncio.Event()
         self._flushed = asyncio.Event()
+        self._closing = False
         self.listening = False
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -73,8 +82,8 @@ class ExecutionJobRunner:
             asyncio.create_task(self._maintenance_loop(stop), name="jobs-maintenance"),
             asyncio.create_task(self._listen(stop), name="jobs-listen"),
             asyncio.create_task(self._heartbeat(stop), name="jobs-heartbeat"),
-            asyncio.create_task(self._flush_loop(stop), name="jobs-flush"),
         ]
+        flusher = asyncio.create_task(self._flush_loop(), name="jobs-flush")
         log.info("worker started", worker=self.worker_id, queues=self.options.queues)
         try:
             await self._claim_loop(stop)
@@ -83,6 +92,12 @@ class ExecutionJobRunner:
             for task in helpers:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
+            # The flush loop is never cancelled: a flush cancelled while its COMMIT is on the wire may have committed,
+            # and recording its batch again would be refused ("lease lost") for jobs that did succeed. It finishes the
+            # flush it is in and stops; whatever is left is recorded here.
+            self._closing = True
+            self._flushed.set()
+            await flusher
             await self._flush()
             await self._unregister()
             log.info("worker stopped", worker=self.worker_id)
@@ -171,8 +186,8 @@ class ExecutionJobRunner:
             status = await queue.fail(conn, owner=self.worker_id, job=job, error=error, permanent=permanent)
         log.warning("job failed", job=str(job.id), kind=job.kind, attempt=job.attempts, status=status, error=error)
 
-    async def _flush_loop(self, stop: asyncio.Event) -> None:
-        while True:
+    async def _flush_loop(self) -> None:
+        while not self._closing:
             await self._flushed.wait()
             self._flushed.clear()
             try:
@@ -186,12 +201,15 @@ class ExecutionJobRunner:
         batch, self._done = self._done, []
         if not batch:
             return
+        self._recording = batch
         try:
             async with self.db.engine.begin() as conn:
                 recorded = await queue.succeed_many(conn, owner=self.worker_id, done=batch)
-        except BaseException:  # also a cancelled flush: keep the batch for the final flush
+        except BaseException:  # keep the batch for the next flush
             self._done = batch + self._done
             raise
+        finally:
+            self._recording = []
         refused = [str(job_id) for job_id, _ in batch if job_id not in recorded]
         if refused:
             log.warning("completion refused: lease lost", jobs=refused)
@@ -217,7 +235,10 @@ class ExecutionJobRunner:
                 log.warning("heartbeat failed", error=str(exc))
 
     async def _beat(self) -> None:
-        held = [(job_id, r.job.attempts) for job_id, r in list(self._running.items())]
+        # Finished jobs whose success is not recorded yet are still held: were they not renewed, a loop busy past the
+        # lease would let this very heartbeat's takeover (below) fail a job that succeeded, and run it again.
+        running = [(job_id, r.job.attempts) for job_id, r in list(self._running.items())]
+        held = [*running, *self._done, *self._recording]
         async with self.db.engine.begin() as conn:
             still = await queue.heartbeat(conn, owner=self.worker_id, held=held, lease=self.options.lease_seconds)
             await conn.execute(
@@ -228,16 +249,16 @@ class ExecutionJobRunner:
         if taken:
             log.warning("took over jobs with expired leases", count=taken)
             self._wake.set()
-        for job_id, _ in held:
-            running = self._running.get(job_id)
-            if running is None:
+        for job_id, _ in running:
+            handling = self._running.get(job_id)
+            if handling is None:
                 continue
             if job_id not in still:
-                running.stop_reason = "lease lost"
-                running.task.cancel()
+                handling.stop_reason = "lease lost"
+                handling.task.cancel()
             elif still[job_id]:
-                running.stop_reason = "cancel"
-                running.task.cancel()
+                handling.stop_reason = "cancel"
+                handling.task.cancel()
 
     async def _listen(self, stop: asyncio.Event) -> None:
         """LISTEN for enqueues; on any failure reconnect with backoff (polling covers the gap)."""
@@ -291,3 +312,15 @@ class ExecutionJobRunner:
                 await conn.execute(
                     text("UPDATE workers SET stopped_at = now(), running = 0 WHERE id = :id"), {"id": self.worker_id}
                 )
+
+
+async def run_worker(
+    url: str, options: RunnerOptions, settings: Settings, stop: asyncio.Event, modules: list[str] | None = None
+) -> None:
+    """A worker process's life: its own pool, every handler loaded, one runner until `stop` is set."""
+    database = Database(url, pool_size=options.concurrency + 4)
+    load_task_modules(modules or [])
+    try:
+        await ExecutionJobRunner(database, options, settings=settings).run(stop)
+    finally:
+        await database.dispose()
