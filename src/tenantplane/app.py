@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 from tenantplane import __version__
 from tenantplane.jobs.registry import load_task_modules
 from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
+from tenantplane.kit.commands import command_settings
 from tenantplane.kit.db import Database
 from tenantplane.kit.embedded import resolve_database_url
 from tenantplane.kit.errors import install_error_handlers
@@ -25,6 +27,9 @@ from tenantplane.models import domain_modules
 from tenantplane.notifications.links import use_public_url
 from tenantplane.runbooks.isolation import SandboxConfig, sandbox_readiness
 from tenantplane.settings import Settings
+
+# Set by `serve --workers N` for its API processes when its one embedded worker runs in the parent process.
+WORKER_IN_PARENT_ENV = "TENANTPLANE_SERVE_WORKER_IN_PARENT"
 
 
 def domain_routers() -> list[APIRouter]:
@@ -74,4 +79,17 @@ def create_app(settings: Settings | None = None, *, worker: RunnerOptions | None
     # The last added runs first: request ids and metrics see every answer, the input rules' refusals included.
     app.add_middleware(InputRulesMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def api_process() -> FastAPI:
+    """One API process of `serve --workers N` (uvicorn's app factory): settings from the environment its parent set.
+
+    The process runs no worker of its own (the parent runs the only one), so `/readyz` reports the sandbox the
+    parent's worker uses, as a single `serve` process does.
+    """
+    settings = command_settings()
+    app = create_app(settings)
+    if os.environ.get(WORKER_IN_PARENT_ENV) == "1":
+        app.state.readiness_details = [sandbox_readiness(SandboxConfig.from_settings(settings))]
     return app

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import structlog
 import typer
@@ -19,11 +20,12 @@ import uvicorn
 from tenantplane import __version__
 from tenantplane.gitops.cli import register as register_gitops
 from tenantplane.jobs.registry import load_task_modules
-from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
+from tenantplane.jobs.worker import RunnerOptions, run_worker
 from tenantplane.kit.commands import command_settings
 from tenantplane.kit.db import Database
 from tenantplane.kit.embedded import ready_url, resolve_database_url
 from tenantplane.kit.migrate import upgrade_to_head
+from tenantplane.kit.processes import serve_in_processes
 from tenantplane.notifications.links import use_public_url
 from tenantplane.settings import Settings
 
@@ -119,18 +121,38 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Do not run the embedded job worker")] = False,
     queues: Annotated[str, typer.Option(help="Queues the embedded worker takes jobs from")] = "default",
+    workers: Annotated[
+        int, typer.Option(min=1, help="API processes (uvicorn's multi-process mode); the embedded worker runs once")
+    ] = 1,
+    import_modules: Annotated[
+        list[str] | None, typer.Option("--import", help="Extra module registering job handlers (repeatable)")
+    ] = None,
 ) -> None:
     """Run the API server with an embedded job worker (and, with no database URL, the embedded PostgreSQL)."""
     settings = _settings()
     settings.database_url = _database_url(settings)
     # The address served is the default of the public URL notification links start with (and the embedded worker's).
     settings.host, settings.port = host or settings.host, port or settings.port
-    from tenantplane.app import create_app
-
     worker_options = None if no_worker else _runner_options(settings, queues, None)
     structlog.get_logger("tenantplane").info("notification links", public_url=settings.resolved_public_url)
-    config = uvicorn.Config(
-        create_app(settings, worker=worker_options),
+    if workers > 1:
+        app_factory = "tenantplane.app:api_process"  # each API process builds its app from the environment
+        config = _uvicorn_config(settings, app_factory, factory=True, workers=workers)
+        _serve_processes(settings, config, worker_options, import_modules or [])
+        return
+    from tenantplane.app import create_app
+
+    load_task_modules(import_modules or [])
+    # The embedded worker runs runbook scripts as throwaway uids (subprocess user/group/extra_groups), which
+    # uvloop's subprocess support lacks; the plain asyncio loop has it. An API-only server may use uvloop.
+    loop = "auto" if no_worker else "asyncio"
+    config = _uvicorn_config(settings, create_app(settings, worker=worker_options), loop=loop)
+    GracefulServer(config).run()
+
+
+def _uvicorn_config(settings: Settings, app: Any, **more: Any) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -139,11 +161,37 @@ def serve(
         # would otherwise believe X-Forwarded-For from 127.0.0.1, i.e. from anyone on this host.
         proxy_headers=bool(settings.forwarded_allow_ips),
         forwarded_allow_ips=settings.forwarded_allow_ips or None,
-        # The embedded worker runs runbook scripts as throwaway uids (subprocess user/group/extra_groups), which
-        # uvloop's subprocess support lacks; the plain asyncio loop has it. An API-only server may use uvloop.
-        loop="auto" if no_worker else "asyncio",
+        **more,
     )
-    GracefulServer(config).run()
+
+
+def _serve_processes(
+    settings: Settings, config: uvicorn.Config, worker_options: RunnerOptions | None, modules: list[str]
+) -> None:
+    """`serve --workers N`: N API processes under uvicorn's supervisor, and the one embedded worker in this process.
+
+    The API processes find the database (the embedded server this process started, if any) and the address served
+    in the environment; the secret key is read (or created) here first, so N processes never race to create it.
+    """
+    from tenantplane.app import WORKER_IN_PARENT_ENV
+
+    url = settings.database_url or _database_url(settings)
+    os.environ |= {
+        "TENANTPLANE_DATABASE_URL": url,
+        "TENANTPLANE_HOST": settings.host,
+        "TENANTPLANE_PORT": str(settings.port),
+        WORKER_IN_PARENT_ENV: "0" if worker_options is None else "1",
+    }
+    assert settings.resolved_secret_key
+    use_public_url(settings)
+
+    async def work(stop: asyncio.Event) -> None:
+        if worker_options is None:
+            await stop.wait()
+        else:
+            await run_worker(url, worker_options, settings, stop, modules)
+
+    serve_in_processes(config, work)
 
 
 @app.command()
@@ -166,16 +214,11 @@ def worker(
         )
 
     async def run() -> None:
-        database = Database(url, pool_size=options.concurrency + 4)
-        load_task_modules(import_modules or [])
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        try:
-            await ExecutionJobRunner(database, options, settings=settings).run(stop)
-        finally:
-            await database.dispose()
+        await run_worker(url, options, settings, stop, import_modules or [])
 
     asyncio.run(run())
 
