@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import psutil
+import psycopg
 
 from bench.common import DEFAULT_SERVER, row, scratch_database
 
@@ -47,6 +51,46 @@ def wrk(url: str, headers: dict[str, str], seconds: float, connections: int, thr
     return rps, float(p99[: len(p99) - len(unit)]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def _cpu(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _backends(db_url: str) -> list[psutil.Process]:
+    """The PostgreSQL backends serving the scratch database (the server runs on this machine)."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        pids = [int(r[0]) for r in conn.execute(query)]
+    return [psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)]
+
+
+def cores_used(
+    server: subprocess.Popen[bytes], db_url: str, run: Callable[[], tuple[float, float]]
+) -> tuple[float, float, dict[str, float]]:
+    """Run one load case; besides its (req/s, p99), the cores the API processes, their backends and wrk used."""
+    tree = [psutil.Process(server.pid), *psutil.Process(server.pid).children(recursive=True)]
+    backends = _backends(db_url)
+    before = _cpu(tree), _cpu(backends), resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    rps, p99 = run()
+    elapsed = time.perf_counter() - started
+    backends += [b for b in _backends(db_url) if b.pid not in {x.pid for x in backends}]  # opened during the run
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu = after.ru_utime + after.ru_stime - before[2].ru_utime - before[2].ru_stime
+    used = {
+        "api": (_cpu(tree) - before[0]) / elapsed,
+        "postgres": (_cpu(backends) - before[1]) / elapsed,
+        "wrk": wrk_cpu / elapsed,
+    }
+    return rps, p99, used
+
+
 def serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     server = subprocess.Popen(
@@ -67,7 +111,10 @@ def serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], s
     raise RuntimeError("the server did not become ready")
 
 
-def measure(env: dict[str, str], workers: int, args: argparse.Namespace) -> dict[str, tuple[float, float, str]]:
+Case = tuple[float, float, dict[str, float], str]
+
+
+def measure(env: dict[str, str], workers: int, args: argparse.Namespace) -> dict[str, Case]:
     server, base = serve(env, workers)
     try:
         token = httpx.post(
@@ -75,10 +122,14 @@ def measure(env: dict[str, str], workers: int, args: argparse.Namespace) -> dict
             json={"tenant": "bench", "email": "admin@bench.example.com", "password": "bench-password"},
         ).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
-        out = {}
+        out: dict[str, Case] = {}
         for name, path, headers in (("/healthz", "/healthz", {}), ("GET /api/me", "/api/me", auth)):
-            rps, p99 = wrk(f"{base}{path}", headers, args.seconds, args.connections, args.threads)
-            out[name] = (rps, p99, load())
+
+            def run(path: str = path, headers: dict[str, str] = headers) -> tuple[float, float]:
+                return wrk(f"{base}{path}", headers, args.seconds, args.connections, args.threads)
+
+            rps, p99, used = cores_used(server, env["TENANTPLANE_DATABASE_URL"], run)
+            out[name] = (rps, p99, used, load())
         return out
     finally:
         server.send_signal(signal.SIGTERM)
@@ -113,9 +164,11 @@ def main() -> None:
         f"{args.seconds:.0f}s per case, cores {os.cpu_count()}"
     )
     for n, cases in results.items():
-        for name, (rps, p99, when) in cases.items():
+        for name, (rps, p99, used, when) in cases.items():
             label = f"{name}, {n} process(es)"
             print(row(label, rps, "req/s", (f"vs {counts[0]}", base[name][0])) + f"  p99 {p99:.1f} ms  [{when}]")
+            cores = ", ".join(f"{who} {value:.2f}" for who, value in used.items())
+            print(f"    cores used: {cores} (of {os.cpu_count()}; the rest went to other processes or idled)")
     print(f"end {load()}")
 
 
