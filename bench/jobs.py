@@ -12,8 +12,10 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import psycopg
 
 from bench.common import DEFAULT_SERVER, percentiles, row, scratch_database
@@ -65,12 +67,52 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
         proc.wait(timeout=60)
 
 
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+@dataclass
+class Drained:
+    """One throughput case: jobs/s, and CPU spent per 1000 jobs by the worker processes and by their backends."""
+
+    rate: float
+    worker_cpu: float
+    backend_cpu: float
+    transactions: float
+    load: str
+
+
 def runner_throughput(url: str, jobs: int, workers: int, concurrency: int) -> float:
     """(b) No-op jobs drained per second by `workers` processes, from one committed batch."""
+    return drain(url, jobs, workers, concurrency).rate
+
+
+def drain(url: str, jobs: int, workers: int, concurrency: int) -> Drained:
     procs = _workers(url, workers, concurrency)
     try:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("DELETE FROM jobs")
+            backends_query = (
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            backends = [int(r[0]) for r in conn.execute(backends_query)]
+            worker_pids = [p.pid for p in procs]
+            cpu_before = _cpu_seconds(worker_pids), _cpu_seconds(backends)
+            xact = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+            conn.execute("SELECT pg_stat_clear_snapshot()")
+            xact_before = conn.execute(xact).fetchone()[0]  # type: ignore[index]
             with conn.transaction():
                 conn.execute(
                     "INSERT INTO jobs (kind, max_attempts) SELECT 'bench.noop', 1 FROM generate_series(1, %s)", (jobs,)
@@ -79,7 +121,15 @@ def runner_throughput(url: str, jobs: int, workers: int, concurrency: int) -> fl
             started = time.perf_counter()
             while conn.execute("SELECT count(*) FROM jobs WHERE status = 'succeeded'").fetchone()[0] < jobs:  # type: ignore[index]
                 time.sleep(0.01)
-            return jobs / (time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            opened = [pid for (pid,) in conn.execute(backends_query) if pid not in backends]  # during the run
+            worker_cpu = _cpu_seconds(worker_pids) - cpu_before[0]
+            backend_cpu = _cpu_seconds(backends) - cpu_before[1] + _cpu_seconds(opened)
+            time.sleep(0.6)  # the statistics collector flushes every 500 ms
+            conn.execute("SELECT pg_stat_clear_snapshot()")
+            xacts = conn.execute(xact).fetchone()[0] - xact_before  # type: ignore[index]
+            per = 1000 / jobs
+            return Drained(jobs / elapsed, worker_cpu * per, backend_cpu * per, xacts * per, load())
     finally:
         _stop(procs)
 
@@ -149,33 +199,49 @@ def main() -> None:
     parser.add_argument("--server", default=os.environ.get("TENANTPLANE_BENCH_SERVER", DEFAULT_SERVER))
     parser.add_argument("--jobs", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--workers", default="1,2,4", help="worker process counts; 1 is the baseline of the ratio")
+    parser.add_argument("--only-workers", action="store_true", help="skip the raw loop, latency, timers and peer")
     args = parser.parse_args()
+    counts = sorted({1, *(int(n) for n in args.workers.split(","))})
+    print(f"start {load()}  cores {os.cpu_count()}", flush=True)
+    raw = peer = 0.0
     with scratch_database(args.server) as url:
-        raw = raw_loop(url, args.jobs)
-        ours = {n: runner_throughput(url, args.jobs, n, args.concurrency) for n in (1, 2, 4)}
-        latency = start_latency(url, 300)
-        lateness = timer_lateness(url, 200)
-    with scratch_database(args.server, migrate=False) as url:
-        peer = asyncio.run(procrastinate_throughput(url, args.jobs, args.concurrency))
+        if not args.only_workers:
+            raw = raw_loop(url, args.jobs)
+        ours = {n: drain(url, args.jobs, n, args.concurrency) for n in counts}
+        if not args.only_workers:
+            latency = start_latency(url, 300)
+            lateness = timer_lateness(url, 200)
+    if not args.only_workers:
+        with scratch_database(args.server, migrate=False) as url:
+            peer = asyncio.run(procrastinate_throughput(url, args.jobs, args.concurrency))
     print(
         f"\nqueue benchmark: {args.jobs} no-op jobs, concurrency {args.concurrency} per worker, cores {os.cpu_count()}"
     )
-    print(row("(a) raw INSERT+UPDATE commit loop", raw, "jobs/s"))
-    print(row("(e) procrastinate, 1 worker", peer, "jobs/s", ("vs raw", raw)))
-    for n, value in ours.items():
+    if raw:
+        print(row("(a) raw INSERT+UPDATE commit loop", raw, "jobs/s"))
+        print(row("(e) procrastinate, 1 worker", peer, "jobs/s", ("vs raw", raw)))
+    for n, case in ours.items():
         print(
             row(
                 f"(b) tenantplane runner, {n} worker process(es)",
-                value,
+                case.rate,
                 "jobs/s",
                 ("vs raw", raw),
                 ("vs procrastinate", peer),
-                ("vs 1 worker", ours[1]),
+                ("vs 1 worker", ours[1].rate),
             )
+            + f"  [{case.load}]"
         )
-    print("(c) enqueue→start latency ms   " + "  ".join(f"{k} {v:.1f}" for k, v in latency.items()))
-    print("(d) timer lateness ms          " + "  ".join(f"{k} {v:.1f}" for k, v in lateness.items()))
-    print("    a timer fired early" if lateness["min"] < 0 else "    no timer fired early")
+        print(
+            f"    per 1000 jobs: worker CPU {case.worker_cpu:.2f} s, their backends' CPU {case.backend_cpu:.2f} s, "
+            f"{case.transactions:.0f} transactions"
+        )
+    if not args.only_workers:
+        print("(c) enqueue→start latency ms   " + "  ".join(f"{k} {v:.1f}" for k, v in latency.items()))
+        print("(d) timer lateness ms          " + "  ".join(f"{k} {v:.1f}" for k, v in lateness.items()))
+        print("    a timer fired early" if lateness["min"] < 0 else "    no timer fired early")
+    print(f"end {load()}")
 
 
 if __name__ == "__main__":
