@@ -105,6 +105,45 @@ async def claim(conn: AsyncConnection, *, owner: str, queues: list[str], limit: 
     return [ClaimedJob(*row) for row in rows]
 
 
+_CLAIM_DUE = text(
+    """
+    WITH claimed AS (
+        UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = :owner,
+            lease_expires_at = now() + make_interval(secs => :lease), started_at = now(), updated_at = now()
+        WHERE id IN (
+            SELECT id FROM jobs
+            WHERE status IN ('queued', 'failed') AND queue = ANY(:queues) AND run_at <= now()
+            ORDER BY run_at
+            LIMIT :limit
+            FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id, kind, tenant_id, payload, attempts, max_attempts, backoff_seconds
+    ), next_due AS (
+        SELECT EXTRACT(EPOCH FROM (min(run_at) - clock_timestamp())) AS seconds FROM jobs
+        WHERE status IN ('queued', 'failed') AND queue = ANY(:queues) AND run_at > now()
+            AND (SELECT count(*) FROM claimed) < :limit
+    )
+    SELECT claimed.*, next_due.seconds FROM next_due LEFT JOIN claimed ON true
+    """
+)
+
+
+async def claim_due(
+    conn: AsyncConnection, *, owner: str, queues: list[str], limit: int, lease: float
+) -> tuple[list[ClaimedJob], float | None]:
+    """Claim like `claim`, and in the same statement, when fewer than `limit` were due: seconds until the next job
+    that is not due yet (None: none, or the claim was full).
+
+    Due jobs this claim skipped are locked by another worker's claim, which runs them: they are no reason to claim
+    again at once (asking for them in a separate statement, after this commit, saw them still queued, and N workers
+    woken by one NOTIFY spun on each other's claims).
+    """
+    rows = (await conn.execute(_CLAIM_DUE, {"owner": owner, "queues": queues, "limit": limit, "lease": lease})).all()
+    jobs = [ClaimedJob(*row[:7]) for row in rows if row[0] is not None]
+    seconds = rows[0][7] if rows else None
+    return jobs, None if seconds is None else float(seconds)
+
+
 _SUCCEED = text(
     """
     UPDATE jobs SET status = 'succeeded', finished_at = now(), updated_at = now(), lease_owner = NULL,

@@ -11,11 +11,14 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import psycopg
 import structlog
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tenantplane.jobs import queue
 from tenantplane.jobs.queue import ClaimedJob
@@ -72,6 +75,7 @@ class ExecutionJobRunner:
         self._wake = asyncio.Event()
         self._flushed = asyncio.Event()
         self._closing = False
+        self._own: dict[str, AsyncConnection] = {}  # the claim loop's and the flush loop's connections
         self.listening = False
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -99,6 +103,9 @@ class ExecutionJobRunner:
             self._flushed.set()
             await flusher
             await self._flush()
+            for conn in list(self._own.values()):
+                with contextlib.suppress(Exception):
+                    await conn.close()
             await self._unregister()
             log.info("worker stopped", worker=self.worker_id)
 
@@ -106,9 +113,11 @@ class ExecutionJobRunner:
         while not stop.is_set():
             free = self.options.concurrency - len(self._running)
             claimed: list[ClaimedJob] = []
+            due: float | None = None
+            self._wake.clear()  # before the claim: a wake-up arriving while it runs is not lost
             if free > 0:
                 try:
-                    claimed = await self._claim(free)
+                    claimed, due = await self._claim(free)
                 except Exception as exc:  # database away: keep the worker alive and retry
                     log.warning("claim failed", error=str(exc))
                     await asyncio.sleep(self.options.poll_seconds)
@@ -118,22 +127,34 @@ class ExecutionJobRunner:
                     self._running[job.id] = _Running(job, task)
             if free > 0 and len(claimed) == free:
                 continue  # there may be more due right now
-            await self._sleep(stop, free > 0)
+            await self._sleep(stop, due)
 
-    async def _claim(self, limit: int) -> list[ClaimedJob]:
-        async with self.db.engine.begin() as conn:
-            return await queue.claim(
+    @asynccontextmanager
+    async def _own_transaction(self, loop: str) -> AsyncIterator[AsyncConnection]:
+        """A transaction on the connection `loop` (claims, results) keeps for itself: a pool checkout per claim and
+        per flush cost a liveness ping each, as many round trips as the work. One that failed is replaced next time.
+        """
+        conn = self._own.get(loop) or self._own.setdefault(loop, await self.db.engine.connect())
+        try:
+            async with conn.begin():
+                yield conn
+        except BaseException:
+            del self._own[loop]
+            with contextlib.suppress(Exception):
+                await conn.close()
+            raise
+
+    async def _claim(self, limit: int) -> tuple[list[ClaimedJob], float | None]:
+        async with self._own_transaction("claim") as conn:
+            return await queue.claim_due(
                 conn, owner=self.worker_id, queues=self.options.queues, limit=limit, lease=self.options.lease_seconds
             )
 
-    async def _sleep(self, stop: asyncio.Event, had_room: bool) -> None:
-        timeout = self.options.poll_seconds
-        if had_room:
-            async with self.db.engine.connect() as conn:
-                due = await queue.seconds_until_next_due(conn, self.options.queues)
-            if due is not None:
-                timeout = min(timeout, max(due, 0.0))
-        self._wake.clear()
+    async def _sleep(self, stop: asyncio.Event, due: float | None) -> None:
+        """Until woken (an enqueue, a free slot), the next job falls due, or the poll interval passes."""
+        timeout = self.options.poll_seconds if due is None else min(self.options.poll_seconds, max(due, 0.0))
+        if self._wake.is_set() or timeout == 0:
+            return
         waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
         await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
@@ -203,7 +224,7 @@ class ExecutionJobRunner:
             return
         self._recording = batch
         try:
-            async with self.db.engine.begin() as conn:
+            async with self._own_transaction("flush") as conn:
                 recorded = await queue.succeed_many(conn, owner=self.worker_id, done=batch)
         except BaseException:  # keep the batch for the next flush
             self._done = batch + self._done
