@@ -51,8 +51,14 @@ def _workers(url: str, count: int, concurrency: int) -> list[subprocess.Popen[by
     ]
     procs = [subprocess.Popen(cmd, cwd=ROOT, env=env) for _ in range(count)]
     deadline = time.monotonic() + 60
+    # Started = registered and LISTENing (on a busy machine a worker still starting when the batch lands would
+    # spend its start-up CPU inside the measurement, and join only at its first poll).
+    started = (
+        "SELECT (SELECT count(*) FROM workers WHERE stopped_at IS NULL), (SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND application_name = 'tenantplane-listen')"
+    )
     with psycopg.connect(url, autocommit=True) as conn:
-        while conn.execute("SELECT count(*) FROM workers WHERE stopped_at IS NULL").fetchone()[0] < count:  # type: ignore[index]
+        while min(conn.execute(started).fetchone() or (0, 0)) < count:
             if time.monotonic() > deadline:
                 raise RuntimeError("workers did not start")
             time.sleep(0.05)
@@ -91,6 +97,7 @@ class Drained:
     worker_cpu: float
     backend_cpu: float
     transactions: float
+    connections: tuple[int, int]  # the workers' backends before the batch, and those opened while draining it
     load: str
 
 
@@ -129,7 +136,8 @@ def drain(url: str, jobs: int, workers: int, concurrency: int) -> Drained:
             conn.execute("SELECT pg_stat_clear_snapshot()")
             xacts = conn.execute(xact).fetchone()[0] - xact_before  # type: ignore[index]
             per = 1000 / jobs
-            return Drained(jobs / elapsed, worker_cpu * per, backend_cpu * per, xacts * per, load())
+            connections = len(backends), len(opened)
+            return Drained(jobs / elapsed, worker_cpu * per, backend_cpu * per, xacts * per, connections, load())
     finally:
         _stop(procs)
 
@@ -235,7 +243,7 @@ def main() -> None:
         )
         print(
             f"    per 1000 jobs: worker CPU {case.worker_cpu:.2f} s, their backends' CPU {case.backend_cpu:.2f} s, "
-            f"{case.transactions:.0f} transactions"
+            f"{case.transactions:.0f} transactions; connections {case.connections[0]} + {case.connections[1]} opened"
         )
     if not args.only_workers:
         print("(c) enqueue→start latency ms   " + "  ".join(f"{k} {v:.1f}" for k, v in latency.items()))
