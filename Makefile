@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= .data
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# API processes of `make run` (serve --workers): the demo serves one person, for whom one process is plenty and
+# starts fastest; e.g. `make run WORKERS=2` to try several (one embedded job worker and database either way).
+WORKERS ?= 1
 # Web UI: web/ (React + TypeScript + Vite) builds into src/tenantplane/web_dist, which the API process serves.
 WEB := web
 WEB_DIST := src/tenantplane/web_dist
@@ -40,7 +43,7 @@ run: install sandbox $(if $(NPM),web-build,no-npm)
 	@echo "  Tenant Plane is starting on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
 	@echo "  Sign in: tenant 'demo', admin@demo.example.com, password $$(cat $(DATA_DIR)/demo-admin-password)"
 	@echo ""
-	TENANTPLANE_DATA_DIR=$(DATA_DIR) TENANTPLANE_LOG_FORMAT=console $(BIN)/tenantplane serve --host $(HOST) --port $(PORT)
+	TENANTPLANE_DATA_DIR=$(DATA_DIR) TENANTPLANE_LOG_FORMAT=console $(BIN)/tenantplane serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 lint: install
 	$(BIN)/ruff check src tests bench
