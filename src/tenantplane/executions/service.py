@@ -80,16 +80,21 @@ async def create_execution(
     runbook: tuple[uuid.UUID, int] | None = None,
     origin: tuple[str, uuid.UUID] | None = None,
     cause: Cause | None = None,
+    execution_id: uuid.UUID | None = None,
+    job_id: uuid.UUID | None = None,
 ) -> Execution:
     """A queued execution with one pending step run per (name, type), in order.
 
     Without a `cause`: a workflow step's runbook run inherits its run's chain; else whoever started it caused it.
+    `execution_id` and `job_id` let a caller enqueue the execution's job first (its payload names the id).
     """
     if cause is None:
         cause = await _inherited_cause(session, tenant_id, origin)
     if cause is None and started_by is not None:
         cause = causes.manual(started_by)
     execution = Execution(
+        id=execution_id or uuid.uuid4(),
+        job_id=job_id,
         tenant_id=tenant_id,
         kind=kind,
         status="queued",
@@ -136,12 +141,17 @@ async def move(
     error: str | None = None,
     outputs: dict[str, Any] | None = None,
     reopen: bool = False,
+    locked: Execution | None = None,
 ) -> Execution:
     """The one way an execution changes status: lock, check the transition, stamp the times.
 
     `reopen` is a retry of a failed or rejected workflow execution: it runs again, its end unrecorded.
+    `locked` is the execution as this transaction already locked it (or created it): it is not read again.
     """
-    execution = await repo.get_execution(session, tenant_id, execution_id, for_update=True)
+    if locked is not None and locked.id == execution_id and locked.tenant_id == tenant_id:
+        execution = locked
+    else:
+        execution = await repo.get_execution(session, tenant_id, execution_id, for_update=True)
     reopening = reopen and to == "running" and execution.kind == "workflow" and execution.status in REOPENABLE
     if not reopening and to not in TRANSITIONS.get(execution.status, frozenset()):
         raise IllegalTransition(f"An execution that is {execution.status} cannot become {to}.")
