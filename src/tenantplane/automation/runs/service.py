@@ -178,6 +178,8 @@ async def _apply_one(
     transition = engine.apply(loaded.graph, state, event)
     if not transition.effects and transition.state == state:
         return transition
+    changed = [step_id for step_id, run in transition.state.steps.items() if state.steps.get(step_id) is not run]
+    await loaded.load_step_runs(session, [*changed, *([event.step_id] if hasattr(event, "step_id") else [])])
     sync_step_runs(loaded, state, transition.state)
     if reason is not None and hasattr(event, "step_id"):
         loaded.step_runs[event.step_id].reason = reason
