@@ -7,16 +7,16 @@ roll back with that transaction, so a crash before the commit leaves nothing and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.executions.models import Execution
-from tenantplane.executions.service import move
+from tenantplane.executions.service import move, pending_step_runs
 from tenantplane.kit.crypto import SecretUnreadable
-from tenantplane.runbooks.actions import builtin_for
+from tenantplane.runbooks.actions import StepOutcome, builtin_for
 from tenantplane.runbooks.dispatch import RunState
 from tenantplane.runbooks.http_action import EgressPolicy
 from tenantplane.runbooks.livelog import LiveLog, Transaction
@@ -50,17 +50,25 @@ def joined(session: AsyncSession) -> Transaction:
 class InlineRunbookRun(RunbookRun):
     """A queued execution carried to its end in the caller's transaction, recording what its job would record.
 
-    Each action's `running` mark is not written: nobody sees it inside the transaction, and the action's outcome
-    sets every column it would set. The live log goes out once, with the outcome; nothing can stop the run midway
-    but the caller's job being cancelled, which rolls all of it back.
+    The execution is created unflushed (`create_execution(flush=False)`): its rows and its step runs are inserted
+    as the run left them when `announce` (the audit event of its start) flushes, just before its final status and the
+    hooks of its origin. Each action's `running` mark is not written: nobody sees it inside the transaction, and the
+    outcome sets every column it would set. Nothing can stop the run midway but the caller's job being cancelled,
+    which rolls all of it back.
     """
 
     flushes_live_log = False
 
     def __init__(
-        self, session: AsyncSession, execution: Execution, definition: dict[str, Any], settings: Settings
+        self,
+        session: AsyncSession,
+        execution: Execution,
+        definition: dict[str, Any],
+        settings: Settings,
+        announce: Callable[[], Awaitable[None]],
     ) -> None:
-        self.session, self.definition, self.settings = session, definition, settings
+        self.session, self.definition, self.settings, self.announce = session, definition, settings, announce
+        self.rows = pending_step_runs(session, execution)
         self.tenant_id, self.execution_id = execution.tenant_id, execution.id
         self.stop = asyncio.Event()
         self.transaction = joined(session)
@@ -73,9 +81,17 @@ class InlineRunbookRun(RunbookRun):
         try:
             secrets = await self._secrets(self.session, self.definition.get("secrets", []), self.settings)
         except (MissingSecrets, SecretUnreadable) as error:
+            await self.announce()
             await self._fail_before_start(self.session, execution, f"cannot start: {error}")
             return None
-        await move(self.session, tenant_id=self.tenant_id, execution_id=execution.id, to="running", locked=execution)
+        await move(
+            self.session,
+            tenant_id=self.tenant_id,
+            execution_id=execution.id,
+            to="running",
+            locked=execution,
+            flush=False,
+        )
         state = RunState(
             tenant_id=self.tenant_id,
             execution_id=self.execution_id,
@@ -92,3 +108,16 @@ class InlineRunbookRun(RunbookRun):
 
     async def _step_started(self, position: int) -> None:
         return None
+
+    async def _write_outcome(self, session: AsyncSession, position: int, outcome: StepOutcome) -> None:
+        row = self.rows[position]
+        row.status, row.exit_code, row.outputs, row.log = (
+            outcome.status,
+            outcome.exit_code,
+            outcome.outputs,
+            outcome.log,
+        )
+        row.reason, row.started_at, row.finished_at = outcome.reason, outcome.started_at, outcome.finished_at
+
+    async def _before_end(self, session: AsyncSession) -> None:
+        await self.announce()

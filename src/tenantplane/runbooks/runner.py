@@ -205,7 +205,13 @@ class RunbookRun:
 
     async def _record_outcome(self, position: int, outcome: StepOutcome) -> None:
         async with self.transaction() as session:
-            await session.execute(self._outcome(position, outcome))
+            await self._write_outcome(session, position, outcome)
+
+    async def _write_outcome(self, session: AsyncSession, position: int, outcome: StepOutcome) -> None:
+        await session.execute(self._outcome(position, outcome))
+
+    async def _before_end(self, session: AsyncSession) -> None:
+        """What goes into the transaction that records the end, before the status (and its hooks)."""
 
     def _outcome(self, position: int, outcome: StepOutcome) -> Update:
         return self._step(position).values(
@@ -225,9 +231,10 @@ class RunbookRun:
         error = state.mask.apply(ending.error) if ending.error else None
         async with self.transaction() as session:
             if self._unrecorded is not None:
-                await session.execute(self._outcome(*self._unrecorded))
+                await self._write_outcome(session, *self._unrecorded)
             elif self._marked is not None and not state.steps:  # stopped before its first action began
                 await session.execute(self._step(self._marked).values(status="pending", started_at=None))
+            await self._before_end(session)
             try:
                 execution = await move(
                     session,

@@ -200,24 +200,30 @@ async def execute_runbook(
         cause=cause,
         execution_id=execution_id,
         job_id=job_id,
+        flush=not here,
     )
-    await record_event(
-        session,
-        actor=actor,
-        action="runbook.executed",
-        object_type="execution",
-        object_id=execution.id,
-        summary={
-            "runbook_id": runbook.id,
-            "runbook": runbook.name,
-            "version": number,
-            "parameters": sorted(parameters),
-            **({"origin": f"{origin[0]}:{origin[1]}"} if origin else {}),
-        },
-    )
-    if here:
+
+    async def announce() -> None:
+        await record_event(
+            session,
+            actor=actor,
+            action="runbook.executed",
+            object_type="execution",
+            object_id=execution.id,
+            summary={
+                "runbook_id": runbook.id,
+                "runbook": runbook.name,
+                "version": number,
+                "parameters": sorted(parameters),
+                **({"origin": f"{origin[0]}:{origin[1]}"} if origin else {}),
+            },
+        )
+
+    if here:  # recorded as it ended, its start announced just before its end (and its origin's hooks)
         assert inline is not None
-        await InlineRunbookRun(session, execution, definition, inline).run()
+        await InlineRunbookRun(session, execution, definition, inline, announce).run()
+    else:
+        await announce()
     return execution
 
 
