@@ -4,6 +4,7 @@ job, and the same execution, step runs, outputs and audit events as a runbook ru
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -35,6 +36,10 @@ async def _rows(tenant: TenantContext, query: str, **params: Any) -> list[Any]:
         return list((await session.execute(text(query), params)).all())
 
 
+def _at(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)
+
+
 def _shape(execution: dict[str, Any]) -> dict[str, Any]:
     """What a user sees of a runbook execution, without its ids and times (only whether they are set, in order)."""
     steps = [
@@ -42,11 +47,11 @@ def _shape(execution: dict[str, Any]) -> dict[str, Any]:
             **{k: s[k] for k in ("name", "type", "status", "outputs", "log", "reason", "exit_code", "position")},
             "timed": s["started_at"] is not None
             and s["finished_at"] is not None
-            and s["started_at"] <= s["finished_at"],
+            and _at(s["started_at"]) <= _at(s["finished_at"]),
         }
         for s in execution["steps"]
     ]
-    ordered = execution["created_at"] <= execution["started_at"] <= execution["finished_at"]
+    ordered = _at(execution["created_at"]) <= _at(execution["started_at"]) <= _at(execution["finished_at"])
     keep = ("kind", "status", "outputs", "error", "parameters", "runbook_version", "name")
     return {**{k: execution[k] for k in keep}, "steps": steps, "ordered": ordered}
 
@@ -65,7 +70,7 @@ async def test_an_echo_runbook_step_runs_in_its_step_job_as_its_runbook_job_woul
     steps = steps_of(done)
     assert steps["greet"]["outputs"] == {"greeting": "hello ops"}
     assert steps["again"]["outputs"] == {"greeting": "hello hello ops"}
-    assert steps["greet"]["finished_at"] <= steps["again"]["started_at"]
+    assert _at(steps["greet"]["finished_at"]) <= _at(steps["again"]["started_at"])
     inline = await _read(tenant, steps["greet"]["runbook_execution_id"])
     # The same runbook started directly goes through its job: what both record is the same.
     response = await tenant.client.post(

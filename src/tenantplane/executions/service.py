@@ -116,10 +116,12 @@ async def create_execution(
         StepRun(tenant_id=tenant_id, execution_id=execution.id, position=position, name=name, type=step_type)
         for position, (name, step_type) in enumerate(steps)
     )
+    if not flush or execution.origin_type == WORKFLOW_STEP_ORIGIN:
+        # Stamped by the clock that stamped its step's start (`runbook_runs` compares the two), not the database's:
+        # a step's runbook may start in the very transaction that started the step.
+        execution.created_at = now()
     if flush:
         await session.flush()
-    else:
-        execution.created_at = now()
     return execution
 
 

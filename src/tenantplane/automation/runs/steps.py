@@ -6,27 +6,23 @@ Called by the automation job handlers inside their fenced transactions; results 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.automation import engine
 from tenantplane.automation.engine.expressions import TemplateFailed
 from tenantplane.automation.runs import repository as repo
 from tenantplane.automation.runs.effects import condition_outcome
-from tenantplane.automation.runs.pins import planned_run
+from tenantplane.automation.runs.runbook_steps import runbook_runs, start_runbook
 from tenantplane.automation.runs.service import apply_event, apply_loaded
-from tenantplane.automation.runs.state import CANCEL_STEP, RUN_STEP, STEP_TIMEOUT, LoadedRun, load_run, now
+from tenantplane.automation.runs.state import CANCEL_STEP, RUN_STEP, LoadedRun, load_run
 from tenantplane.executions import service as executions
-from tenantplane.executions.causes import Cause
 from tenantplane.executions.models import FINISHED_STATUSES, WORKFLOW_STEP_ORIGIN, Execution, StepRun
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import DomainError
 from tenantplane.notifications.service import notify
-from tenantplane.runbooks import repository as runbooks_repo
-from tenantplane.runbooks.service import execute_runbook
 from tenantplane.settings import Settings
 
 
@@ -98,43 +94,6 @@ async def _notify(
     return {"deliveries": len(deliveries)}
 
 
-async def start_runbook(
-    session: AsyncSession,
-    loaded: LoadedRun,
-    step_id: str,
-    config: dict[str, Any],
-    context: dict[str, Any],
-    *,
-    settings: Settings | None = None,
-) -> Execution:
-    """Start the step's runbook: the version pinned when the execution started (or, right after a gate, the version
-    and rendered parameters its approvers saw); the step finishes when that execution does.
-
-    With `settings` (the step's job) a runbook of inline built-ins runs here, so the step may finish before this
-    returns (its runbook execution's end reaches `runbook_finished` inside this transaction)."""
-    planned = await planned_run(session, loaded, step_id, config, context)
-    runbook = await runbooks_repo.get_runbook(session, loaded.execution.tenant_id, uuid.UUID(config["runbook_id"]))
-    step_run = loaded.step_runs[step_id]
-    child = await execute_runbook(
-        session,
-        actor=None,
-        runbook=runbook,
-        parameters=planned.parameters,
-        started_by=loaded.execution.started_by,
-        origin=(WORKFLOW_STEP_ORIGIN, step_run.id),
-        cause=Cause.inherited("workflow_step", loaded.execution.caused_by),  # its run's chain, already in hand
-        version=planned.version,
-        inline=settings,
-    )
-    step_run.runbook_version = child.runbook_version  # what ran: a `latest` step's resolved version too
-    still = loaded.state.steps[step_id]
-    if config.get("timeout_seconds") and still.status == "running" and still.attempt == step_run.attempt:
-        payload = {"execution_id": str(loaded.execution.id), "step_id": step_id, "attempt": step_run.attempt}
-        run_at = now() + timedelta(seconds=float(config["timeout_seconds"]))
-        await enqueue(session, kind=STEP_TIMEOUT, payload=payload, tenant_id=child.tenant_id, run_at=run_at)
-    return child
-
-
 async def runbook_finished(session: AsyncSession, child: Execution) -> None:
     """A step's runbook execution ended: retry it if the step allows, else finish the step with its result."""
     assert child.origin_id is not None
@@ -174,21 +133,6 @@ async def _retry_runbook(session: AsyncSession, loaded: LoadedRun, step_run: Ste
         session, kind=RUN_STEP, payload=payload, tenant_id=step_run.tenant_id, delay_seconds=delay, dedupe_key=key
     )
     return True
-
-
-async def runbook_runs(session: AsyncSession, step_run: StepRun) -> int:
-    """How many runbook executions the step's current attempt has started."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Execution)
-        .where(
-            Execution.tenant_id == step_run.tenant_id,
-            Execution.origin_type == WORKFLOW_STEP_ORIGIN,
-            Execution.origin_id == step_run.id,
-            Execution.created_at >= step_run.started_at,
-        )
-    )
-    return int(count or 0)
 
 
 async def timer_fired(session: AsyncSession, *, tenant_id: uuid.UUID, payload: dict[str, Any]) -> None:
