@@ -1,7 +1,7 @@
 """Workflow engine benchmark: condition-step chains and approve→resume latency against a raw commit loop and
 a procrastinate chain of self-deferring tasks, on one PostgreSQL server.
 
-Run on demand: `.venv/bin/python -m bench.engine`.
+Run on demand: `.venv/bin/python -m bench.engine` (`--runbooks-only` for the runbook-step chains alone, a short run).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 
+from bench import engine_runbooks as rb
 from bench.common import DEFAULT_SERVER, percentiles, row, scratch_database
 from bench.jobs import _stop, _workers, raw_loop
 from tenantplane.automation.definitions.schemas import WorkflowWrite
@@ -260,6 +261,15 @@ async def ours(url: str, args: argparse.Namespace) -> dict[str, Any]:
     try:
         wf = await setup(db)
         out: dict[str, Any] = {}
+        sizes = {"echo-small": args.small, "echo-large": args.large, "shell": args.shell_steps}
+        chains = await rb.runbook_workflows(db, wf["starter"], sizes)
+        out["runbooks"] = {
+            name: await rb.runbook_chain(url, db, wf["starter"], chains[name], n) for name, n in sizes.items()
+        }
+        out["spawn"] = await rb.bare_spawn_ms(url, args.spawns)
+        out["load_f"] = load()
+        if args.runbooks_only:
+            return out
         out["chain"] = await engine_chain(url, db, wf)
         out["load_c"] = load()
         out["fanout"] = {}
@@ -279,6 +289,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--executions", type=int, default=200)
     parser.add_argument("--samples", type=int, default=50)
+    parser.add_argument("--runbooks-only", action="store_true", help="only the runbook-step chains (f), (g)")
+    parser.add_argument("--small", type=int, default=20, help="steps of the short echo-runbook chain")
+    parser.add_argument("--large", type=int, default=200, help="steps of the long echo-runbook chain (at most 200)")
+    parser.add_argument("--shell-steps", type=int, default=20, help="steps of the shell-runbook chain")
+    parser.add_argument("--spawns", type=int, default=20, help="bare sandbox spawns of `true` timed")
     args = parser.parse_args()
     print(f"start {load()}  cores {os.cpu_count()}", flush=True)
     with scratch_database(args.server) as url:
@@ -292,8 +307,6 @@ def main() -> None:
         load_b = load()
 
     raw_ms = 1000 / raw
-    elapsed, ran, statuses, chain_jobs, warm = result["chain"]
-    chain_ms = elapsed * 1000 / max(ran, 1)
     print("\nworkflow engine benchmark")
     print(row("(a) raw INSERT+UPDATE commit loop", raw, "jobs/s") + f"  [{load_a}]")
     print(row("    = ms per job (2 commits)", raw_ms, "ms") + f"  [{load_a}]")
@@ -301,6 +314,40 @@ def main() -> None:
         row("(b) procrastinate 200-link chain, conc. 1", peer_ms, "ms/link", ("vs raw ms/job", raw_ms))
         + f"  [{load_b}]"
     )
+    print_runbook_chains(result, peer_ms)
+    if "chain" in result:
+        print_engine(result, args, raw, raw_ms, peer_ms)
+    print(f"end {load()}")
+
+
+def print_runbook_chains(result: dict[str, Any], peer_ms: float) -> None:
+    small, large, shell = (result["runbooks"][k] for k in ("echo-small", "echo-large", "shell"))
+    spawn_ms, spawn_status = result["spawn"]
+    for label, chain in (
+        (f"(f) echo-runbook chain, {small.steps} steps", small),
+        (f"    the same, {large.steps} steps", large),
+    ):
+        print(row(label, chain.ms_per_step, "ms/step", ("vs procrastinate", peer_ms)) + f"  status {chain.statuses}")
+        print(f"      {chain.breakdown()}")
+    scale = large.ms_per_step / small.ms_per_step
+    worst = max(small.ms_per_step, large.ms_per_step)
+    verdict = "MET" if worst <= 1.5 * peer_ms else "MISSED"
+    print(f"    target ≤ 1.5x procrastinate ({1.5 * peer_ms:.2f} ms/step), both chains: {verdict}")
+    print(f"    {large.steps} vs {small.steps} steps: {scale:.2f}x (target ≤ 2x): {'MET' if scale <= 2 else 'MISSED'}")
+    print(row("(g) sandbox bare spawn of `true`", spawn_ms, "ms") + f"  status {spawn_status}")
+    print(
+        row(f"    shell-runbook chain, {shell.steps} steps", shell.ms_per_step, "ms/step", ("vs spawn", spawn_ms))
+        + f"  status {shell.statuses}"
+    )
+    print(f"      {shell.breakdown()}")
+    over = shell.ms_per_step - spawn_ms
+    print(f"    over the bare spawn: {over:.2f} ms/step (target ≤ 5): {'MET' if over <= 5 else 'MISSED'}")
+    print(f"    [{result['load_f']}]")
+
+
+def print_engine(result: dict[str, Any], args: argparse.Namespace, raw: float, raw_ms: float, peer_ms: float) -> None:
+    elapsed, ran, statuses, chain_jobs, warm = result["chain"]
+    chain_ms = elapsed * 1000 / max(ran, 1)
     print(
         row(
             f"(c) engine chain ({ran} steps ran), 1 worker",
@@ -333,7 +380,6 @@ def main() -> None:
     print("(e) approve→next step started, wall ms    " + "  ".join(f"{k} {v:.1f}" for k, v in wall.items()))
     print("    same, DB stamps (started-decided) ms   " + "  ".join(f"{k} {v:.1f}" for k, v in stamped.items()))
     print(f"    target p99 < 50 ms: {'MET' if wall['p99'] < 50 else 'MISSED'}  [{result['load_e']}]")
-    print(f"end {load()}")
 
 
 if __name__ == "__main__":

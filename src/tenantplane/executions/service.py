@@ -80,16 +80,24 @@ async def create_execution(
     runbook: tuple[uuid.UUID, int] | None = None,
     origin: tuple[str, uuid.UUID] | None = None,
     cause: Cause | None = None,
+    execution_id: uuid.UUID | None = None,
+    job_id: uuid.UUID | None = None,
+    flush: bool = True,
 ) -> Execution:
     """A queued execution with one pending step run per (name, type), in order.
 
     Without a `cause`: a workflow step's runbook run inherits its run's chain; else whoever started it caused it.
+    `execution_id` and `job_id` let a caller enqueue the execution's job first (its payload names the id).
+    `flush=False` leaves the rows to be inserted by the next flush (`pending_step_runs` has the step runs), so a run
+    carried to its end in this transaction is inserted as it ended; it is stamped created now, as a flush would.
     """
     if cause is None:
         cause = await _inherited_cause(session, tenant_id, origin)
     if cause is None and started_by is not None:
         cause = causes.manual(started_by)
     execution = Execution(
+        id=execution_id or uuid.uuid4(),
+        job_id=job_id,
         tenant_id=tenant_id,
         kind=kind,
         status="queued",
@@ -103,13 +111,28 @@ async def create_execution(
         caused_by=cause.to_json() if cause else [],
     )
     session.add(execution)
-    await session.flush()
+    # The id is known, so the step runs go in the same flush (the unit of work inserts the execution first).
     session.add_all(
         StepRun(tenant_id=tenant_id, execution_id=execution.id, position=position, name=name, type=step_type)
         for position, (name, step_type) in enumerate(steps)
     )
-    await session.flush()
+    if not flush or execution.origin_type == WORKFLOW_STEP_ORIGIN:
+        # Stamped by the clock that stamped its step's start (`runbook_runs` compares the two), not the database's:
+        # a step's runbook may start in the very transaction that started the step.
+        execution.created_at = now()
+    if flush:
+        await session.flush()
     return execution
+
+
+def pending_step_runs(session: AsyncSession, execution: Execution) -> dict[int, StepRun]:
+    """The step runs of an execution created with `flush=False`, by position (before or after they are flushed)."""
+    found = [
+        row
+        for row in (*session.new, *session.identity_map.values())
+        if isinstance(row, StepRun) and row.execution_id == execution.id
+    ]
+    return {row.position: row for row in found}
 
 
 async def _inherited_cause(
@@ -136,12 +159,19 @@ async def move(
     error: str | None = None,
     outputs: dict[str, Any] | None = None,
     reopen: bool = False,
+    locked: Execution | None = None,
+    flush: bool = True,
 ) -> Execution:
     """The one way an execution changes status: lock, check the transition, stamp the times.
 
     `reopen` is a retry of a failed or rejected workflow execution: it runs again, its end unrecorded.
+    `locked` is the execution as this transaction already locked it (or created it): it is not read again.
+    `flush=False` leaves the change to the next flush (a run this transaction carries on to its end).
     """
-    execution = await repo.get_execution(session, tenant_id, execution_id, for_update=True)
+    if locked is not None and locked.id == execution_id and locked.tenant_id == tenant_id:
+        execution = locked
+    else:
+        execution = await repo.get_execution(session, tenant_id, execution_id, for_update=True)
     reopening = reopen and to == "running" and execution.kind == "workflow" and execution.status in REOPENABLE
     if not reopening and to not in TRANSITIONS.get(execution.status, frozenset()):
         raise IllegalTransition(f"An execution that is {execution.status} cannot become {to}.")
@@ -156,7 +186,8 @@ async def move(
         execution.error = error
     if outputs is not None:
         execution.outputs = outputs
-    await session.flush()
+    if flush:
+        await session.flush()
     if to in FINISHED_STATUSES:
         await run_finished_hooks(session, execution)
     elif reopening:

@@ -69,6 +69,8 @@ class BuiltinAction:
     """A built-in action type: which config keys it takes, how to check them, and how to run it.
 
     `validate` returns (config key or dotted path, message) pairs; `run` returns the action's outputs.
+    `inline`: its only effects go through the transaction it is given (no process, no request, no file), so a
+    workflow step may run it inside its own job and transaction instead of starting a runbook job for it.
     """
 
     type: str
@@ -77,6 +79,7 @@ class BuiltinAction:
     required: frozenset[str]
     validate: Validate
     run: Run
+    inline: bool = False
 
 
 _BUILTINS: dict[str, BuiltinAction] = {}
@@ -93,6 +96,7 @@ def builtin_action(
     fields: set[str],
     required: set[str] | None = None,
     validate: Validate | None = None,
+    inline: bool = False,
 ) -> Callable[[Run], Run]:
     """Registers the decorated coroutine as the built-in action `action_type` (e.g. "itsm.comment")."""
     if action_type in CORE_TYPES:
@@ -106,6 +110,7 @@ def builtin_action(
             required=frozenset(required or set()),
             validate=validate or _no_checks,
             run=run,
+            inline=inline,
         )
         return run
 
@@ -133,6 +138,7 @@ def _check_echo(config: Mapping[str, Any]) -> list[tuple[str, str]]:
     fields={"values"},
     required={"values"},
     validate=_check_echo,
+    inline=True,  # renders templates, nothing else
 )
 async def echo(ctx: ActionContext, config: Mapping[str, Any]) -> dict[str, Any]:
     rendered = await ctx.render(config["values"])

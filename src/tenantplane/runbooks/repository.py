@@ -5,8 +5,11 @@ Another tenant's runbook (or version) is indistinguishable from a missing one (N
 
 from __future__ import annotations
 
+import copy
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +45,27 @@ async def get_version(
     if found is None:
         raise NotFound(f"Runbook {runbook_id} has no version {version} in this tenant.")
     return found
+
+
+# Definitions of runbook versions read per process: a version never changes once saved. Copies are handed out.
+_DEFINITIONS: OrderedDict[tuple[uuid.UUID, uuid.UUID, int], dict[str, Any]] = OrderedDict()
+DEFINITION_CACHE_SIZE = 512
+
+
+async def version_definition(
+    session: AsyncSession, tenant_id: uuid.UUID, runbook_id: uuid.UUID, version: int
+) -> dict[str, Any]:
+    """The stored definition of one runbook version (`get_version(...).definition`), read once per process."""
+    key = (tenant_id, runbook_id, version)
+    found = _DEFINITIONS.get(key)
+    if found is None:
+        found = (await get_version(session, tenant_id, runbook_id, version)).definition
+        _DEFINITIONS[key] = found
+        while len(_DEFINITIONS) > DEFINITION_CACHE_SIZE:
+            _DEFINITIONS.popitem(last=False)
+    else:
+        _DEFINITIONS.move_to_end(key)
+    return copy.deepcopy(found)
 
 
 async def list_versions(session: AsyncSession, tenant_id: uuid.UUID, runbook_id: uuid.UUID) -> Sequence[RunbookVersion]:

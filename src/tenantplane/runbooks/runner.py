@@ -29,7 +29,7 @@ from tenantplane.runbooks.actions import StepOutcome
 from tenantplane.runbooks.dispatch import RunState, run_action
 from tenantplane.runbooks.http_action import EgressPolicy
 from tenantplane.runbooks.isolation import SandboxConfig
-from tenantplane.runbooks.livelog import LiveLog, last_chunk_number
+from tenantplane.runbooks.livelog import LiveLog, Transaction, last_chunk_number
 from tenantplane.secrets.service import MissingSecrets, load_secret_values
 from tenantplane.settings import Settings
 
@@ -63,6 +63,9 @@ async def run_to_the_end(run: RunbookRun) -> None:
 
 
 class RunbookRun:
+    # Whether a task writes the live log out every FLUSH_SECONDS while actions run (not in one transaction).
+    flushes_live_log = True
+
     def __init__(self, ctx: JobContext, execution_id: uuid.UUID) -> None:
         if ctx.tenant_id is None:
             raise ValueError("a runbook execution job belongs to a tenant")
@@ -70,13 +73,20 @@ class RunbookRun:
         self.tenant_id = ctx.tenant_id
         self.execution_id = execution_id
         self.stop = asyncio.Event()
+        self.transaction: Transaction = ctx.transaction
+        # The execution as the transaction recording its end holds it locked already (an inline run), if so.
+        self.locked: Execution | None = None
+        # The first action is marked running with the execution (one transaction less); the last action's outcome
+        # is recorded with the execution's end (one more less).
+        self._marked: int | None = None
+        self._unrecorded: tuple[int, StepOutcome] | None = None
 
     async def run(self) -> None:
         begun = await self._begin()
         if begun is None:
             return
         state, actions, timeout = begun
-        flusher = asyncio.create_task(state.live.run())
+        flusher = asyncio.create_task(state.live.run()) if self.flushes_live_log else None
         try:
             ending = await self._run_actions(state, actions, timeout)
         except LeaseLost:
@@ -85,9 +95,10 @@ class RunbookRun:
             log.exception("runbook execution failed unexpectedly", execution=str(self.execution_id))
             ending = Ending("failed", f"internal error: {type(error).__name__}: {error}")
         finally:
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
+            if flusher is not None:
+                flusher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await flusher
         await state.live.flush()
         await self._finish(state, ending)
 
@@ -103,16 +114,17 @@ class RunbookRun:
                 return None  # cancelled before it started, or already finished
             assert execution.runbook_id is not None
             assert execution.runbook_version is not None
-            version = await runbooks_repo.get_version(
+            definition = await runbooks_repo.version_definition(
                 session, self.tenant_id, execution.runbook_id, execution.runbook_version
             )
-            definition = version.definition
             try:
                 secrets = await self._secrets(session, definition.get("secrets", []), settings)
             except (MissingSecrets, SecretUnreadable) as error:
                 await self._fail_before_start(session, execution, f"cannot start: {error}")
                 return None
-            await move(session, tenant_id=self.tenant_id, execution_id=execution.id, to="running")
+            await move(session, tenant_id=self.tenant_id, execution_id=execution.id, to="running", locked=execution)
+            if definition["actions"]:
+                await self._mark_started(session, 0)
             tenant = await session.get(Tenant, self.tenant_id)
             assert tenant is not None
             after = await last_chunk_number(session, execution.id)
@@ -128,7 +140,7 @@ class RunbookRun:
             sandbox=SandboxConfig.from_settings(settings),
             live=LiveLog(self.ctx.transaction, tenant_id=self.tenant_id, execution_id=self.execution_id, after=after),
             transaction=self.ctx.transaction,
-            context={"execution": _execution_context(execution)},
+            context={"execution": execution_context(execution)},
             stop=self.stop,
         )
         return state, definition["actions"], float(definition["timeout_seconds"])
@@ -148,10 +160,14 @@ class RunbookRun:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return Ending("timed_out", f"the runbook's timeout of {timeout:g}s ran out before '{action['name']}'")
-            await self._step_started(position)
+            if self._marked != position:
+                await self._step_started(position)
             outcome = await run_action(state, position, action, remaining=remaining, interrupted=self._interrupted)
             await state.live.flush()
-            await self._record_outcome(position, outcome)
+            if position == len(actions) - 1 or outcome.status != "succeeded":
+                self._unrecorded = (position, outcome)  # the end's transaction records it
+            else:
+                await self._record_outcome(position, outcome)
             state.record(action["name"], outcome)
             if outcome.status != "succeeded":
                 return self._ending(action["name"], outcome, timeout)
@@ -180,29 +196,45 @@ class RunbookRun:
         return Ending("failed", INTERRUPTED)
 
     async def _step_started(self, position: int) -> None:
-        async with self.ctx.transaction() as session:
-            await session.execute(self._step(position).values(status="running", started_at=func.clock_timestamp()))
+        async with self.transaction() as session:
+            await self._mark_started(session, position)
+
+    async def _mark_started(self, session: AsyncSession, position: int) -> None:
+        await session.execute(self._step(position).values(status="running", started_at=func.clock_timestamp()))
+        self._marked = position
 
     async def _record_outcome(self, position: int, outcome: StepOutcome) -> None:
-        async with self.ctx.transaction() as session:
-            await session.execute(
-                self._step(position).values(
-                    status=outcome.status,
-                    exit_code=outcome.exit_code,
-                    outputs=outcome.outputs,
-                    log=outcome.log,
-                    reason=outcome.reason,
-                    started_at=outcome.started_at,
-                    finished_at=outcome.finished_at,
-                )
-            )
+        async with self.transaction() as session:
+            await self._write_outcome(session, position, outcome)
+
+    async def _write_outcome(self, session: AsyncSession, position: int, outcome: StepOutcome) -> None:
+        await session.execute(self._outcome(position, outcome))
+
+    async def _before_end(self, session: AsyncSession) -> None:
+        """What goes into the transaction that records the end, before the status (and its hooks)."""
+
+    def _outcome(self, position: int, outcome: StepOutcome) -> Update:
+        return self._step(position).values(
+            status=outcome.status,
+            exit_code=outcome.exit_code,
+            outputs=outcome.outputs,
+            log=outcome.log,
+            reason=outcome.reason,
+            started_at=outcome.started_at,
+            finished_at=outcome.finished_at,
+        )
 
     def _step(self, position: int) -> Update:
         return self._step_where(StepRun.position == position)
 
     async def _finish(self, state: RunState, ending: Ending) -> None:
         error = state.mask.apply(ending.error) if ending.error else None
-        async with self.ctx.transaction() as session:
+        async with self.transaction() as session:
+            if self._unrecorded is not None:
+                await self._write_outcome(session, *self._unrecorded)
+            elif self._marked is not None and not state.steps:  # stopped before its first action began
+                await session.execute(self._step(self._marked).values(status="pending", started_at=None))
+            await self._before_end(session)
             try:
                 execution = await move(
                     session,
@@ -211,14 +243,18 @@ class RunbookRun:
                     to=ending.status,
                     error=error,
                     outputs=state.mask.apply_to_outputs(state.outputs),
+                    locked=self.locked,
                 )
             except IllegalTransition as refused:  # someone else already settled it
                 log.warning("execution not finished", execution=str(self.execution_id), error=str(refused))
                 return
-            await skip_pending_steps(session, execution, f"not run: the execution {ending.status}")
+            if ending.status != "succeeded":  # a run that succeeded ran (and recorded) every action
+                await skip_pending_steps(session, execution, f"not run: the execution {ending.status}")
 
     async def _fail_before_start(self, session: AsyncSession, execution: Execution, error: str) -> None:
-        await move(session, tenant_id=self.tenant_id, execution_id=execution.id, to="failed", error=error)
+        await move(
+            session, tenant_id=self.tenant_id, execution_id=execution.id, to="failed", error=error, locked=execution
+        )
         await skip_pending_steps(session, execution, "not run: the execution could not start")
 
     async def _fail_interrupted(self, session: AsyncSession, execution: Execution) -> None:
@@ -243,7 +279,7 @@ class RunbookRun:
         )
 
 
-def _execution_context(execution: Execution) -> dict[str, Any]:
+def execution_context(execution: Execution) -> dict[str, Any]:
     return {
         "id": str(execution.id),
         "runbook_id": str(execution.runbook_id),

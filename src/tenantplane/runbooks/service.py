@@ -21,11 +21,13 @@ from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import Conflict, ValidationFailed
 from tenantplane.kit.usage import archivable
 from tenantplane.runbooks import repository as repo
+from tenantplane.runbooks.inline import InlineRunbookRun, runs_inline
 from tenantplane.runbooks.models import Runbook, RunbookVersion
 from tenantplane.runbooks.parameters import parameter_problems, with_defaults
 from tenantplane.runbooks.schemas import RunbookRead, RunbookWrite
 from tenantplane.runbooks.validation import check_parameters_schema, normalise_actions
 from tenantplane.secrets.repository import existing_names
+from tenantplane.settings import Settings
 
 EXECUTE_JOB = "runbooks.execute"
 
@@ -159,23 +161,33 @@ async def execute_runbook(
     origin: tuple[str, uuid.UUID] | None = None,
     cause: Cause | None = None,
     version: int | None = None,
+    inline: Settings | None = None,
 ) -> Execution:
     """A queued execution of `version` (None: the current one), and its job, in the caller's transaction.
 
     `actor=None` is the platform itself (e.g. fulfilling a request for `started_by`); `origin` names what
     started it, whose execution hooks hear when it finishes; `cause` who caused it (see executions.causes).
-    A pinned `version` is what an approver saw.
+    A pinned `version` is what an approver saw. With `inline` (the settings of the job calling it), a version
+    whose actions are all inline built-ins (`inline.runs_inline`) has no job: it runs to its end right here.
     """
     if runbook.archived_at is not None:
         raise Conflict(f"The runbook '{runbook.name}' is archived and cannot be executed.")
-    pinned = await repo.get_version(
-        session, runbook.tenant_id, runbook.id, runbook.current_version if version is None else version
-    )
-    definition = pinned.definition
+    number = runbook.current_version if version is None else version
+    definition = await repo.version_definition(session, runbook.tenant_id, runbook.id, number)
     parameters = with_defaults(definition.get("parameters"), parameters)
     problems = parameter_problems(definition.get("parameters"), parameters)
     if problems:
         raise ValidationFailed("; ".join(f"{p['field']}: {p['message']}" for p in problems), errors=problems)
+    here = inline is not None and runs_inline(definition)
+    execution_id, job_id = uuid.uuid4(), None
+    if not here:  # the job first, so the execution is inserted with it (no UPDATE after)
+        job_id = await enqueue(
+            session,
+            kind=EXECUTE_JOB,
+            payload={"execution_id": str(execution_id)},
+            tenant_id=runbook.tenant_id,
+            queue=definition.get("queue") or "default",
+        )
     execution = await executions.create_execution(
         session,
         tenant_id=runbook.tenant_id,
@@ -183,32 +195,35 @@ async def execute_runbook(
         started_by=actor.id if actor else started_by,
         parameters=parameters,
         steps=[(a["name"], a["type"]) for a in definition["actions"]],
-        runbook=(runbook.id, pinned.version),
+        runbook=(runbook.id, number),
         origin=origin,
         cause=cause,
+        execution_id=execution_id,
+        job_id=job_id,
+        flush=not here,
     )
-    execution.job_id = await enqueue(
-        session,
-        kind=EXECUTE_JOB,
-        payload={"execution_id": str(execution.id)},
-        tenant_id=runbook.tenant_id,
-        queue=definition.get("queue") or "default",
-    )
-    await session.flush()
-    await record_event(
-        session,
-        actor=actor,
-        action="runbook.executed",
-        object_type="execution",
-        object_id=execution.id,
-        summary={
-            "runbook_id": runbook.id,
-            "runbook": runbook.name,
-            "version": pinned.version,
-            "parameters": sorted(parameters),
-            **({"origin": f"{origin[0]}:{origin[1]}"} if origin else {}),
-        },
-    )
+
+    async def announce() -> None:
+        await record_event(
+            session,
+            actor=actor,
+            action="runbook.executed",
+            object_type="execution",
+            object_id=execution.id,
+            summary={
+                "runbook_id": runbook.id,
+                "runbook": runbook.name,
+                "version": number,
+                "parameters": sorted(parameters),
+                **({"origin": f"{origin[0]}:{origin[1]}"} if origin else {}),
+            },
+        )
+
+    if here:  # recorded as it ended, its start announced just before its end (and its origin's hooks)
+        assert inline is not None
+        await InlineRunbookRun(session, execution, definition, inline, announce).run()
+    else:
+        await announce()
     return execution
 
 

@@ -91,7 +91,9 @@ async def sync_status(session: AsyncSession, loaded: LoadedRun, state: Execution
         return
 
     async def move(to: str, **extra: Any) -> None:
-        await executions.move(session, tenant_id=execution.tenant_id, execution_id=execution.id, to=to, **extra)
+        await executions.move(
+            session, tenant_id=execution.tenant_id, execution_id=execution.id, to=to, locked=execution, **extra
+        )
 
     if retrying:
         await move("running", reopen=True)
@@ -133,6 +135,7 @@ async def perform(session: AsyncSession, loaded: LoadedRun, effect: engine.Effec
 async def cancel_steps(session: AsyncSession, loaded: LoadedRun, step_ids: tuple[str, ...]) -> None:
     """Close the steps' gates and waiting jobs now; their runbook executions are cancelled by a job."""
     execution = loaded.execution
+    await loaded.load_step_runs(session, step_ids)
     await session.execute(
         update(ApprovalGate)
         .where(

@@ -149,6 +149,7 @@ async def _what_is_approved(
     assert execution.workflow_id is not None  # a gate belongs to a workflow execution
     workflow = await repo.get_workflow(session, execution.tenant_id, execution.workflow_id)
     next_steps: list[dict[str, Any]] = []
+    await loaded.load_step_runs(session, [loaded.graph.edges[k].target for k in loaded.graph.outgoing(step_id)])
     for k in loaded.graph.outgoing(step_id):
         target = loaded.graph.edges[k].target
         if loaded.graph.step(target).type != "runbook":

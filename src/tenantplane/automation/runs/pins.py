@@ -77,6 +77,7 @@ async def planned_run(
     if config.get("version") == LATEST:
         return PlannedRun(None, parameters)
     # None only for executions started before runbook steps were pinned: they run the current version.
+    await loaded.load_step_runs(session, [step_id])
     return PlannedRun(loaded.step_runs[step_id].runbook_version, parameters)
 
 

@@ -6,6 +6,7 @@ Another tenant's run, step run or gate is indistinguishable from a missing one (
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,16 +29,22 @@ async def get_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: uui
     return run
 
 
-async def step_runs(session: AsyncSession, tenant_id: uuid.UUID, execution_id: uuid.UUID) -> dict[str, StepRun]:
+async def step_runs(
+    session: AsyncSession, tenant_id: uuid.UUID, execution_id: uuid.UUID, *, only: Collection[str] | None = None
+) -> dict[str, StepRun]:
+    """The execution's step runs by step id (`only` those of these steps: none when it is empty)."""
+    if only is not None and not only:
+        return {}
     stmt = select(StepRun).where(StepRun.tenant_id == tenant_id, StepRun.execution_id == execution_id)
+    if only is not None:
+        stmt = stmt.where(StepRun.step_id.in_(sorted(set(only))))
     return {row.step_id or row.name: row for row in (await session.scalars(stmt)).all()}
 
 
 async def get_step_run(session: AsyncSession, tenant_id: uuid.UUID, step_run_id: uuid.UUID) -> StepRun | None:
-    found: StepRun | None = await session.scalar(
-        select(StepRun).where(StepRun.tenant_id == tenant_id, StepRun.id == step_run_id)
-    )
-    return found
+    """The step run (from the session when this transaction has it already, e.g. the one whose runbook it ran)."""
+    found: StepRun | None = await session.get(StepRun, step_run_id)
+    return found if found is not None and found.tenant_id == tenant_id else None
 
 
 async def get_gate(

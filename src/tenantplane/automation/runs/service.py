@@ -22,6 +22,7 @@ from tenantplane.automation.engine.expressions import edge_results
 from tenantplane.automation.runs.effects import inline_outcome, perform, runs_inline, sync_status, sync_step_runs
 from tenantplane.automation.runs.models import AutomationRun
 from tenantplane.automation.runs.pins import runbook_pins
+from tenantplane.automation.runs.runbook_steps import start_in_transition
 from tenantplane.automation.runs.state import (
     LoadedRun,
     compiled_version,
@@ -35,6 +36,10 @@ from tenantplane.executions.models import Execution, StepRun
 from tenantplane.identity.auth import Principal
 from tenantplane.kit.errors import Conflict, ValidationFailed
 from tenantplane.runbooks.parameters import parameter_problems, with_defaults
+
+# What a transition in a job leaves to do in it: an inline step (its outcome is computed next), or the failure of a
+# runbook step it could not start (applied next).
+Ready = engine.RunStep | engine.ScheduleTimer | tuple[engine.StepFinished, str]
 
 # How many steps whose work is pure and instant (a condition, a zero delay) one transaction evaluates inline
 # before handing the rest to the job runner. A workflow holds at most 200 steps and its graph has no cycles,
@@ -138,20 +143,25 @@ async def apply_loaded(
     step run gets the same status, outputs, reason and timestamps; up to `INLINE_STEP_LIMIT` per transaction,
     the rest are enqueued as usual.
     """
-    ready: list[engine.RunStep | engine.ScheduleTimer] = []
+    ready: list[Ready] = []
     transition = await _apply_one(session, loaded, event, reason, ready if inline else None)
     budget = INLINE_STEP_LIMIT
     while ready:
         effect = ready.pop(0)
-        if budget <= 0:
-            loaded.write()
-            await perform(session, loaded, effect)
-            continue
-        current = loaded.state.steps[effect.step_id]
-        if current.attempt != effect.attempt or current.status not in ("running", "waiting"):
-            continue  # the execution ended meanwhile (another inline step failed it): nothing to do
-        budget -= 1
-        step_event, step_reason = await inline_outcome(loaded, effect)
+        step_event: engine.Event
+        step_reason: str | None
+        if isinstance(effect, tuple):  # a runbook step that could not start: its failure (a stale one is ignored)
+            step_event, step_reason = effect
+        else:
+            if budget <= 0:
+                loaded.write()
+                await perform(session, loaded, effect)
+                continue
+            current = loaded.state.steps[effect.step_id]
+            if current.attempt != effect.attempt or current.status not in ("running", "waiting"):
+                continue  # the execution ended meanwhile (another inline step failed it): nothing to do
+            budget -= 1
+            step_event, step_reason = await inline_outcome(loaded, effect)
         await _apply_one(session, loaded, step_event, step_reason, ready)
     # A transition that left inline steps to do did not write its state nor sync the status: settle them.
     loaded.write()
@@ -164,7 +174,7 @@ async def _apply_one(
     loaded: LoadedRun,
     event: engine.Event,
     reason: str | None,
-    ready: list[engine.RunStep | engine.ScheduleTimer] | None,
+    ready: list[Ready] | None,
 ) -> Transition:
     """One engine transition: persist it and perform its effects; inline-able steps go to `ready` if given."""
     state = loaded.state
@@ -178,6 +188,8 @@ async def _apply_one(
     transition = engine.apply(loaded.graph, state, event)
     if not transition.effects and transition.state == state:
         return transition
+    changed = [step_id for step_id, run in transition.state.steps.items() if state.steps.get(step_id) is not run]
+    await loaded.load_step_runs(session, [*changed, *([event.step_id] if hasattr(event, "step_id") else [])])
     sync_step_runs(loaded, state, transition.state)
     if reason is not None and hasattr(event, "step_id"):
         loaded.step_runs[event.step_id].reason = reason
@@ -199,6 +211,14 @@ async def _apply_one(
     if effects:
         await session.flush()
     for effect in effects:
+        if (
+            ready is not None
+            and isinstance(effect, engine.RunStep)
+            and loaded.graph.step(effect.step_id).type == "runbook"
+        ):
+            if (failed := await start_in_transition(session, loaded, effect)) is not None:
+                ready.append(failed)
+            continue
         await perform(session, loaded, effect)
     if settle:
         await sync_status(session, loaded, transition.state, retrying=retrying)

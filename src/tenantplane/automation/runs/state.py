@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -104,6 +105,26 @@ class LoadedRun:
     _unwritten: ExecutionState | None = field(default=None, repr=False)
     # The tenant's secret names (masked in the context), read when the workflow mentions `secrets`.
     secret_names: tuple[str, ...] = ()
+    # Whether `step_runs` holds every step's row, or only those of the steps in play when it was loaded.
+    all_step_runs: bool = True
+
+    def steps_in_play(self) -> list[str]:
+        """The steps the next event most likely changes: those running or waiting, and the steps right after them."""
+        graph, found = self.graph, []
+        for step_id, run in self.state.steps.items():
+            if run.status in ("running", "waiting"):
+                found.append(step_id)
+                found.extend(graph.edges[k].target for k in graph.outgoing(step_id))
+        return found
+
+    async def load_step_runs(self, session: AsyncSession, step_ids: Iterable[str]) -> None:
+        """Make sure `step_runs` holds these steps' rows: on a miss all rows are read, once (a chain of inline steps,
+        a skip or a retry touches many), so an event never costs more than two reads of them."""
+        if self.all_step_runs or all(step_id in self.step_runs for step_id in step_ids):
+            return
+        execution = self.execution
+        self.step_runs.update(await repo.step_runs(session, execution.tenant_id, execution.id))
+        self.all_step_runs = True
 
     @property
     def state(self) -> ExecutionState:
@@ -161,27 +182,56 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# `session.info` key of the runs this transaction has locked and loaded, by execution id.
+_LOADED = "tenantplane.automation.loaded_runs"
+
+
 async def load_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: uuid.UUID) -> LoadedRun:
-    """Lock the execution row (every change of it goes through here) and read what the engine needs."""
+    """Lock the execution row (every change of it goes through here) and read what the engine needs.
+
+    Once per transaction: the row stays locked until it ends and every change of it goes through the `LoadedRun`,
+    so a second call (a runbook step's inline run finishing inside the job that started it, a cancel applying its
+    event) gets the same one instead of reading the rows again.
+    """
+    transaction = session.sync_session.get_nested_transaction() or session.sync_session.get_transaction()
+    held: tuple[Any, dict[uuid.UUID, LoadedRun]] | None = session.info.get(_LOADED)
+    if held is not None and held[0] is transaction and execution_id in held[1]:
+        cached = held[1][execution_id]
+        if cached.execution.tenant_id == tenant_id:
+            return cached
+    loaded = await _read_run(session, tenant_id, execution_id)
+    if held is None or held[0] is not transaction:
+        held = (transaction, {})
+        session.info[_LOADED] = held
+    held[1][execution_id] = loaded
+    return loaded
+
+
+async def _read_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: uuid.UUID) -> LoadedRun:
+    # The execution row locked and its engine state read in one round trip (the state row is not locked: it
+    # changes only under the execution's lock).
     stmt = (
-        select(Execution)
+        select(Execution, AutomationRun)
+        .outerjoin(
+            AutomationRun,
+            (AutomationRun.execution_id == Execution.id) & (AutomationRun.tenant_id == Execution.tenant_id),
+        )
         .where(Execution.tenant_id == tenant_id, Execution.id == execution_id)
-        .with_for_update()
+        .with_for_update(of=Execution)
         .execution_options(populate_existing=True)
     )
-    execution = await session.scalar(stmt)
+    found = (await session.execute(stmt)).first()
+    execution, run = found if found is not None else (None, None)
     if execution is None or execution.workflow_id is None or execution.workflow_version is None:
         raise executions.IllegalTransition(f"Execution {execution_id} is not a workflow execution.")
-    run = await session.scalar(
-        select(AutomationRun)
-        .where(AutomationRun.tenant_id == tenant_id, AutomationRun.execution_id == execution_id)
-        .execution_options(populate_existing=True)
-    )
     assert run is not None
     compiled = await compiled_version(session, tenant_id, execution.workflow_id, execution.workflow_version)
-    step_runs = await repo.step_runs(session, tenant_id, execution_id)
     names = await secret_names_of(session, tenant_id) if compiled.uses_secrets else ()
-    return LoadedRun(execution, run, compiled, step_runs, secret_names=names)
+    loaded = LoadedRun(execution, run, compiled, {}, secret_names=names, all_step_runs=False)
+    # Only the rows an event is likely to touch: reading all of a 200-step workflow's per event made a long
+    # chain slower per step than a short one.
+    loaded.step_runs = await repo.step_runs(session, tenant_id, execution_id, only=loaded.steps_in_play())
+    return loaded
 
 
 async def secret_names_of(session: AsyncSession, tenant_id: uuid.UUID) -> tuple[str, ...]:

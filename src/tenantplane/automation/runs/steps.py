@@ -6,40 +6,47 @@ Called by the automation job handlers inside their fenced transactions; results 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.automation import engine
 from tenantplane.automation.engine.expressions import TemplateFailed
 from tenantplane.automation.runs import repository as repo
 from tenantplane.automation.runs.effects import condition_outcome
-from tenantplane.automation.runs.pins import planned_run
+from tenantplane.automation.runs.runbook_steps import runbook_runs, start_runbook
 from tenantplane.automation.runs.service import apply_event, apply_loaded
-from tenantplane.automation.runs.state import CANCEL_STEP, RUN_STEP, STEP_TIMEOUT, LoadedRun, load_run, now
+from tenantplane.automation.runs.state import CANCEL_STEP, RUN_STEP, LoadedRun, load_run
 from tenantplane.executions import service as executions
 from tenantplane.executions.models import FINISHED_STATUSES, WORKFLOW_STEP_ORIGIN, Execution, StepRun
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import DomainError
 from tenantplane.notifications.service import notify
-from tenantplane.runbooks import repository as runbooks_repo
-from tenantplane.runbooks.service import execute_runbook
+from tenantplane.settings import Settings
 
 
 async def perform_step(
-    session: AsyncSession, *, tenant_id: uuid.UUID, execution_id: uuid.UUID, step_id: str, attempt: int, run: int = 1
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    execution_id: uuid.UUID,
+    step_id: str,
+    attempt: int,
+    run: int = 1,
+    settings: Settings | None = None,
 ) -> None:
     """Do the step's work if the step still runs this attempt (a redelivered job does nothing).
 
     `run` numbers the runbook runs of one attempt (retries): a run that already started is not started again.
+    With the job's `settings`, a runbook of inline built-ins (`echo`) runs to its end in this transaction.
     """
     loaded = await load_run(session, tenant_id, execution_id)
     current = loaded.state.steps.get(step_id)
     if current is None or current.status != "running" or current.attempt != attempt:
         return
     step_type = loaded.graph.step(step_id).type
+    await loaded.load_step_runs(session, [step_id])
     if step_type == "runbook" and await runbook_runs(session, loaded.step_runs[step_id]) >= run:
         return
     if step_type == "condition":  # normally evaluated inline (service.apply_loaded); a job after the limit
@@ -49,7 +56,7 @@ async def perform_step(
     config, context = loaded.config(step_id), loaded.context()
     try:
         if step_type == "runbook":
-            await start_runbook(session, loaded, step_id, config, context)
+            await start_runbook(session, loaded, step_id, config, context, settings=settings)
             return
         outputs = await _notify(session, loaded, config, context)
     except (TemplateFailed, DomainError) as error:
@@ -85,31 +92,6 @@ async def _notify(
         link=f"/executions/{loaded.execution.id}",
     )
     return {"deliveries": len(deliveries)}
-
-
-async def start_runbook(
-    session: AsyncSession, loaded: LoadedRun, step_id: str, config: dict[str, Any], context: dict[str, Any]
-) -> Execution:
-    """Start the step's runbook: the version pinned when the execution started (or, right after a gate, the version
-    and rendered parameters its approvers saw); the step finishes when that execution does."""
-    planned = await planned_run(session, loaded, step_id, config, context)
-    runbook = await runbooks_repo.get_runbook(session, loaded.execution.tenant_id, uuid.UUID(config["runbook_id"]))
-    step_run = loaded.step_runs[step_id]
-    child = await execute_runbook(
-        session,
-        actor=None,
-        runbook=runbook,
-        parameters=planned.parameters,
-        started_by=loaded.execution.started_by,
-        origin=(WORKFLOW_STEP_ORIGIN, step_run.id),
-        version=planned.version,
-    )
-    step_run.runbook_version = child.runbook_version  # what ran: a `latest` step's resolved version too
-    if config.get("timeout_seconds"):
-        payload = {"execution_id": str(loaded.execution.id), "step_id": step_id, "attempt": step_run.attempt}
-        run_at = now() + timedelta(seconds=float(config["timeout_seconds"]))
-        await enqueue(session, kind=STEP_TIMEOUT, payload=payload, tenant_id=child.tenant_id, run_at=run_at)
-    return child
 
 
 async def runbook_finished(session: AsyncSession, child: Execution) -> None:
@@ -153,21 +135,6 @@ async def _retry_runbook(session: AsyncSession, loaded: LoadedRun, step_run: Ste
     return True
 
 
-async def runbook_runs(session: AsyncSession, step_run: StepRun) -> int:
-    """How many runbook executions the step's current attempt has started."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Execution)
-        .where(
-            Execution.tenant_id == step_run.tenant_id,
-            Execution.origin_type == WORKFLOW_STEP_ORIGIN,
-            Execution.origin_id == step_run.id,
-            Execution.created_at >= step_run.started_at,
-        )
-    )
-    return int(count or 0)
-
-
 async def timer_fired(session: AsyncSession, *, tenant_id: uuid.UUID, payload: dict[str, Any]) -> None:
     execution_id, step_id, attempt = uuid.UUID(payload["execution_id"]), payload["step_id"], int(payload["attempt"])
     if payload.get("error"):
@@ -189,6 +156,7 @@ async def runbook_step_timed_out(session: AsyncSession, *, tenant_id: uuid.UUID,
         return
     reason = f"the step's timeout_seconds ({loaded.config(step_id).get('timeout_seconds')}) ran out"
     await _finish(session, loaded, step_id, attempt, "failed", {}, reason=reason)
+    await loaded.load_step_runs(session, [step_id])
     payload = {"execution_id": str(execution_id), "step_run_id": str(loaded.step_runs[step_id].id)}
     await enqueue(session, kind=CANCEL_STEP, payload=payload, tenant_id=tenant_id)
 

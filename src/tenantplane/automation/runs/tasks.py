@@ -28,6 +28,7 @@ async def run_step(ctx: JobContext) -> None:
             step_id=ctx.payload["step_id"],
             attempt=int(ctx.payload["attempt"]),
             run=int(ctx.payload.get("run", 1)),
+            settings=ctx.settings,
         )
 
 

@@ -1,0 +1,133 @@
+"""A real `tenantplane worker` SIGKILLed while a workflow step runs an inline built-in runbook in its own job: the
+step's transaction dies with it, the job is taken over, and the runbook's run is recorded exactly once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import tests.system.inline_actions  # noqa: F401 - registers `test.pause` here too, so the runbook validates
+from tenantplane.automation.definitions.schemas import WorkflowWrite
+from tenantplane.automation.definitions.service import create_workflow
+from tenantplane.automation.runs.service import execute_workflow
+from tenantplane.identity.auth import Principal
+from tenantplane.identity.service import bootstrap
+from tenantplane.kit.db import Database
+from tenantplane.runbooks.schemas import RunbookWrite
+from tenantplane.runbooks.service import create_runbook
+from tests.system.test_automation_crashes import FINISHED, ROOT, SECRET_KEY, _kill, _one, _rows, _stop, _until
+
+pytestmark = pytest.mark.system
+
+
+def _worker(url: str, data_dir: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "TENANTPLANE_DATABASE_URL": url,
+        "TENANTPLANE_SECRET_KEY": SECRET_KEY,
+        "TENANTPLANE_DATA_DIR": str(data_dir),
+        "TENANTPLANE_LOG_LEVEL": "WARNING",
+        "TENANTPLANE_JOB_LEASE_SECONDS": "2",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "tenantplane.cli", "worker", "--import", "tests.system.inline_actions"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+async def _start(url: str, markers: list[Path]) -> uuid.UUID:
+    """A workflow of one runbook step per marker (each a `test.pause` runbook), started by the platform."""
+    db = Database(url)
+    try:
+        async with db.transaction() as session:
+            tenant, user, _ = await bootstrap(
+                session, slug=f"t-{uuid.uuid4().hex[:8]}", admin_email="admin@example.com", admin_password="x" * 16
+            )
+            actor = Principal(
+                kind="user",
+                id=user.id,
+                label=user.email,
+                tenant_id=tenant.id,
+                roles=frozenset(user.roles),
+                via="test",
+                user=user,
+            )
+            steps: list[dict[str, Any]] = []
+            for index, marker in enumerate(markers):
+                action = {"name": "pause", "type": "test.pause", "marker": str(marker), "seconds": 60}
+                runbook = await create_runbook(
+                    session, actor=actor, data=RunbookWrite(name=f"rb-{index}", actions=[action])
+                )
+                steps.append({"id": f"s{index}", "type": "runbook", "config": {"runbook_id": str(runbook.id)}})
+            workflow = await create_workflow(
+                session, actor=actor, data=WorkflowWrite.model_validate({"name": "inline", "steps": steps})
+            )
+            execution = await execute_workflow(
+                session, actor=None, tenant_id=tenant.id, workflow_id=workflow.id, inputs={}
+            )
+            return execution.id
+    finally:
+        await db.dispose()
+
+
+async def test_a_worker_killed_inside_an_inline_runbook_step(clean_database: str, tmp_path: Path) -> None:
+    url = clean_database
+    first, second = tmp_path / "first.log", tmp_path / "second.log"
+    second.write_text("")  # not the first run: it does not wait
+    execution_id = await _start(url, [first, second])
+    victim = _worker(url, tmp_path)
+    try:
+        _until(lambda: first.exists(), "the first step's inline action to start")
+        _kill(victim)
+        rescuer = _worker(url, tmp_path)
+        try:
+            _until(
+                lambda: _one(url, "SELECT status FROM executions WHERE id = %s", execution_id) in FINISHED,
+                "the execution to finish",
+                60,
+            )
+        finally:
+            _stop(rescuer)
+    finally:
+        if victim.poll() is None:
+            _kill(victim)
+    status, error = _rows(url, "SELECT status, error FROM executions WHERE id = %s", execution_id)[0]
+    assert status == "succeeded", error
+    steps = _rows(
+        url,
+        "SELECT step_id, status, attempt, outputs FROM step_runs WHERE execution_id = %s ORDER BY position",
+        execution_id,
+    )
+    assert [(s[0], s[1], s[2]) for s in steps] == [("s0", "succeeded", 1), ("s1", "succeeded", 1)]
+    # The action ran twice (the killed worker's run never committed), its run is recorded once.
+    lines = first.read_text().splitlines()
+    assert len(lines) == 2, lines
+    children = _rows(
+        url,
+        "SELECT e.id, e.status, e.outputs FROM executions e JOIN step_runs s ON s.id = e.origin_id "
+        "WHERE s.execution_id = %s ORDER BY s.position",
+        execution_id,
+    )
+    assert [(c[1], c[2]) for c in children] == [("succeeded", {"runs": 2}), ("succeeded", {"runs": 1})]
+    assert lines[1] == str(children[0][0]), "the recorded run is the rescuer's"
+    assert steps[0][3] == {"runs": 2}
+    events = _rows(url, "SELECT object_id FROM audit_events WHERE action = 'runbook.executed' ORDER BY created_at")
+    assert [e[0] for e in events] == [str(c[0]) for c in children], "one runbook.executed per recorded run"
+    assert _one(url, "SELECT count(*) FROM jobs WHERE kind = 'runbooks.execute'") == 0, "inline runs take no job"
+    attempts, last_error = _rows(
+        url,
+        "SELECT attempts, last_error FROM jobs WHERE kind = 'automation.run_step' AND payload->>'step_id' = 's0'",
+    )[0]
+    assert attempts == 2, "the killed worker's step job was not taken over exactly once"
+    assert "lease expired" in last_error
+    assert _one(url, "SELECT count(*) FROM jobs WHERE status NOT IN ('succeeded', 'failed', 'cancelled')") == 0
