@@ -137,7 +137,9 @@ def serve(
     structlog.get_logger("tenantplane").info("notification links", public_url=settings.resolved_public_url)
     if workers > 1:
         app_factory = "tenantplane.app:api_process"  # each API process builds its app from the environment
-        config = _uvicorn_config(settings, app_factory, factory=True, workers=workers)
+        # A child answers the supervisor's health check from a thread of its own; on a loaded host that thread may
+        # wait for the GIL while the child imports the app, so it gets 30 s rather than 5 before it is restarted.
+        config = _uvicorn_config(settings, app_factory, factory=True, workers=workers, timeout_worker_healthcheck=30)
         _serve_processes(settings, config, worker_options, import_modules or [])
         return
     from tenantplane.app import create_app

@@ -53,6 +53,8 @@ class Execution(TenantOwned, Base):
         ),
         Index("ix_executions_tenant_id_created_at", "tenant_id", "created_at", "id"),
         Index("ix_executions_tenant_id_started_by", "tenant_id", "started_by"),
+        # The runs a workflow step or a service request started (origin) are counted on every step and fulfillment.
+        Index("ix_executions_tenant_id_origin", "tenant_id", "origin_type", "origin_id"),
     )
 
     kind: Mapped[str] = mapped_column(String(16))
