@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, literal_column, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.identity.models import GroupMembership, User
@@ -72,22 +72,49 @@ async def resolve_approvers(
     names: Iterable[str],
     manager_of: uuid.UUID,
 ) -> dict[str, frozenset[str]]:
-    """Step name → ids of the active users it names now, for the named steps (one query per distinct target).
+    """Step name → ids of the active users it names now, for the named steps (one query for all of them).
 
     `manager_of`: whose manager a `manager` step means, the person the request is for (see `manager_subject`).
     """
+    resolved, _ = await resolve_with_delegates(session, tenant_id, steps, names, manager_of)
+    return resolved
+
+
+async def resolve_with_delegates(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    steps: Sequence[Mapping[str, Any]],
+    names: Iterable[str],
+    manager_of: uuid.UUID,
+) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    """`resolve_approvers`, and the active delegate of every approver found (approver id → delegate id), from
+    the same query: one UNION ALL branch per distinct target, tagged with its position."""
     wanted = set(names)
-    by_target: dict[tuple[str, str | None], frozenset[str]] = {}
-    resolved: dict[str, frozenset[str]] = {}
+    targets: dict[tuple[str, str | None], int] = {}
+    branches: list[Select[Any]] = []
+    step_target: dict[str, int] = {}
     for step in steps:
         if step["name"] not in wanted:
             continue
         target = (step["approver_type"], step.get("approver_value"))
-        if target not in by_target:
-            rows = (await session.scalars(_approvers_stmt(tenant_id, step, manager_of))).all()
-            by_target[target] = frozenset(str(found) for found in rows)
-        resolved[step["name"]] = by_target[target]
-    return resolved
+        if target not in targets:
+            targets[target] = len(branches)
+            delegate = case((active_delegation(), User.delegate_id), else_=None)
+            branch = _approvers_stmt(tenant_id, step, manager_of).add_columns(
+                literal_column(str(len(branches))), delegate
+            )
+            branches.append(branch)
+        step_target[step["name"]] = targets[target]
+    if not branches:
+        return {}, {}
+    stmt = branches[0] if len(branches) == 1 else union_all(*branches)
+    found: list[set[str]] = [set() for _ in branches]
+    delegates: dict[str, str] = {}
+    for user_id, index, delegate_id in (await session.execute(stmt)).tuples():
+        found[index].add(str(user_id))
+        if delegate_id is not None:
+            delegates[str(user_id)] = str(delegate_id)
+    return {name: frozenset(found[index]) for name, index in step_target.items()}, delegates
 
 
 def manager_subject(requester_id: uuid.UUID, requested_for_id: uuid.UUID | None) -> uuid.UUID:

@@ -9,9 +9,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion
 from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import Group
@@ -36,6 +37,30 @@ async def get_item(
     if item is None:
         raise NotFound(f"No catalog item {item_id} in this tenant.")
     return item
+
+
+async def get_item_to_request(
+    session: AsyncSession, tenant_id: uuid.UUID, item_id: uuid.UUID
+) -> tuple[CatalogItem, ApprovalDefinition | None, ApprovalDefinitionVersion | None]:
+    """The item, with its approval definition and that definition's current version when it has one (one query)."""
+    definition = and_(
+        ApprovalDefinition.tenant_id == tenant_id, ApprovalDefinition.id == CatalogItem.workflow_definition_id
+    )
+    version = and_(
+        ApprovalDefinitionVersion.tenant_id == tenant_id,
+        ApprovalDefinitionVersion.definition_id == ApprovalDefinition.id,
+        ApprovalDefinitionVersion.version == ApprovalDefinition.version,
+    )
+    stmt = (
+        select(CatalogItem, ApprovalDefinition, ApprovalDefinitionVersion)
+        .outerjoin(ApprovalDefinition, definition)
+        .outerjoin(ApprovalDefinitionVersion, version)
+        .where(CatalogItem.tenant_id == tenant_id, CatalogItem.id == item_id)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        raise NotFound(f"No catalog item {item_id} in this tenant.")
+    return row[0], row[1], row[2]
 
 
 async def list_items(
