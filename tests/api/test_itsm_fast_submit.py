@@ -3,6 +3,7 @@ writes, answers what a read answers, and stays a handful of statements."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -12,12 +13,16 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event, text
 
+from tenantplane.app import create_app
 from tenantplane.approvals import service as approvals_service
 from tenantplane.itsm import approval as itsm_approval
+from tenantplane.kit.db import Database
+from tenantplane.settings import Settings
 from tests.api.conftest import TenantContext
 from tests.api.sweep_approvals import create_definition, signed_in, step
 from tests.api.sweep_itsm import REQUESTS, create_item
@@ -171,3 +176,24 @@ async def test_a_submit_with_an_approval_ladder_sends_a_handful_of_statements(
     # Sign-in check, item with its ladder, number, approvers, the one INSERT, three jobs (notify, timeout, remind).
     assert len(seen) <= 8, "\n".join(seen)
     assert uuid.UUID(response.json()["approval_instance_id"])
+
+
+async def test_a_burst_of_submits_larger_than_the_pool_draws_numbers_without_waiting_for_the_pool(
+    tenant: TenantContext, settings: Settings
+) -> None:
+    """Every unit of work holds a connection while it draws its number: the numbers come from a pool of their own,
+    so submits that hold all the main pool's connections never wait for one more (once: 30 s, then a 500)."""
+    item = await create_item(tenant)
+    small = create_app(settings)
+    small.state.db = Database(settings.database_url or "", pool_size=1)  # 2 connections in all
+    try:
+        async with small.router.lifespan_context(small):
+            transport = httpx.ASGITransport(app=small)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=20) as http:
+                body = {"catalog_item_id": item["id"], "variables": GOOD}
+                burst = [http.post(REQUESTS, json=body, headers=tenant.admin.headers) for _ in range(8)]
+                responses = await asyncio.gather(*burst)
+    finally:
+        await small.state.db.dispose()
+    assert [r.status_code for r in responses] == [201] * 8
+    assert sorted(r.json()["number"] for r in responses) == [f"REQ{n:07d}" for n in range(1, 9)]

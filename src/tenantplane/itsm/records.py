@@ -1,6 +1,7 @@
 """Shared plumbing of ITSM records: human numbers per tenant and the timeline of each record.
 
-Numbers come from a per-tenant counter row incremented in its own short transaction, like a sequence.
+Numbers come from a per-tenant counter row incremented in its own short transaction (on a pool of its own),
+like a sequence.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import Engine, event, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from tenantplane.approvals.models import ApprovalEvent
 from tenantplane.identity.models import User
@@ -30,20 +32,52 @@ _NEXT = text(
 )
 
 
+_NUMBERING: dict[Engine, AsyncEngine] = {}
+
+
+def _numbering_engine(engine: AsyncEngine) -> AsyncEngine:
+    """A small pool of its own for drawing numbers, next to the process's pool.
+
+    A submit draws its number while its unit of work holds a connection of the main pool; were the number drawn
+    from that pool too, a burst of submits holding every connection would each wait for one more (until the pool's
+    timeout). A connection of this pool is held for one statement and waits for nothing but the counter row, so it
+    cannot deadlock. It is disposed with the main engine.
+    """
+    numbering = _NUMBERING.get(engine.sync_engine)
+    if numbering is None:
+        numbering = create_async_engine(engine.url, pool_size=2, max_overflow=8, pool_recycle=3600)
+        _NUMBERING[engine.sync_engine] = numbering
+        event.listen(engine.sync_engine, "engine_disposed", _dispose_numbering, once=True)
+    return numbering
+
+
+def _dispose_numbering(engine: Engine) -> None:
+    numbering = _NUMBERING.pop(engine, None)
+    if numbering is not None:
+        numbering.sync_engine.dispose()  # inside the main engine's dispose (a greenlet): closes its connections
+
+
 async def next_number(session: AsyncSession, tenant_id: uuid.UUID, prefix: str) -> str:
     """The next human number, e.g. REQ0001234 (seven digits, growing past them if ever needed).
 
     Drawn in a short transaction of its own, like a sequence: holding the counter row locked until the
     submitting request commits would make every submit in a tenant wait for the one before it. The price is
-    that a submit which then fails leaves a gap in the numbers. One statement in autocommit: no BEGIN or COMMIT
-    round trip around it.
+    that a submit which then fails leaves a gap in the numbers. One statement in autocommit (no BEGIN or COMMIT
+    round trip), on a connection of the numbering pool; a connection found dead is replaced once (no ping first).
     """
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
-    async with engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        value = (await conn.execute(_NEXT, {"tenant_id": tenant_id, "name": prefix})).scalar_one()
-    return f"{prefix}{value:07d}"
+    numbering = _numbering_engine(engine)
+    for attempt in (1, 2):
+        try:
+            async with numbering.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                value = (await conn.execute(_NEXT, {"tenant_id": tenant_id, "name": prefix})).scalar_one()
+            return f"{prefix}{value:07d}"
+        except DBAPIError as exc:
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def add_event(
