@@ -60,7 +60,7 @@ class Capture:
 
 async def capture_submit(db_url: str, secret_key: str, token: str, body: dict[str, Any]) -> Capture:
     """Submit twice through an in-process app on the bench database; capture the second (the first warms it)."""
-    from sqlalchemy import event
+    from sqlalchemy import Engine, Pool, event
 
     from tenantplane.app import create_app
     from tenantplane.settings import Settings
@@ -85,11 +85,12 @@ async def capture_submit(db_url: str, secret_key: str, token: str, body: dict[st
             if recording:
                 capture.checkouts += 1
 
+        # On every engine and pool of the process: the app may hold more than one (numbers have a pool of their own).
+        listeners = [(Engine, "before_cursor_execute", on_execute), (Engine, "begin", on_begin)]
+        listeners.append((Pool, "checkout", on_checkout))
+        for target, name, fn in listeners:
+            event.listen(target, name, fn)
         async with app.router.lifespan_context(app):
-            engine = app.state.db.engine.sync_engine
-            event.listen(engine, "before_cursor_execute", on_execute)
-            event.listen(engine, "begin", on_begin)
-            event.listen(engine.pool, "checkout", on_checkout)
             transport = httpx.ASGITransport(app=app)
             headers = {"Authorization": f"Bearer {token}"}
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
@@ -98,6 +99,8 @@ async def capture_submit(db_url: str, secret_key: str, token: str, body: dict[st
                     response = await http.post("/api/itsm/requests", json=body, headers=headers)
                     response.raise_for_status()
                 recording = False
+        for target, name, fn in listeners:
+            event.remove(target, name, fn)
     return capture
 
 
