@@ -70,6 +70,31 @@ class PlannedStart:
     jobs: list[Job] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """Every step's approvers now (step name → user ids) and the active delegate of each approver found."""
+
+    approvers: dict[str, frozenset[str]]
+    delegates: dict[str, str]
+
+
+async def resolve_start(
+    session: AsyncSession,
+    *,
+    version: ApprovalDefinitionVersion,
+    requester_id: uuid.UUID,
+    requested_for_id: uuid.UUID | None,
+) -> Resolution:
+    """What Start reads of the directory, in one query (callers may run it alongside other work)."""
+    requested_for_id = None if requested_for_id == requester_id else requested_for_id
+    fresh = engine.new_instance(
+        spec_of(version), str(requester_id), str(requested_for_id) if requested_for_id else None
+    )
+    names = engine.steps_to_resolve(fresh)
+    manager_of = manager_subject(requester_id, requested_for_id)
+    return Resolution(*await resolve_with_delegates(session, version.tenant_id, version.steps, names, manager_of))
+
+
 async def plan_start(
     session: AsyncSession,
     *,
@@ -81,8 +106,10 @@ async def plan_start(
     requested_for_id: uuid.UUID | None,
     variables: dict[str, Any] | None = None,
     title: str | None = None,
+    resolution: Resolution | None = None,
 ) -> PlannedStart | None:
-    """Resolve and apply Start for a requester (and beneficiary) the caller knows are users of the tenant.
+    """Resolve (unless given `resolution`) and apply Start for a requester (and beneficiary) the caller knows are
+    users of the tenant.
 
     Raises as `start_workflow_instance` does (archived definition, engine refusals); None: start by effects.
     """
@@ -90,10 +117,11 @@ async def plan_start(
     requested_for_id = None if requested_for_id == requester.id else requested_for_id
     spec = spec_of(version)
     fresh = engine.new_instance(spec, str(requester.id), str(requested_for_id) if requested_for_id else None)
-    manager_of = manager_subject(requester.id, requested_for_id)
-    approvers, delegates = await resolve_with_delegates(
-        session, definition.tenant_id, version.steps, engine.steps_to_resolve(fresh), manager_of
-    )
+    if resolution is None:
+        resolution = await resolve_start(
+            session, version=version, requester_id=requester.id, requested_for_id=requested_for_id
+        )
+    approvers, delegates = resolution.approvers, resolution.delegates
     with engine_refusals():
         transition = engine.apply(spec, fresh, Start(now=datetime.now(UTC), approvers=approvers))
     if not all(isinstance(e, NotifyApprovers | ScheduleTimeout | ScheduleReminder) for e in transition.effects):

@@ -18,7 +18,7 @@ from tenantplane.approvals.models import (
     ApprovalInstance,
 )
 from tenantplane.approvals.service import cancel_instance, start_workflow_instance
-from tenantplane.approvals.starting import PlannedStart, plan_start
+from tenantplane.approvals.starting import PlannedStart, Resolution, plan_start
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import User
 from tenantplane.itsm import fulfillment, lifecycle
@@ -62,6 +62,7 @@ async def plan_request_approval(
     requester: User,
     definition: ApprovalDefinition,
     version: ApprovalDefinitionVersion,
+    resolution: Resolution | None = None,
 ) -> PlannedStart | None:
     """The approval a new request starts, planned to be written with it (None: start it after the request)."""
     return await plan_start(
@@ -73,6 +74,7 @@ async def plan_request_approval(
         requester=requester,
         requested_for_id=request.requested_for_id,
         variables=_request_variables(item, request),
+        resolution=resolution,
     )
 
 

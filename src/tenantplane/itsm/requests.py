@@ -5,12 +5,15 @@ Status words of PRODUCT.md §4; every status change goes through `lifecycle.move
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from typing import TypeVar, cast
 
 from sqlalchemy import Select, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.approvals.starting import resolve_start
 from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import User
@@ -24,6 +27,8 @@ from tenantplane.kit.errors import Conflict, Forbidden, NotFound, ValidationFail
 from tenantplane.kit.pagination import paginate
 
 RECORD_TYPE = lifecycle.REQUEST
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 def requests_of(tenant_id: uuid.UUID) -> Select[tuple[ServiceRequest]]:
@@ -130,10 +135,17 @@ async def submit(session: AsyncSession, *, actor: Principal, data: RequestIn, id
     if problems:
         errors = [{"field": f, "message": m} for f, m in problems]
         raise ValidationFailed("; ".join(f"{f}: {m}" for f, m in problems), errors=errors)
+    requester = None
+    resolving = None
+    if definition is not None and version is not None:
+        requester = actor.user if actor.user is not None else await session.get_one(User, actor.id)
+        resolving = resolve_start(session, version=version, requester_id=actor.id, requested_for_id=requested_for)
+    # The number (on a connection of its own) and the approvers (in this transaction) are read at the same time.
+    number, resolution = await _alongside(records.next_number(session, actor.tenant, "REQ"), resolving)
     request = ServiceRequest(
         **submitting.new_request_values(
             tenant_id=actor.tenant,
-            number=await records.next_number(session, actor.tenant, "REQ"),
+            number=number,
             catalog_item_id=item.id,
             requester_id=actor.id,
             requested_for_id=requested_for,
@@ -144,9 +156,8 @@ async def submit(session: AsyncSession, *, actor: Principal, data: RequestIn, id
         )
     )
     await pinning.pin_fulfillment(session, request, item)
-    if definition is not None and version is not None:
-        requester = actor.user if actor.user is not None else await session.get_one(User, actor.id)
-        plan = await approval.plan_request_approval(session, item, request, requester, definition, version)
+    if definition is not None and version is not None and requester is not None:
+        plan = await approval.plan_request_approval(session, item, request, requester, definition, version, resolution)
         if plan is not None:
             people = {actor.id: requester.display_name}
             if data.requested_for:
@@ -157,6 +168,17 @@ async def submit(session: AsyncSession, *, actor: Principal, data: RequestIn, id
     await _write_step_by_step(session, actor=actor, item=item, request=request)
     await approval.after_request_submit(session, item=item, request=request, actor=actor)
     return Submitted(request, True)
+
+
+async def _alongside(first: Awaitable[T], second: Awaitable[U] | None) -> tuple[T, U | None]:
+    """Both results, awaited together; whichever fails, neither is left running (the session stays unshared)."""
+    if second is None:
+        return await first, None
+    one, two = await asyncio.gather(first, second, return_exceptions=True)
+    for outcome in (one, two):
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return cast(T, one), cast(U, two)
 
 
 async def _write_step_by_step(
