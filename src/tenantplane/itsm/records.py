@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, event, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from tenantplane.approvals.models import ApprovalEvent
@@ -45,7 +45,9 @@ def _numbering_engine(engine: AsyncEngine) -> AsyncEngine:
     """
     numbering = _NUMBERING.get(engine.sync_engine)
     if numbering is None:
-        numbering = create_async_engine(engine.url, pool_size=2, max_overflow=8, pool_recycle=3600)
+        numbering = create_async_engine(
+            engine.url, pool_size=2, max_overflow=8, pool_recycle=3600, isolation_level="AUTOCOMMIT"
+        )
         _NUMBERING[engine.sync_engine] = numbering
         event.listen(engine.sync_engine, "engine_disposed", _dispose_numbering, once=True)
     return numbering
@@ -53,8 +55,12 @@ def _numbering_engine(engine: AsyncEngine) -> AsyncEngine:
 
 def _dispose_numbering(engine: Engine) -> None:
     numbering = _NUMBERING.pop(engine, None)
-    if numbering is not None:
-        numbering.sync_engine.dispose()  # inside the main engine's dispose (a greenlet): closes its connections
+    if numbering is None:
+        return
+    try:
+        numbering.sync_engine.dispose()  # within AsyncEngine.dispose (a greenlet): closes its connections
+    except MissingGreenlet:  # a synchronous dispose (e.g. after a fork): drop the pool, leave the sockets alone
+        numbering.sync_engine.dispose(close=False)
 
 
 async def next_number(session: AsyncSession, tenant_id: uuid.UUID, prefix: str) -> str:
@@ -71,7 +77,6 @@ async def next_number(session: AsyncSession, tenant_id: uuid.UUID, prefix: str) 
     for attempt in (1, 2):
         try:
             async with numbering.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
                 value = (await conn.execute(_NEXT, {"tenant_id": tenant_id, "name": prefix})).scalar_one()
             return f"{prefix}{value:07d}"
         except DBAPIError as exc:
