@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion
@@ -39,10 +39,8 @@ async def get_item(
     return item
 
 
-async def get_item_to_request(
-    session: AsyncSession, tenant_id: uuid.UUID, item_id: uuid.UUID
-) -> tuple[CatalogItem, ApprovalDefinition | None, ApprovalDefinitionVersion | None]:
-    """The item, with its approval definition and that definition's current version when it has one (one query)."""
+def _item_to_request() -> Select[tuple[CatalogItem, ApprovalDefinition, ApprovalDefinitionVersion]]:
+    tenant_id: BindParameter[uuid.UUID] = bindparam("tenant_id")
     definition = and_(
         ApprovalDefinition.tenant_id == tenant_id, ApprovalDefinition.id == CatalogItem.workflow_definition_id
     )
@@ -51,13 +49,23 @@ async def get_item_to_request(
         ApprovalDefinitionVersion.definition_id == ApprovalDefinition.id,
         ApprovalDefinitionVersion.version == ApprovalDefinition.version,
     )
-    stmt = (
-        select(CatalogItem, ApprovalDefinition, ApprovalDefinitionVersion)
+    return (
+        items_of(cast(uuid.UUID, tenant_id))
+        .add_columns(ApprovalDefinition, ApprovalDefinitionVersion)
         .outerjoin(ApprovalDefinition, definition)
         .outerjoin(ApprovalDefinitionVersion, version)
-        .where(CatalogItem.tenant_id == tenant_id, CatalogItem.id == item_id)
+        .where(CatalogItem.id == bindparam("item_id"))
     )
-    row = (await session.execute(stmt)).one_or_none()
+
+
+_ITEM_TO_REQUEST = _item_to_request()  # built once (it is on every submit), the tenant and item bound per call
+
+
+async def get_item_to_request(
+    session: AsyncSession, tenant_id: uuid.UUID, item_id: uuid.UUID
+) -> tuple[CatalogItem, ApprovalDefinition | None, ApprovalDefinitionVersion | None]:
+    """The item, with its approval definition and that definition's current version when it has one (one query)."""
+    row = (await session.execute(_ITEM_TO_REQUEST, {"tenant_id": tenant_id, "item_id": item_id})).one_or_none()
     if row is None:
         raise NotFound(f"No catalog item {item_id} in this tenant.")
     return row[0], row[1], row[2]
