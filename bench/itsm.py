@@ -29,6 +29,7 @@ import psycopg
 from bench.api import wrk_load
 from bench.common import DEFAULT_SERVER, percentiles, row, scratch_database
 from bench.itsm_data import generate_instances, load_fixtures, templates_from
+from bench.itsm_floor import measure_floor
 from bench.itsm_server import (
     DOMAIN,
     Api,
@@ -218,6 +219,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--inbox-requests", type=int, default=300, help="inbox GETs per round")
     parser.add_argument("--rounds", type=int, default=4, help="alternating inbox rounds per database")
+    parser.add_argument("--submit-only", action="store_true", help="(a), (b) and the floor only: no approve, no inbox")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed")
@@ -272,6 +274,28 @@ def main() -> None:
                 f"{post['non2xx']} non-2xx, {after - before} approval instances created {post['socket_errors']}"
             )
 
+            floor = measure_floor(
+                db_url, env["TENANTPLANE_SECRET_KEY"], fx["tokens"]["requester"], request_body(fx),
+                samples=50, clients=args.clients, seconds=args.seconds,
+            )  # fmt: skip
+            f1, fn = floor["one"], floor["many"]
+            report(f"    one submit sends {floor['capture'].summary()}")
+            report(
+                row(
+                    "(b-floor) that SQL by psycopg, 1 pipeline",
+                    1000 / f1["p50"],
+                    "req/s",
+                    ("vs HTTP", 1000 / one["p50"]),
+                )
+                + f"  p50 {f1['p50']:.2f} ms p99 {f1['p99']:.2f} ms; HTTP p50 = {one['p50'] / f1['p50']:.1f}x floor"
+            )
+            report(
+                row(f"(b-floor) the same, {args.clients} connections", floor["rps"], "req/s", ("vs HTTP", post["rps"]))
+                + f"  p99 {fn['p99']:.1f} ms; HTTP = {post['rps'] / floor['rps']:.0%} of floor  [load {loadavg()}]"
+            )
+            if args.submit_only:
+                print_summary(results)
+                return
             approve, polls = approve_latency(api, fx, args.samples)
             report(
                 row("(c) approve step 1 → current_step 2", approve["p50"], "ms p50")
@@ -343,6 +367,10 @@ def main() -> None:
         finally:
             stop_server(server)
             log("server stopped; dropping the scratch database")
+    print_summary(results)
+
+
+def print_summary(results: list[str]) -> None:
     print(f"\nITSM benchmark summary (cores {os.cpu_count()}, load at end {loadavg()}):")
     for line in results:
         print(line)

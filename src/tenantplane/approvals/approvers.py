@@ -7,9 +7,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Executable,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.identity.models import GroupMembership, User
@@ -41,11 +54,18 @@ async def tenant_admins(session: AsyncSession, tenant_id: uuid.UUID) -> frozense
     return frozenset(str(found) for found in (await session.scalars(stmt)).all())
 
 
-def _active(tenant_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
-    return users_of(tenant_id).with_only_columns(User.id).where(User.is_active.is_(True))
+def _active(tenant_id: TenantId) -> Select[tuple[uuid.UUID]]:
+    return users_of(cast(uuid.UUID, tenant_id)).with_only_columns(User.id).where(User.is_active.is_(True))
 
 
-def _approvers_stmt(tenant_id: uuid.UUID, step: Mapping[str, Any], manager_of: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+TenantId = uuid.UUID | BindParameter[uuid.UUID]
+_TENANT: BindParameter[uuid.UUID] = bindparam("approvers_tenant_id")
+_MANAGER_OF: BindParameter[uuid.UUID] = bindparam("approvers_manager_of")
+
+
+def _approvers_stmt(
+    tenant_id: TenantId, step: Mapping[str, Any], manager_of: uuid.UUID | BindParameter[uuid.UUID]
+) -> Select[tuple[uuid.UUID]]:
     kind, value = step["approver_type"], step.get("approver_value")
     stmt = _active(tenant_id)
     if kind == "user":
@@ -58,11 +78,23 @@ def _approvers_stmt(tenant_id: uuid.UUID, step: Mapping[str, Any], manager_of: u
     if kind == "role":
         return stmt.where(User.roles.contains([value]))
     if kind == "manager":
-        manager = users_of(tenant_id).with_only_columns(User.manager_id).where(User.id == manager_of)
+        manager = users_of(cast(uuid.UUID, tenant_id)).with_only_columns(User.manager_id).where(User.id == manager_of)
         return stmt.where(User.id == manager.scalar_subquery())
     if kind == "any":
         return stmt
     raise ValueError(f"unknown approver_type {kind!r}")
+
+
+@lru_cache(maxsize=1024)
+def _approvers_union(targets: tuple[tuple[str, str | None], ...]) -> Executable:
+    """One UNION ALL branch per target (approver_type, approver_value), tagged with its position, each row with the
+    approver's active delegate; built once per shape, the tenant and whose manager bound at execution."""
+    branches = []
+    for index, (kind, value) in enumerate(targets):
+        delegate = case((active_delegation(), User.delegate_id), else_=None)
+        step = {"approver_type": kind, "approver_value": value}
+        branches.append(_approvers_stmt(_TENANT, step, _MANAGER_OF).add_columns(literal_column(str(index)), delegate))
+    return branches[0] if len(branches) == 1 else union_all(*branches)
 
 
 async def resolve_approvers(
@@ -72,22 +104,41 @@ async def resolve_approvers(
     names: Iterable[str],
     manager_of: uuid.UUID,
 ) -> dict[str, frozenset[str]]:
-    """Step name → ids of the active users it names now, for the named steps (one query per distinct target).
+    """Step name → ids of the active users it names now, for the named steps (one query for all of them).
 
     `manager_of`: whose manager a `manager` step means, the person the request is for (see `manager_subject`).
     """
-    wanted = set(names)
-    by_target: dict[tuple[str, str | None], frozenset[str]] = {}
-    resolved: dict[str, frozenset[str]] = {}
-    for step in steps:
-        if step["name"] not in wanted:
-            continue
-        target = (step["approver_type"], step.get("approver_value"))
-        if target not in by_target:
-            rows = (await session.scalars(_approvers_stmt(tenant_id, step, manager_of))).all()
-            by_target[target] = frozenset(str(found) for found in rows)
-        resolved[step["name"]] = by_target[target]
+    resolved, _ = await resolve_with_delegates(session, tenant_id, steps, names, manager_of)
     return resolved
+
+
+async def resolve_with_delegates(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    steps: Sequence[Mapping[str, Any]],
+    names: Iterable[str],
+    manager_of: uuid.UUID,
+) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    """`resolve_approvers`, and the active delegate of every approver found (approver id → delegate id), from
+    the same query: one UNION ALL branch per distinct target, tagged with its position."""
+    wanted = set(names)
+    targets: dict[tuple[str, str | None], int] = {}
+    step_target: dict[str, int] = {}
+    for step in steps:
+        if step["name"] in wanted:
+            target = (step["approver_type"], step.get("approver_value"))
+            step_target[step["name"]] = targets.setdefault(target, len(targets))
+    if not targets:
+        return {}, {}
+    stmt = _approvers_union(tuple(targets))
+    found: list[set[str]] = [set() for _ in targets]
+    delegates: dict[str, str] = {}
+    rows = await session.execute(stmt, {_TENANT.key: tenant_id, _MANAGER_OF.key: manager_of})
+    for user_id, index, delegate_id in rows.tuples():
+        found[index].add(str(user_id))
+        if delegate_id is not None:
+            delegates[str(user_id)] = str(delegate_id)
+    return {name: frozenset(found[index]) for name, index in step_target.items()}, delegates
 
 
 def manager_subject(requester_id: uuid.UUID, requested_for_id: uuid.UUID | None) -> uuid.UUID:

@@ -26,6 +26,7 @@ from tenantplane.approvals.engine import (
 )
 from tenantplane.approvals.hooks import run_finished_hooks
 from tenantplane.approvals.models import ApprovalEvent, ApprovalInstance
+from tenantplane.identity.models import User
 from tenantplane.jobs.queue import enqueue
 
 TIMEOUT_JOB = "approvals.timeout"
@@ -80,7 +81,15 @@ async def _enqueue_notice(session: AsyncSession, instance: ApprovalInstance, not
     requester = (await users_by_id(session, instance.tenant_id, [str(instance.requester_id)])).get(
         str(instance.requester_id)
     )
-    payload: dict[str, Any] = {
+    payload = notice_payload(instance, notice, requester)
+    await record_approval_event(session, instance, f"notice.{notice.kind}", timeline_view(payload))
+    if notice.recipients:
+        await enqueue(session, kind=NOTIFY_JOB, payload=payload, tenant_id=instance.tenant_id)
+
+
+def notice_payload(instance: ApprovalInstance, notice: Notice, requester: User | None) -> dict[str, Any]:
+    """What the approvals.notify job sends: the notice, the instance's facts and who asked."""
+    return {
         "instance_id": str(instance.id),
         "kind": notice.kind,
         "step_name": notice.step_name,
@@ -99,12 +108,9 @@ async def _enqueue_notice(session: AsyncSession, instance: ApprovalInstance, not
         },
         "link": link_to(instance),
     }
-    await record_approval_event(session, instance, f"notice.{notice.kind}", _timeline_view(payload))
-    if notice.recipients:
-        await enqueue(session, kind=NOTIFY_JOB, payload=payload, tenant_id=instance.tenant_id)
 
 
-def _timeline_view(payload: dict[str, Any]) -> dict[str, Any]:
+def timeline_view(payload: dict[str, Any]) -> dict[str, Any]:
     keys = ("step_name", "reason", "status", "recipients", "subject")
     return {key: payload[key] for key in keys if payload[key] is not None}
 

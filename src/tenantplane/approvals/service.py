@@ -33,6 +33,7 @@ from tenantplane.approvals.engine import (
 )
 from tenantplane.approvals.errors import engine_refusals
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion, ApprovalInstance
+from tenantplane.approvals.starting import plan_start, refuse_archived, who_may_decide, write_start
 from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import User
@@ -54,15 +55,6 @@ class LockedInstance:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def who_may_decide(state: InstanceState) -> set[tuple[str, uuid.UUID]]:
-    """(step, user) pairs for every open step and every eligible approver not yet heard on it."""
-    pairs: set[tuple[str, uuid.UUID]] = set()
-    for step in state.open_steps():
-        heard = {d.user_id for d in step.decisions} | {d.principal_id for d in step.decisions}
-        pairs.update((step.name, uuid.UUID(user)) for user in (step.eligible_ids or frozenset()) - heard)
-    return pairs
 
 
 async def _save(
@@ -88,8 +80,10 @@ async def start_workflow_instance(
     variables: dict[str, Any] | None = None,
     title: str | None = None,
     requested_for_id: uuid.UUID | None = None,
+    version: ApprovalDefinitionVersion | None = None,
 ) -> ApprovalInstance:
-    """Start approving a record with the definition's current version, in the caller's transaction.
+    """Start approving a record with the definition's current version (`version`, if the caller has loaded it), in
+    the caller's transaction.
 
     `requested_for_id`: the person the record is for, when not the requester: four-eyes refuses them too and a
     `manager` step means their manager. Writes no audit event (the caller's own mutation does). Raises
@@ -98,26 +92,64 @@ async def start_workflow_instance(
     If every step is skipped at once the instance finishes here and the finished hooks run before this returns.
     """
     tenant_id = definition.tenant_id
-    if definition.archived_at is not None:
-        raise ValidationFailed.field(
-            "definition_id", f"approval definition {definition.id} is archived; use an active approval definition"
-        )
+    refuse_archived(definition)
+    people = {requester_id, requested_for_id} - {None}
+    found = {u.id: u for u in (await session.scalars(users_of(tenant_id).where(User.id.in_(people)))).all()}
     for name, user_id in (("requester_id", requester_id), ("requested_for_id", requested_for_id)):
-        known = users_of(tenant_id).with_only_columns(User.id).where(User.id == user_id)
-        if user_id is not None and await session.scalar(known) is None:
+        if user_id is not None and user_id not in found:
             raise ValidationFailed.field(name, f"no user {user_id} in this tenant")
+    if version is None or (version.definition_id, version.version) != (definition.id, definition.version):
+        version = await repo.get_version(session, tenant_id, definition.id, definition.version)
+    plan = await plan_start(
+        session,
+        definition=definition,
+        version=version,
+        record_type=record_type,
+        record_id=record_id,
+        requester=found[requester_id],
+        requested_for_id=requested_for_id,
+        variables=variables,
+        title=title,
+    )
+    if plan is not None:
+        return await write_start(session, plan)
     if requested_for_id == requester_id:
         requested_for_id = None
-    version = await repo.get_version(session, tenant_id, definition.id, definition.version)
+    return await _start_by_effects(
+        session,
+        version=version,
+        record_type=record_type,
+        record_id=record_id,
+        requester_id=requester_id,
+        requested_for_id=requested_for_id,
+        variables=variables,
+        title=title,
+    )
+
+
+async def _start_by_effects(
+    session: AsyncSession,
+    *,
+    version: ApprovalDefinitionVersion,
+    record_type: str,
+    record_id: uuid.UUID,
+    requester_id: uuid.UUID,
+    requested_for_id: uuid.UUID | None,
+    variables: dict[str, Any] | None,
+    title: str | None,
+) -> ApprovalInstance:
+    """A start whose effects need more than rows (a flagged step, the finished hooks): carried out one by one."""
     spec = spec_of(version)
     fresh = engine.new_instance(spec, str(requester_id), str(requested_for_id) if requested_for_id else None)
     manager_of = manager_subject(requester_id, requested_for_id)
-    approvers = await resolve_approvers(session, tenant_id, version.steps, engine.steps_to_resolve(fresh), manager_of)
+    approvers = await resolve_approvers(
+        session, version.tenant_id, version.steps, engine.steps_to_resolve(fresh), manager_of
+    )
     with engine_refusals():
         transition = engine.apply(spec, fresh, Start(now=_now(), approvers=approvers))
     instance = ApprovalInstance(
-        tenant_id=tenant_id,
-        definition_id=definition.id,
+        tenant_id=version.tenant_id,
+        definition_id=version.definition_id,
         definition_version=version.version,
         record_type=record_type,
         record_id=record_id,

@@ -10,10 +10,18 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals import repository as approvals_repo
-from tenantplane.approvals.models import ApprovalAssignment, ApprovalEvent, ApprovalInstance
+from tenantplane.approvals.models import (
+    ApprovalAssignment,
+    ApprovalDefinition,
+    ApprovalDefinitionVersion,
+    ApprovalEvent,
+    ApprovalInstance,
+)
 from tenantplane.approvals.service import cancel_instance, start_workflow_instance
+from tenantplane.approvals.starting import PlannedStart, Resolution, plan_start
 from tenantplane.identity.auth import Principal
-from tenantplane.itsm import fulfillment, lifecycle, pinning
+from tenantplane.identity.models import User
+from tenantplane.itsm import fulfillment, lifecycle
 from tenantplane.itsm.models import CatalogItem, ChangeRequest, ServiceRequest
 
 
@@ -43,12 +51,38 @@ async def _start(
     return instance
 
 
+def _request_variables(item: CatalogItem, request: ServiceRequest) -> dict[str, object]:
+    return {"number": request.number, "item": item.name, **request.variables}
+
+
+async def plan_request_approval(
+    session: AsyncSession,
+    item: CatalogItem,
+    request: ServiceRequest,
+    requester: User,
+    definition: ApprovalDefinition,
+    version: ApprovalDefinitionVersion,
+    resolution: Resolution | None = None,
+) -> PlannedStart | None:
+    """The approval a new request starts, planned to be written with it (None: start it after the request)."""
+    return await plan_start(
+        session,
+        definition=definition,
+        version=version,
+        record_type=lifecycle.REQUEST,
+        record_id=request.id,
+        requester=requester,
+        requested_for_id=request.requested_for_id,
+        variables=_request_variables(item, request),
+        resolution=resolution,
+    )
+
+
 async def after_request_submit(
     session: AsyncSession, *, item: CatalogItem, request: ServiceRequest, actor: Principal
 ) -> None:
-    """Pin the fulfillment, then start the item's approval ladder in this transaction, or go straight to
-    fulfillment without one."""
-    await pinning.pin_fulfillment(session, request, item)
+    """Start the item's approval ladder in this transaction, or go straight to fulfillment without one (the
+    request has pinned its fulfillment)."""
     if item.workflow_definition_id is None:
         await lifecycle.note(session, request, "no_approval", "No approval needed for this item")
         await fulfillment.start_fulfillment(session, request, item)
@@ -60,7 +94,7 @@ async def after_request_submit(
         definition_id=item.workflow_definition_id,
         actor=actor,
         requested_for_id=request.requested_for_id,
-        variables={"number": request.number, "item": item.name, **request.variables},
+        variables=_request_variables(item, request),
     )
     data = {"approval_instance_id": str(instance.id)}
     await lifecycle.note(session, request, "approval_started", "Waiting for approval", data=data)

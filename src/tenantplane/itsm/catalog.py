@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion
 from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import Group
@@ -36,6 +37,38 @@ async def get_item(
     if item is None:
         raise NotFound(f"No catalog item {item_id} in this tenant.")
     return item
+
+
+def _item_to_request() -> Select[tuple[CatalogItem, ApprovalDefinition, ApprovalDefinitionVersion]]:
+    tenant_id: BindParameter[uuid.UUID] = bindparam("tenant_id")
+    definition = and_(
+        ApprovalDefinition.tenant_id == tenant_id, ApprovalDefinition.id == CatalogItem.workflow_definition_id
+    )
+    version = and_(
+        ApprovalDefinitionVersion.tenant_id == tenant_id,
+        ApprovalDefinitionVersion.definition_id == ApprovalDefinition.id,
+        ApprovalDefinitionVersion.version == ApprovalDefinition.version,
+    )
+    return (
+        items_of(cast(uuid.UUID, tenant_id))
+        .add_columns(ApprovalDefinition, ApprovalDefinitionVersion)
+        .outerjoin(ApprovalDefinition, definition)
+        .outerjoin(ApprovalDefinitionVersion, version)
+        .where(CatalogItem.id == bindparam("item_id"))
+    )
+
+
+_ITEM_TO_REQUEST = _item_to_request()  # built once (it is on every submit), the tenant and item bound per call
+
+
+async def get_item_to_request(
+    session: AsyncSession, tenant_id: uuid.UUID, item_id: uuid.UUID
+) -> tuple[CatalogItem, ApprovalDefinition | None, ApprovalDefinitionVersion | None]:
+    """The item, with its approval definition and that definition's current version when it has one (one query)."""
+    row = (await session.execute(_ITEM_TO_REQUEST, {"tenant_id": tenant_id, "item_id": item_id})).one_or_none()
+    if row is None:
+        raise NotFound(f"No catalog item {item_id} in this tenant.")
+    return row[0], row[1], row[2]
 
 
 async def list_items(

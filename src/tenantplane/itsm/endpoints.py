@@ -103,10 +103,14 @@ async def submit_request(
     idempotency_key: IdempotencyKey = None,
 ) -> RequestDetail:
     """Submit a request; with an `Idempotency-Key` a retried submit returns the first request (200)."""
-    request, created = await requests.submit(session, actor=principal, data=body, idempotency_key=idempotency_key)
-    if not created:
+    submitted = await requests.submit(session, actor=principal, data=body, idempotency_key=idempotency_key)
+    if not submitted.created:
         response.status_code = 200
-    return await _request_detail(session, request)
+    if submitted.timeline is None:
+        return await _request_detail(session, submitted.request)
+    base = _request_read(submitted.request).model_dump()
+    timeline = [RecordEventRead.model_validate(e) for e in submitted.timeline]
+    return RequestDetail(**base, timeline=timeline, people=submitted.people)
 
 
 @router.get("/requests", response_model=Page[RequestRead])

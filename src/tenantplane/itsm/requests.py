@@ -5,24 +5,30 @@ Status words of PRODUCT.md §4; every status change goes through `lifecycle.move
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from typing import TypeVar, cast
 
 from sqlalchemy import Select, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.approvals.starting import resolve_start
 from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import User
 from tenantplane.identity.permissions import Permission
-from tenantplane.itsm import approval, catalog, fulfillment, lifecycle, pinning, records
+from tenantplane.itsm import approval, catalog, fulfillment, lifecycle, pinning, records, submitting
 from tenantplane.itsm.forms import check_form, user_references, validate_values
-from tenantplane.itsm.models import ServiceRequest
+from tenantplane.itsm.models import CatalogItem, ServiceRequest
 from tenantplane.itsm.schemas import FulfillIn, RequestIn
+from tenantplane.itsm.submitting import Submitted
 from tenantplane.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tenantplane.kit.pagination import paginate
 
 RECORD_TYPE = lifecycle.REQUEST
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 def requests_of(tenant_id: uuid.UUID) -> Select[tuple[ServiceRequest]]:
@@ -76,11 +82,14 @@ async def list_requests(
     )
 
 
-async def _known_users(session: AsyncSession, tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+async def _user_names(session: AsyncSession, tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names of those of `ids` who are users of this tenant (one query for every check of a submit)."""
     if not ids:
-        return set()
-    rows = await session.scalars(select(User.id).where(User.tenant_id == tenant_id, User.id.in_(ids)))
-    return set(rows)
+        return {}
+    rows = await session.execute(
+        select(User.id, User.display_name).where(User.tenant_id == tenant_id, User.id.in_(ids))
+    )
+    return {row.id: row.display_name for row in rows}
 
 
 async def _earlier(session: AsyncSession, actor: Principal, idempotency_key: str | None) -> ServiceRequest | None:
@@ -95,43 +104,86 @@ async def _earlier(session: AsyncSession, actor: Principal, idempotency_key: str
     return found
 
 
-async def submit(
-    session: AsyncSession, *, actor: Principal, data: RequestIn, idempotency_key: str | None
-) -> tuple[ServiceRequest, bool]:
-    """Create a request (and its approval instance, in this transaction). Returns (request, created)."""
+async def submit(session: AsyncSession, *, actor: Principal, data: RequestIn, idempotency_key: str | None) -> Submitted:
+    """Create a request (and its approval instance, in this transaction). Returns it and whether this call created it.
+
+    A request whose approval starts with rows only (see approvals.starting) is written in one statement; any other
+    (no approval, a flagged step, a ladder skipped at once) step by step.
+    """
     if idempotency_key:
         # Concurrent retries of one submit queue here until the first commits, then find its request.
         lock_key = f"itsm.submit:{actor.tenant}:{actor.id}:{idempotency_key}"
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": lock_key})
     earlier = await _earlier(session, actor, idempotency_key)
     if earlier is not None:
-        return earlier, False
+        return Submitted(earlier, False)
     try:
-        item = await catalog.get_item(session, actor.tenant, data.catalog_item_id)
+        item, definition, version = await catalog.get_item_to_request(session, actor.tenant, data.catalog_item_id)
     except NotFound as exc:
         raise ValidationFailed.field("catalog_item_id", "no such catalog item in this tenant") from exc
     if not item.active:
         raise ValidationFailed.field("catalog_item_id", f"'{item.name}' is retired and cannot be requested")
     form, _ = check_form(item.variables)
-    known = await _known_users(session, actor.tenant, user_references(form, data.variables))
-    values, problems = validate_values(form, data.variables, known_users=known)
+    references = user_references(form, data.variables)
+    names = await _user_names(
+        session, actor.tenant, references | ({data.requested_for} if data.requested_for else set())
+    )
+    values, problems = validate_values(form, data.variables, known_users=set(names) & references)
     requested_for = data.requested_for or actor.id
-    if data.requested_for and not await _known_users(session, actor.tenant, {data.requested_for}):
+    if data.requested_for and data.requested_for not in names:
         problems.append(("requested_for", "is not a user of this tenant"))
     if problems:
         errors = [{"field": f, "message": m} for f, m in problems]
         raise ValidationFailed("; ".join(f"{f}: {m}" for f, m in problems), errors=errors)
+    requester = None
+    resolving = None
+    if definition is not None and version is not None:
+        requester = actor.user if actor.user is not None else await session.get_one(User, actor.id)
+        resolving = resolve_start(session, version=version, requester_id=actor.id, requested_for_id=requested_for)
+    # The number (on a connection of its own) and the approvers (in this transaction) are read at the same time.
+    number, resolution = await _alongside(records.next_number(session, actor.tenant, "REQ"), resolving)
     request = ServiceRequest(
-        tenant_id=actor.tenant,
-        number=await records.next_number(session, actor.tenant, "REQ"),
-        catalog_item_id=item.id,
-        requester_id=actor.id,
-        requested_for_id=requested_for,
-        variables=values,
-        justification=data.justification,
-        status="pending_approval",
-        idempotency_key=idempotency_key,
+        **submitting.new_request_values(
+            tenant_id=actor.tenant,
+            number=number,
+            catalog_item_id=item.id,
+            requester_id=actor.id,
+            requested_for_id=requested_for,
+            variables=values,
+            justification=data.justification,
+            status="pending_approval",
+            idempotency_key=idempotency_key,
+        )
     )
+    await pinning.pin_fulfillment(session, request, item)
+    if definition is not None and version is not None and requester is not None:
+        plan = await approval.plan_request_approval(session, item, request, requester, definition, version, resolution)
+        if plan is not None:
+            people = {actor.id: requester.display_name}
+            if data.requested_for:
+                people[requested_for] = names[requested_for]
+            return await submitting.write_new_request(
+                session, actor=actor, item=item, request=request, plan=plan, people=people
+            )
+    await _write_step_by_step(session, actor=actor, item=item, request=request)
+    await approval.after_request_submit(session, item=item, request=request, actor=actor)
+    return Submitted(request, True)
+
+
+async def _alongside(first: Awaitable[T], second: Awaitable[U] | None) -> tuple[T, U | None]:
+    """Both results, awaited together; whichever fails, neither is left running (the session stays unshared)."""
+    if second is None:
+        return await first, None
+    one, two = await asyncio.gather(first, second, return_exceptions=True)
+    for outcome in (one, two):
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return cast(T, one), cast(U, two)
+
+
+async def _write_step_by_step(
+    session: AsyncSession, *, actor: Principal, item: CatalogItem, request: ServiceRequest
+) -> None:
     session.add(request)
     await session.flush()
     await records.add_event(
@@ -151,8 +203,6 @@ async def submit(
         object_id=request.id,
         summary={"number": request.number, "catalog_item": item.name},
     )
-    await approval.after_request_submit(session, item=item, request=request, actor=actor)
-    return request, True
 
 
 async def comment(session: AsyncSession, *, actor: Principal, request: ServiceRequest, text: str) -> None:

@@ -1,0 +1,239 @@
+"""Starting an approval instance in few statements: resolve every step's approvers and their delegates (one
+query), apply Start, then write the instance in its started state, its events and its assignments in one INSERT
+statement (its jobs follow through the queue's `enqueue`).
+
+`plan_start` answers None when the start needs more than rows (a step flagged for lack of approvers, or an instance
+that finished at once, whose hooks must run): the caller then starts it effect by effect (`service._start_by_effects`).
+The rows are those the effect-by-effect start writes; their times come from one clock reading, a microsecond apart
+in the order the effects would have written them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+
+from tenantplane.approvals import engine
+from tenantplane.approvals.approvers import manager_subject, resolve_with_delegates
+from tenantplane.approvals.definitions import spec_of
+from tenantplane.approvals.effects import NOTIFY_JOB, REMIND_JOB, TIMEOUT_JOB, Notice, notice_payload, timeline_view
+from tenantplane.approvals.engine import InstanceState, NotifyApprovers, ScheduleReminder, ScheduleTimeout, Start
+from tenantplane.approvals.errors import engine_refusals
+from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion, ApprovalInstance
+from tenantplane.identity.models import User
+from tenantplane.jobs.queue import enqueue
+from tenantplane.kit.errors import ValidationFailed
+
+TICK = timedelta(microseconds=1)
+CLOCK = "clock AS (SELECT clock_timestamp() AS at)"
+"""The one clock reading every row of a start is stamped from (a volatile CTE: evaluated once)."""
+
+
+def who_may_decide(state: InstanceState) -> set[tuple[str, uuid.UUID]]:
+    """(step, user) pairs for every open step and every eligible approver not yet heard on it."""
+    pairs: set[tuple[str, uuid.UUID]] = set()
+    for step in state.open_steps():
+        heard = {d.user_id for d in step.decisions} | {d.principal_id for d in step.decisions}
+        pairs.update((step.name, uuid.UUID(user)) for user in (step.eligible_ids or frozenset()) - heard)
+    return pairs
+
+
+def refuse_archived(definition: ApprovalDefinition) -> None:
+    if definition.archived_at is not None:
+        raise ValidationFailed.field(
+            "definition_id", f"approval definition {definition.id} is archived; use an active approval definition"
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str
+    payload: dict[str, Any]
+    delay_seconds: int | None = None
+
+
+@dataclass
+class PlannedStart:
+    """A started instance not yet written: the instance (outside the session), its events in order, who may decide
+    and the jobs to queue."""
+
+    instance: ApprovalInstance
+    events: list[tuple[str, dict[str, Any], uuid.UUID | None]] = field(default_factory=list)
+    assignments: list[tuple[str, uuid.UUID]] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Every step's approvers now (step name → user ids) and the active delegate of each approver found."""
+
+    approvers: dict[str, frozenset[str]]
+    delegates: dict[str, str]
+
+
+async def resolve_start(
+    session: AsyncSession,
+    *,
+    version: ApprovalDefinitionVersion,
+    requester_id: uuid.UUID,
+    requested_for_id: uuid.UUID | None,
+) -> Resolution:
+    """What Start reads of the directory, in one query (callers may run it alongside other work)."""
+    requested_for_id = None if requested_for_id == requester_id else requested_for_id
+    fresh = engine.new_instance(
+        spec_of(version), str(requester_id), str(requested_for_id) if requested_for_id else None
+    )
+    names = engine.steps_to_resolve(fresh)
+    manager_of = manager_subject(requester_id, requested_for_id)
+    return Resolution(*await resolve_with_delegates(session, version.tenant_id, version.steps, names, manager_of))
+
+
+async def plan_start(
+    session: AsyncSession,
+    *,
+    definition: ApprovalDefinition,
+    version: ApprovalDefinitionVersion,
+    record_type: str,
+    record_id: uuid.UUID,
+    requester: User,
+    requested_for_id: uuid.UUID | None,
+    variables: dict[str, Any] | None = None,
+    title: str | None = None,
+    resolution: Resolution | None = None,
+) -> PlannedStart | None:
+    """Resolve (unless given `resolution`) and apply Start for a requester (and beneficiary) the caller knows are
+    users of the tenant.
+
+    Raises as `start_workflow_instance` does (archived definition, engine refusals); None: start by effects.
+    """
+    refuse_archived(definition)
+    requested_for_id = None if requested_for_id == requester.id else requested_for_id
+    spec = spec_of(version)
+    fresh = engine.new_instance(spec, str(requester.id), str(requested_for_id) if requested_for_id else None)
+    if resolution is None:
+        resolution = await resolve_start(
+            session, version=version, requester_id=requester.id, requested_for_id=requested_for_id
+        )
+    approvers, delegates = resolution.approvers, resolution.delegates
+    with engine_refusals():
+        transition = engine.apply(spec, fresh, Start(now=datetime.now(UTC), approvers=approvers))
+    if not all(isinstance(e, NotifyApprovers | ScheduleTimeout | ScheduleReminder) for e in transition.effects):
+        return None
+    state = transition.state
+    instance = ApprovalInstance(
+        id=uuid.uuid4(),
+        tenant_id=definition.tenant_id,
+        definition_id=definition.id,
+        definition_version=version.version,
+        record_type=record_type,
+        record_id=record_id,
+        title=title,
+        requester_id=requester.id,
+        requested_for_id=requested_for_id,
+        variables=variables or {},
+        state=engine.to_dict(state),
+        status=state.status,
+        current_step=state.current_step,
+        finished_at=state.finished_at,
+    )
+    started: dict[str, Any] = {"definition_version": version.version, "requester_id": str(requester.id)}
+    if requested_for_id is not None:
+        started["requested_for_id"] = str(requested_for_id)
+    plan = PlannedStart(instance, [("started", started, requester.id)], sorted(who_may_decide(state)))
+    for effect in transition.effects:
+        if isinstance(effect, NotifyApprovers):
+            recipients = effect.user_ids | {delegates[u] for u in effect.user_ids if u in delegates}
+            notice = Notice("approval_requested", frozenset(recipients), step_name=effect.step_name)
+            payload = notice_payload(instance, notice, requester)
+            plan.events.append((f"notice.{notice.kind}", timeline_view(payload), None))
+            if notice.recipients:
+                plan.jobs.append(Job(NOTIFY_JOB, payload))
+        elif isinstance(effect, ScheduleTimeout | ScheduleReminder):
+            kind = TIMEOUT_JOB if isinstance(effect, ScheduleTimeout) else REMIND_JOB
+            job = {"instance_id": str(instance.id), "step_name": effect.step_name}
+            plan.jobs.append(Job(kind, job, effect.due_seconds))
+            plan.events.append((f"{kind.split('.')[1]}_scheduled", {**job, "seconds": effect.due_seconds}, None))
+    return plan
+
+
+_INSTANCE = """approval_instance AS (
+    INSERT INTO approval_instances (id, tenant_id, created_at, updated_at, definition_id, definition_version,
+        record_type, record_id, title, requester_id, requested_for_id, status, current_step, variables, state,
+        finished_at)
+    VALUES (:ai_id, :ai_tenant, (SELECT at FROM clock), (SELECT at FROM clock), :ai_definition, :ai_version,
+        :ai_record_type, :ai_record_id, :ai_title, :ai_requester, :ai_requested_for, :ai_status, :ai_current_step,
+        :ai_variables, :ai_state, :ai_finished)
+), approval_event AS (
+    INSERT INTO approval_events (id, tenant_id, instance_id, kind, actor_id, payload, created_at)
+    SELECT e.id, :ai_tenant, :ai_id, e.kind, CAST(NULLIF(e.actor, '') AS uuid), e.payload,
+        clock.at + e.n * interval '1 microsecond'
+    FROM clock, unnest(CAST(:ae_ids AS uuid[]), CAST(:ae_kinds AS text[]), CAST(:ae_actors AS text[]),
+        CAST(:ae_payloads AS jsonb[])) WITH ORDINALITY AS e(id, kind, actor, payload, n)
+), approval_assignment AS (
+    INSERT INTO approval_assignments (instance_id, step_name, user_id, tenant_id)
+    SELECT :ai_id, a.step, a.user_id, :ai_tenant
+    FROM unnest(CAST(:aa_steps AS text[]), CAST(:aa_users AS uuid[])) AS a(step, user_id)
+)"""
+
+
+def start_rows(plan: PlannedStart) -> tuple[str, dict[str, Any]]:
+    """The CTEs (after `CLOCK`) that insert the planned instance, its events and assignments, and their binds."""
+    i = plan.instance
+    params: dict[str, Any] = {
+        "ai_id": i.id,
+        "ai_tenant": i.tenant_id,
+        "ai_definition": i.definition_id,
+        "ai_version": i.definition_version,
+        "ai_record_type": i.record_type,
+        "ai_record_id": i.record_id,
+        "ai_title": i.title,
+        "ai_requester": i.requester_id,
+        "ai_requested_for": i.requested_for_id,
+        "ai_status": i.status,
+        "ai_current_step": i.current_step,
+        "ai_variables": json.dumps(i.variables),
+        "ai_state": json.dumps(i.state),
+        "ai_finished": i.finished_at,
+        "ae_ids": [uuid.uuid4() for _ in plan.events],
+        "ae_kinds": [kind for kind, _, _ in plan.events],
+        "ae_actors": [str(actor) if actor else "" for _, _, actor in plan.events],
+        "ae_payloads": [json.dumps(payload) for _, payload, _ in plan.events],
+        "aa_steps": [step for step, _ in plan.assignments],
+        "aa_users": [user for _, user in plan.assignments],
+    }
+    return _INSTANCE, params
+
+
+def attach(session: AsyncSession, plan: PlannedStart, at: datetime) -> ApprovalInstance:
+    """Put the written instance in the session as if loaded (no flush, no query)."""
+    plan.instance.created_at = plan.instance.updated_at = at
+    make_transient_to_detached(plan.instance)
+    session.add(plan.instance)
+    return plan.instance
+
+
+async def queue_jobs(session: AsyncSession, plan: PlannedStart) -> None:
+    for job in plan.jobs:
+        await enqueue(
+            session,
+            kind=job.kind,
+            payload=job.payload,
+            tenant_id=plan.instance.tenant_id,
+            delay_seconds=job.delay_seconds,
+        )
+
+
+async def write_start(session: AsyncSession, plan: PlannedStart) -> ApprovalInstance:
+    """Write a planned start: one INSERT statement for its rows, then its jobs."""
+    ctes, params = start_rows(plan)
+    at = (await session.execute(text(f"WITH {CLOCK}, {ctes} SELECT at FROM clock"), params)).scalar_one()
+    instance = attach(session, plan, at)
+    await queue_jobs(session, plan)
+    return instance
