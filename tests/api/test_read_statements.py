@@ -10,8 +10,9 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, text
 
+from tenantplane.kit.db import LOOKUP_APPLICATION
 from tests.api.conftest import PASSWORD, Actor, TenantContext
 from tests.api.sweep_approvals import create_definition, step
 from tests.api.sweep_itsm import create_item, submit_request
@@ -20,18 +21,28 @@ from tests.api.sweep_runbooks import create_runbook
 
 @contextmanager
 def statements(app: FastAPI) -> Iterator[list[str]]:
-    """The SQL statements the app runs inside the block (BEGIN/COMMIT are not statements here)."""
+    """The SQL statements the app runs inside the block, the principal lookups (`Database.lookup`, a pool of their
+    own) included; BEGIN/COMMIT are not statements here."""
     seen: list[str] = []
+    database = app.state.db
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         seen.append(statement)
 
-    engine = app.state.db.engine.sync_engine
+    real_lookup = database.lookup
+
+    async def lookup(sql: str, params: Any) -> Any:
+        seen.append(sql)
+        return await real_lookup(sql, params)
+
+    engine = database.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)
+    database.lookup = lookup
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        del database.lookup
 
 
 async def _get(app: FastAPI, client: httpx.AsyncClient, path: str, headers: dict[str, str]) -> list[str]:
@@ -71,6 +82,22 @@ async def test_the_profile_read_in_the_lookup_is_the_users_current_one(
     assert renamed.status_code == 200
     me = (await client.get("/api/me", headers=user.headers)).json()
     assert (me["display_name"], me["roles"], me["permissions"], me["tenant_slug"]) == ("Renamed", [], [], tenant.slug)
+
+
+async def test_a_lookup_connection_the_server_dropped_is_replaced_without_an_error(
+    app: FastAPI, client: httpx.AsyncClient, tenant: TenantContext
+) -> None:
+    assert (await client.get("/api/me", headers=tenant.admin.headers)).status_code == 200
+    async with app.state.db.transaction() as session:
+        dropped = await session.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = :name"
+            ),
+            {"name": LOOKUP_APPLICATION},
+        )
+    assert dropped >= 1
+    assert (await client.get("/api/me", headers=tenant.admin.headers)).status_code == 200
 
 
 async def _inbox_rows(tenant: TenantContext, requester: Actor, item_id: str, count: int) -> None:

@@ -14,14 +14,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Row, update
+from sqlalchemy import update
 
 from tenantplane.identity import callers
 from tenantplane.identity.callers import Caller, PrincipalUser
 from tenantplane.identity.models import ApiToken
 from tenantplane.identity.permissions import Permission, permissions_for
 from tenantplane.identity.security import API_TOKEN_PREFIX, digest, read_token
-from tenantplane.kit.db import SessionDep
+from tenantplane.kit.db import Database, SessionDep
 from tenantplane.kit.errors import Forbidden, Unauthorized
 from tenantplane.settings import Settings
 
@@ -65,7 +65,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _live_user(row: Row[Any] | None, tenant_id: uuid.UUID | None, generation: int | None) -> Caller:
+def _live_user(row: Any | None, tenant_id: uuid.UUID | None, generation: int | None) -> Caller:
     """The caller a lookup row stands for, if the user and tenant are active and the token's generation current."""
     if row is None:
         raise Unauthorized("The credentials are no longer valid.")
@@ -93,34 +93,34 @@ def _principal(caller: Caller, via: str) -> Principal:
 
 
 async def _user_principal(
-    session: SessionDep,
+    database: Database,
     user_id: uuid.UUID,
     tenant_id: uuid.UUID | None,
     via: str,
     generation: int | None,
     session_id: uuid.UUID | None = None,
 ) -> Principal:
-    row = await callers.by_user_id(session, user_id, session_id)
+    row = await callers.by_user_id(database, user_id, session_id)
     caller = _live_user(row, tenant_id, generation)
     if row is not None and session_id is not None and not row.session_live:
         raise Unauthorized("The session has ended (signed out or revoked); sign in again.")
     return _principal(caller, via)
 
 
-async def _from_api_token(session: SessionDep, secret: str) -> Principal:
-    row = await callers.by_api_token(session, digest(secret))
+async def _from_api_token(database: Database, session: SessionDep, secret: str) -> Principal:
+    row = await callers.by_api_token(database, digest(secret))
     now = datetime.now(UTC)
     if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
         raise Unauthorized("The API token is unknown, expired or revoked.")
     caller = _live_user(row, row.token_tenant_id, None)
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > LAST_USED_EVERY_SECONDS:
-        # Throttled write: at most one per minute per token, so reads stay cheap.
+        # Throttled write, in the request's unit of work: at most one per minute per token, so reads stay cheap.
         await session.execute(update(ApiToken).where(ApiToken.id == row.token_id).values(last_used_at=now))
     return _principal(caller, "api_token")
 
 
-async def _from_platform(session: SessionDep, admin_id: uuid.UUID) -> Principal:
-    admin = await callers.platform_admin(session, admin_id)
+async def _from_platform(database: Database, admin_id: uuid.UUID) -> Principal:
+    admin = await callers.platform_admin(database, admin_id)
     if admin is None or not admin.is_active:
         raise Unauthorized("The credentials are no longer valid.")
     return Principal(
@@ -142,16 +142,17 @@ async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     settings = _settings(request)
+    database: Database = request.app.state.db
     if credentials is not None:
         raw = credentials.credentials
         if raw.startswith(API_TOKEN_PREFIX):
-            return await _from_api_token(session, raw)
+            return await _from_api_token(database, session, raw)
         claims = read_token(settings.resolved_secret_key, raw)
         if claims is None or claims.kind == "session":
             raise Unauthorized("The access token is invalid or expired.")
         if claims.kind == "platform":
-            return await _from_platform(session, claims.subject)
-        return await _user_principal(session, claims.subject, claims.tenant_id, "bearer", claims.generation)
+            return await _from_platform(database, claims.subject)
+        return await _user_principal(database, claims.subject, claims.tenant_id, "bearer", claims.generation)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         claims = read_token(settings.resolved_secret_key, cookie)
@@ -159,7 +160,7 @@ async def current_principal(
             raise Unauthorized("The session has expired; sign in again.")
         _check_csrf(request, claims.csrf)
         return await _user_principal(
-            session, claims.subject, claims.tenant_id, "session", claims.generation, claims.session_id
+            database, claims.subject, claims.tenant_id, "session", claims.generation, claims.session_id
         )
     raise Unauthorized("Authentication is required.")
 

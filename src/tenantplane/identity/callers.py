@@ -1,6 +1,8 @@
 """The principal lookup: one Core statement per credential reads the user, its tenant and the credential's state.
 
-No ORM object is built and nothing is cached, so every request sees revocation, disabling and role changes at once.
+Each runs as one autocommit round trip on the database's lookup pool (`Database.lookup`), outside the request's unit
+of work; no ORM object is built and nothing is cached, so every request sees what is committed — a revocation,
+a disabled user or a changed role takes effect at once, in every process.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Row, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
 from tenantplane.identity.models import ApiToken, PlatformAdmin, Tenant, User
 from tenantplane.identity.sessions import is_live
+from tenantplane.kit.db import Database
 
 _users = User.__table__.c
 _tenants = Tenant.__table__.c
@@ -78,16 +81,15 @@ class Caller:
     tenant_name: str
 
     @classmethod
-    def of(cls, row: Row[Any]) -> Caller:
-        found = row._mapping
-        return cls(**{name: found[name] for name in _CALLER_FIELDS})
+    def of(cls, row: Any) -> Caller:
+        """From a lookup row (a named tuple of the statement's columns)."""
+        return cls(**{name: getattr(row, name) for name in _CALLER_FIELDS})
 
 
 _CALLER_FIELDS = tuple(field.name for field in fields(Caller))
 
 
-# Built once with bound parameters: SQLAlchemy keys its compiled cache on the statement, so a request pays
-# neither for building nor for hashing the statement, only for running it.
+# Built and compiled once, with bound parameters: a request pays only for running the statement.
 _BY_USER = select(*_PROFILE).join_from(User.__table__, Tenant.__table__, _tenants.id == _users.tenant_id)
 _BY_USER_ID = _BY_USER.where(_users.id == bindparam("user_id"))
 # A session cookie's user, with the cookie's server-side session checked in the same statement (one more
@@ -109,17 +111,27 @@ _BY_API_TOKEN = (
 _PLATFORM_ADMIN = select(_admins.id, _admins.email, _admins.is_active).where(_admins.id == bindparam("admin_id"))
 
 
-async def by_user_id(session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID | None) -> Row[Any] | None:
+def _sql(statement: Select[Any]) -> str:
+    return str(statement.compile(dialect=psycopg_dialect()))  # type: ignore[no-untyped-call]
+
+
+_SQL_BY_USER_ID = _sql(_BY_USER_ID)
+_SQL_BY_SESSION = _sql(_BY_SESSION)
+_SQL_BY_API_TOKEN = _sql(_BY_API_TOKEN)
+_SQL_PLATFORM_ADMIN = _sql(_PLATFORM_ADMIN)
+
+
+async def by_user_id(database: Database, user_id: uuid.UUID, session_id: uuid.UUID | None) -> Any | None:
     """A bearer access token's or a session cookie's user (with `session_live` for a cookie's session)."""
     if session_id is None:
-        return (await session.execute(_BY_USER_ID, {"user_id": user_id})).one_or_none()
-    return (await session.execute(_BY_SESSION, {"user_id": user_id, "session_id": session_id})).one_or_none()
+        return await database.lookup(_SQL_BY_USER_ID, {"user_id": user_id})
+    return await database.lookup(_SQL_BY_SESSION, {"user_id": user_id, "session_id": session_id})
 
 
-async def by_api_token(session: AsyncSession, secret_hash: str) -> Row[Any] | None:
+async def by_api_token(database: Database, secret_hash: str) -> Any | None:
     """A personal API token with its user and tenant (an inner join: a token always has its user)."""
-    return (await session.execute(_BY_API_TOKEN, {"secret_hash": secret_hash})).one_or_none()
+    return await database.lookup(_SQL_BY_API_TOKEN, {"secret_hash": secret_hash})
 
 
-async def platform_admin(session: AsyncSession, admin_id: uuid.UUID) -> Row[Any] | None:
-    return (await session.execute(_PLATFORM_ADMIN, {"admin_id": admin_id})).one_or_none()
+async def platform_admin(database: Database, admin_id: uuid.UUID) -> Any | None:
+    return await database.lookup(_SQL_PLATFORM_ADMIN, {"admin_id": admin_id})
