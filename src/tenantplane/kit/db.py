@@ -65,6 +65,7 @@ def async_url(url: str) -> str:
 
 
 LOOKUP_APPLICATION = "tenantplane-lookups"  # pg_stat_activity's name for the lookup pool's connections
+LOOKUP_WAIT_SECONDS = 5.0  # with the database gone a request fails after this, not after the pool's default 30 s
 
 
 class Database:
@@ -107,6 +108,7 @@ class Database:
                     self.libpq_url,
                     min_size=1,
                     max_size=self._lookup_pool_size,
+                    timeout=LOOKUP_WAIT_SECONDS,
                     kwargs={"autocommit": True, "row_factory": namedtuple_row, "application_name": LOOKUP_APPLICATION},
                     open=False,
                 )
