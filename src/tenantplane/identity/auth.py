@@ -10,17 +10,18 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from tenantplane.identity.models import ApiToken, PlatformAdmin, Tenant, User
+from tenantplane.identity import callers
+from tenantplane.identity.callers import Caller, PrincipalUser
+from tenantplane.identity.models import ApiToken
 from tenantplane.identity.permissions import Permission, permissions_for
 from tenantplane.identity.security import API_TOKEN_PREFIX, digest, read_token
-from tenantplane.identity.sessions import is_live
-from tenantplane.kit.db import SessionDep
+from tenantplane.kit.db import Database, SessionDep
 from tenantplane.kit.errors import Forbidden, Unauthorized
 from tenantplane.settings import Settings
 
@@ -28,6 +29,7 @@ SESSION_COOKIE = "tp_session"
 CSRF_COOKIE = "tp_csrf"
 CSRF_HEADER = "x-csrf-token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LAST_USED_EVERY_SECONDS = 60  # an API token's last_used_at is written at most this often
 _bearer = HTTPBearer(auto_error=False, description="An access token from /api/auth/token or an API token")
 
 
@@ -41,7 +43,8 @@ class Principal:
     tenant_id: uuid.UUID | None
     roles: frozenset[str]
     via: str
-    user: User | None = None
+    # A tenant user's row: the read-only `Caller` on requests (load the ORM `User` to change it), else a `User`.
+    user: PrincipalUser | None = None
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -62,55 +65,62 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _live_user(row: Any | None, tenant_id: uuid.UUID | None, generation: int | None) -> Caller:
+    """The caller a lookup row stands for, if the user and tenant are active and the token's generation current."""
+    if row is None:
+        raise Unauthorized("The credentials are no longer valid.")
+    caller = Caller.of(row)
+    if (
+        not caller.is_active
+        or not caller.tenant_active
+        or caller.tenant_id != tenant_id
+        or (generation is not None and generation != caller.token_generation)
+    ):
+        raise Unauthorized("The credentials are no longer valid.")
+    return caller
+
+
+def _principal(caller: Caller, via: str) -> Principal:
+    return Principal(
+        kind="user",
+        id=caller.id,
+        label=caller.email,
+        tenant_id=caller.tenant_id,
+        roles=frozenset(caller.roles),
+        via=via,
+        user=caller,
+    )
+
+
 async def _user_principal(
-    session: SessionDep,
+    database: Database,
     user_id: uuid.UUID,
     tenant_id: uuid.UUID | None,
     via: str,
     generation: int | None,
     session_id: uuid.UUID | None = None,
 ) -> Principal:
-    stmt = select(User, Tenant.is_active).join(Tenant, Tenant.id == User.tenant_id).where(User.id == user_id)
-    if session_id is not None:
-        # The cookie's server-side session, checked in the same query (one more primary-key probe, no round trip).
-        stmt = stmt.add_columns(is_live(session_id))
-    row = (await session.execute(stmt)).one_or_none()
-    if row is None:
-        raise Unauthorized("The credentials are no longer valid.")
-    user, tenant_active, *session_live = row
-    if (
-        not user.is_active
-        or not tenant_active
-        or user.tenant_id != tenant_id
-        or (generation is not None and generation != user.token_generation)
-    ):
-        raise Unauthorized("The credentials are no longer valid.")
-    if session_live == [False]:
+    row = await callers.by_user_id(database, user_id, session_id)
+    caller = _live_user(row, tenant_id, generation)
+    if row is not None and session_id is not None and not row.session_live:
         raise Unauthorized("The session has ended (signed out or revoked); sign in again.")
-    return Principal(
-        kind="user",
-        id=user.id,
-        label=user.email,
-        tenant_id=user.tenant_id,
-        roles=frozenset(user.roles),
-        via=via,
-        user=user,
-    )
+    return _principal(caller, via)
 
 
-async def _from_api_token(session: SessionDep, secret: str) -> Principal:
-    token = await session.scalar(select(ApiToken).where(ApiToken.secret_hash == digest(secret)))
+async def _from_api_token(database: Database, session: SessionDep, secret: str) -> Principal:
+    row = await callers.by_api_token(database, digest(secret))
     now = datetime.now(UTC)
-    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
         raise Unauthorized("The API token is unknown, expired or revoked.")
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        # Throttled write: at most one per minute per token, so reads stay cheap.
-        await session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    return await _user_principal(session, token.user_id, token.tenant_id, "api_token", None)
+    caller = _live_user(row, row.token_tenant_id, None)
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > LAST_USED_EVERY_SECONDS:
+        # Throttled write, in the request's unit of work: at most one per minute per token, so reads stay cheap.
+        await session.execute(update(ApiToken).where(ApiToken.id == row.token_id).values(last_used_at=now))
+    return _principal(caller, "api_token")
 
 
-async def _from_platform(session: SessionDep, admin_id: uuid.UUID) -> Principal:
-    admin = await session.get(PlatformAdmin, admin_id)
+async def _from_platform(database: Database, admin_id: uuid.UUID) -> Principal:
+    admin = await callers.platform_admin(database, admin_id)
     if admin is None or not admin.is_active:
         raise Unauthorized("The credentials are no longer valid.")
     return Principal(
@@ -132,16 +142,17 @@ async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     settings = _settings(request)
+    database: Database = request.app.state.db
     if credentials is not None:
         raw = credentials.credentials
         if raw.startswith(API_TOKEN_PREFIX):
-            return await _from_api_token(session, raw)
+            return await _from_api_token(database, session, raw)
         claims = read_token(settings.resolved_secret_key, raw)
         if claims is None or claims.kind == "session":
             raise Unauthorized("The access token is invalid or expired.")
         if claims.kind == "platform":
-            return await _from_platform(session, claims.subject)
-        return await _user_principal(session, claims.subject, claims.tenant_id, "bearer", claims.generation)
+            return await _from_platform(database, claims.subject)
+        return await _user_principal(database, claims.subject, claims.tenant_id, "bearer", claims.generation)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         claims = read_token(settings.resolved_secret_key, cookie)
@@ -149,7 +160,7 @@ async def current_principal(
             raise Unauthorized("The session has expired; sign in again.")
         _check_csrf(request, claims.csrf)
         return await _user_principal(
-            session, claims.subject, claims.tenant_id, "session", claims.generation, claims.session_id
+            database, claims.subject, claims.tenant_id, "session", claims.generation, claims.session_id
         )
     raise Unauthorized("Authentication is required.")
 

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.identity import repository as repo
 from tenantplane.identity import service, sessions
 from tenantplane.identity.auth import CSRF_COOKIE, SESSION_COOKIE, CurrentUser
+from tenantplane.identity.callers import Caller
 from tenantplane.identity.login import SignedIn, sign_in
-from tenantplane.identity.models import ApiToken, Tenant, User
+from tenantplane.identity.models import ApiToken, User
 from tenantplane.identity.permissions import permissions_for
 from tenantplane.identity.schemas import (
     ApiTokenCreate,
@@ -116,13 +117,12 @@ async def end_session(request: Request, response: Response, session: SessionDep)
     return response
 
 
-async def _me(session: SessionDep, user: User) -> MeRead:
-    tenant = await session.get_one(Tenant, user.tenant_id)
+def _me(user: User | Caller, tenant_slug: str, tenant_name: str) -> MeRead:
     return MeRead.model_validate(
         {
             **UserRead.model_validate(user).model_dump(),
-            "tenant_slug": tenant.slug,
-            "tenant_name": tenant.name,
+            "tenant_slug": tenant_slug,
+            "tenant_name": tenant_name,
             "permissions": sorted(p.value for p in permissions_for(user.roles)),
         }
     )
@@ -130,23 +130,27 @@ async def _me(session: SessionDep, user: User) -> MeRead:
 
 @router.get("/api/me", response_model=MeRead)
 async def read_me(principal: CurrentUser, session: SessionDep) -> MeRead:
-    assert principal.user is not None
-    return await _me(session, principal.user)
+    if isinstance(principal.user, Caller):  # the principal lookup read the profile already: no further query
+        return _me(principal.user, principal.user.tenant_slug, principal.user.tenant_name)
+    user = await repo.get_user(session, principal.tenant, principal.id)
+    tenant = await repo.get_tenant(session, principal.tenant)
+    return _me(user, tenant.slug, tenant.name)
 
 
 @router.patch("/api/me", response_model=MeRead)
 async def update_me(body: MeUpdate, principal: CurrentUser, session: SessionDep) -> MeRead:
     """Change your display name or name a delegate who may decide approvals for you until a date."""
-    assert principal.user is not None
-    user = await service.update_me(session, actor=principal, user=principal.user, data=body)
-    return await _me(session, user)
+    user = await repo.get_user(session, principal.tenant, principal.id)
+    user = await service.update_me(session, actor=principal, user=user, data=body)
+    tenant = await repo.get_tenant(session, principal.tenant)
+    return _me(user, tenant.slug, tenant.name)
 
 
 @router.post("/api/auth/api-tokens", response_model=ApiTokenCreated, status_code=201)
 async def create_api_token(body: ApiTokenCreate, principal: CurrentUser, session: SessionDep) -> ApiTokenCreated:
-    assert principal.user is not None
+    user = await repo.get_user(session, principal.tenant, principal.id)
     token, secret = await service.create_api_token(
-        session, actor=principal, user=principal.user, name=body.name, expires_in_days=body.expires_in_days
+        session, actor=principal, user=user, name=body.name, expires_in_days=body.expires_in_days
     )
     return ApiTokenCreated.model_validate({**ApiTokenRead.model_validate(token).model_dump(), "token": secret})
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,8 @@ _hasher = PasswordHasher()
 # Verified against when the user does not exist, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 API_TOKEN_PREFIX = "tpat_"
+VERIFIED_TOKENS_KEPT = 10_000
+_verified: dict[tuple[str, str], tuple[TokenClaims, float]] = {}
 TokenKind = Literal["access", "session", "platform"]
 
 
@@ -72,19 +75,36 @@ def issue_token(
 
 
 def read_token(key: str, token: str) -> TokenClaims | None:
-    """The claims of a valid, unexpired token, or None."""
+    """The claims of a valid, unexpired token, or None.
+
+    A token's claims cannot change, so a verified one is remembered (keyed on key and token) until it expires:
+    a client sending the same token on every request pays for the signature check once. Only what is checked
+    here is remembered; whether the user, session or generation is still good is asked of the database each time.
+    """
+    cache_key = (key, token)
+    known = _verified.get(cache_key)
+    if known is not None:
+        claims, expires_at = known
+        if time.time() < expires_at:
+            return claims
+        _verified.pop(cache_key, None)
     try:
-        claims = jwt.decode(token, key, algorithms=["HS256"], options={"require": ["exp", "sub", "kind"]})
-        return TokenClaims(
-            kind=claims["kind"],
-            subject=uuid.UUID(claims["sub"]),
-            tenant_id=uuid.UUID(claims["tid"]) if claims.get("tid") else None,
-            generation=int(claims.get("gen", 0)),
-            csrf=claims.get("csrf"),
-            session_id=uuid.UUID(claims["sid"]) if claims.get("sid") else None,
+        decoded = jwt.decode(token, key, algorithms=["HS256"], options={"require": ["exp", "sub", "kind"]})
+        claims = TokenClaims(
+            kind=decoded["kind"],
+            subject=uuid.UUID(decoded["sub"]),
+            tenant_id=uuid.UUID(decoded["tid"]) if decoded.get("tid") else None,
+            generation=int(decoded.get("gen", 0)),
+            csrf=decoded.get("csrf"),
+            session_id=uuid.UUID(decoded["sid"]) if decoded.get("sid") else None,
         )
+        expires_at = float(decoded["exp"])
     except (jwt.PyJWTError, ValueError, KeyError, TypeError):
         return None
+    if len(_verified) >= VERIFIED_TOKENS_KEPT:
+        _verified.clear()  # a crude bound: at worst every token in use is verified once more
+    _verified[cache_key] = (claims, expires_at)
+    return claims
 
 
 def new_api_token() -> tuple[str, str, str]:

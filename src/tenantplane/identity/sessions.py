@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.identity.models import User, UserSession
@@ -30,14 +30,16 @@ async def start_session(session: AsyncSession, *, user: User, ttl_seconds: int) 
     return row
 
 
-def is_live(session_id: uuid.UUID) -> ColumnElement[bool]:
+def is_live(session_id: uuid.UUID | BindParameter[uuid.UUID]) -> ColumnElement[bool]:
     """An EXISTS the principal lookup adds to its user query, so a cookie costs no extra round trip."""
+    # Table columns, not ORM attributes: the lookup is a plain Core statement.
+    sessions, users = UserSession.__table__.c, User.__table__.c
     return exists(
-        select(UserSession.id).where(
-            UserSession.id == session_id,
-            UserSession.user_id == User.id,
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > func.now(),
+        select(sessions.id).where(
+            sessions.id == session_id,
+            sessions.user_id == users.id,
+            sessions.revoked_at.is_(None),
+            sessions.expires_at > func.now(),
         )
     )
 

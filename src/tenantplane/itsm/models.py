@@ -52,6 +52,9 @@ class ServiceRequest(TenantOwned, Base):
             postgresql_where=text("idempotency_key IS NOT NULL"),
         ),
         Index("ix_service_requests_requester", "tenant_id", "requester_id", "created_at"),
+        # The list pages: everyone's (newest first) and "mine", which is requester OR requested-for.
+        Index("ix_service_requests_tenant_id_created_at", "tenant_id", "created_at", "id"),
+        Index("ix_service_requests_requested_for", "tenant_id", "requested_for_id", "created_at"),
         Index("ix_service_requests_status", "tenant_id", "status", "created_at"),
         CheckConstraint(
             "fulfillment_runbook_id IS NULL OR fulfillment_workflow_id IS NULL", name="fulfillment_one_target"

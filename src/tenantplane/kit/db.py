@@ -5,13 +5,17 @@ The request (or job) wrapper owns the transaction: services flush, never commit.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
+import psycopg
 from fastapi import Depends, Request
+from psycopg.rows import namedtuple_row
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import DateTime, ForeignKey, MetaData, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -60,15 +64,57 @@ def async_url(url: str) -> str:
     raise ValueError("TENANTPLANE_DATABASE_URL must be a postgresql:// URL")
 
 
-class Database:
-    """The engine and session factory of one process."""
+LOOKUP_APPLICATION = "tenantplane-lookups"  # pg_stat_activity's name for the lookup pool's connections
+LOOKUP_WAIT_SECONDS = 5.0  # with the database gone a request fails after this, not after the pool's default 30 s
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+
+class Database:
+    """The engine and session factory of one process, plus a small autocommit pool for read-only lookups."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, lookup_pool_size: int = 4) -> None:
         self.url = async_url(url)
         self.engine: AsyncEngine = create_async_engine(
             self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        self._lookup_pool_size = lookup_pool_size
+        self._lookups: AsyncConnectionPool | None = None
+        self._lookups_opening = asyncio.Lock()
+
+    async def lookup(self, sql: str, params: Mapping[str, Any]) -> Any | None:
+        """The first row (attributes by column name) of one read-only statement, or None.
+
+        Run in autocommit on a connection of its own: one round trip and no transaction, for a read that must see
+        what is committed but need not be part of the caller's unit of work (who is calling, on every request).
+        When a connection broke (the server restarted), the pool's idle ones are checked and the statement tried once
+        more on a live one, so a restart costs no failed request.
+        """
+        pool = self._lookups or await self._open_lookups()
+        for attempt in (1, 2):
+            try:
+                async with pool.connection() as conn:
+                    cursor = await conn.execute(sql, params)
+                    return await cursor.fetchone()
+            except psycopg.OperationalError:
+                if attempt == 2:
+                    raise
+                await pool.check()  # after a restart every idle connection is dead: drop them all, not one
+        return None  # pragma: no cover - the loop returns or raises
+
+    async def _open_lookups(self) -> AsyncConnectionPool:
+        async with self._lookups_opening:
+            if self._lookups is None:
+                pool = AsyncConnectionPool(
+                    self.libpq_url,
+                    min_size=1,
+                    max_size=self._lookup_pool_size,
+                    timeout=LOOKUP_WAIT_SECONDS,
+                    kwargs={"autocommit": True, "row_factory": namedtuple_row, "application_name": LOOKUP_APPLICATION},
+                    open=False,
+                )
+                await pool.open()
+                self._lookups = pool
+            return self._lookups
 
     @property
     def libpq_url(self) -> str:
@@ -82,6 +128,9 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        if self._lookups is not None:
+            await self._lookups.close()
+            self._lookups = None
         await self.engine.dispose()
 
 

@@ -27,14 +27,22 @@ from tenantplane.kit.pagination import encode_cursor, paginate
 
 
 async def list_gates(
-    session: AsyncSession, actor: Principal, *, status: str | None, mine: bool, cursor: str | None, limit: int
+    session: AsyncSession,
+    actor: Principal,
+    *,
+    status: str | None,
+    mine: bool,
+    cursor: str | None,
+    limit: int,
+    voters: list[str] | None = None,
 ) -> tuple[Sequence[ApprovalGate], str | None]:
     """Gates the caller may see: all with `workflows.manage`, else the ones they (or whom they stand in for)
     may decide, or caused. `mine`: pending, decidable by them, not caused by them (four-eyes), not yet decided.
+    `voters`: the caller and whom they stand in for, when the caller has read them already.
     """
     stmt = gates_of(actor.tenant)
     me = str(actor.id)
-    deciders = await _voters(session, actor)
+    deciders = voters if voters is not None else await _voters(session, actor)
     # NULL-safe: a run nobody started by hand (a trigger's) has no starter, and NOT NULL would hide its gates.
     caused = ApprovalGate.caused_by.contains([{"user_id": me}]) | ApprovalGate.started_by.is_not_distinct_from(actor.id)
     if status:
@@ -73,11 +81,14 @@ async def inbox(
     cursor, the merge keeps the newest `limit`, and the next cursor is the last one kept, so nothing is skipped
     or shown twice across pages.
     """
-    gates, more_gates = await list_gates(session, actor, status="pending", mine=True, cursor=cursor, limit=limit)
+    voters = await _voters(session, actor)  # read once for both sources
+    gates, more_gates = await list_gates(
+        session, actor, status="pending", mine=True, cursor=cursor, limit=limit, voters=voters
+    )
     items = [_gate_item(GateRead.model_validate(g)) for g in gates]
     assigned = select(ApprovalAssignment.instance_id).where(
         ApprovalAssignment.tenant_id == actor.tenant,
-        ApprovalAssignment.user_id.in_([uuid.UUID(u) for u in await _voters(session, actor)]),
+        ApprovalAssignment.user_id.in_([uuid.UUID(u) for u in voters]),
     )
     stmt = select(ApprovalInstance).where(
         ApprovalInstance.tenant_id == actor.tenant,
