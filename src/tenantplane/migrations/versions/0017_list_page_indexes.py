@@ -1,7 +1,7 @@
 """Indexes for the service request list (issue 13): everyone's newest first, and "mine".
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03 16:00:00.000000
 
 `GET /api/itsm/requests` sorted every request of the tenant for each page (scope=all has no (tenant, created_at)
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
