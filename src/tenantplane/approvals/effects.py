@@ -26,7 +26,7 @@ from tenantplane.approvals.engine import (
 )
 from tenantplane.approvals.hooks import run_finished_hooks
 from tenantplane.approvals.models import ApprovalEvent, ApprovalInstance
-from tenantplane.identity.models import User
+from tenantplane.identity.callers import PrincipalUser
 from tenantplane.jobs.queue import enqueue
 
 TIMEOUT_JOB = "approvals.timeout"
@@ -87,7 +87,7 @@ async def _enqueue_notice(session: AsyncSession, instance: ApprovalInstance, not
         await enqueue(session, kind=NOTIFY_JOB, payload=payload, tenant_id=instance.tenant_id)
 
 
-def notice_payload(instance: ApprovalInstance, notice: Notice, requester: User | None) -> dict[str, Any]:
+def notice_payload(instance: ApprovalInstance, notice: Notice, requester: PrincipalUser | None) -> dict[str, Any]:
     """What the approvals.notify job sends: the notice, the instance's facts and who asked."""
     return {
         "instance_id": str(instance.id),

@@ -27,7 +27,7 @@ from tenantplane.approvals.effects import NOTIFY_JOB, REMIND_JOB, TIMEOUT_JOB, N
 from tenantplane.approvals.engine import InstanceState, NotifyApprovers, ScheduleReminder, ScheduleTimeout, Start
 from tenantplane.approvals.errors import engine_refusals
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion, ApprovalInstance
-from tenantplane.identity.models import User
+from tenantplane.identity.callers import PrincipalUser
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import ValidationFailed
 
@@ -102,7 +102,7 @@ async def plan_start(
     version: ApprovalDefinitionVersion,
     record_type: str,
     record_id: uuid.UUID,
-    requester: User,
+    requester: PrincipalUser,
     requested_for_id: uuid.UUID | None,
     variables: dict[str, Any] | None = None,
     title: str | None = None,

@@ -20,7 +20,7 @@ from tenantplane.approvals.models import (
 from tenantplane.approvals.service import cancel_instance, start_workflow_instance
 from tenantplane.approvals.starting import PlannedStart, Resolution, plan_start
 from tenantplane.identity.auth import Principal
-from tenantplane.identity.models import User
+from tenantplane.identity.callers import PrincipalUser
 from tenantplane.itsm import fulfillment, lifecycle
 from tenantplane.itsm.models import CatalogItem, ChangeRequest, ServiceRequest
 
@@ -59,7 +59,7 @@ async def plan_request_approval(
     session: AsyncSession,
     item: CatalogItem,
     request: ServiceRequest,
-    requester: User,
+    requester: PrincipalUser,
     definition: ApprovalDefinition,
     version: ApprovalDefinitionVersion,
     resolution: Resolution | None = None,
