@@ -34,6 +34,29 @@ def redact(summary: Any) -> Any:
     return summary
 
 
+def event_values(
+    *,
+    actor: Actor | None,
+    action: str,
+    object_type: str,
+    object_id: uuid.UUID | str | None,
+    tenant_id: uuid.UUID | None = None,
+    summary: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of one audit event (`actor=None` means the system itself), for the ORM or a bulk statement."""
+    return {
+        "tenant_id": tenant_id if tenant_id is not None else (actor.tenant_id if actor else None),
+        "actor_type": actor.kind if actor else "system",
+        "actor_id": actor.id if actor else None,
+        "actor_label": actor.label if actor else "system",
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id) if object_id is not None else None,
+        "summary": redact(summary or {}),
+        "request_id": request_id_var.get(),
+    }
+
+
 async def record_event(
     session: AsyncSession,
     *,
@@ -45,17 +68,10 @@ async def record_event(
     summary: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one audit event to the current transaction (`actor=None` means the system itself)."""
-    event = AuditEvent(
-        tenant_id=tenant_id if tenant_id is not None else (actor.tenant_id if actor else None),
-        actor_type=actor.kind if actor else "system",
-        actor_id=actor.id if actor else None,
-        actor_label=actor.label if actor else "system",
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id) if object_id is not None else None,
-        summary=redact(summary or {}),
-        request_id=request_id_var.get(),
+    values = event_values(
+        actor=actor, action=action, object_type=object_type, object_id=object_id, tenant_id=tenant_id, summary=summary
     )
+    event = AuditEvent(**values)
     session.add(event)
     await session.flush()
     return event

@@ -19,11 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from tenantplane.approvals.starting import CLOCK, TICK, PlannedStart, attach, queue_jobs, start_rows
-from tenantplane.audit.service import redact
+from tenantplane.audit.service import event_values
 from tenantplane.identity.auth import Principal
 from tenantplane.itsm.lifecycle import REQUEST
 from tenantplane.itsm.models import CatalogItem, RecordEvent, ServiceRequest
-from tenantplane.kit.observability import request_id_var
 
 REQUEST_COLUMNS = (
     "id",
@@ -64,8 +63,8 @@ _REQUEST = f"""service_request AS (
 ), audit_event AS (
     INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, actor_label, action, object_type, object_id,
         summary, request_id)
-    VALUES (:au_id, :sr_tenant_id, :au_actor_type, :au_actor_id, :au_actor_label, :au_action, :au_object_type,
-        CAST(:sr_id AS text), :au_summary, :au_request_id)
+    VALUES (:au_id, :au_tenant_id, :au_actor_type, :au_actor_id, :au_actor_label, :au_action, :au_object_type,
+        :au_object_id, :au_summary, :au_request_id)
 )"""
 
 
@@ -114,16 +113,16 @@ async def write_new_request(
         "re_actors": [str(e.actor_id) if e.actor_id else "" for e in timeline],
         "re_messages": [e.message for e in timeline],
         "re_data": [json.dumps(e.data) for e in timeline],
-        # As audit.service.record_event writes it.
-        "au_id": uuid.uuid4(),
-        "au_actor_type": actor.kind,
-        "au_actor_id": actor.id,
-        "au_actor_label": actor.label,
-        "au_action": "service_request.submitted",
-        "au_object_type": "service_request",
-        "au_summary": json.dumps(redact({"number": request.number, "catalog_item": item.name})),
-        "au_request_id": request_id_var.get(),
     }
+    audit = event_values(
+        actor=actor,
+        action="service_request.submitted",
+        object_type="service_request",
+        object_id=request.id,
+        summary={"number": request.number, "catalog_item": item.name},
+    )
+    params |= {f"au_{key}": value for key, value in audit.items()}
+    params |= {"au_id": uuid.uuid4(), "au_summary": json.dumps(audit["summary"])}
     statement = f"WITH {CLOCK}, {approval_ctes}, {_REQUEST} SELECT at FROM clock"
     at: datetime = (await session.execute(text(statement), params)).scalar_one()
     _attach_request(session, request, at)
