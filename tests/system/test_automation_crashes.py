@@ -33,7 +33,7 @@ SECRET_KEY = "test-secret-key-" + "x" * 32
 FINISHED = ("succeeded", "failed", "rejected", "cancelled", "timed_out")
 
 
-def _worker(url: str, data_dir: Path) -> subprocess.Popen[bytes]:
+def _worker(url: str, data_dir: Path, *imports: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "TENANTPLANE_DATABASE_URL": url,
@@ -44,7 +44,7 @@ def _worker(url: str, data_dir: Path) -> subprocess.Popen[bytes]:
         "TENANTPLANE_RUNBOOK_EXPOSED_PATHS": RUNBOOK_EXPOSED_PATHS,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "tenantplane.cli", "worker"],
+        [sys.executable, "-m", "tenantplane.cli", "worker", *(arg for m in imports for arg in ("--import", m))],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -99,6 +99,12 @@ def _rows(url: str, query: str, *params: object) -> list[tuple[Any, ...]]:
 async def _start(url: str, scripts: list[str], steps: list[dict[str, Any]]) -> uuid.UUID:
     """A tenant, one shell runbook per script, a workflow of `steps` (`{runbook_index}` in runbook_id) and its
     execution started by the platform; returns the execution id."""
+    actions = [[{"name": "run", "type": "shell", "script": script}] for script in scripts]
+    return await _start_runbooks(url, actions, steps)
+
+
+async def _start_runbooks(url: str, actions: list[list[dict[str, Any]]], steps: list[dict[str, Any]]) -> uuid.UUID:
+    """`_start` with one runbook per list of actions."""
     db = Database(url)
     try:
         async with db.transaction() as session:
@@ -115,11 +121,9 @@ async def _start(url: str, scripts: list[str], steps: list[dict[str, Any]]) -> u
                 user=user,
             )
             runbook_ids = []
-            for index, script in enumerate(scripts):
+            for index, runbook_actions in enumerate(actions):
                 runbook = await create_runbook(
-                    session,
-                    actor=actor,
-                    data=RunbookWrite(name=f"rb-{index}", actions=[{"name": "run", "type": "shell", "script": script}]),
+                    session, actor=actor, data=RunbookWrite(name=f"rb-{index}", actions=runbook_actions)
                 )
                 runbook_ids.append(str(runbook.id))
             for step in steps:

@@ -3,81 +3,28 @@ step's transaction dies with it, the job is taken over, and the runbook's run is
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import tests.system.inline_actions  # noqa: F401 - registers `test.pause` here too, so the runbook validates
-from tenantplane.automation.definitions.schemas import WorkflowWrite
-from tenantplane.automation.definitions.service import create_workflow
-from tenantplane.automation.runs.service import execute_workflow
-from tenantplane.identity.auth import Principal
-from tenantplane.identity.service import bootstrap
-from tenantplane.kit.db import Database
-from tenantplane.runbooks.schemas import RunbookWrite
-from tenantplane.runbooks.service import create_runbook
-from tests.system.test_automation_crashes import FINISHED, ROOT, SECRET_KEY, _kill, _one, _rows, _stop, _until
+from tests.system.test_automation_crashes import FINISHED, _kill, _one, _rows, _start_runbooks, _stop, _until
+from tests.system.test_automation_crashes import _worker as crash_worker
 
 pytestmark = pytest.mark.system
 
 
 def _worker(url: str, data_dir: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "TENANTPLANE_DATABASE_URL": url,
-        "TENANTPLANE_SECRET_KEY": SECRET_KEY,
-        "TENANTPLANE_DATA_DIR": str(data_dir),
-        "TENANTPLANE_LOG_LEVEL": "WARNING",
-        "TENANTPLANE_JOB_LEASE_SECONDS": "2",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "tenantplane.cli", "worker", "--import", "tests.system.inline_actions"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    return crash_worker(url, data_dir, "tests.system.inline_actions")
 
 
 async def _start(url: str, markers: list[Path]) -> uuid.UUID:
     """A workflow of one runbook step per marker (each a `test.pause` runbook), started by the platform."""
-    db = Database(url)
-    try:
-        async with db.transaction() as session:
-            tenant, user, _ = await bootstrap(
-                session, slug=f"t-{uuid.uuid4().hex[:8]}", admin_email="admin@example.com", admin_password="x" * 16
-            )
-            actor = Principal(
-                kind="user",
-                id=user.id,
-                label=user.email,
-                tenant_id=tenant.id,
-                roles=frozenset(user.roles),
-                via="test",
-                user=user,
-            )
-            steps: list[dict[str, Any]] = []
-            for index, marker in enumerate(markers):
-                action = {"name": "pause", "type": "test.pause", "marker": str(marker), "seconds": 60}
-                runbook = await create_runbook(
-                    session, actor=actor, data=RunbookWrite(name=f"rb-{index}", actions=[action])
-                )
-                steps.append({"id": f"s{index}", "type": "runbook", "config": {"runbook_id": str(runbook.id)}})
-            workflow = await create_workflow(
-                session, actor=actor, data=WorkflowWrite.model_validate({"name": "inline", "steps": steps})
-            )
-            execution = await execute_workflow(
-                session, actor=None, tenant_id=tenant.id, workflow_id=workflow.id, inputs={}
-            )
-            return execution.id
-    finally:
-        await db.dispose()
+    actions = [[{"name": "pause", "type": "test.pause", "marker": str(m), "seconds": 60}] for m in markers]
+    steps = [{"id": f"s{i}", "type": "runbook", "config": {"runbook_id": i}} for i in range(len(markers))]
+    return await _start_runbooks(url, actions, steps)
 
 
 async def test_a_worker_killed_inside_an_inline_runbook_step(clean_database: str, tmp_path: Path) -> None:

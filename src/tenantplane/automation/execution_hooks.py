@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.automation.runs.service import cancel_workflow_execution, retry_workflow_execution
 from tenantplane.automation.runs.steps import runbook_finished
 from tenantplane.executions.hooks import (
-    CancelRequest,
-    RetryRequest,
+    KindRequest,
     on_cancel_requested,
     on_execution_finished,
     on_retry_requested,
@@ -27,12 +26,12 @@ async def workflow_runbook_step_finished(session: AsyncSession, execution: Execu
 
 
 @on_cancel_requested("workflow")
-async def cancel_workflow(session: AsyncSession, request: CancelRequest) -> None:
+async def cancel_workflow(session: AsyncSession, request: KindRequest) -> None:
     """A workflow execution is cancelled by its engine: its gates close, its steps and runbook runs stop."""
-    request.cancelled = await cancel_workflow_execution(session, actor=request.actor, execution=request.execution)
+    request.result = await cancel_workflow_execution(session, actor=request.actor, execution=request.execution)
 
 
 @on_retry_requested("workflow")
-async def retry_workflow(session: AsyncSession, request: RetryRequest) -> None:
+async def retry_workflow(session: AsyncSession, request: KindRequest) -> None:
     """A failed or rejected workflow execution runs again from its failed steps; succeeded steps keep their outputs."""
-    request.retried = await retry_workflow_execution(session, actor=request.actor, execution=request.execution)
+    request.result = await retry_workflow_execution(session, actor=request.actor, execution=request.execution)

@@ -45,50 +45,40 @@ async def run_reopened_hooks(session: AsyncSession, execution: Execution) -> int
 
 
 @dataclass
-class CancelRequest:
-    """Someone asked to cancel an execution of a kind that cancels its own way; its hook sets `cancelled`."""
+class KindRequest:
+    """Someone asked to cancel or retry an execution of a kind that does it its own way; its hook sets `result`."""
 
     actor: Principal
     execution: Execution
-    cancelled: Execution | None = None
+    result: Execution | None = None
 
 
-_CANCEL: HookRegistry[CancelRequest] = HookRegistry("execution_hooks")
+_CANCEL: HookRegistry[KindRequest] = HookRegistry("execution_hooks")
+_RETRY: HookRegistry[KindRequest] = HookRegistry("execution_hooks")
 
 
-def on_cancel_requested(kind: str) -> Callable[[Hook[CancelRequest]], Hook[CancelRequest]]:
+def on_cancel_requested(kind: str) -> Callable[[Hook[KindRequest]], Hook[KindRequest]]:
     """Register how executions of `kind` are cancelled (a workflow: through its engine), instead of the default."""
     return _CANCEL.on(kind)
 
 
-async def run_cancel_hooks(session: AsyncSession, actor: Principal, execution: Execution) -> Execution | None:
-    """The execution as its kind's hook cancelled it, or None when its kind has none (the default applies)."""
-    request = CancelRequest(actor, execution)
-    if await _CANCEL.run(execution.kind, session, request):
-        return request.cancelled
-    return None
-
-
-@dataclass
-class RetryRequest:
-    """Someone asked to retry an execution; the hook of its kind (if it has one) sets `retried`."""
-
-    actor: Principal
-    execution: Execution
-    retried: Execution | None = None
-
-
-_RETRY: HookRegistry[RetryRequest] = HookRegistry("execution_hooks")
-
-
-def on_retry_requested(kind: str) -> Callable[[Hook[RetryRequest]], Hook[RetryRequest]]:
+def on_retry_requested(kind: str) -> Callable[[Hook[KindRequest]], Hook[KindRequest]]:
     """Register how executions of `kind` are retried (a workflow: from its failed steps, through its engine)."""
     return _RETRY.on(kind)
 
 
+async def _run_kind_hook(
+    registry: HookRegistry[KindRequest], session: AsyncSession, actor: Principal, execution: Execution
+) -> Execution | None:
+    request = KindRequest(actor, execution)
+    return request.result if await registry.run(execution.kind, session, request) else None
+
+
+async def run_cancel_hooks(session: AsyncSession, actor: Principal, execution: Execution) -> Execution | None:
+    """The execution as its kind's hook cancelled it, or None when its kind has none (the default applies)."""
+    return await _run_kind_hook(_CANCEL, session, actor, execution)
+
+
 async def run_retry_hooks(session: AsyncSession, actor: Principal, execution: Execution) -> Execution | None:
     """The execution as its kind's hook retried it, or None when its kind cannot be retried."""
-    request = RetryRequest(actor, execution)
-    if await _RETRY.run(execution.kind, session, request):
-        return request.retried
-    return None
+    return await _run_kind_hook(_RETRY, session, actor, execution)
