@@ -84,27 +84,6 @@ class ClaimedJob:
     backoff_seconds: float
 
 
-_CLAIM = text(
-    """
-    UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = :owner,
-        lease_expires_at = now() + make_interval(secs => :lease), started_at = now(), updated_at = now()
-    WHERE id IN (
-        SELECT id FROM jobs
-        WHERE status IN ('queued', 'failed') AND queue = ANY(:queues) AND run_at <= now()
-        ORDER BY run_at
-        LIMIT :limit
-        FOR UPDATE SKIP LOCKED
-    )
-    RETURNING id, kind, tenant_id, payload, attempts, max_attempts, backoff_seconds
-    """
-)
-
-
-async def claim(conn: AsyncConnection, *, owner: str, queues: list[str], limit: int, lease: float) -> list[ClaimedJob]:
-    rows = await conn.execute(_CLAIM, {"owner": owner, "queues": queues, "limit": limit, "lease": lease})
-    return [ClaimedJob(*row) for row in rows]
-
-
 _CLAIM_DUE = text(
     """
     WITH claimed AS (
@@ -131,7 +110,7 @@ _CLAIM_DUE = text(
 async def claim_due(
     conn: AsyncConnection, *, owner: str, queues: list[str], limit: int, lease: float
 ) -> tuple[list[ClaimedJob], float | None]:
-    """Claim like `claim`, and in the same statement, when fewer than `limit` were due: seconds until the next job
+    """Claim up to `limit` due jobs and, in the same statement when fewer were due, the seconds until the next job
     that is not due yet (None: none, or the claim was full).
 
     Due jobs this claim skipped are locked by another worker's claim, which runs them: they are no reason to claim
@@ -142,6 +121,12 @@ async def claim_due(
     jobs = [ClaimedJob(*row[:7]) for row in rows if row[0] is not None]
     seconds = rows[0][7] if rows else None
     return jobs, None if seconds is None else float(seconds)
+
+
+async def claim(conn: AsyncConnection, *, owner: str, queues: list[str], limit: int, lease: float) -> list[ClaimedJob]:
+    """Claim up to `limit` due jobs of `queues` for `owner`, each leased for `lease` seconds."""
+    jobs, _ = await claim_due(conn, owner=owner, queues=queues, limit=limit, lease=lease)
+    return jobs
 
 
 _SUCCEED = text(
