@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,19 @@ def _until(check: Any, what: str, timeout: float = 40) -> Any:
             return value
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def _rescued(url: str, start: Callable[[], subprocess.Popen[bytes]], execution_id: uuid.UUID) -> None:
+    """A worker started (after the victim's death) to take its jobs over, until the execution finishes."""
+    rescuer = start()
+    try:
+        _until(
+            lambda: _one(url, "SELECT status FROM executions WHERE id = %s", execution_id) in FINISHED,
+            "the execution to finish",
+            60,
+        )
+    finally:
+        _stop(rescuer)
 
 
 def _one(url: str, query: str, *params: object) -> Any:
@@ -205,15 +218,7 @@ async def test_a_worker_killed_while_a_runbook_step_runs(clean_database: str, tm
         # its parent-death signal, bwrap takes the namespace down, and the background child goes with it.
         _until(lambda: not _alive(script_pid), "the script to die with its worker", 10)
         _until(lambda: not _alive(background_pid), "its background child to die with it", 10)
-        rescuer = _worker(url, tmp_path)
-        try:
-            _until(
-                lambda: _one(url, "SELECT status FROM executions WHERE id = %s", execution_id) in FINISHED,
-                "the execution to finish",
-                60,
-            )
-        finally:
-            _stop(rescuer)
+        _rescued(url, lambda: _worker(url, tmp_path), execution_id)
     finally:
         if victim.poll() is None:
             _kill(victim)
@@ -271,15 +276,7 @@ async def test_a_worker_killed_while_a_delay_waits(clean_database: str, tmp_path
         assert _one(url, "SELECT now()") < due, "the worker must die before the delay is due"
         _kill(victim)
         time.sleep(1)
-        rescuer = _worker(url, tmp_path)
-        try:
-            _until(
-                lambda: _one(url, "SELECT status FROM executions WHERE id = %s", execution_id) in FINISHED,
-                "the execution to finish",
-                60,
-            )
-        finally:
-            _stop(rescuer)
+        _rescued(url, lambda: _worker(url, tmp_path), execution_id)
     finally:
         if victim.poll() is None:
             _kill(victim)

@@ -66,14 +66,18 @@ async def record_event(
     object_id: uuid.UUID | str | None,
     tenant_id: uuid.UUID | None = None,
     summary: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> AuditEvent:
-    """Append one audit event to the current transaction (`actor=None` means the system itself)."""
+    """Append one audit event to the current transaction (`actor=None` means the system itself).
+
+    `flush=False` leaves its INSERT to the next flush (a run of inline steps inserts its rows together at its end)."""
     values = event_values(
         actor=actor, action=action, object_type=object_type, object_id=object_id, tenant_id=tenant_id, summary=summary
     )
     event = AuditEvent(**values)
     session.add(event)
-    await session.flush()
+    if flush:
+        await session.flush()
     return event
 
 

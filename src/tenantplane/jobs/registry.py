@@ -61,10 +61,22 @@ class JobContext:
             )
             if held is None:
                 raise LeaseLost(f"job {self.job_id} attempt {self.attempt} is no longer held by {self.worker_id}")
+            session.info[_JOB_SETTINGS] = self.settings
             yield session
 
 
 Handler = Callable[[JobContext], Awaitable[None]]
+
+# `session.info` key of the settings of the job whose fenced transaction the session is.
+_JOB_SETTINGS = "tenantplane.jobs.settings"
+
+
+def job_settings(session: AsyncSession) -> Settings | None:
+    """The settings of the job whose fenced transaction this is (None outside a job: e.g. an API request).
+
+    What may run right here, in a job, but must not in a request (an inline built-in runbook) asks this."""
+    found = session.info.get(_JOB_SETTINGS)
+    return found if isinstance(found, Settings) else None
 
 
 @dataclass(frozen=True)

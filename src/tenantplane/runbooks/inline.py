@@ -50,14 +50,15 @@ def joined(session: AsyncSession) -> Transaction:
 class InlineRunbookRun(RunbookRun):
     """A queued execution carried to its end in the caller's transaction, recording what its job would record.
 
-    The execution is created unflushed (`create_execution(flush=False)`): its rows and its step runs are inserted
-    as the run left them when `announce` (the audit event of its start) flushes, just before its final status and the
-    hooks of its origin. Each action's `running` mark is not written: nobody sees it inside the transaction, and the
-    outcome sets every column it would set. Nothing can stop the run midway but the caller's job being cancelled,
-    which rolls all of it back.
+    The execution is created unflushed (`create_execution(flush=False)`) and nothing of it is flushed here: its row
+    (in its final status), its step runs and its audit event are inserted by the caller's next flush, so a chain of
+    such steps inserts all of theirs together. Each action's `running` mark is not written: nobody sees it inside
+    the transaction, and the outcome sets every column it would set. Nothing can stop the run midway but the caller's
+    job being cancelled, which rolls all of it back.
     """
 
     flushes_live_log = False
+    flushes_end = False
 
     def __init__(
         self,

@@ -31,9 +31,11 @@ def versions_of(tenant_id: uuid.UUID, runbook_id: uuid.UUID) -> Select[tuple[Run
 async def get_runbook(
     session: AsyncSession, tenant_id: uuid.UUID, runbook_id: uuid.UUID, *, for_update: bool = False
 ) -> Runbook:
-    stmt = runbooks_of(tenant_id).where(Runbook.id == runbook_id)
-    runbook = await session.scalar(stmt.with_for_update() if for_update else stmt)
-    if runbook is None:
+    if for_update:
+        runbook = await session.scalar(runbooks_of(tenant_id).where(Runbook.id == runbook_id).with_for_update())
+    else:  # from the session when this transaction read it already (a chain of runbook steps asks each step)
+        runbook = await session.get(Runbook, runbook_id)
+    if runbook is None or runbook.tenant_id != tenant_id:
         raise NotFound(f"No runbook {runbook_id} in this tenant.")
     return runbook
 

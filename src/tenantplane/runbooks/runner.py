@@ -65,6 +65,8 @@ async def run_to_the_end(run: RunbookRun) -> None:
 class RunbookRun:
     # Whether a task writes the live log out every FLUSH_SECONDS while actions run (not in one transaction).
     flushes_live_log = True
+    # Whether its end is flushed before the hooks of its origin run (not when its rows go in at its caller's flush).
+    flushes_end = True
 
     def __init__(self, ctx: JobContext, execution_id: uuid.UUID) -> None:
         if ctx.tenant_id is None:
@@ -244,6 +246,7 @@ class RunbookRun:
                     error=error,
                     outputs=state.mask.apply_to_outputs(state.outputs),
                     locked=self.locked,
+                    flush=self.flushes_end,
                 )
             except IllegalTransition as refused:  # someone else already settled it
                 log.warning("execution not finished", execution=str(self.execution_id), error=str(refused))

@@ -206,7 +206,9 @@ async def execute_runbook(
     async def announce() -> None:
         await record_event(
             session,
+            flush=not here,
             actor=actor,
+            tenant_id=runbook.tenant_id,  # a run the platform started (a workflow step's) is the tenant's too
             action="runbook.executed",
             object_type="execution",
             object_id=execution.id,

@@ -37,9 +37,9 @@ from tenantplane.identity.auth import Principal
 from tenantplane.kit.errors import Conflict, ValidationFailed
 from tenantplane.runbooks.parameters import parameter_problems, with_defaults
 
-# What a transition in a job leaves to do in it: an inline step (its outcome is computed next), or the failure of a
-# runbook step it could not start (applied next).
-Ready = engine.RunStep | engine.ScheduleTimer | tuple[engine.StepFinished, str]
+# What a transition in a job leaves to do in it: an inline step (its outcome is computed next), or the end of a
+# runbook step it started (a runbook of inline built-ins that ran to its end, one that could not start: applied next).
+Ready = engine.RunStep | engine.ScheduleTimer | tuple[engine.StepFinished, str | None]
 
 # How many steps whose work is pure and instant (a condition, a zero delay) one transaction evaluates inline
 # before handing the rest to the job runner. A workflow holds at most 200 steps and its graph has no cycles,
@@ -194,32 +194,29 @@ async def _apply_one(
     if reason is not None and hasattr(event, "step_id"):
         loaded.step_runs[event.step_id].reason = reason
     effects: list[engine.Effect] = []
+    starts: list[engine.RunStep] = []  # runbook steps started right here (their ends may come back in `ready`)
     for effect in transition.effects:
-        if (
-            ready is not None
-            and isinstance(effect, engine.RunStep | engine.ScheduleTimer)
-            and runs_inline(loaded, effect)
-        ):
+        if ready is None:
+            effects.append(effect)
+        elif isinstance(effect, engine.RunStep | engine.ScheduleTimer) and runs_inline(loaded, effect):
             ready.append(effect)
+        elif isinstance(effect, engine.RunStep) and loaded.graph.step(effect.step_id).type == "runbook":
+            starts.append(effect)
         else:
             effects.append(effect)
     retrying = isinstance(event, engine.Retry)
-    # With inline steps still to do and nothing else to perform, the state is written (and the execution's
-    # status settled) after them: a chain of inline steps serialises and flushes its state once.
-    settle = bool(effects) or retrying or not ready
+    # With inline steps or runbook starts still to do and nothing else to perform, the state is written (and the
+    # execution's status settled) after them, by `apply_loaded`: a chain of inline steps serialises and flushes its
+    # state once, and a chain of inline runbooks inserts its rows in one flush.
+    settle = bool(effects) or retrying or not (ready or starts)
     loaded.store(transition.state, write=settle)
     if effects:
         await session.flush()
     for effect in effects:
-        if (
-            ready is not None
-            and isinstance(effect, engine.RunStep)
-            and loaded.graph.step(effect.step_id).type == "runbook"
-        ):
-            if (failed := await start_in_transition(session, loaded, effect)) is not None:
-                ready.append(failed)
-            continue
         await perform(session, loaded, effect)
+    for start in starts:
+        assert ready is not None
+        ready.extend(await start_in_transition(session, loaded, start))
     if settle:
         await sync_status(session, loaded, transition.state, retrying=retrying)
     return transition

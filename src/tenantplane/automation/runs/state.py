@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.automation.definitions import repository as workflows_repo
 from tenantplane.automation.definitions.validation import edge_specs, step_specs
-from tenantplane.automation.engine import ExecutionState
+from tenantplane.automation.engine import ExecutionState, StepFinished
 from tenantplane.automation.engine.expressions import run_context
 from tenantplane.automation.engine.graph import WorkflowGraph, build_graph
 from tenantplane.automation.runs import repository as repo
@@ -107,6 +107,10 @@ class LoadedRun:
     secret_names: tuple[str, ...] = ()
     # Whether `step_runs` holds every step's row, or only those of the steps in play when it was loaded.
     all_step_runs: bool = True
+    # Runbook steps whose runbook (inline built-ins) this transaction ran to its end, and, while one runs, where
+    # its step's end goes: the transition that started it applies that next (`runbook_steps.start_in_transition`).
+    inline_runbooks: int = 0
+    finished_inline: list[tuple[StepFinished, str | None]] | None = field(default=None, repr=False)
 
     def steps_in_play(self) -> list[str]:
         """The steps the next event most likely changes: those running or waiting, and the steps right after them."""

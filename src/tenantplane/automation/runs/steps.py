@@ -6,7 +6,7 @@ Called by the automation job handlers inside their fenced transactions; results 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,10 +107,14 @@ async def runbook_finished(session: AsyncSession, child: Execution) -> None:
         return
     if child.status != "succeeded" and child.status != "cancelled" and await _retry_runbook(session, loaded, step_run):
         return
-    status = "succeeded" if child.status == "succeeded" else "failed"
+    status: Literal["succeeded", "failed"] = "succeeded" if child.status == "succeeded" else "failed"
     reason = (
         None if status == "succeeded" else f"runbook execution {child.id} {child.status}: {child.error or ''}".strip()
     )
+    if loaded.finished_inline is not None:  # it ran inline in a transition: that applies the step's end next
+        event = engine.StepFinished(step_id, status, outputs=dict(child.outputs), attempt=attempt)
+        loaded.finished_inline.append((event, reason))
+        return
     await _finish(session, loaded, step_id, attempt, status, dict(child.outputs), reason=reason)
 
 
