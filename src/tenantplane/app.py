@@ -23,6 +23,7 @@ from tenantplane.kit.errors import install_error_handlers
 from tenantplane.kit.health import router as health_router
 from tenantplane.kit.input_rules import InputRulesMiddleware
 from tenantplane.kit.observability import RequestContextMiddleware
+from tenantplane.kit.openapi import document_problems
 from tenantplane.models import domain_modules
 from tenantplane.notifications.links import use_public_url
 from tenantplane.runbooks.isolation import SandboxConfig, sandbox_readiness
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, worker: RunnerOptions | None
     # With an embedded worker, /readyz also says whether runbook scripts can run here (and why not).
     app.state.readiness_details = [sandbox_readiness(SandboxConfig.from_settings(settings))] if worker else []
     install_error_handlers(app)
+    document_problems(app)
     app.include_router(health_router)
     for router in domain_routers():
         app.include_router(router)

@@ -16,7 +16,7 @@ from tenantplane.identity.auth import Principal, require
 from tenantplane.identity.permissions import Permission
 from tenantplane.kit.db import SessionDep
 from tenantplane.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from tenantplane.kit.schemas import Page, ReadSchema
+from tenantplane.kit.schemas import Page, ReadSchema, Timestamp
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
@@ -42,8 +42,8 @@ async def list_audit_events(
     object_type: str | None = None,
     object_id: str | None = None,
     actor_id: uuid.UUID | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[AuditEventRead]:

@@ -34,6 +34,7 @@ from tenantplane.identity.security import issue_token, read_token
 from tenantplane.identity.throttle import client_address
 from tenantplane.kit.db import Database, SessionDep
 from tenantplane.kit.errors import Unauthorized
+from tenantplane.kit.openapi import problems
 from tenantplane.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from tenantplane.kit.schemas import Page
 from tenantplane.settings import Settings
@@ -57,7 +58,7 @@ async def _sign_in(request: Request, session: AsyncSession, body: TokenRequest) 
     return settings, signed
 
 
-@router.post("/api/auth/token", response_model=TokenResponse)
+@router.post("/api/auth/token", response_model=TokenResponse, responses=problems(429))
 async def create_access_token(body: TokenRequest, request: Request, session: SessionDep) -> TokenResponse:
     settings, signed = await _sign_in(request, session, body)
     ttl = settings.access_token_ttl_seconds
@@ -72,7 +73,7 @@ async def create_access_token(body: TokenRequest, request: Request, session: Ses
     return TokenResponse(access_token=token, expires_in=ttl)
 
 
-@router.post("/api/auth/session", response_model=SessionResponse)
+@router.post("/api/auth/session", response_model=SessionResponse, responses=problems(429))
 async def create_session(
     body: TokenRequest, request: Request, response: Response, session: SessionDep
 ) -> SessionResponse:

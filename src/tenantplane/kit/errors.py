@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import psycopg
+import psycopg_pool
+import sqlalchemy.exc
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 log = structlog.get_logger("tenantplane.errors")
 PROBLEM_BASE = "https://tenantplane.dev/problems/"
@@ -181,14 +185,26 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc.__cause__, DomainError):  # e.g. the body limit tripped while FastAPI read the body
         return await _domain_error(request, exc.__cause__)
     slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
     return problem_response(
         request,
         status=exc.status_code,
         problem_type=slug,
         title=str(exc.detail),
         detail=str(exc.detail),
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers or None,
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first matching route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -202,7 +218,34 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Seconds a client is asked to wait while the database is out of reach (a restart or failover takes a few).
+DATABASE_RETRY_AFTER = 2
+_UNREACHABLE: tuple[type[Exception], ...] = (
+    sqlalchemy.exc.OperationalError,  # connection refused or lost, server shutting down, recovery in progress
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,  # no pooled connection came free in time
+    psycopg.OperationalError,  # the credential-lookup pool (raw psycopg)
+    psycopg_pool.PoolTimeout,
+)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503 with `Retry-After` while the database cannot be reached: the pools reconnect by themselves."""
+    log.warning("database unavailable", path=request.url.path, error=f"{type(exc).__name__}: {exc}".splitlines()[0])
+    return problem_response(
+        request,
+        status=503,
+        problem_type="database-unavailable",
+        title="Service unavailable",
+        detail="The database cannot be reached just now. Retry shortly: a request with an Idempotency-Key is safe "
+        "to repeat.",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    for unreachable in _UNREACHABLE:
+        app.add_exception_handler(unreachable, _database_unavailable)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -6,9 +6,11 @@ bounded so that it fits its column (INT32_MAX for PostgreSQL `integer`): a save 
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+import types
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
 from tenantplane.kit.input_rules import text_problem
 
@@ -29,14 +31,49 @@ def _check_text(value: Any) -> Any:
     return value
 
 
+def _json_kind(annotation: Any) -> type | None:
+    """`bool` or `datetime` when a field holds only that (optionally None), else None."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _json_kind(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        kinds = {_json_kind(a) for a in get_args(annotation) if a is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else None
+    return annotation if annotation in (bool, datetime) else None
+
+
+def _check_kind(kind: type | None, value: Any) -> Any:
+    """What the document promises is what is accepted: a boolean is `true`/`false` (not 0, 1 or "yes"), and a time is
+    an ISO 8601 string (not a number read as seconds since 1970), as Pydantic's lax mode would take them."""
+    if kind is bool and value is not None and not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    if kind is datetime and isinstance(value, int | float):
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-01-31T09:00:00Z")
+    return value
+
+
+def _iso_only(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-01-31T09:00:00Z")
+    return _check_kind(datetime, value)
+
+
+# A time in a query string: an ISO 8601 date-time only (Pydantic would read "0.5" as seconds since 1970).
+Timestamp = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
 class InputSchema(BaseModel):
-    """A request body: unknown fields are an error, and no text can break storage."""
+    """A request body: unknown fields are an error, no text can break storage, booleans and times are what the
+    OpenAPI document says they are."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @field_validator("*", mode="before")
     @classmethod
-    def _text_is_storable(cls, value: Any) -> Any:
+    def _text_is_storable(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None:
+            _check_kind(_json_kind(field.annotation), value)
         return _check_text(value)
 
 

@@ -18,6 +18,7 @@ from tenantplane.identity.permissions import Permission
 from tenantplane.kit.db import SessionDep
 from tenantplane.kit.errors import PayloadTooLarge
 from tenantplane.kit.input_rules import parse_json
+from tenantplane.kit.schemas import InputSchema
 
 router = APIRouter(tags=["automation"])
 WorkflowAdmin = Annotated[Principal, Depends(require(Permission.WORKFLOWS_MANAGE))]
@@ -25,17 +26,13 @@ TRIGGERS = "/api/workflows/{workflow_id:uuid}/triggers"
 MAX_WEBHOOK_BYTES = 256 * 1024
 
 
-class TriggerWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TriggerWrite(InputSchema):
     kind: Literal["schedule", "webhook", "itsm_event"]
     enabled: bool = True
     config: dict[str, Any] = Field(default_factory=dict)
 
 
-class TriggerUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TriggerUpdate(InputSchema):
     enabled: bool | None = None
     config: dict[str, Any] | None = Field(None, description="The whole new config (validated like on creation)")
 
