@@ -21,7 +21,7 @@ from tenantplane.identity.callers import Caller, PrincipalUser
 from tenantplane.identity.models import ApiToken
 from tenantplane.identity.permissions import Permission, permissions_for
 from tenantplane.identity.security import API_TOKEN_PREFIX, digest, read_token
-from tenantplane.kit.db import Database, SessionDep
+from tenantplane.kit.db import Database
 from tenantplane.kit.errors import Forbidden, Unauthorized
 from tenantplane.settings import Settings
 
@@ -107,15 +107,18 @@ async def _user_principal(
     return _principal(caller, via)
 
 
-async def _from_api_token(database: Database, session: SessionDep, secret: str) -> Principal:
+async def _from_api_token(database: Database, secret: str) -> Principal:
     row = await callers.by_api_token(database, digest(secret))
     now = datetime.now(UTC)
     if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
         raise Unauthorized("The API token is unknown, expired or revoked.")
     caller = _live_user(row, row.token_tenant_id, None)
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > LAST_USED_EVERY_SECONDS:
-        # Throttled write, in the request's unit of work: at most one per minute per token, so reads stay cheap.
-        await session.execute(update(ApiToken).where(ApiToken.id == row.token_id).values(last_used_at=now))
+        # Throttled write, at most one per minute per token, so reads stay cheap. It commits on its own (the token
+        # was used, whatever the request does next), so authenticating needs no request session: a read that
+        # asks for none, GET /api/me, opens no unit of work at all.
+        async with database.transaction() as session:
+            await session.execute(update(ApiToken).where(ApiToken.id == row.token_id).values(last_used_at=now))
     return _principal(caller, "api_token")
 
 
@@ -137,16 +140,14 @@ def _check_csrf(request: Request, expected: str | None) -> None:
 
 
 async def current_principal(
-    request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     settings = _settings(request)
     database: Database = request.app.state.db
     if credentials is not None:
         raw = credentials.credentials
         if raw.startswith(API_TOKEN_PREFIX):
-            return await _from_api_token(database, session, raw)
+            return await _from_api_token(database, raw)
         claims = read_token(settings.resolved_secret_key, raw)
         if claims is None or claims.kind == "session":
             raise Unauthorized("The access token is invalid or expired.")

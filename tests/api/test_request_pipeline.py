@@ -1,0 +1,35 @@
+"""What the request pipeline does not do per request: GET /api/me opens no unit of work, and the objects of a started
+app are frozen out of the cyclic GC's walks (and thawed when it stops)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi.routing import APIRoute
+
+from tenantplane.app import create_app
+from tenantplane.identity.auth_endpoints import router as auth_router
+from tenantplane.kit.db import request_session
+from tenantplane.settings import Settings
+
+
+def _calls(dependant: Any) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _calls(sub)
+
+
+def test_reading_me_asks_for_no_request_session() -> None:
+    # Authentication runs its one lookup on the lookup pool and the profile comes from that row: no session is needed.
+    routes = [r for r in auth_router.routes if isinstance(r, APIRoute)]
+    route = next(r for r in routes if r.path == "/api/me" and "GET" in r.methods)
+    assert request_session not in list(_calls(route.dependant))
+
+
+async def test_a_started_app_freezes_what_exists_and_thaws_it_when_it_stops(settings: Settings) -> None:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
