@@ -9,6 +9,7 @@ import hmac
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -47,8 +48,9 @@ class Principal:
     # A tenant user's row: the read-only `Caller` on requests (load the ORM `User` to change it), else a `User`.
     user: PrincipalUser | None = None
 
-    @property
+    @cached_property
     def permissions(self) -> frozenset[Permission]:
+        # Computed once per principal (one request), however many rows a list page asks `can` about.
         return permissions_for(self.roles)
 
     def can(self, permission: Permission) -> bool:
