@@ -1,5 +1,5 @@
-"""What the request pipeline does not do per request: GET /api/me opens no unit of work, and the objects of a started
-app are frozen out of the cyclic GC's walks (and thawed when it stops)."""
+"""What the request pipeline does not do per request: GET /api/me opens no unit of work, the objects of a started app
+are frozen out of the cyclic GC's walks (and thawed when it stops), and the metrics' labelled children are kept."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import gc
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 from fastapi.routing import APIRoute
+from prometheus_client import REGISTRY
 
 from tenantplane.app import create_app
 from tenantplane.identity.auth_endpoints import router as auth_router
@@ -33,3 +35,16 @@ async def test_a_started_app_freezes_what_exists_and_thaws_it_when_it_stops(sett
     async with application.router.lifespan_context(application):
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
+
+
+async def test_every_request_is_counted_though_the_labelled_metrics_are_kept(client: httpx.AsyncClient) -> None:
+    labels = {"method": "GET", "route": "/healthz", "status": "200"}
+    before = REGISTRY.get_sample_value("tenantplane_http_requests_total", labels) or 0.0
+    for _ in range(3):
+        assert (await client.get("/healthz")).status_code == 200
+    assert REGISTRY.get_sample_value("tenantplane_http_requests_total", labels) == before + 3
+    seen = REGISTRY.get_sample_value(
+        "tenantplane_http_request_duration_seconds_count", {"method": "GET", "route": "/healthz"}
+    )
+    assert seen is not None
+    assert seen >= 3
