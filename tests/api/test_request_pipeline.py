@@ -4,6 +4,7 @@ are frozen out of the cyclic GC's walks (and thawed when it stops), and the metr
 from __future__ import annotations
 
 import gc
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ from tenantplane.app import create_app
 from tenantplane.identity.auth_endpoints import router as auth_router
 from tenantplane.kit.db import request_session
 from tenantplane.settings import Settings
+from tests.api.conftest import TenantContext
 
 
 def _calls(dependant: Any) -> Iterator[Any]:
@@ -48,3 +50,15 @@ async def test_every_request_is_counted_though_the_labelled_metrics_are_kept(cli
     )
     assert seen is not None
     assert seen >= 3
+
+
+async def test_an_api_tokens_use_is_recorded_even_when_the_request_then_fails(
+    client: httpx.AsyncClient, tenant: TenantContext
+) -> None:
+    # The throttled last_used_at write commits on its own, before the handler runs: a 404 does not roll it back.
+    created = await client.post("/api/auth/api-tokens", json={"name": "ci"}, headers=tenant.admin.headers)
+    api_token = {"Authorization": f"Bearer {created.json()['token']}"}
+    missing = await client.get(f"/api/users/{uuid.uuid4()}", headers=api_token)
+    assert missing.status_code == 404
+    tokens = (await client.get("/api/auth/api-tokens", headers=tenant.admin.headers)).json()["items"]
+    assert [t["last_used_at"] is not None for t in tokens if t["id"] == created.json()["id"]] == [True]
