@@ -1,8 +1,10 @@
 """What the request pipeline does not do per request: GET /api/me opens no unit of work, the objects of a started app
-are frozen out of the cyclic GC's walks (and thawed when it stops), and the metrics' labelled children are kept."""
+are frozen out of the cyclic GC's walks (and thawed when it stops), the metrics' labelled children are kept, and
+lookups queue for a slot of their own rather than in the pool."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import uuid
 from collections.abc import Iterator
@@ -14,7 +16,7 @@ from prometheus_client import REGISTRY
 
 from tenantplane.app import create_app
 from tenantplane.identity.auth_endpoints import router as auth_router
-from tenantplane.kit.db import request_session
+from tenantplane.kit.db import LOOKUP_APPLICATION, Database, request_session
 from tenantplane.settings import Settings
 from tests.api.conftest import TenantContext
 
@@ -62,3 +64,20 @@ async def test_an_api_tokens_use_is_recorded_even_when_the_request_then_fails(
     assert missing.status_code == 404
     tokens = (await client.get("/api/auth/api-tokens", headers=tenant.admin.headers)).json()["items"]
     assert [t["last_used_at"] is not None for t in tokens if t["id"] == created.json()["id"]] == [True]
+
+
+async def test_lookups_beyond_the_pool_wait_their_turn_and_all_answer(clean_database: str) -> None:
+    # More lookups at once than the lookup pool has connections: they queue for a slot, none fails, and the server
+    # never sees more lookup connections than the pool's size.
+    database = Database(clean_database, lookup_pool_size=2)
+    query = (
+        "SELECT pg_sleep(0.02), (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND application_name = %(name)s) AS seen, "
+        "%(n)s::int AS n"
+    )
+    try:
+        rows = await asyncio.gather(*(database.lookup(query, {"name": LOOKUP_APPLICATION, "n": n}) for n in range(12)))
+    finally:
+        await database.dispose()
+    assert [row.n for row in rows] == list(range(12))
+    assert max(row.seen for row in rows) <= 2
