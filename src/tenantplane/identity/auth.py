@@ -9,8 +9,8 @@ import hmac
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
