@@ -10,10 +10,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import update
 
 from tenantplane.identity import callers
@@ -21,7 +24,7 @@ from tenantplane.identity.callers import Caller, PrincipalUser
 from tenantplane.identity.models import ApiToken
 from tenantplane.identity.permissions import Permission, permissions_for
 from tenantplane.identity.security import API_TOKEN_PREFIX, digest, read_token
-from tenantplane.kit.db import Database, SessionDep
+from tenantplane.kit.db import Database
 from tenantplane.kit.errors import Forbidden, Unauthorized
 from tenantplane.settings import Settings
 
@@ -30,7 +33,6 @@ CSRF_COOKIE = "tp_csrf"
 CSRF_HEADER = "x-csrf-token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LAST_USED_EVERY_SECONDS = 60  # an API token's last_used_at is written at most this often
-_bearer = HTTPBearer(auto_error=False, description="An access token from /api/auth/token or an API token")
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,9 @@ class Principal:
     # A tenant user's row: the read-only `Caller` on requests (load the ORM `User` to change it), else a `User`.
     user: PrincipalUser | None = None
 
-    @property
+    @cached_property
     def permissions(self) -> frozenset[Permission]:
+        # Computed once per principal (one request), however many rows a list page asks `can` about.
         return permissions_for(self.roles)
 
     def can(self, permission: Permission) -> bool:
@@ -107,15 +110,18 @@ async def _user_principal(
     return _principal(caller, via)
 
 
-async def _from_api_token(database: Database, session: SessionDep, secret: str) -> Principal:
+async def _from_api_token(database: Database, secret: str) -> Principal:
     row = await callers.by_api_token(database, digest(secret))
     now = datetime.now(UTC)
     if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
         raise Unauthorized("The API token is unknown, expired or revoked.")
     caller = _live_user(row, row.token_tenant_id, None)
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > LAST_USED_EVERY_SECONDS:
-        # Throttled write, in the request's unit of work: at most one per minute per token, so reads stay cheap.
-        await session.execute(update(ApiToken).where(ApiToken.id == row.token_id).values(last_used_at=now))
+        # Throttled write, at most one per minute per token, so reads stay cheap. It commits on its own (the token
+        # was used, whatever the request does next), so authenticating needs no request session: a read that
+        # asks for none, GET /api/me, opens no unit of work at all.
+        async with database.transaction() as session:
+            await session.execute(update(ApiToken).where(ApiToken.id == row.token_id).values(last_used_at=now))
     return _principal(caller, "api_token")
 
 
@@ -136,17 +142,22 @@ def _check_csrf(request: Request, expected: str | None) -> None:
         raise Forbidden("A state-changing request with a session cookie needs the X-CSRF-Token header.")
 
 
-async def current_principal(
-    request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+def _bearer_token(request: Request) -> str | None:
+    """The credentials of an `Authorization: Bearer …` header, read as FastAPI's HTTPBearer reads them."""
+    authorization = request.headers.get("Authorization")
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if not (authorization and scheme and credentials) or scheme.lower() != "bearer":
+        return None
+    return credentials
+
+
+async def _resolve(request: Request) -> Principal:
     settings = _settings(request)
     database: Database = request.app.state.db
-    if credentials is not None:
-        raw = credentials.credentials
+    raw = _bearer_token(request)
+    if raw is not None:
         if raw.startswith(API_TOKEN_PREFIX):
-            return await _from_api_token(database, session, raw)
+            return await _from_api_token(database, raw)
         claims = read_token(settings.resolved_secret_key, raw)
         if claims is None or claims.kind == "session":
             raise Unauthorized("The access token is invalid or expired.")
@@ -165,13 +176,36 @@ async def current_principal(
     raise Unauthorized("Authentication is required.")
 
 
+class PrincipalScheme(SecurityBase):
+    """The caller's principal, as one dependency that is also the OpenAPI bearer scheme.
+
+    FastAPI documents a dependency that is a `SecurityBase` as a security scheme. Being the scheme itself, rather than
+    a function depending on `HTTPBearer`, spares every authenticated request a dependency level and a credentials
+    model, and the OpenAPI document stays as it was (scheme `HTTPBearer`, the same model and description).
+    """
+
+    def __init__(self, description: str) -> None:
+        self.model = HTTPBearerModel(description=description)
+        self.scheme_name = "HTTPBearer"
+
+    async def __call__(self, request: Request) -> Principal:
+        return await _resolve(request)
+
+
+current_principal = PrincipalScheme("An access token from /api/auth/token or an API token")
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-async def current_user(principal: CurrentPrincipal) -> Principal:
+def _tenant_user(principal: Principal) -> Principal:
     if principal.kind != "user":
         raise Forbidden("This endpoint is for tenant users.")
     return principal
+
+
+async def current_user(principal: CurrentPrincipal) -> Principal:
+    return _tenant_user(principal)
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
@@ -189,8 +223,9 @@ PlatformAdminDep = Annotated[Principal, Depends(platform_admin)]
 def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through tenant users holding `permission`, and answers 403 otherwise."""
 
-    async def check(principal: CurrentUser) -> Principal:
-        if not principal.can(permission):
+    async def check(principal: CurrentPrincipal) -> Principal:
+        # current_user's check inline, not as a dependency of its own: one dependency level less on every list page
+        if not _tenant_user(principal).can(permission):
             raise Forbidden(f"This needs the '{permission.value}' permission.")
         return principal
 

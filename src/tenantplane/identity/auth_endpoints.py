@@ -118,10 +118,15 @@ async def end_session(request: Request, response: Response, session: SessionDep)
     return response
 
 
+_USER_FIELDS = tuple(UserRead.model_fields)
+
+
 def _me(user: User | Caller, tenant_slug: str, tenant_name: str) -> MeRead:
+    """Validated once, from the user's attributes (UserRead's fields) and the tenant's names."""
+    fields = {name: getattr(user, name) for name in _USER_FIELDS}
     return MeRead.model_validate(
         {
-            **UserRead.model_validate(user).model_dump(),
+            **fields,
             "tenant_slug": tenant_slug,
             "tenant_name": tenant_name,
             "permissions": sorted(p.value for p in permissions_for(user.roles)),
@@ -130,11 +135,15 @@ def _me(user: User | Caller, tenant_slug: str, tenant_name: str) -> MeRead:
 
 
 @router.get("/api/me", response_model=MeRead)
-async def read_me(principal: CurrentUser, session: SessionDep) -> MeRead:
-    if isinstance(principal.user, Caller):  # the principal lookup read the profile already: no further query
+async def read_me(request: Request, principal: CurrentUser) -> MeRead:
+    # No request session (SessionDep): the principal lookup read the profile and the tenant's names already, in its
+    # one statement, so the read opens no unit of work. A principal current_principal made always has its Caller.
+    if isinstance(principal.user, Caller):
         return _me(principal.user, principal.user.tenant_slug, principal.user.tenant_name)
-    user = await repo.get_user(session, principal.tenant, principal.id)
-    tenant = await repo.get_tenant(session, principal.tenant)
+    database: Database = request.app.state.db
+    async with database.transaction() as session:
+        user = await repo.get_user(session, principal.tenant, principal.id)
+        tenant = await repo.get_tenant(session, principal.tenant)
     return _me(user, tenant.slug, tenant.name)
 
 

@@ -25,6 +25,9 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# The labelled children by (method, route template, status): `labels()` takes a lock and checks its arguments on every
+# call, twice a request. As bounded as the metrics themselves (route templates, the HTTP parser's methods).
+_samples: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 log = structlog.get_logger("tenantplane.http")
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -71,8 +74,11 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        raw = b""
+        for name, value in scope.get("headers") or ():
+            if name == b"x-request-id":
+                raw = value  # the last one, as a dict of the headers had it
+        given = raw.decode("latin-1")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -93,11 +99,16 @@ class RequestContextMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             elapsed = time.perf_counter() - started
-            REQUESTS.labels(scope["method"], template, str(status)).inc()
-            LATENCY.labels(scope["method"], template).observe(elapsed)
+            method = scope["method"]
+            sample = _samples.get((method, template, status))
+            if sample is None:
+                sample = (REQUESTS.labels(method, template, str(status)), LATENCY.labels(method, template))
+                _samples[(method, template, status)] = sample
+            sample[0].inc()
+            sample[1].observe(elapsed)
             log.info(
                 "request",
-                method=scope["method"],
+                method=method,
                 path=scope["path"],
                 status=status,
                 duration_ms=round(elapsed * 1000, 2),
