@@ -183,8 +183,15 @@ _INSTANCE = """approval_instance AS (
 )"""
 
 
-def start_rows(plan: PlannedStart) -> tuple[str, dict[str, Any]]:
-    """The CTEs (after `CLOCK`) that insert the planned instance, its events and assignments, and their binds."""
+START_CTES = _INSTANCE
+"""The CTEs (after `CLOCK`) that insert a planned instance, its events and assignments (binds: `start_rows`)."""
+
+_WRITE_START = text(f"WITH {CLOCK}, {START_CTES} SELECT at FROM clock")
+"""Built once: a new `text()` per start would parse its binds and key the compiled cache every time."""
+
+
+def start_rows(plan: PlannedStart) -> dict[str, Any]:
+    """The binds of `START_CTES` for a planned instance, its events and assignments."""
     i = plan.instance
     params: dict[str, Any] = {
         "ai_id": i.id,
@@ -208,7 +215,7 @@ def start_rows(plan: PlannedStart) -> tuple[str, dict[str, Any]]:
         "aa_steps": [step for step, _ in plan.assignments],
         "aa_users": [user for _, user in plan.assignments],
     }
-    return _INSTANCE, params
+    return params
 
 
 def attach(session: AsyncSession, plan: PlannedStart, at: datetime) -> ApprovalInstance:
@@ -232,8 +239,7 @@ async def queue_jobs(session: AsyncSession, plan: PlannedStart) -> None:
 
 async def write_start(session: AsyncSession, plan: PlannedStart) -> ApprovalInstance:
     """Write a planned start: one INSERT statement for its rows, then its jobs."""
-    ctes, params = start_rows(plan)
-    at = (await session.execute(text(f"WITH {CLOCK}, {ctes} SELECT at FROM clock"), params)).scalar_one()
+    at = (await session.execute(_WRITE_START, start_rows(plan))).scalar_one()
     instance = attach(session, plan, at)
     await queue_jobs(session, plan)
     return instance

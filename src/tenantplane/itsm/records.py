@@ -42,11 +42,15 @@ def _numbering_engine(engine: AsyncEngine) -> AsyncEngine:
     from that pool too, a burst of submits holding every connection would each wait for one more (until the pool's
     timeout). A connection of this pool is held for one statement and waits for nothing but the counter row, so it
     cannot deadlock. It is disposed with the main engine.
+
+    No overflow: a pool returns an overflow connection by closing it, so under a burst of submits most draws paid
+    a new PostgreSQL connection (its backend start and cold caches, several times the statement). Connections are
+    opened as needed up to `pool_size` and kept; a draw beyond them waits for one (a statement away).
     """
     numbering = _NUMBERING.get(engine.sync_engine)
     if numbering is None:
         numbering = create_async_engine(
-            engine.url, pool_size=2, max_overflow=8, pool_recycle=3600, isolation_level="AUTOCOMMIT"
+            engine.url, pool_size=8, max_overflow=0, pool_recycle=3600, isolation_level="AUTOCOMMIT"
         )
         _NUMBERING[engine.sync_engine] = numbering
         event.listen(engine.sync_engine, "engine_disposed", _dispose_numbering, once=True)

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
-from tenantplane.approvals.starting import CLOCK, TICK, PlannedStart, attach, queue_jobs, start_rows
+from tenantplane.approvals.starting import CLOCK, START_CTES, TICK, PlannedStart, attach, queue_jobs, start_rows
 from tenantplane.audit.service import event_values
 from tenantplane.identity.auth import Principal
 from tenantplane.itsm.lifecycle import REQUEST
@@ -67,6 +67,10 @@ _REQUEST = f"""service_request AS (
         :au_object_id, :au_summary, :au_request_id)
 )"""
 
+_STATEMENT = text(f"WITH {CLOCK}, {START_CTES}, {_REQUEST} SELECT at FROM clock")
+"""Built once (it runs on every submit): a new `text()` per call would parse its binds and key the compiled
+cache again each time."""
+
 
 @dataclass
 class Submitted:
@@ -102,7 +106,7 @@ async def write_new_request(
             data={"approval_instance_id": str(instance.id)},
         ),
     ]
-    approval_ctes, params = start_rows(plan)
+    params = start_rows(plan)
     for column in REQUEST_COLUMNS:
         value = getattr(request, column)
         params[f"sr_{column}"] = json.dumps(value) if column in _JSON_COLUMNS and value is not None else value
@@ -123,8 +127,7 @@ async def write_new_request(
     )
     params |= {f"au_{key}": value for key, value in audit.items()}
     params |= {"au_id": uuid.uuid4(), "au_summary": json.dumps(audit["summary"])}
-    statement = f"WITH {CLOCK}, {approval_ctes}, {_REQUEST} SELECT at FROM clock"
-    at: datetime = (await session.execute(text(statement), params)).scalar_one()
+    at: datetime = (await session.execute(_STATEMENT, params)).scalar_one()
     _attach_request(session, request, at)
     attach(session, plan, at)
     for number, (event, event_id) in enumerate(zip(timeline, params["re_ids"], strict=True), 1):
