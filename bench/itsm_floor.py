@@ -65,8 +65,19 @@ async def capture_submit(db_url: str, secret_key: str, token: str, body: dict[st
     from sqlalchemy import Engine, Pool, event
 
     from tenantplane.app import create_app
+    from tenantplane.itsm import records
     from tenantplane.settings import Settings
 
+    draw_number = records.next_number
+
+    async def next_number(session: Any, tenant_id: uuid.UUID, prefix: str) -> str:
+        """The number is drawn by plain psycopg (no engine event sees it): recorded here, as a side connection's."""
+        if recording:
+            capture.statements.append(Statement(-1, records._NEXT, {"tenant_id": tenant_id, "name": prefix}, False))
+        number: str = await draw_number(session, tenant_id, prefix)
+        return number
+
+    records.next_number = next_number
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(
             database_url=db_url, secret_key=secret_key, data_dir=Path(data_dir), log_level="WARNING", log_format="json"
@@ -103,6 +114,7 @@ async def capture_submit(db_url: str, secret_key: str, token: str, body: dict[st
                 recording = False
         for target, name, fn in listeners:
             event.remove(target, name, fn)
+    records.next_number = draw_number
     return capture
 
 
