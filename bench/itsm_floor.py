@@ -72,7 +72,7 @@ async def capture_submit(db_url: str, secret_key: str, token: str, body: dict[st
 
     async def next_number(session: Any, tenant_id: uuid.UUID, prefix: str) -> str:
         """The number is drawn by plain psycopg (no engine event sees it): recorded here, as a side connection's."""
-        if recording:
+        if recording and isinstance(records._NEXT, str):  # (an engine's statement is seen by the events below)
             capture.statements.append(Statement(-1, records._NEXT, {"tenant_id": tenant_id, "name": prefix}, False))
         number: str = await draw_number(session, tenant_id, prefix)
         return number
