@@ -46,6 +46,14 @@ from bench.itsm_server import (
 # --------------------------------------------------------------------------- (b) submit under load
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): per-request CPU of the server is a figure the
+    shared machine's load moves far less than req/s."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk_post(url: str, token: str, body: dict[str, Any], seconds: float, clients: int) -> dict[str, Any]:
     """wrk with a Lua script: POST, JSON body, bearer token. Returns req/s, p50/p99 ms and error counts."""
     script = "\n".join(
@@ -247,20 +255,25 @@ def main() -> None:
             )
 
             single: list[float] = []
+            cpu_before = cpu_seconds(server.pid)
             for _ in range(50):
                 started = time.perf_counter()
                 submit(api, fx)
                 single.append((time.perf_counter() - started) * 1000)
             one = percentiles(single)
+            one_cpu = (cpu_seconds(server.pid) - cpu_before) / 50 * 1000
             report(
                 row("(b0) POST /api/itsm/requests, 1 client", 1000 / one["p50"], "req/s")
-                + f"  p50 {one['p50']:.1f} ms p99 {one['p99']:.1f} ms  (50 sequential)  [load {loadavg()}]"
+                + f"  p50 {one['p50']:.1f} ms p99 {one['p99']:.1f} ms  server CPU {one_cpu:.2f} ms/request "
+                f"(50 sequential)  [load {loadavg()}]"
             )
             with psycopg.connect(db_url) as conn:
                 before = conn.execute("SELECT count(*) FROM approval_instances").fetchone()[0]  # type: ignore[index]
+            cpu_before = cpu_seconds(server.pid)
             post = wrk_post(
                 f"{base}/api/itsm/requests", fx["tokens"]["requester"], request_body(fx), args.seconds, args.clients
             )
+            post_cpu = (cpu_seconds(server.pid) - cpu_before) / max(post["total"], 1) * 1000
             with psycopg.connect(db_url) as conn:
                 after = conn.execute("SELECT count(*) FROM approval_instances").fetchone()[0]  # type: ignore[index]
             verdict = "OK" if post["rps"] >= 0.25 * health else "BELOW TARGET"
@@ -271,7 +284,8 @@ def main() -> None:
             )
             report(
                 f"    wrk+Lua, {args.clients} connections, {args.seconds:.0f}s: {post['total']} responses, "
-                f"{post['non2xx']} non-2xx, {after - before} approval instances created {post['socket_errors']}"
+                f"{post['non2xx']} non-2xx, {after - before} approval instances created, server CPU {post_cpu:.2f} ms "
+                f"per response {post['socket_errors']}"
             )
 
             floor = measure_floor(

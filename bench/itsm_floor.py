@@ -28,6 +28,8 @@ UNION ALL SELECT id FROM catalog_items UNION ALL SELECT id FROM approval_definit
 UNION ALL SELECT id FROM approval_definition_versions UNION ALL SELECT id FROM notification_channels
 """
 NUMBER = re.compile(r"^REQ\d{7,}$")
+IN_TEXT = re.compile(r"\bREQ\d{7,}\b|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""A number or an id inside a text bind (rows go as JSON binds)."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,19 @@ async def capture_submit(db_url: str, secret_key: str, token: str, body: dict[st
     from sqlalchemy import Engine, Pool, event
 
     from tenantplane.app import create_app
+    from tenantplane.itsm import records
     from tenantplane.settings import Settings
 
+    draw_number = records.next_number
+
+    async def next_number(session: Any, tenant_id: uuid.UUID, prefix: str) -> str:
+        """The number is drawn by plain psycopg (no engine event sees it): recorded here, as a side connection's."""
+        if recording and isinstance(records._NEXT, str):  # (an engine's statement is seen by the events below)
+            capture.statements.append(Statement(-1, records._NEXT, {"tenant_id": tenant_id, "name": prefix}, False))
+        number: str = await draw_number(session, tenant_id, prefix)
+        return number
+
+    records.next_number = next_number
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(
             database_url=db_url, secret_key=secret_key, data_dir=Path(data_dir), log_level="WARNING", log_format="json"
@@ -101,12 +114,15 @@ async def capture_submit(db_url: str, secret_key: str, token: str, body: dict[st
                 recording = False
         for target, name, fn in listeners:
             event.remove(target, name, fn)
+    records.next_number = draw_number
     return capture
 
 
 def _ids_in(value: Any, found: set[uuid.UUID]) -> None:
     if isinstance(value, uuid.UUID):
         found.add(value)
+    elif isinstance(value, str):
+        found.update(uuid.UUID(m) for m in IN_TEXT.findall(value) if not m.startswith("REQ"))
     elif isinstance(value, dict):
         for item in value.values():
             _ids_in(item, found)
@@ -119,7 +135,9 @@ def _remap(value: Any, ids: dict[uuid.UUID, uuid.UUID], texts: dict[str, str], n
     if isinstance(value, uuid.UUID):
         return ids.get(value, value)
     if isinstance(value, str):
-        return number if NUMBER.match(value) else texts.get(value, value)
+        if NUMBER.match(value):
+            return number
+        return IN_TEXT.sub(lambda m: number if m[0].startswith("REQ") else texts.get(m[0], m[0]), value)
     if isinstance(value, dict):
         return {k: _remap(v, ids, texts, number) for k, v in value.items()}
     if isinstance(value, list):

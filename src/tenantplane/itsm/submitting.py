@@ -8,7 +8,6 @@ apart in the order the step-by-step submit writes them, so every timeline reads 
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +17,16 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
-from tenantplane.approvals.starting import CLOCK, TICK, PlannedStart, attach, queue_jobs, start_rows
+from tenantplane.approvals.starting import (
+    CLOCK,
+    START_CTES,
+    TICK,
+    PlannedStart,
+    attach,
+    queue_jobs,
+    row_json,
+    start_rows,
+)
 from tenantplane.audit.service import event_values
 from tenantplane.identity.auth import Principal
 from tenantplane.itsm.lifecycle import REQUEST
@@ -48,24 +56,30 @@ REQUEST_COLUMNS = (
     "idempotency_key",
     "closed_at",
 )
-_JSON_COLUMNS = {"variables", "fulfillment_parameters"}
+
+_EVENT_COLUMNS = ("id", "tenant_id", "record_type", "record_id", "kind", "actor_id", "message", "data")
 
 _REQUEST = f"""service_request AS (
     INSERT INTO service_requests (created_at, updated_at, {", ".join(REQUEST_COLUMNS)})
-    VALUES ((SELECT at FROM clock), (SELECT at FROM clock), {", ".join(f":sr_{c}" for c in REQUEST_COLUMNS)})
+    SELECT clock.at, clock.at, {", ".join(f"r.{c}" for c in REQUEST_COLUMNS)}
+    FROM clock, jsonb_populate_record(NULL::service_requests, CAST(:sr AS jsonb)) AS r
 ), record_event AS (
     INSERT INTO itsm_record_events (id, tenant_id, created_at, updated_at, record_type, record_id, kind, actor_id,
         message, data)
-    SELECT e.id, :sr_tenant_id, clock.at + e.n * interval '1 microsecond', clock.at + e.n * interval '1 microsecond',
-        :re_type, :sr_id, e.kind, CAST(NULLIF(e.actor, '') AS uuid), e.message, e.data
-    FROM clock, unnest(CAST(:re_ids AS uuid[]), CAST(:re_kinds AS text[]), CAST(:re_actors AS text[]),
-        CAST(:re_messages AS text[]), CAST(:re_data AS jsonb[])) WITH ORDINALITY AS e(id, kind, actor, message, data, n)
+    SELECT e.id, e.tenant_id, clock.at + e.ordinality * interval '1 microsecond',
+        clock.at + e.ordinality * interval '1 microsecond', e.record_type, e.record_id, e.kind, e.actor_id, e.message,
+        e.data
+    FROM clock, jsonb_populate_recordset(NULL::itsm_record_events, CAST(:re AS jsonb)) WITH ORDINALITY AS e
 ), audit_event AS (
     INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, actor_label, action, object_type, object_id,
         summary, request_id)
-    VALUES (:au_id, :au_tenant_id, :au_actor_type, :au_actor_id, :au_actor_label, :au_action, :au_object_type,
-        :au_object_id, :au_summary, :au_request_id)
+    SELECT a.id, a.tenant_id, a.actor_type, a.actor_id, a.actor_label, a.action, a.object_type, a.object_id,
+        a.summary, a.request_id
+    FROM jsonb_populate_record(NULL::audit_events, CAST(:au AS jsonb)) AS a
 )"""
+_STATEMENT = text(f"WITH {CLOCK}, {START_CTES}, {_REQUEST} SELECT at FROM clock")
+"""Built once (it runs on every submit): a new `text()` per call would parse its binds and key the compiled
+cache again each time."""
 
 
 @dataclass
@@ -91,29 +105,19 @@ async def write_new_request(
     """Write a pinned request (not in the session yet) and its planned approval in one statement, then its jobs."""
     instance = plan.instance
     request.approval_instance_id = instance.id
+    owner = {"tenant_id": request.tenant_id, "record_type": REQUEST, "record_id": request.id}
+    submitted = f"{request.number} submitted for {item.name}"
     timeline = [
+        RecordEvent(id=uuid.uuid4(), **owner, kind="submitted", actor_id=actor.id, message=submitted, data={}),
         RecordEvent(
-            kind="submitted", actor_id=actor.id, message=f"{request.number} submitted for {item.name}", data={}
-        ),
-        RecordEvent(
+            id=uuid.uuid4(),
+            **owner,
             kind="approval_started",
             actor_id=None,
             message="Waiting for approval",
             data={"approval_instance_id": str(instance.id)},
         ),
     ]
-    approval_ctes, params = start_rows(plan)
-    for column in REQUEST_COLUMNS:
-        value = getattr(request, column)
-        params[f"sr_{column}"] = json.dumps(value) if column in _JSON_COLUMNS and value is not None else value
-    params |= {
-        "re_type": REQUEST,
-        "re_ids": [uuid.uuid4() for _ in timeline],
-        "re_kinds": [e.kind for e in timeline],
-        "re_actors": [str(e.actor_id) if e.actor_id else "" for e in timeline],
-        "re_messages": [e.message for e in timeline],
-        "re_data": [json.dumps(e.data) for e in timeline],
-    }
     audit = event_values(
         actor=actor,
         action="service_request.submitted",
@@ -121,14 +125,15 @@ async def write_new_request(
         object_id=request.id,
         summary={"number": request.number, "catalog_item": item.name},
     )
-    params |= {f"au_{key}": value for key, value in audit.items()}
-    params |= {"au_id": uuid.uuid4(), "au_summary": json.dumps(audit["summary"])}
-    statement = f"WITH {CLOCK}, {approval_ctes}, {_REQUEST} SELECT at FROM clock"
-    at: datetime = (await session.execute(text(statement), params)).scalar_one()
+    params = start_rows(plan) | {
+        "sr": row_json({column: getattr(request, column) for column in REQUEST_COLUMNS}),
+        "re": row_json([{column: getattr(e, column) for column in _EVENT_COLUMNS} for e in timeline]),
+        "au": row_json({"id": uuid.uuid4(), **audit}),
+    }
+    at: datetime = (await session.execute(_STATEMENT, params)).scalar_one()
     _attach_request(session, request, at)
     attach(session, plan, at)
-    for number, (event, event_id) in enumerate(zip(timeline, params["re_ids"], strict=True), 1):
-        event.id, event.tenant_id, event.record_type, event.record_id = event_id, request.tenant_id, REQUEST, request.id
+    for number, event in enumerate(timeline, 1):
         event.created_at = event.updated_at = at + number * TICK
     await queue_jobs(session, plan)
     return Submitted(request, True, timeline, people)
