@@ -140,6 +140,7 @@ def main() -> None:
             **os.environ,
             "TENANTPLANE_DATABASE_URL": db_url,
             "TENANTPLANE_LOG_LEVEL": "WARNING",
+            "TENANTPLANE_API_RATE_PER_SECOND": "0",  # one caller at full speed is the point here
             "TENANTPLANE_SECRET_KEY": "bench-secret-key-" + "x" * 32,
         }
         cli = [sys.executable, "-m", "tenantplane.cli"]

@@ -85,6 +85,7 @@ def bootstrap(db_url: str) -> dict[str, str]:
         **os.environ,
         "TENANTPLANE_DATABASE_URL": db_url,
         "TENANTPLANE_LOG_LEVEL": "WARNING",
+        "TENANTPLANE_API_RATE_PER_SECOND": "0",  # one caller at full speed is the point here
         "TENANTPLANE_SECRET_KEY": "bench-secret-key-" + "x" * 32,
     }
     subprocess.run(

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from tenantplane import __version__
+from tenantplane.identity.ratelimit import RateLimiter
 from tenantplane.jobs.registry import load_task_modules
 from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
 from tenantplane.kit.commands import command_settings
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, worker: RunnerOptions | None
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(settings.api_rate_per_second, settings.api_rate_burst)
     # With an embedded worker, /readyz also says whether runbook scripts can run here (and why not).
     app.state.readiness_details = [sandbox_readiness(SandboxConfig.from_settings(settings))] if worker else []
     install_error_handlers(app)

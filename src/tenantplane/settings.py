@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=900, ge=1)
     login_failure_window_seconds: int = Field(default=86_400, ge=1)
     login_account_alarm_failures: int = Field(default=100, ge=1)
+    # Per-caller API rate limit in each API process (identity/ratelimit.py): requests per second sustained and the
+    # burst a caller may spend at once; past it, 429 with Retry-After. 0 turns it off.
+    api_rate_per_second: float = Field(default=100.0, ge=0)
+    api_rate_burst: int = Field(default=300, ge=1)
     # Proxies `serve` believes about the client address (X-Forwarded-For; uvicorn's forwarded_allow_ips, e.g.
     # "10.0.0.5,10.0.1.0/24"). Empty: forwarded headers are ignored and the TCP peer is the client.
     forwarded_allow_ips: str = ""

@@ -36,6 +36,7 @@ def settings(clean_database: str, tmp_path: Path) -> Settings:
         secret_key="test-secret-key-" + "x" * 32,
         log_format="console",
         log_level="WARNING",
+        api_rate_per_second=0,  # tests call as fast as they can; tests/api/test_rate_limit.py turns it on
     )
 
 

@@ -55,6 +55,10 @@ def _schemathesis(
     examples: str,
     seed: str,
 ) -> subprocess.CompletedProcess[str]:
+    # The coverage phase's negative cases hit a CPython 3.11 bug in hypothesis' strategy descriptions now and then
+    # ("AST constructor recursion depth mismatch", a runtime error of the tool, not of the API): the fuzzing phase
+    # generates the invalid requests.
+    phases = "examples,coverage,fuzzing" if mode == "positive" else "examples,fuzzing"
     given = ["--config-file", str(config)] if config is not None else []
     return subprocess.run(
         [
@@ -69,7 +73,7 @@ def _schemathesis(
             "--checks",
             ",".join(checks),
             "--phases",
-            "examples,coverage,fuzzing",
+            phases,
             "--max-examples",
             examples,
             "--seed",
@@ -125,6 +129,7 @@ async def test_the_api_answers_only_what_its_openapi_document_says(
         "TENANTPLANE_DATA_DIR": str(tmp_path),
         "TENANTPLANE_LOG_LEVEL": "ERROR",
         "TENANTPLANE_ALLOWED_EGRESS_HOSTS": "127.0.0.1",
+        "TENANTPLANE_API_RATE_PER_SECOND": "1000",  # the fuzzer's pace: what it checks are the other answers
     }
     server = _serve(env, port)
     base = f"http://127.0.0.1:{port}"

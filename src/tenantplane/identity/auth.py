@@ -23,6 +23,7 @@ from tenantplane.identity import callers
 from tenantplane.identity.callers import Caller, PrincipalUser
 from tenantplane.identity.models import ApiToken
 from tenantplane.identity.permissions import Permission, permissions_for
+from tenantplane.identity.ratelimit import RateLimiter
 from tenantplane.identity.security import API_TOKEN_PREFIX, digest, read_token
 from tenantplane.kit.db import Database
 from tenantplane.kit.errors import Forbidden, Unauthorized
@@ -151,16 +152,25 @@ def _bearer_token(request: Request) -> str | None:
     return credentials
 
 
+def _limited(request: Request, caller: str) -> None:
+    """Spend one request of the caller's rate (`identity.ratelimit`), before anything is read for it."""
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.take(caller)
+
+
 async def _resolve(request: Request) -> Principal:
     settings = _settings(request)
     database: Database = request.app.state.db
     raw = _bearer_token(request)
     if raw is not None:
         if raw.startswith(API_TOKEN_PREFIX):
+            _limited(request, "api_token:" + digest(raw))
             return await _from_api_token(database, raw)
         claims = read_token(settings.resolved_secret_key, raw)
         if claims is None or claims.kind == "session":
             raise Unauthorized("The access token is invalid or expired.")
+        _limited(request, f"{claims.kind}:{claims.subject}")
         if claims.kind == "platform":
             return await _from_platform(database, claims.subject)
         return await _user_principal(database, claims.subject, claims.tenant_id, "bearer", claims.generation)
@@ -170,6 +180,7 @@ async def _resolve(request: Request) -> Principal:
         if claims is None or claims.kind != "session" or claims.session_id is None:
             raise Unauthorized("The session has expired; sign in again.")
         _check_csrf(request, claims.csrf)
+        _limited(request, f"session:{claims.session_id}")
         return await _user_principal(
             database, claims.subject, claims.tenant_id, "session", claims.generation, claims.session_id
         )

@@ -3,10 +3,11 @@ can answer, as `application/problem+json` with one `Problem` schema (what `kit.e
 
 FastAPI documents only the 2xx answer and a 422 with its own `HTTPValidationError` body, which is not what the API
 sends. The rules below follow from what every route shares (`kit.errors`, `kit.input_rules`, the identity
-dependencies): any request may be unauthenticated (401) or not allowed (403); a path that names a record may name
-none (404); a write may conflict with the record's state (409); a body may be too large (413) or not JSON (400),
-a cursor not one the API returned (400); a parameter or body may be invalid (422); the database may be out of
-reach for a moment (503, with `Retry-After`). A route that answers something more declares it with `problems(...)`.
+dependencies): any request may be unauthenticated (401), not allowed (403) or over its caller's rate (429); a path
+that names a record may name none (404); a write may conflict with the record's state (409); a body may be too
+large (413) or not JSON (400), a cursor not one the API returned (400); a parameter or body may be invalid (422);
+the database may be out of reach for a moment (503, with `Retry-After`). A route that answers something more
+declares it with `problems(...)`.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def shared_statuses(method: str, operation: dict[str, Any]) -> set[int]:
     """The problems every operation of this shape can answer."""
     parameters = operation.get("parameters", [])
-    found = {401, 403, 503}
+    found = {401, 403, 429, 503}  # 429: the per-caller rate limit (identity.ratelimit)
     if any(p.get("in") == "path" for p in parameters):
         found.add(404)
     if method in _WRITES:
