@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=900, ge=1)
     login_failure_window_seconds: int = Field(default=86_400, ge=1)
     login_account_alarm_failures: int = Field(default=100, ge=1)
+    # Finished jobs, sent or dead notification deliveries and the live log chunks of finished executions are deleted
+    # this many days after they finished (kit/retention.py: the workers' hourly housekeeping, `tenantplane purge`).
+    # 0 keeps them forever. Executions, requests, approvals and audit events are never purged.
+    retention_days: int = Field(default=30, ge=0)
     # Per-caller API rate limit in each API process (identity/ratelimit.py): requests per second sustained and the
     # burst a caller may spend at once; past it, 429 with Retry-After. 0 turns it off.
     api_rate_per_second: float = Field(default=100.0, ge=0)

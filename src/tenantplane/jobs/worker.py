@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tenantplane.jobs import queue
+from tenantplane.jobs import retention as _retention  # noqa: F401 - registers the workers' hourly purge
 from tenantplane.jobs.queue import ClaimedJob
 from tenantplane.jobs.registry import (
     JobContext,
