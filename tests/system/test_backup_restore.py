@@ -145,6 +145,7 @@ async def test_a_running_system_backed_up_and_restored_carries_on(
     finally:
         _stop(running)
     assert archive.stat().st_size > 0
+    assert archive.stat().st_mode & 0o777 == 0o600, "a backup holds password hashes: only its owner may read it"
     assert not list(tmp_path.glob(".*.partial")), "the partial archive must be renamed, not left behind"
 
     restored = _cli(copy, tmp_path / "cli", "restore", str(archive))

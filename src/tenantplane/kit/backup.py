@@ -233,6 +233,12 @@ def backup(url: str, file: Path, progress: Progress) -> BackupReport:
     command = [str(tool), "--format=custom", "--verbose", "--no-password", f"--file={partial}", target.conninfo]
     progress(f"dumping the {target.label} with {tool}")
     try:
+        # Password hashes and encrypted secrets are in it: only the owner may read it (pg_dump keeps the mode).
+        try:
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+            partial.chmod(0o600)
+        except OSError as exc:
+            raise BackupError(f"cannot write {file}: {exc.strerror}") from exc
         _run(command, target, tables, progress)
         partial.replace(file)
     finally:
