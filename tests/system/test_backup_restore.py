@@ -37,7 +37,7 @@ from tests.system.test_automation_crashes import ROOT, SECRET_KEY, _one, _rows, 
 
 pytestmark = pytest.mark.system
 CLI = [sys.executable, "-m", "tenantplane.cli"]
-DELAY_SECONDS = 8  # long enough for the backup and the restore to finish before the timer is due
+DELAY_SECONDS = 10  # long enough for the backup and the restore to finish before the timer is due
 
 
 @dataclass(frozen=True)
