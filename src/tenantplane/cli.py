@@ -1,4 +1,4 @@
-"""The `tenantplane` command line: serve, migrate, bootstrap, create-api-token, unlock-account, version.
+"""The `tenantplane` command line: serve, worker, migrate, bootstrap, accounts and tokens, backup and restore.
 
 With no TENANTPLANE_DATABASE_URL every command uses (and migrates) the embedded PostgreSQL of the data dir.
 """
@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import structlog
@@ -317,6 +318,47 @@ def create_platform_admin(
         typer.echo(exc.detail, err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"platform administrator {email.lower()} created")
+
+
+@app.command()
+def backup(file: Annotated[Path, typer.Argument(help="The archive to write (pg_dump custom format)")]) -> None:
+    """Back the whole database up to FILE: one consistent snapshot, safe while servers and workers run."""
+    from tenantplane.kit import backup as tool
+
+    settings = _settings()
+    try:
+        with tool.spinner("backing up") as progress:
+            report = tool.backup(resolve_database_url(settings.database_url, settings.data_dir), file, progress)
+    except tool.BackupError as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(
+        f"wrote {report.file}: {tool.human_size(report.size)}, {report.tables} tables, "
+        f"schema revision {report.revision or 'none'} (by {report.tool})"
+    )
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="An archive written by `tenantplane backup`")],
+    force: Annotated[bool, typer.Option("--force", help="Replace everything in a database that is not empty")] = False,
+) -> None:
+    """Restore FILE into the (empty) database, then migrate it to head. Stop every server and worker on it first."""
+    from tenantplane.kit import backup as tool
+
+    settings = _settings()
+    try:
+        with tool.spinner("restoring") as progress:
+            url = resolve_database_url(settings.database_url, settings.data_dir)
+            report = tool.restore(url, file, force=force, progress=progress)
+    except tool.BackupError as exc:
+        typer.echo(f"restore failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(
+        f"restored {report.file} ({report.tables} tables{', after emptying the database' if report.emptied else ''}"
+        f"; by {report.tool}); migrated the schema from revision {report.revision_before or 'none'} to head "
+        f"({report.revision_after})"
+    )
 
 
 @app.command("check-sandbox")
