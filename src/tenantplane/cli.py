@@ -20,6 +20,7 @@ import uvicorn
 
 from tenantplane import __version__
 from tenantplane.gitops.cli import register as register_gitops
+from tenantplane.jobs.cli import register as register_purge
 from tenantplane.jobs.registry import load_task_modules
 from tenantplane.jobs.worker import RunnerOptions, run_worker
 from tenantplane.kit.commands import command_settings
@@ -56,6 +57,7 @@ class GracefulServer(uvicorn.Server):
 
 app = typer.Typer(help="Tenant Plane: ITSM approval workflows and automation workflows.", no_args_is_help=True)
 register_gitops(app)
+register_purge(app)
 
 
 def _settings() -> Settings:

@@ -3,6 +3,9 @@ chunks of finished executions, stopped workers), in batches; everything live or 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -113,3 +116,15 @@ async def test_one_purge_at_a_time(db: Database) -> None:
         assert await purge_all(db, 30, seconds=None) is None
         await holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": retention._LOCK})
     assert (await purge_all(db, 30, seconds=None) or {})["jobs"] == 2
+
+
+async def test_the_purge_command_runs_the_rules_to_the_end(db: Database, clean_database: str) -> None:
+    await _seed(db)
+    env = {**os.environ, "TENANTPLANE_DATABASE_URL": clean_database, "TENANTPLANE_LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "tenantplane.cli", "purge", "--days", "30"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "2 jobs" in done.stdout
+    assert "5 execution log chunks" in done.stdout
+    assert "jobs: 2 deleted" in done.stderr, "progress goes to stderr"
+    assert await _left(db, "SELECT count(*) FROM jobs") == {"4"}
