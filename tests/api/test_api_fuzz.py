@@ -91,6 +91,20 @@ def _schemathesis(
     )
 
 
+# A CPython 3.11 bug, hit by hypothesis describing a strategy in a worker thread: the tool's own runtime error for
+# one operation, not a finding about the API. A run that only has this error (no failure) is made again.
+TOOL_BUG = "AST constructor recursion depth mismatch"
+
+
+def _fuzz(*args: object) -> subprocess.CompletedProcess[str]:
+    for _ in range(3):
+        run = _schemathesis(*args)  # type: ignore[arg-type]
+        report = run.stdout + run.stderr
+        if run.returncode == 0 or TOOL_BUG not in report or "Failures:" in report:
+            return run
+    return run
+
+
 async def _parameters(tenant: TenantContext) -> dict[str, str]:
     """One record of each kind a path names, created in the fuzzed tenant."""
     schema = (await tenant.client.get("/openapi.json")).json()
@@ -148,8 +162,8 @@ async def test_the_api_answers_only_what_its_openapi_document_says(
         # Valid requests on the real records (their ids given), then invalid ones with nothing given: a given id
         # would turn a generated bad one back into a good request.
         runs = [
-            _schemathesis(schemathesis, config, base, tenant.admin.token, "positive", POSITIVE, examples, seed),
-            _schemathesis(schemathesis, None, base, tenant.admin.token, "negative", NEGATIVE, examples, seed),
+            _fuzz(schemathesis, config, base, tenant.admin.token, "positive", POSITIVE, examples, seed),
+            _fuzz(schemathesis, None, base, tenant.admin.token, "negative", NEGATIVE, examples, seed),
         ]
     finally:
         server.send_signal(signal.SIGTERM)
