@@ -36,9 +36,12 @@ def test_reading_me_asks_for_no_request_session() -> None:
 
 async def test_a_started_app_freezes_what_exists_and_thaws_it_when_it_stops(settings: Settings) -> None:
     application = create_app(settings)
+    before = gc.get_threshold()
     async with application.router.lifespan_context(application):
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] > before[0], "young collections are made rarer while it serves"
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
 
 
 async def test_every_request_is_counted_though_the_labelled_metrics_are_kept(client: httpx.AsyncClient) -> None:
