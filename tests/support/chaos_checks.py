@@ -67,6 +67,13 @@ def _errors(conn: psycopg.Connection[Any], status: str) -> list[str]:
     ]
 
 
+def silent_workers(url: str, pids: dict[int, str], since: datetime) -> list[str]:
+    """The workers (by pid) whose row has had no heartbeat since `since`: alive but no longer doing their job."""
+    with psycopg.connect(url) as conn:
+        beating = {r[0] for r in _rows(conn, "SELECT pid FROM workers WHERE heartbeat_at > %s", since)}
+    return sorted(name for pid, name in pids.items() if pid not in beating)
+
+
 def check_requests(conn: psycopg.Connection[Any], found: Findings) -> None:
     outcomes = _rows(
         conn,

@@ -29,15 +29,17 @@ class Tally:
     """What the driver did and saw, shared by its threads."""
 
     statuses: Counter[int] = field(default_factory=Counter)
-    transport_errors: int = 0
+    transport_errors: Counter[str] = field(default_factory=Counter)
     operations: Counter[str] = field(default_factory=Counter)
     unexpected: list[str] = field(default_factory=list)
+    slowest: float = 0.0  # seconds from a call's first attempt to its answer, retries included (for the summary)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def saw(self, status: int | None) -> None:
+    def saw(self, status: int | str) -> None:
+        """An answer's status, or the name of the connection error met instead."""
         with self.lock:
-            if status is None:
-                self.transport_errors += 1
+            if isinstance(status, str):
+                self.transport_errors[status] += 1
             else:
                 self.statuses[status] += 1
 
@@ -74,12 +76,14 @@ class Api:
             client = self.clients[next(self.turn)]
             try:
                 response = client.request(method, path, headers=headers, **kwargs)
-            except httpx.TransportError:
-                self.tally.saw(None)
+            except httpx.TransportError as error:
+                self.tally.saw(type(error).__name__)
                 ambiguous = True
             else:
                 self.tally.saw(response.status_code)
                 if response.status_code != 503:
+                    with self.tally.lock:
+                        self.tally.slowest = max(self.tally.slowest, time.monotonic() - deadline + RETRY_FOR)
                     return response, ambiguous
                 # A 503 from the database being away: the transaction may have failed at its commit.
                 ambiguous = ambiguous or method != "GET"

@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,7 +28,7 @@ import psycopg
 import pytest
 
 from tests.conftest import RUNBOOK_EXPOSED_PATHS
-from tests.support.chaos_checks import check_all, unsettled
+from tests.support.chaos_checks import check_all, silent_workers, unsettled
 from tests.support.chaos_driver import Cast, Driver
 from tests.support.pgcluster import ScratchCluster, _free_port
 
@@ -105,6 +106,10 @@ def _wait(check: Callable[[], Any], what: str, timeout: float) -> Any:
     raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
+def _ready(port: int) -> bool:
+    return httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+
+
 def _post(http: httpx.Client, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
     response = http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code in (200, 201), (path, response.status_code, response.text)
@@ -127,9 +132,13 @@ def _setup(http: httpx.Client) -> tuple[Cast, str]:
     admin = _sign_in(http, "admin@chaos.example.com", PASSWORD)
     tokens: dict[str, str] = {}
     people: dict[str, str] = {}
-    for name, roles, manager in (("manager", [], None), ("cab", ["cab"], None), ("dba", ["dba"], None)) + (
+    cast_list: list[tuple[str, list[str], str | None]] = [
+        ("manager", [], None),
+        ("cab", ["cab"], None),
+        ("dba", ["dba"], None),
         ("requester", [], "manager"),
-    ):
+    ]
+    for name, roles, manager in cast_list:
         email = f"{name}@chaos.example.com"
         body: dict[str, Any] = {"email": email, "display_name": name, "roles": roles, "password": PASSWORD}
         if manager:
@@ -240,7 +249,7 @@ def test_chaos(cluster: ScratchCluster, tmp_path: Path) -> None:
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{ports[0]}", timeout=15) as http:
             for port in ports:
-                _wait(lambda p=port: httpx.get(f"http://127.0.0.1:{p}/readyz").status_code == 200, "readiness", 60)
+                _wait(partial(_ready, port), "readiness", 60)
             cast, trigger_id = _setup(http)
         driver = Driver(ports, cast)
         driver.start()
@@ -254,7 +263,13 @@ def test_chaos(cluster: ScratchCluster, tmp_path: Path) -> None:
         load_ended = _db_now(url)
         _wait(lambda: unsettled(url) is None or None, "the system to settle", SETTLE_SECONDS)
         driver.stop()
-        alive = {name: proc.poll() is None for name, proc in fleet.procs.items() if name not in ("worker-0", "api-0")}
+        survivors = {n: p for n, p in fleet.procs.items() if n not in ("worker-0", "api-0")}
+        alive = {name: proc.poll() is None for name, proc in survivors.items()}
+        # Alive is not enough: each worker heartbeats again and each API process is ready, with nobody's help.
+        workers = {p.pid: n for n, p in survivors.items() if n.startswith("worker")}
+        _wait(lambda: not silent_workers(url, workers, load_ended), "every worker to heartbeat", 30)
+        for port in ports:
+            assert _ready(port), port
         found = check_all(url, trigger_id, load_ended)
     finally:
         if driver is not None:
@@ -266,8 +281,9 @@ def test_chaos(cluster: ScratchCluster, tmp_path: Path) -> None:
     lines += ["faults injected:", *(f"  {f}" for f in injected)]
     lines += ["operations driven:", *(f"  {k}: {v}" for k, v in sorted(tally.operations.items()))]
     lines.append(
-        f"HTTP statuses seen: {dict(sorted(tally.statuses.items()))}, connection errors: {tally.transport_errors}"
+        f"HTTP statuses seen: {dict(sorted(tally.statuses.items()))}, connection errors: {dict(tally.transport_errors)}"
     )
+    lines.append(f"slowest call (retries included): {tally.slowest:.1f} s")
     lines.append(f"5xx other than 503: {sum(n for s, n in tally.server_errors().items() if s != 503)}")
     lines += [f"invariants checked ({len(found.checked)}):", *(f"  {c}" for c in found.checked)]
     lines += ["counts:", *(f"  {k}: {v}" for k, v in sorted(found.counts.items()))]
