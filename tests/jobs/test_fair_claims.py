@@ -87,3 +87,21 @@ async def test_a_flood_does_not_make_another_tenants_job_run_early(db: Database)
     claimed = [job for _ in range(12) for job in await _claim(db)]
     assert len(claimed) == 100
     assert later not in {job.id for job in claimed}
+
+
+async def test_a_claim_never_takes_more_than_its_limit_with_a_plan_made_while_the_queue_was_empty(db: Database) -> None:
+    """A worker's connection prepares the claim (psycopg does, after 5 runs) while the queue is empty; then a flood
+    lands. That plan nests the locking step inside the update, and must not rescan it per row updated: each rescan
+    passed over the rows just claimed and locked more."""
+    tenant = await _tenant(db, "solo")
+    async with db.engine.connect() as conn:
+        await conn.execute(text("ANALYZE jobs"))
+        await conn.execute(text("SET plan_cache_mode = force_generic_plan"))
+        await conn.commit()
+        for _ in range(6):
+            async with conn.begin():
+                assert await queue.claim(conn, owner="me", queues=["default"], limit=BATCH, lease=30) == []
+        await _flood(db, tenant, 300)
+        async with conn.begin():
+            claimed = await queue.claim(conn, owner="me", queues=["default"], limit=BATCH, lease=30)
+    assert len(claimed) == BATCH

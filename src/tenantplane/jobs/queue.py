@@ -91,11 +91,15 @@ _TENANT = "COALESCE(tenant_id, CAST('00000000-0000-0000-0000-000000000000' AS uu
 _CLAIM_DUE = text(
     f"""
     WITH RECURSIVE tenants AS (
-        (SELECT {_TENANT} AS tenant FROM jobs WHERE status IN ('queued', 'failed') ORDER BY 1 LIMIT 1)
+        (
+            SELECT {_TENANT} AS tenant FROM jobs WHERE status IN ('queued', 'failed') AND run_at <= now()
+            ORDER BY 1 LIMIT 1
+        )
         UNION ALL
         SELECT (
             SELECT {_TENANT} FROM jobs
-            WHERE status IN ('queued', 'failed') AND {_TENANT} > tenants.tenant ORDER BY 1 LIMIT 1
+            WHERE status IN ('queued', 'failed') AND {_TENANT} > tenants.tenant AND run_at <= now()
+            ORDER BY 1 LIMIT 1
         )
         FROM tenants WHERE tenants.tenant IS NOT NULL
     ), candidates AS (
@@ -108,20 +112,23 @@ _CLAIM_DUE = text(
             LIMIT :window
         ) AS due
         WHERE tenants.tenant IS NOT NULL
+    ), picked AS (
+        -- Locked once, here: as `UPDATE ... WHERE id IN (this)` a plan could rescan it per row updated, each rescan
+        -- passing over the rows already claimed to lock more, past the limit (seen with plans made on an empty table).
+        SELECT jobs.id
+        FROM unnest(ARRAY(SELECT id FROM candidates ORDER BY turn, run_at LIMIT :window))
+            WITH ORDINALITY AS fair(id, place)
+        JOIN jobs ON jobs.id = fair.id
+        WHERE jobs.status IN ('queued', 'failed') AND jobs.run_at <= now()
+        ORDER BY fair.place
+        LIMIT :limit
+        FOR UPDATE OF jobs SKIP LOCKED
     ), claimed AS (
         UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = :owner,
             lease_expires_at = now() + make_interval(secs => :lease), started_at = now(), updated_at = now()
-        WHERE id IN (
-            SELECT jobs.id
-            FROM unnest(ARRAY(SELECT id FROM candidates ORDER BY turn, run_at LIMIT :window))
-                WITH ORDINALITY AS fair(id, place)
-            JOIN jobs ON jobs.id = fair.id
-            WHERE jobs.status IN ('queued', 'failed') AND jobs.run_at <= now()
-            ORDER BY fair.place
-            LIMIT :limit
-            FOR UPDATE OF jobs SKIP LOCKED
-        )
-        RETURNING id, kind, tenant_id, payload, attempts, max_attempts, backoff_seconds
+        FROM picked WHERE jobs.id = picked.id
+        RETURNING jobs.id, jobs.kind, jobs.tenant_id, jobs.payload, jobs.attempts, jobs.max_attempts,
+            jobs.backoff_seconds
     ), next_due AS (
         SELECT EXTRACT(EPOCH FROM (min(run_at) - clock_timestamp())) AS seconds FROM jobs
         WHERE status IN ('queued', 'failed') AND queue = ANY(:queues) AND run_at > now()
@@ -150,8 +157,9 @@ async def claim_due(
 
     Fair across tenants: tenants take turns, one job each per turn, in the order of their oldest due job, so a
     tenant's flood of 50,000 due jobs shares each batch with the other tenants' jobs instead of running first. The
-    statement walks the tenants that have queued jobs (one index descent each) and reads at most a window of each
-    one's oldest due jobs, so its cost follows the number of such tenants, not the length of any backlog.
+    statement walks the tenants that have due jobs (one index descent each; a tenant whose jobs are all later costs
+    only its index entries, which the walk steps over) and reads at most a window of each one's oldest due jobs, so
+    its cost follows the number of tenants with due jobs, not the length of any backlog.
 
     Due jobs this claim skipped are locked by another worker's claim, which runs them: they are no reason to claim
     again at once (asking for them in a separate statement, after this commit, saw them still queued, and N workers
