@@ -25,6 +25,14 @@ class Job(Base):
         CheckConstraint(f"status IN {JOB_STATUSES}", name="status"),
         # Claiming: due jobs of a queue, oldest first.
         Index("ix_jobs_claim", "queue", "run_at", postgresql_where=text("status IN ('queued', 'failed')")),
+        # The fair claim: tenants with queued jobs (platform jobs as the nil UUID), and each one's due jobs in order.
+        Index(
+            "ix_jobs_fair_claim",
+            text("COALESCE(tenant_id, CAST('00000000-0000-0000-0000-000000000000' AS uuid))"),
+            "queue",
+            "run_at",
+            postgresql_where=text("status IN ('queued', 'failed')"),
+        ),
         # Lease takeover: running jobs by lease expiry.
         Index("ix_jobs_lease", "lease_expires_at", postgresql_where=text("status = 'running'")),
         Index("ix_jobs_tenant_id_created_at", "tenant_id", "created_at", "id"),

@@ -84,19 +84,51 @@ class ClaimedJob:
     backoff_seconds: float
 
 
+# Platform jobs (tenant_id NULL) take their turns as one more tenant: the nil UUID, which gen_random_uuid never makes.
+# The same expression leads the index ix_jobs_fair_claim (migration 0018), which every step below descends.
+_TENANT = "COALESCE(tenant_id, CAST('00000000-0000-0000-0000-000000000000' AS uuid))"
+
 _CLAIM_DUE = text(
-    """
-    WITH claimed AS (
+    f"""
+    WITH RECURSIVE tenants AS (
+        (
+            SELECT {_TENANT} AS tenant FROM jobs WHERE status IN ('queued', 'failed') AND run_at <= now()
+            ORDER BY 1 LIMIT 1
+        )
+        UNION ALL
+        SELECT (
+            SELECT {_TENANT} FROM jobs
+            WHERE status IN ('queued', 'failed') AND {_TENANT} > tenants.tenant AND run_at <= now()
+            ORDER BY 1 LIMIT 1
+        )
+        FROM tenants WHERE tenants.tenant IS NOT NULL
+    ), candidates AS (
+        SELECT due.id, due.run_at, row_number() OVER (PARTITION BY tenants.tenant ORDER BY due.run_at) AS turn
+        FROM tenants CROSS JOIN unnest(CAST(:queues AS text[])) AS queues(name) CROSS JOIN LATERAL (
+            SELECT id, run_at FROM jobs
+            WHERE {_TENANT} = tenants.tenant AND queue = queues.name AND status IN ('queued', 'failed')
+                AND run_at <= now()
+            ORDER BY run_at
+            LIMIT :window
+        ) AS due
+        WHERE tenants.tenant IS NOT NULL
+    ), picked AS (
+        -- Locked once, here: as `UPDATE ... WHERE id IN (this)` a plan could rescan it per row updated, each rescan
+        -- passing over the rows already claimed to lock more, past the limit (seen with plans made on an empty table).
+        SELECT jobs.id
+        FROM unnest(ARRAY(SELECT id FROM candidates ORDER BY turn, run_at LIMIT :window))
+            WITH ORDINALITY AS fair(id, place)
+        JOIN jobs ON jobs.id = fair.id
+        WHERE jobs.status IN ('queued', 'failed') AND jobs.run_at <= now()
+        ORDER BY fair.place
+        LIMIT :limit
+        FOR UPDATE OF jobs SKIP LOCKED
+    ), claimed AS (
         UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = :owner,
             lease_expires_at = now() + make_interval(secs => :lease), started_at = now(), updated_at = now()
-        WHERE id IN (
-            SELECT id FROM jobs
-            WHERE status IN ('queued', 'failed') AND queue = ANY(:queues) AND run_at <= now()
-            ORDER BY run_at
-            LIMIT :limit
-            FOR UPDATE SKIP LOCKED
-        )
-        RETURNING id, kind, tenant_id, payload, attempts, max_attempts, backoff_seconds
+        FROM picked WHERE jobs.id = picked.id
+        RETURNING jobs.id, jobs.kind, jobs.tenant_id, jobs.payload, jobs.attempts, jobs.max_attempts,
+            jobs.backoff_seconds
     ), next_due AS (
         SELECT EXTRACT(EPOCH FROM (min(run_at) - clock_timestamp())) AS seconds FROM jobs
         WHERE status IN ('queued', 'failed') AND queue = ANY(:queues) AND run_at > now()
@@ -107,17 +139,34 @@ _CLAIM_DUE = text(
 )
 
 
+def claim_window(limit: int) -> int:
+    """How many of each tenant's oldest due jobs a claim considers, and how many of all tenants' in turn order.
+
+    Other workers' claims in flight hold some of them (they are locked, not yet running): a window a few batches
+    deep lets this claim still fill its batch past them, as several workers draining one tenant's flood need, while
+    keeping the statement's reads bounded however long that tenant's backlog is.
+    """
+    return max(4 * limit, 32)
+
+
 async def claim_due(
     conn: AsyncConnection, *, owner: str, queues: list[str], limit: int, lease: float
 ) -> tuple[list[ClaimedJob], float | None]:
     """Claim up to `limit` due jobs and, in the same statement when fewer were due, the seconds until the next job
     that is not due yet (None: none, or the claim was full).
 
+    Fair across tenants: tenants take turns, one job each per turn, in the order of their oldest due job, so a
+    tenant's flood of 50,000 due jobs shares each batch with the other tenants' jobs instead of running first. The
+    statement walks the tenants that have due jobs (one index descent each; a tenant whose jobs are all later costs
+    only its index entries, which the walk steps over) and reads at most a window of each one's oldest due jobs, so
+    its cost follows the number of tenants with due jobs, not the length of any backlog.
+
     Due jobs this claim skipped are locked by another worker's claim, which runs them: they are no reason to claim
     again at once (asking for them in a separate statement, after this commit, saw them still queued, and N workers
     woken by one NOTIFY spun on each other's claims).
     """
-    rows = (await conn.execute(_CLAIM_DUE, {"owner": owner, "queues": queues, "limit": limit, "lease": lease})).all()
+    params = {"owner": owner, "queues": queues, "limit": limit, "lease": lease, "window": claim_window(limit)}
+    rows = (await conn.execute(_CLAIM_DUE, params)).all()
     jobs = [ClaimedJob(*row[:7]) for row in rows if row[0] is not None]
     seconds = rows[0][7] if rows else None
     return jobs, None if seconds is None else float(seconds)
