@@ -15,9 +15,8 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -37,17 +36,6 @@ ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 5
 PASSWORD = "chaos-password-123"
 SETTLE_SECONDS = 120
-
-
-@pytest.fixture
-def cluster() -> Iterator[ScratchCluster]:
-    found = ScratchCluster(Path(tempfile.mkdtemp(prefix="tp-pg-")))
-    found.init()
-    found.start()
-    try:
-        yield found
-    finally:
-        found.destroy()
 
 
 class Fleet:

@@ -8,9 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,17 +19,6 @@ from tests.support.pgcluster import ScratchCluster, _free_port
 pytestmark = pytest.mark.system
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN, PASSWORD = "admin@restarts.example.com", "restart-password-123"
-
-
-@pytest.fixture
-def cluster() -> Iterator[ScratchCluster]:
-    found = ScratchCluster(Path(tempfile.mkdtemp(prefix="tp-pg-")))
-    found.init()
-    found.start()
-    try:
-        yield found
-    finally:
-        found.destroy()
 
 
 def _cli(env: dict[str, str], *argv: str) -> None:

@@ -5,21 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import text
-
 from tenantplane.kit.db import Database
-from tenantplane.kit.retention import retention_rule
+from tenantplane.kit.retention import delete_batch, retention_rule
 
 
 @retention_rule("execution log chunks")
 async def purge_log_chunks(database: Database, cutoff: datetime, limit: int) -> int:
-    async with database.transaction() as session:
-        result = await session.execute(
-            text(
-                "DELETE FROM execution_log_chunks c WHERE c.ctid IN (SELECT c2.ctid FROM execution_log_chunks c2 "
-                "JOIN executions e ON e.id = c2.execution_id AND e.tenant_id = c2.tenant_id "
-                "WHERE e.finished_at < :cutoff LIMIT :limit)"
-            ),
-            {"cutoff": cutoff, "limit": limit},
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await delete_batch(
+        database,
+        "DELETE FROM execution_log_chunks c WHERE c.ctid IN (SELECT c2.ctid FROM execution_log_chunks c2 "
+        "JOIN executions e ON e.id = c2.execution_id AND e.tenant_id = c2.tenant_id "
+        "WHERE e.finished_at < :cutoff LIMIT :limit)",
+        cutoff,
+        limit,
+    )

@@ -12,11 +12,9 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import text
-
 from tenantplane.jobs.registry import worker_maintenance
 from tenantplane.kit.db import Database
-from tenantplane.kit.retention import RUN_SECONDS, purge, retention_rule
+from tenantplane.kit.retention import RUN_SECONDS, delete_batch, purge, retention_rule
 from tenantplane.settings import Settings
 
 # How often a worker's housekeeping purges (every worker tries; the advisory lock lets one at a time through).
@@ -26,28 +24,24 @@ _last_purge: dict[str, float] = {}
 
 @retention_rule("jobs")
 async def purge_finished_jobs(database: Database, cutoff: datetime, limit: int) -> int:
-    async with database.transaction() as session:
-        result = await session.execute(
-            text(
-                "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status IN ('succeeded', 'cancelled', 'dead') "
-                "AND finished_at < :cutoff LIMIT :limit FOR UPDATE SKIP LOCKED)"
-            ),
-            {"cutoff": cutoff, "limit": limit},
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await delete_batch(
+        database,
+        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status IN ('succeeded', 'cancelled', 'dead') "
+        "AND finished_at < :cutoff LIMIT :limit FOR UPDATE SKIP LOCKED)",
+        cutoff,
+        limit,
+    )
 
 
 @retention_rule("workers")
 async def purge_stopped_workers(database: Database, cutoff: datetime, limit: int) -> int:
-    async with database.transaction() as session:
-        result = await session.execute(
-            text(
-                "DELETE FROM workers WHERE id IN (SELECT id FROM workers WHERE stopped_at < :cutoff LIMIT :limit "
-                "FOR UPDATE SKIP LOCKED)"
-            ),
-            {"cutoff": cutoff, "limit": limit},
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await delete_batch(
+        database,
+        "DELETE FROM workers WHERE id IN (SELECT id FROM workers WHERE stopped_at < :cutoff LIMIT :limit "
+        "FOR UPDATE SKIP LOCKED)",
+        cutoff,
+        limit,
+    )
 
 
 def load_rules() -> None:

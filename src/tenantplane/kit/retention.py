@@ -27,6 +27,13 @@ Rule = Callable[[Database, datetime, int], Awaitable[int]]
 _RULES: dict[str, Rule] = {}
 
 
+async def delete_batch(database: Database, delete: str, cutoff: datetime, limit: int) -> int:
+    """Run one rule's DELETE (binds `:cutoff` and `:limit`) in a transaction of its own; the rows it deleted."""
+    async with database.transaction() as session:
+        result = await session.execute(text(delete), {"cutoff": cutoff, "limit": limit})
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def retention_rule(name: str) -> Callable[[Rule], Rule]:
     def register(fn: Rule) -> Rule:
         _RULES[name] = fn

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import text
-
 from tenantplane.kit.db import Database
-from tenantplane.kit.retention import retention_rule
+from tenantplane.kit.retention import delete_batch, retention_rule
 
 
 @retention_rule("notification deliveries")
 async def purge_deliveries(database: Database, cutoff: datetime, limit: int) -> int:
-    async with database.transaction() as session:
-        result = await session.execute(
-            text(
-                "DELETE FROM notification_deliveries WHERE id IN (SELECT id FROM notification_deliveries "
-                "WHERE status IN ('sent', 'dead') AND updated_at < :cutoff LIMIT :limit FOR UPDATE SKIP LOCKED)"
-            ),
-            {"cutoff": cutoff, "limit": limit},
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await delete_batch(
+        database,
+        "DELETE FROM notification_deliveries WHERE id IN (SELECT id FROM notification_deliveries "
+        "WHERE status IN ('sent', 'dead') AND updated_at < :cutoff LIMIT :limit FOR UPDATE SKIP LOCKED)",
+        cutoff,
+        limit,
+    )
