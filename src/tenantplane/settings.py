@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # "10.0.0.5,10.0.1.0/24"). Empty: forwarded headers are ignored and the TCP peer is the client.
     forwarded_allow_ips: str = ""
     worker_concurrency: int = 10
+    # Runbook executions one tenant may run at once across all workers, unless its own limit says otherwise
+    # (platform admins: PATCH /api/platform/tenants/{id} max_running_runbooks). More wait, in order. 0: no limit.
+    tenant_max_running_runbooks: int = Field(default=10, ge=0)
     job_lease_seconds: float = 30.0
     worker_grace_seconds: float = 30.0
     allowed_egress_hosts: str = Field(

@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, Text, func
+from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,6 +55,12 @@ class Execution(TenantOwned, Base):
         Index("ix_executions_tenant_id_started_by", "tenant_id", "started_by"),
         # The runs a workflow step or a service request started (origin) are counted on every step and fulfillment.
         Index("ix_executions_tenant_id_origin", "tenant_id", "origin_type", "origin_id"),
+        # A tenant's running runbooks, counted against its limit before each one starts (runbooks/slots.py).
+        Index(
+            "ix_executions_running_runbooks",
+            "tenant_id",
+            postgresql_where=text("kind = 'runbook' AND status = 'running'"),
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(16))

@@ -25,6 +25,8 @@ class Tenant(IdMixin, Base):
     egress_allow_list: Mapped[list[str]] = mapped_column(ARRAY(String(255)), server_default=text("'{}'"))
     # Change type (`normal`, `emergency`) → id of the approval definition a change of that type gets when it names none.
     change_definitions: Mapped[dict[str, str]] = mapped_column(JSONB, server_default="{}")
+    # Runbook executions this tenant may run at once (set by platform admins); None: the operator's default.
+    max_running_runbooks: Mapped[int | None]
 
 
 class User(TenantOwned, Base):

@@ -53,7 +53,12 @@ async def update_tenant(
     tenant_id: uuid.UUID, body: TenantUpdate, principal: PlatformAdminDep, session: SessionDep
 ) -> TenantRead:
     tenant = await repo.get_tenant(session, tenant_id)
-    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    # Null clears the tenant's own runbook limit (back to the operator's default); other fields ignore null.
+    changes = {
+        field: value
+        for field, value in body.model_dump(exclude_unset=True).items()
+        if value is not None or field == "max_running_runbooks"
+    }
     for field, value in changes.items():
         setattr(tenant, field, value)
     await session.flush()

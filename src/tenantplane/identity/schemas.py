@@ -144,6 +144,12 @@ class TenantCreate(InputSchema):
 class TenantUpdate(InputSchema):
     name: Name | None = None
     is_active: bool | None = None
+    max_running_runbooks: int | None = Field(
+        default=None,
+        ge=0,
+        le=10_000,
+        description="Runbook executions the tenant may run at once (0: no limit); null: the operator's default",
+    )
 
 
 class ChangeDefinitionsRead(ReadSchema):
@@ -184,6 +190,7 @@ class TenantRead(ReadSchema):
     slug: str
     name: str
     is_active: bool
+    max_running_runbooks: int | None
     created_at: datetime
 
 

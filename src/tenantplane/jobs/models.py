@@ -16,7 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tenantplane.kit.db import Base
 
 ACTIVE_STATUSES = ("queued", "running", "failed")
-JOB_STATUSES = ("queued", "running", "succeeded", "failed", "dead", "cancelled")
+# `waiting`: held back by its tenant's limit on running runbooks (runbooks/slots.py) until a run of theirs ends.
+JOB_STATUSES = ("queued", "running", "succeeded", "failed", "dead", "cancelled", "waiting")
 
 
 class Job(Base):
@@ -40,8 +41,10 @@ class Job(Base):
             "uq_jobs_dedupe_key_active",
             "dedupe_key",
             unique=True,
-            postgresql_where=text("status IN ('queued', 'running', 'failed')"),
+            postgresql_where=text("status IN ('queued', 'running', 'failed', 'waiting')"),
         ),
+        # The held jobs of a tenant, oldest first: woken in this order when one of its runs ends.
+        Index("ix_jobs_waiting", "tenant_id", "created_at", postgresql_where=text("status = 'waiting'")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, server_default=func.gen_random_uuid())

@@ -236,6 +236,29 @@ async def fail(
     return str(status) if status is not None else None
 
 
+_WAKE = text(
+    """
+    WITH woken AS (
+        UPDATE jobs SET status = 'queued', run_at = now(), updated_at = now()
+        WHERE id IN (
+            SELECT id FROM jobs WHERE tenant_id = :tenant AND status = 'waiting'
+            ORDER BY created_at LIMIT :count FOR UPDATE SKIP LOCKED
+        )
+        RETURNING queue
+    )
+    SELECT pg_notify(:channel, queue) FROM (SELECT DISTINCT queue FROM woken) AS queues
+    """
+)
+
+
+async def wake_waiting(session: AsyncSession, *, tenant_id: uuid.UUID, count: int) -> int:
+    """Queue again the oldest `count` held (`waiting`) jobs of a tenant, and wake the workers; how many queues."""
+    if count <= 0:
+        return 0
+    rows = await session.execute(_WAKE, {"tenant": tenant_id, "count": count, "channel": NOTIFY_CHANNEL})
+    return len(rows.all())
+
+
 _RELEASE = text(
     """
     UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_expires_at = NULL,

@@ -40,6 +40,8 @@ class JobContext:
     worker_id: str
     db: Database
     settings: Settings = field(default_factory=Settings)
+    # Set by `hold`: the job went back to `waiting` in the handler's own transaction; the worker records nothing.
+    held: bool = False
 
     @property
     def is_last_attempt(self) -> bool:
@@ -63,6 +65,20 @@ class JobContext:
                 raise LeaseLost(f"job {self.job_id} attempt {self.attempt} is no longer held by {self.worker_id}")
             session.info[_JOB_SETTINGS] = self.settings
             yield session
+
+
+    async def hold(self, session: AsyncSession, reason: str) -> None:
+        """Put this job back as `waiting`, untried, in this fenced transaction: it runs when something wakes it
+        (`queue.wake_waiting`). The attempt does not count; the handler then returns without doing its work."""
+        await session.execute(
+            text(
+                "UPDATE jobs SET status = 'waiting', attempts = attempts - 1, lease_owner = NULL, "
+                "lease_expires_at = NULL, last_error = :reason, updated_at = now() "
+                "WHERE id = :id AND lease_owner = :owner AND attempts = :attempt AND status = 'running'"
+            ),
+            {"id": self.job_id, "owner": self.worker_id, "attempt": self.attempt, "reason": reason},
+        )
+        self.held = True
 
 
 Handler = Callable[[JobContext], Awaitable[None]]

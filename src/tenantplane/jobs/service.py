@@ -34,12 +34,12 @@ async def retry(session: AsyncSession, job: Job) -> None:
 
 
 async def cancel(session: AsyncSession, job_ids: list[uuid.UUID]) -> None:
-    """Cancel jobs: waiting ones at once, running ones by their worker at its next heartbeat."""
+    """Cancel jobs: those not running at once, running ones by their worker at its next heartbeat."""
     if not job_ids:
         return
     await session.execute(
         update(Job)
-        .where(Job.id.in_(job_ids), Job.status.in_(("queued", "failed")))
+        .where(Job.id.in_(job_ids), Job.status.in_(("queued", "failed", "waiting")))
         .values(status="cancelled", finished_at=func.now(), updated_at=func.now())
     )
     await session.execute(update(Job).where(Job.id.in_(job_ids), Job.status == "running").values(cancel_requested=True))

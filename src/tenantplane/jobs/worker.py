@@ -187,8 +187,9 @@ class ExecutionJobRunner:
         except Exception as exc:
             await self._record_failure(job, f"{type(exc).__name__}: {exc}", permanent=False)
         else:
-            self._done.append((job.id, job.attempts))
-            self._flushed.set()
+            if not ctx.held:  # a held job is `waiting` again, recorded by the handler's own transaction
+                self._done.append((job.id, job.attempts))
+                self._flushed.set()
         finally:
             self._running.pop(job.id, None)
             self._wake.set()  # a slot is free

@@ -59,6 +59,7 @@ class InlineRunbookRun(RunbookRun):
 
     flushes_live_log = False
     flushes_end = False
+    holds_slot = False  # it starts and ends in one transaction
 
     def __init__(
         self,

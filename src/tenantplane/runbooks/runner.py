@@ -25,6 +25,7 @@ from tenantplane.jobs.models import Job
 from tenantplane.jobs.registry import JobContext, LeaseLost
 from tenantplane.kit.crypto import SecretUnreadable
 from tenantplane.runbooks import repository as runbooks_repo
+from tenantplane.runbooks import slots
 from tenantplane.runbooks.actions import StepOutcome
 from tenantplane.runbooks.dispatch import RunState, run_action
 from tenantplane.runbooks.http_action import EgressPolicy
@@ -67,6 +68,8 @@ class RunbookRun:
     flushes_live_log = True
     # Whether its end is flushed before the hooks of its origin run (not when its rows go in at its caller's flush).
     flushes_end = True
+    # Whether it runs in a slot of its tenant's limit (runbooks/slots.py), to free when it ends.
+    holds_slot = True
 
     def __init__(self, ctx: JobContext, execution_id: uuid.UUID) -> None:
         if ctx.tenant_id is None:
@@ -114,6 +117,10 @@ class RunbookRun:
                 return None
             if execution.status != "queued":
                 return None  # cancelled before it started, or already finished
+            tenant = await session.get(Tenant, self.tenant_id)
+            assert tenant is not None
+            if not await slots.take(session, self.ctx, tenant):
+                return None  # its tenant runs as many as it may: the job waits for one of them to end
             assert execution.runbook_id is not None
             assert execution.runbook_version is not None
             definition = await runbooks_repo.version_definition(
@@ -127,8 +134,6 @@ class RunbookRun:
             await move(session, tenant_id=self.tenant_id, execution_id=execution.id, to="running", locked=execution)
             if definition["actions"]:
                 await self._mark_started(session, 0)
-            tenant = await session.get(Tenant, self.tenant_id)
-            assert tenant is not None
             after = await last_chunk_number(session, execution.id)
         state = RunState(
             tenant_id=self.tenant_id,
@@ -253,6 +258,8 @@ class RunbookRun:
                 return
             if ending.status != "succeeded":  # a run that succeeded ran (and recorded) every action
                 await skip_pending_steps(session, execution, f"not run: the execution {ending.status}")
+            if self.holds_slot:
+                await slots.free(session, None, self.tenant_id, self.ctx.settings)
 
     async def _fail_before_start(self, session: AsyncSession, execution: Execution, error: str) -> None:
         await move(
@@ -271,6 +278,7 @@ class RunbookRun:
         )
         await move(session, tenant_id=self.tenant_id, execution_id=execution.id, to="failed", error=reason)
         await skip_pending_steps(session, execution, "not run: the execution was interrupted")
+        await slots.free(session, None, self.tenant_id, self.ctx.settings)
         log.warning("interrupted runbook execution failed", execution=str(execution.id), reason=reason)
 
     def _own_job(self) -> tuple[ColumnElement[bool], ...]:

@@ -12,8 +12,9 @@ import structlog
 
 from tenantplane.jobs.registry import JobContext, job_handler, worker_maintenance
 from tenantplane.kit.db import Database
-from tenantplane.runbooks import network, orphans
+from tenantplane.runbooks import network, orphans, slots
 from tenantplane.runbooks.runner import RunbookRun, run_to_the_end
+from tenantplane.settings import Settings
 
 log = structlog.get_logger("tenantplane.runbooks")
 
@@ -35,3 +36,9 @@ async def reap_orphaned_scripts(db: Database) -> None:
     live = {owner for _, owner, _, _ in await asyncio.to_thread(orphans.process_table)}
     if forgotten := await asyncio.to_thread(network.forget_finished_runs, live):
         log.warning("removed the network allowances of runs a dead worker left behind", count=forgotten)
+
+
+@worker_maintenance
+async def wake_stranded_runs(db: Database) -> None:
+    """Runs left waiting while their tenant has a slot free (a wake lost with a crashed worker, a limit raised)."""
+    await slots.wake_stranded(db, Settings())

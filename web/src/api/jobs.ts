@@ -5,7 +5,7 @@ import { api, type Schemas, unwrap } from "./client";
 
 export type Job = Schemas["JobRead"];
 
-export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "dead", "cancelled"] as const;
+export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "dead", "cancelled", "waiting"] as const;
 /** The statuses POST /api/jobs/{id}/retry accepts (jobs/endpoints.py RETRYABLE); other jobs get no button. */
 export const RETRYABLE_STATUSES: readonly string[] = ["dead", "failed", "cancelled"];
 

@@ -16,6 +16,7 @@ const TONES: Record<string, "good" | "bad" | "warn" | "info" | "neutral"> = {
   running: "info",
   queued: "neutral",
   cancelled: "neutral",
+  waiting: "warn",
 };
 
 function RetryButton({ job, onRetried }: { job: Job; onRetried: (job: Job) => void }) {
