@@ -38,6 +38,31 @@ def process_table() -> list[tuple[int, int, int, bool]]:
     return table
 
 
+def process_owners() -> list[tuple[int, int]]:
+    """(pid, uid) of every process, from the owner of its /proc directory: a stat each, no file read (~0.1 ms for
+    100 processes, where process_table reads and parses every status file: ~3 ms, in the worker's event loop).
+
+    /proc/<pid> belongs to the process's effective uid unless the process made itself non-dumpable, when it belongs
+    to root: good enough to pick a free throwaway uid and to find what a run left behind, since every process of a
+    run lives in its sandbox's pid namespace, which the kernel empties when the sandbox ends.
+    """
+    owners: list[tuple[int, int]] = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                owners.append((int(entry.name), entry.stat().st_uid))
+    return owners
+
+
+def _alive(pid: int) -> bool:
+    """Not a zombie (a zombie cannot be killed, only reaped by its parent)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
 def descendants(root: int) -> list[int]:
     """Every process below `root` (children first found, then theirs), read from /proc at this moment."""
     children: dict[int, list[int]] = {}
@@ -61,7 +86,7 @@ def kill_uid_processes(uid: int | None) -> None:
     if uid is None or uid in (0, os.getuid()) or not RUN_UID_RANGE[0] <= uid < RUN_UID_RANGE[1]:
         return  # never sweep root, the worker itself, or a uid that is not ours
     for _ in range(100):
-        alive = [pid for pid, owner, _, running in process_table() if owner == uid and running]
+        alive = [pid for pid, owner in process_owners() if owner == uid and _alive(pid)]
         if not alive:
             return
         for pid in alive:

@@ -69,6 +69,11 @@ async def take(session: AsyncSession, ctx: JobContext, tenant: Tenant) -> bool:
 
 async def free(session: AsyncSession, tenant: Tenant | None, tenant_id: uuid.UUID, settings: Settings) -> None:
     """A run of this tenant ended in this transaction: wake as many waiting jobs as slots are now free."""
+    waiting = await session.scalar(
+        select(select(Job.id).where(Job.tenant_id == tenant_id, Job.status == "waiting").exists())
+    )
+    if not waiting:  # the common case: one probe of ix_jobs_waiting
+        return
     if tenant is None:
         tenant = await session.get(Tenant, tenant_id)
         if tenant is None:

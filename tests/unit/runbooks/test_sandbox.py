@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tenantplane.runbooks import orphans
 from tenantplane.runbooks.isolation import SandboxConfig, sandbox_status
 from tenantplane.runbooks.orphans import reap_orphans
 from tenantplane.runbooks.sandbox import SandboxLimits, ScriptKind, ScriptResult, run_script
@@ -598,3 +599,35 @@ async def test_a_python_the_sandbox_cannot_show_is_refused_never_run_unconfined(
     assert result.log == ""
     assert "the runbook sandbox refused to run it" in result.reason
     assert "outside the system directories" in result.reason
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="throwaway uids exist only for a worker running as root")
+async def test_a_script_runs_with_its_throwaway_uid_as_its_group_and_no_other_groups() -> None:
+    result = await run('echo "$(id -u) $(id -g) $(id -G)"')
+
+    uid, gid, *groups = result.log.split()
+    assert uid != "0"
+    assert gid == uid
+    assert groups == [gid]
+
+
+def test_process_owners_finds_a_process_of_another_uid_as_the_status_file_does() -> None:
+    uid = os.getuid() if os.geteuid() != 0 else 1999999002
+    command = (
+        ["sleep", "5"]
+        if os.geteuid() != 0
+        else ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "sleep", "5"]
+    )
+    child = subprocess.Popen(command)
+    try:
+        deadline = time.monotonic() + 5
+        while open(f"/proc/{child.pid}/comm").read().strip() != "sleep":  # setpriv has switched and exec'd
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        owners = dict(orphans.process_owners())
+        by_status = {pid: owner for pid, owner, _, _ in orphans.process_table()}
+        assert owners[child.pid] == by_status[child.pid] == uid
+        assert owners[os.getpid()] == os.geteuid()
+    finally:
+        child.kill()
+        child.wait()
