@@ -57,3 +57,28 @@ async def flaky(ctx: JobContext) -> None:
 @job_handler("test.permanent", max_attempts=5)
 async def permanent(ctx: JobContext) -> None:
     raise PermanentFailure("this cannot work")
+
+
+@job_handler("test.link", max_attempts=3, backoff_seconds=0.05, handoff=True)
+async def link(ctx: JobContext) -> None:
+    """One link of a chain: records `done` and enqueues the next link (payload `n` - 1) in one fenced transaction,
+    so the next link is handed off to this worker. `fail_first`: the first attempt rolls that back by raising;
+    `pause_marker`: the first attempt, once committed, touches the file and hangs (a worker to SIGKILL)."""
+    from pathlib import Path
+
+    from tenantplane.jobs.queue import enqueue
+
+    n = int(ctx.payload["n"])
+    async with ctx.transaction() as session:
+        await session.execute(
+            text("INSERT INTO test_job_runs (job_id, attempt, worker, phase) VALUES (:j, :a, :w, :p)"),
+            {"j": ctx.job_id, "a": ctx.attempt, "w": ctx.worker_id, "p": f"link {n}"},
+        )
+        if n > 0:
+            carried = {"fail_first": True} if ctx.payload.get("fail_first") else {}
+            await enqueue(session, kind="test.link", tenant_id=ctx.tenant_id, payload={"n": n - 1, **carried})
+        if ctx.payload.get("fail_first") and ctx.attempt == 1:
+            raise RuntimeError("the first attempt rolls back its hand-off")
+    if ctx.payload.get("pause_marker") and ctx.attempt == 1:
+        Path(str(ctx.payload["pause_marker"])).touch()
+        await asyncio.sleep(600)

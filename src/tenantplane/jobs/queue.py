@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from tenantplane.jobs.registry import handler_for
+from tenantplane.jobs.registry import HandedOff, handler_for, handoff_offer
 
 NOTIFY_CHANNEL = "tenantplane_jobs"
 MAX_BACKOFF_SECONDS = 3600.0
@@ -26,13 +26,25 @@ _ENQUEUE = text(
         INSERT INTO jobs (tenant_id, kind, queue, payload, run_at, max_attempts, backoff_seconds, dedupe_key)
         VALUES (:tenant_id, :kind, :queue, CAST(:payload AS jsonb), COALESCE(:run_at, now()), :max_attempts,
                 :backoff, :dedupe_key)
-        ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running', 'failed') DO NOTHING
+        ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running', 'failed', 'waiting') DO NOTHING
         RETURNING id, queue
     )
     SELECT id, pg_notify(:channel, queue) FROM inserted
     """
 )
-_EXISTING = text("SELECT id FROM jobs WHERE dedupe_key = :dedupe_key AND status IN ('queued', 'running', 'failed')")
+_EXISTING = text(
+    "SELECT id FROM jobs WHERE dedupe_key = :dedupe_key AND status IN ('queued', 'running', 'failed', 'waiting')"
+)
+# A hand-off: the job goes in claimed by the enqueuing job's worker, which starts it once this transaction commits.
+_ENQUEUE_CLAIMED = text(
+    """
+    INSERT INTO jobs (tenant_id, kind, queue, payload, max_attempts, backoff_seconds, status, attempts, lease_owner,
+        lease_expires_at, started_at)
+    VALUES (:tenant_id, :kind, :queue, CAST(:payload AS jsonb), :max_attempts, :backoff, 'running', 1, :owner,
+        now() + make_interval(secs => :lease), clock_timestamp())
+    RETURNING id
+    """
+)
 
 
 async def enqueue(
@@ -66,6 +78,16 @@ async def enqueue(
         "dedupe_key": dedupe_key,
         "channel": NOTIFY_CHANNEL,
     }
+    offer = handoff_offer(session) if spec is not None and spec.handoff else None
+    if offer is not None and run_at is None and dedupe_key is None and params["queue"] in offer.queues:
+        claimed = {**params, "owner": offer.owner, "lease": offer.lease}
+        handed = (await session.execute(_ENQUEUE_CLAIMED, claimed)).scalar_one()
+        assert isinstance(handed, uuid.UUID)
+        attempts, backoff = params["max_attempts"], params["backoff"]
+        assert isinstance(attempts, int)
+        assert isinstance(backoff, int | float)
+        offer.taken = HandedOff(handed, kind, tenant_id, payload or {}, attempts, float(backoff))
+        return handed
     job_id = (await session.execute(_ENQUEUE, params)).scalar()
     if job_id is None:  # deduplicated
         job_id = (await session.execute(_EXISTING, {"dedupe_key": dedupe_key})).scalar_one()

@@ -42,6 +42,10 @@ class JobContext:
     settings: Settings = field(default_factory=Settings)
     # Set by `hold`: the job went back to `waiting` in the handler's own transaction; the worker records nothing.
     held: bool = False
+    # The queues and lease of a hand-off this handler may make (none when empty), and the job it handed off.
+    handoff_queues: tuple[str, ...] = ()
+    handoff_lease: float = 0.0
+    handed_off: list[HandedOff] = field(default_factory=list)
 
     @property
     def is_last_attempt(self) -> bool:
@@ -53,6 +57,7 @@ class JobContext:
 
         The job row stays locked until commit, so a takeover cannot slip in between check and commit.
         """
+        offer = HandoffOffer(self.worker_id, self.handoff_lease, self.handoff_queues) if self.may_hand_off else None
         async with self.db.transaction() as session:
             held = await session.scalar(
                 text(
@@ -64,8 +69,15 @@ class JobContext:
             if held is None:
                 raise LeaseLost(f"job {self.job_id} attempt {self.attempt} is no longer held by {self.worker_id}")
             session.info[_JOB_SETTINGS] = self.settings
+            if offer is not None:
+                session.info[_HANDOFF] = offer
             yield session
+        if offer is not None and offer.taken is not None:  # reached only once the transaction committed
+            self.handed_off.append(offer.taken)
 
+    @property
+    def may_hand_off(self) -> bool:
+        return bool(self.handoff_queues) and not self.handed_off
 
     async def hold(self, session: AsyncSession, reason: str) -> None:
         """Put this job back as `waiting`, untried, in this fenced transaction: it runs when something wakes it
@@ -81,10 +93,39 @@ class JobContext:
         self.held = True
 
 
+@dataclass(frozen=True)
+class HandedOff:
+    """A job a handler's transaction inserted already claimed by its worker, which runs it next (attempt 1)."""
+
+    id: uuid.UUID
+    kind: str
+    tenant_id: uuid.UUID | None
+    payload: dict[str, Any]
+    max_attempts: int
+    backoff_seconds: float
+
+
+@dataclass
+class HandoffOffer:
+    """What `queue.enqueue` may use, once per handler, for a job of a hand-off kind due now on one of these queues."""
+
+    owner: str
+    lease: float
+    queues: tuple[str, ...]
+    taken: HandedOff | None = None
+
+
+def handoff_offer(session: AsyncSession) -> HandoffOffer | None:
+    """The hand-off this job's transaction may still make (None outside a job, or once made)."""
+    found = session.info.get(_HANDOFF)
+    return found if isinstance(found, HandoffOffer) and found.taken is None else None
+
+
 Handler = Callable[[JobContext], Awaitable[None]]
 
 # `session.info` key of the settings of the job whose fenced transaction the session is.
 _JOB_SETTINGS = "tenantplane.jobs.settings"
+_HANDOFF = "tenantplane.jobs.handoff"
 
 
 def job_settings(session: AsyncSession) -> Settings | None:
@@ -102,16 +143,19 @@ class HandlerSpec:
     max_attempts: int
     backoff_seconds: float
     queue: str
+    # A job of this kind enqueued, due now, by another job's handler goes straight to that handler's worker,
+    # claimed in the same transaction (no NOTIFY, no claim): the next link of a chain starts at once.
+    handoff: bool = False
 
 
 _HANDLERS: dict[str, HandlerSpec] = {}
 
 
 def job_handler(
-    kind: str, *, max_attempts: int = 5, backoff_seconds: float = 2.0, queue: str = "default"
+    kind: str, *, max_attempts: int = 5, backoff_seconds: float = 2.0, queue: str = "default", handoff: bool = False
 ) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
-        _HANDLERS[kind] = HandlerSpec(kind, fn, max_attempts, backoff_seconds, queue)
+        _HANDLERS[kind] = HandlerSpec(kind, fn, max_attempts, backoff_seconds, queue, handoff)
         return fn
 
     return register

@@ -24,6 +24,7 @@ from tenantplane.jobs import queue
 from tenantplane.jobs import retention as _retention  # noqa: F401 - registers the workers' hourly purge
 from tenantplane.jobs.queue import ClaimedJob
 from tenantplane.jobs.registry import (
+    HandedOff,
     JobContext,
     LeaseLost,
     PermanentFailure,
@@ -35,6 +36,8 @@ from tenantplane.kit.db import Database
 from tenantplane.settings import Settings
 
 log = structlog.get_logger("tenantplane.jobs")
+# Hand-offs in a row (a chain's links started by the worker that ran the link before) before one goes through the queue.
+MAX_HANDOFFS = 20
 
 
 @dataclass
@@ -124,8 +127,7 @@ class ExecutionJobRunner:
                     await asyncio.sleep(self.options.poll_seconds)
                     continue
                 for job in claimed:
-                    task = asyncio.create_task(self._execute(job), name=f"job-{job.id}")
-                    self._running[job.id] = _Running(job, task)
+                    self._start(job)
             if free > 0 and len(claimed) == free:
                 continue  # there may be more due right now
             await self._sleep(stop, due)
@@ -161,7 +163,13 @@ class ExecutionJobRunner:
         for waiter in waiters:
             waiter.cancel()
 
-    async def _execute(self, job: ClaimedJob) -> None:
+    def _start(self, job: ClaimedJob, depth: int = 0) -> None:
+        task = asyncio.create_task(self._execute(job, depth), name=f"job-{job.id}")
+        self._running[job.id] = _Running(job, task)
+
+    async def _execute(self, job: ClaimedJob, depth: int = 0) -> None:
+        """Run one job; `depth` counts the hand-offs that led to it (a chain goes back to the queue after
+        MAX_HANDOFFS links in a row, so a long chain cannot keep a slot from other tenants' claims)."""
         spec = handler_for(job.kind)
         ctx = JobContext(
             job.id,
@@ -173,6 +181,8 @@ class ExecutionJobRunner:
             self.worker_id,
             self.db,
             self.settings,
+            handoff_queues=tuple(self.options.queues) if depth < MAX_HANDOFFS else (),
+            handoff_lease=self.options.lease_seconds,
         )
         try:
             if spec is None:
@@ -191,8 +201,22 @@ class ExecutionJobRunner:
                 self._done.append((job.id, job.attempts))
                 self._flushed.set()
         finally:
-            self._running.pop(job.id, None)
+            running = self._running.pop(job.id, None)
+            stopping = running is not None and running.stop_reason == "shutdown"
+            for handed in ctx.handed_off:  # committed as running under our lease: run it now, or give it back
+                await self._take_handoff(handed, depth + 1, stopping)
             self._wake.set()  # a slot is free
+
+    async def _take_handoff(self, handed: HandedOff, depth: int, stopping: bool) -> None:
+        job = ClaimedJob(
+            handed.id, handed.kind, handed.tenant_id, handed.payload, 1, handed.max_attempts, handed.backoff_seconds
+        )
+        if not stopping and not self._closing:
+            self._start(job, depth)
+            return
+        with contextlib.suppress(Exception):  # else its lease runs out and another worker takes it over
+            async with self.db.engine.begin() as conn:
+                await queue.release(conn, owner=self.worker_id, job=job)
 
     async def _stopped(self, job: ClaimedJob) -> None:
         reason = self._running[job.id].stop_reason if job.id in self._running else None

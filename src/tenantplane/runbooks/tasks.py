@@ -22,7 +22,7 @@ log = structlog.get_logger("tenantplane.runbooks")
 # Scripts are not safely retryable, so a failed action is never retried. The second attempt exists for the
 # case where the first one's worker died mid-run: the lease takeover hands the job back, and the second
 # attempt finds the execution still `running` and fails it with that reason instead of leaving it stuck.
-@job_handler("runbooks.execute", max_attempts=2, backoff_seconds=1.0)
+@job_handler("runbooks.execute", max_attempts=2, backoff_seconds=1.0, handoff=True)
 async def execute_runbook(ctx: JobContext) -> None:
     await run_to_the_end(RunbookRun(ctx, uuid.UUID(str(ctx.payload["execution_id"]))))
 
