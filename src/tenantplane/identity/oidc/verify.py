@@ -59,8 +59,8 @@ async def fetch_json(egress: Egress, url: str) -> dict[str, Any]:
     """GET a JSON object from the IdP; every problem becomes an OidcError naming the URL."""
     try:
         await check_url(url, operator_allowed=egress.operator_allowed, tenant_allowed=egress.tenant_allowed)
-    except EgressDenied as denied:
-        raise OidcError("idp_unreachable", denied.detail) from denied
+    except EgressDenied as refused:
+        raise OidcError("idp_unreachable", refused.detail) from refused
     try:
         async with egress.client() as client:
             response = await client.get(url, headers={"Accept": "application/json"})
