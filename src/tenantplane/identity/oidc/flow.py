@@ -1,5 +1,6 @@
-"""The authorization code flow with PKCE (S256), by authlib's OAuth 2 client: the redirect to the IdP, and the code
-exchanged for an ID token at the callback. State, nonce and code verifier travel in an encrypted, short-lived cookie.
+"""The authorization code flow with PKCE (S256), by authlib's OAuth 2 request builders over our egress-checked httpx
+client: the redirect to the IdP, and the code exchanged for an ID token at the callback. State, nonce and code
+verifier travel in an encrypted, short-lived cookie.
 """
 
 from __future__ import annotations
@@ -7,12 +8,13 @@ from __future__ import annotations
 import json
 import secrets
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
-from authlib.common.errors import AuthlibBaseError
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from tenantplane.identity.oidc.models import OidcProvider
 from tenantplane.identity.oidc.verify import (
@@ -25,11 +27,7 @@ from tenantplane.identity.oidc.verify import (
     verify_id_token,
 )
 from tenantplane.kit.crypto import SecretUnreadable, decrypt, encrypt
-from tenantplane.kit.egress import EgressDenied, check_url, checked_transport, denial_of
-
-with warnings.catch_warnings():  # authlib prefers httpx2 and warns that it falls back to httpx, which we use
-    warnings.simplefilter("ignore")
-    from authlib.integrations.httpx_client import AsyncOAuth2Client
+from tenantplane.kit.egress import EgressDenied, check_url, denial_of
 
 FLOW_COOKIE = "tp_oidc"
 FLOW_SECONDS = 600  # a sign-in must come back from the IdP within ten minutes
@@ -64,19 +62,12 @@ class PendingSignIn:
         return pending
 
 
-def _client(provider: OidcProvider, secret: str | None, redirect_uri: str, egress: Egress) -> AsyncOAuth2Client:
-    transport = checked_transport(operator_allowed=egress.operator_allowed, tenant_allowed=egress.tenant_allowed)
-    return AsyncOAuth2Client(
-        client_id=provider.client_id,
-        client_secret=secret,
-        scope=" ".join(provider.scopes),
-        redirect_uri=redirect_uri,
-        code_challenge_method="S256",
-        token_endpoint_auth_method="client_secret_basic" if secret else "none",
-        transport=transport,
-        timeout=httpx.Timeout(10.0),
-        trust_env=False,
-    )
+def _client_auth(provider: OidcProvider, secret: str | None) -> tuple[httpx.Auth, dict[str, str]]:
+    """client_secret_basic (RFC 6749 §2.3.1: id and secret form-encoded first) with a secret; a public client sends
+    only its id in the body (and proves itself with PKCE)."""
+    if secret is None:
+        return httpx.Auth(), {"client_id": provider.client_id}  # the base Auth adds nothing
+    return httpx.BasicAuth(quote(provider.client_id, safe=""), quote(secret, safe="")), {}
 
 
 async def start(
@@ -91,13 +82,17 @@ async def start(
         code_verifier=secrets.token_urlsafe(64),
         expires_at=time.time() + FLOW_SECONDS,
     )
-    async with _client(provider, None, redirect_uri, egress) as client:
-        url, _ = client.create_authorization_url(
-            discovery.authorization_endpoint,
-            state=pending.state,
-            code_verifier=pending.code_verifier,
-            nonce=pending.nonce,
-        )
+    url = prepare_grant_uri(
+        discovery.authorization_endpoint,
+        client_id=provider.client_id,
+        response_type="code",
+        redirect_uri=redirect_uri,
+        scope=" ".join(provider.scopes),
+        state=pending.state,
+        nonce=pending.nonce,
+        code_challenge=create_s256_code_challenge(pending.code_verifier),
+        code_challenge_method="S256",
+    )
     return str(url), pending
 
 
@@ -123,19 +118,24 @@ async def finish(
 ) -> dict[str, Any]:
     """Exchange the code (with the PKCE verifier) and return the verified ID token's claims."""
     discovery = await _discovery(provider, egress, directory)
+    auth, extra = _client_auth(provider, secret)
+    body = prepare_token_request(
+        "authorization_code", code=code, redirect_uri=redirect_uri, code_verifier=pending.code_verifier, **extra
+    )
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
     try:
-        async with _client(provider, secret, redirect_uri, egress) as client:
-            token = await client.fetch_token(
-                discovery.token_endpoint,
-                code=code,
-                code_verifier=pending.code_verifier,
-                grant_type="authorization_code",
-            )
+        async with egress.client() as client:
+            response = await client.post(discovery.token_endpoint, content=body, headers=headers, auth=auth)
     except httpx.HTTPError as error:
         denied = denial_of(error)
         raise OidcError("idp_unreachable", denied.detail if denied else f"token endpoint: {error!r}") from error
-    except (AuthlibBaseError, ValueError) as error:
-        raise OidcError("idp_refused", f"The IdP refused the code: {error}.") from error
+    try:
+        token = response.json()
+    except ValueError as error:
+        raise OidcError("idp_refused", f"The token endpoint answered {response.status_code} without JSON.") from error
+    if response.status_code != 200 or not isinstance(token, dict) or "error" in token:
+        reason = token.get("error_description") or token.get("error") if isinstance(token, dict) else None
+        raise OidcError("idp_refused", f"The IdP refused the code ({response.status_code}): {reason or 'no reason'}.")
     id_token = token.get("id_token")
     if not isinstance(id_token, str):
         raise OidcError("bad_token", "The IdP answered without an ID token (is 'openid' among the scopes?).")
