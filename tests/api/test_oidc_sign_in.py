@@ -141,7 +141,9 @@ async def test_first_sign_in_creates_the_user_with_groups_from_claims(
 
     # The groups claim changes at the IdP: the next sign-in moves the user (one user, linked by subject).
     set_claims(idp, email, {"email": email, "name": "Alice Example", "groups": ["ops"]})
+    started = time.perf_counter()
     assert (await sso(browser, tenant.slug, email)).status_code == 302
+    print(f"SSO round trip, discovery and keys cached: {(time.perf_counter() - started) * 1000:.1f} ms")
     assert await _members(tenant, cab) == set()
     assert await _members(tenant, ops) == {email}
     assert any(e["summary"]["group"] == "cab" for e in await audit(tenant, "group.member_removed"))
