@@ -17,6 +17,14 @@ CROSS_TENANT_PREFIXES = {
     "/api/auth/oidc/": "public sign-in routes named by tenant slug; they read no tenant's data and answer redirects",
 }
 
+
+async def _tenant_slug(t: TenantContext, c: httpx.AsyncClient) -> str:
+    return t.slug
+
+
+# The fuzz test fills path parameters from here (the cross-tenant sweep skips the public /api/auth/oidc/ routes).
+FACTORIES = {"tenant_slug": _tenant_slug}
+
 PROVIDER = {
     "display_name": "Sweep IdP",
     "issuer": "https://idp.example.com",

@@ -28,6 +28,7 @@ from tenantplane.identity.oidc.verify import Egress, OidcError
 from tenantplane.identity.permissions import Permission
 from tenantplane.kit.crypto import SecretUnreadable
 from tenantplane.kit.db import SessionDep
+from tenantplane.kit.openapi import problems
 from tenantplane.settings import Settings
 
 router = APIRouter(tags=["identity-provider"])
@@ -67,7 +68,7 @@ def _read(request: Request, provider: OidcProvider, slug: str) -> ProviderRead:
     )
 
 
-@router.get("/api/identity-provider", response_model=ProviderRead)
+@router.get("/api/identity-provider", response_model=ProviderRead, responses=problems(404))
 async def read_provider(request: Request, principal: Admin, session: SessionDep) -> ProviderRead:
     provider = await service.get_provider(session, principal.tenant)
     tenant = await repo.get_tenant(session, principal.tenant)
@@ -84,13 +85,13 @@ async def put_provider(request: Request, body: ProviderWrite, principal: Admin, 
     return _read(request, provider, tenant.slug)
 
 
-@router.delete("/api/identity-provider", status_code=204)
+@router.delete("/api/identity-provider", status_code=204, responses=problems(404))
 async def delete_provider(principal: Admin, session: SessionDep) -> Response:
     await service.delete_provider(session, actor=principal)
     return Response(status_code=204)
 
 
-@router.post("/api/identity-provider/test", response_model=ConnectionTest)
+@router.post("/api/identity-provider/test", response_model=ConnectionTest, responses=problems(404))
 async def test_provider(request: Request, principal: Admin, session: SessionDep) -> ConnectionTest:
     """Fetch the discovery document and the keys now, through the egress guard; report what was found or why not."""
     provider = await service.get_provider(session, principal.tenant)
