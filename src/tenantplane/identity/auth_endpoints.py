@@ -81,15 +81,25 @@ async def create_session(
     settings, signed = await _sign_in(request, session, body)
     if signed.user is None:
         raise Unauthorized("The web UI is for tenant users; sign in with a tenant.")
+    return await start_web_session(session, settings, response, user=signed.user, generation=signed.generation)
+
+
+async def start_web_session(
+    session: AsyncSession, settings: Settings, response: Response, *, user: User, generation: int
+) -> SessionResponse:
+    """A new server-side session for `user`: the HttpOnly session cookie and the CSRF cookie set on `response`.
+
+    Password sign-in (`POST /api/auth/session`) and single sign-on (the OIDC callback) both end here.
+    """
     csrf = secrets.token_urlsafe(24)
     ttl = settings.session_ttl_seconds
-    web_session = await sessions.start_session(session, user=signed.user, ttl_seconds=ttl)
+    web_session = await sessions.start_session(session, user=user, ttl_seconds=ttl)
     cookie = issue_token(
         settings.resolved_secret_key,
         kind="session",
-        subject=signed.user.id,
-        tenant_id=signed.user.tenant_id,
-        generation=signed.generation,
+        subject=user.id,
+        tenant_id=user.tenant_id,
+        generation=generation,
         ttl_seconds=ttl,
         csrf=csrf,
         session_id=web_session.id,
@@ -100,7 +110,7 @@ async def create_session(
     response.set_cookie(
         CSRF_COOKIE, csrf, max_age=ttl, httponly=False, samesite="strict", secure=settings.cookie_secure, path="/"
     )
-    return SessionResponse(csrf_token=csrf, expires_in=ttl, user=UserRead.model_validate(signed.user))
+    return SessionResponse(csrf_token=csrf, expires_in=ttl, user=UserRead.model_validate(user))
 
 
 @router.delete("/api/auth/session", status_code=204)

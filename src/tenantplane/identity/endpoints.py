@@ -179,3 +179,8 @@ async def list_roles(principal: Reader, session: SessionDep) -> Page[RoleRead]:
         if name not in BUILT_IN_ROLES
     ]
     return Page(items=built_in + labels, next_cursor=None)
+
+
+from tenantplane.identity.oidc.endpoints import router as _oidc_router  # noqa: E402  (single sign-on)
+
+router.include_router(_oidc_router)

@@ -15,12 +15,14 @@ from tenantplane.identity import repository as repo
 from tenantplane.identity import throttle
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import PlatformAdmin, Tenant, User
+from tenantplane.identity.oidc.service import password_sign_in_allowed
 from tenantplane.identity.security import verify_password
 from tenantplane.kit.db import Database
 from tenantplane.kit.errors import Unauthorized
 from tenantplane.settings import Settings
 
 BAD_CREDENTIALS = "Invalid tenant, email or password."
+SSO_ONLY = "This tenant signs in with single sign-on; passwords are for administrators only."
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ async def _tenant_user(session: AsyncSession, slug: str, email: str, password: s
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or tenant is None or user is None or not user.is_active or not tenant.is_active:
         return None
+    if not await password_sign_in_allowed(session, tenant.id, user.roles):
+        raise Unauthorized(SSO_ONLY)  # the password was right, so this tells a guesser nothing
     principal = Principal(
         kind="user",
         id=user.id,

@@ -110,3 +110,6 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(server_default=text("0"))
     last_failed_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
     locked_until: Mapped[datetime | None]
+
+
+from tenantplane.identity.oidc import models as _oidc_models  # noqa: E402, F401  (single sign-on tables)

@@ -1,4 +1,5 @@
-// Sign-in: tenant slug, email and password start a cookie session; errors are shown beside the fields.
+// Sign-in: tenant slug, email and password start a cookie session; errors are shown beside the fields. A tenant with
+// single sign-on shows its button, and may hide the password fields (an "administrator sign-in" link brings them back).
 import { type FormEvent, useRef, useState } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router";
 
@@ -8,6 +9,8 @@ import { FormSummary, useFocusOnError, useFormErrors } from "../../components/Fo
 import { usePageTitle } from "../../components/Page";
 import { Loading } from "../../components/States";
 import { useMe, useSignIn } from "../../api/session";
+import { ssoErrorMessage, useSignInOptions } from "./signInOptions";
+import { SsoButton, SsoError } from "./SsoSignIn";
 
 const LAST_TENANT = "tenantplane.lastTenant";
 const FIELDS = ["tenant", "email", "password"] as const;
@@ -26,7 +29,10 @@ export function SignInPage() {
   const navigate = useNavigate();
   const me = useMe();
   const signIn = useSignIn();
-  const [tenant, setTenant] = useState(rememberedTenant);
+  const [tenant, setTenant] = useState(() => params.get("tenant") ?? rememberedTenant());
+  const options = useSignInOptions(tenant);
+  const [adminSignIn, setAdminSignIn] = useState(false);
+  const showPassword = options.data?.password_sign_in !== false || adminSignIn;
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const form = useRef<HTMLFormElement>(null);
@@ -75,6 +81,7 @@ export function SignInPage() {
           </p>
         ) : null}
         {me.isPending ? <Loading label="Checking your session…" /> : null}
+        <SsoError message={ssoErrorMessage(params.get("sso_error"))} detail={params.get("detail")} />
         <form ref={form} onSubmit={submit} noValidate>
           <FormSummary errors={errors} title="Sign-in failed" />
           <TextField
@@ -89,29 +96,38 @@ export function SignInPage() {
             error={errors.fields.tenant}
             required
           />
-          <TextField
-            label="Email"
-            name="email"
-            type="email"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            autoComplete="username"
-            error={errors.fields.email}
-            required
-          />
-          <TextField
-            label="Password"
-            name="password"
-            type="password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            autoComplete="current-password"
-            error={errors.fields.password}
-            required
-          />
-          <button type="submit" className="button button--primary button--block" disabled={signIn.isPending}>
-            {signIn.isPending ? "Signing in…" : "Sign in"}
-          </button>
+          <SsoButton options={options.data} />
+          {showPassword ? (
+            <>
+            <TextField
+              label="Email"
+              name="email"
+              type="email"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              autoComplete="username"
+              error={errors.fields.email}
+              required
+            />
+            <TextField
+              label="Password"
+              name="password"
+              type="password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              autoComplete="current-password"
+              error={errors.fields.password}
+              required
+            />
+            <button type="submit" className="button button--primary button--block" disabled={signIn.isPending}>
+              {signIn.isPending ? "Signing in…" : "Sign in"}
+            </button>
+            </>
+          ) : (
+            <button type="button" className="button button--link" onClick={() => setAdminSignIn(true)}>
+              Administrator sign-in
+            </button>
+          )}
         </form>
       </main>
     </div>
