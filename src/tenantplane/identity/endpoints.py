@@ -16,6 +16,8 @@ from tenantplane.identity.auth import Principal, require
 from tenantplane.identity.auth_endpoints import router as auth_router
 from tenantplane.identity.permissions import BUILT_IN_ROLES, Permission
 from tenantplane.identity.platform_endpoints import router as platform_router
+from tenantplane.identity.scim.endpoints import scim_router
+from tenantplane.identity.scim.endpoints import tokens_router as scim_tokens_router
 from tenantplane.identity.schemas import (
     GroupCreate,
     GroupRead,
@@ -35,6 +37,8 @@ from tenantplane.kit.schemas import Page
 router = APIRouter(tags=["identity"])
 router.include_router(auth_router)
 router.include_router(platform_router)
+router.include_router(scim_router)
+router.include_router(scim_tokens_router)
 Reader = Annotated[Principal, Depends(require(Permission.USERS_READ))]
 UserAdmin = Annotated[Principal, Depends(require(Permission.USERS_MANAGE))]
 GroupAdmin = Annotated[Principal, Depends(require(Permission.GROUPS_MANAGE))]

@@ -1,0 +1,221 @@
+"""Our users and groups as SCIM resources (scim2-models), and back: the provider, filters and paging.
+
+`userName` is the user's e-mail address (our sign-in name); `manager.value` of the enterprise extension is the
+manager's SCIM id, which is our user id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import EmailStr, TypeAdapter, ValidationError
+from scim2_models import (
+    Context,
+    EnterpriseUser,
+    Error,
+    Group,
+    GroupMember,
+    InvalidFilterException,
+    InvalidValueException,
+    Manager,
+    Meta,
+    ResourceType,
+    ScimFilter,
+    ScimPolicy,
+    ScimProvider,
+    ServiceProviderConfig,
+    User,
+)
+from scim2_models.path import CompareOperator, Comparison
+from sqlalchemy import ColumnElement, func
+
+from tenantplane.identity.models import Group as GroupRow
+from tenantplane.identity.models import User as UserRow
+
+MAX_RESULTS = 200
+BASE = "/scim/v2"
+
+PROVIDER = ScimProvider(
+    # Entra ID sends `remove` with a value to pick members, and `add` on a path filter that matches nothing.
+    policy=ScimPolicy(
+        remove_value_as_filter=ScimPolicy.RemoveValue.apply,
+        unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
+    ),
+    models=[User, EnterpriseUser, Group],
+    resource_types=[ResourceType.from_resource(User[EnterpriseUser]), ResourceType.from_resource(Group)],
+    config=ServiceProviderConfig.model_validate(
+        {
+            "documentationUri": "https://github.com/tenantplane/tenantplane/blob/main/docs/scim.md",
+            "patch": {"supported": True},
+            "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+            "filter": {"supported": True, "maxResults": MAX_RESULTS},
+            "changePassword": {"supported": False},
+            "sort": {"supported": False},
+            "etag": {"supported": False},
+            "authenticationSchemes": [
+                {
+                    "type": "oauthbearertoken",
+                    "name": "SCIM bearer token",
+                    "description": "A per-tenant token (tpscim_…) an admin creates under /api/scim-tokens",
+                    "primary": True,
+                }
+            ],
+        }
+    ),
+)
+UserModel: Any = PROVIDER.model_for("User")
+GroupModel: Any = PROVIDER.model_for("Group")
+_EMAIL = TypeAdapter(EmailStr)
+
+
+def dump(resource: Any, **kwargs: Any) -> dict[str, Any]:
+    out: dict[str, Any] = resource.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, **kwargs)
+    return out
+
+
+def error_body(status: int, detail: str, scim_type: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = Error(status=status, scim_type=scim_type, detail=detail).model_dump()
+    return out
+
+
+def user_resource(user: UserRow, groups: Iterable[GroupRow] = ()) -> Any:
+    manager = Manager(value=str(user.manager_id), ref=f"{BASE}/Users/{user.manager_id}") if user.manager_id else None
+    enterprise = EnterpriseUser(manager=manager) if manager else None
+    resource = UserModel(
+        id=str(user.id),
+        external_id=user.external_id,
+        user_name=user.email,
+        display_name=user.display_name,
+        name={"formatted": user.display_name},
+        active=user.is_active,
+        emails=[{"value": user.email, "primary": True, "type": "work"}],
+        groups=[{"value": str(g.id), "display": g.name, "type": "direct"} for g in groups] or None,
+        meta=Meta(
+            resource_type="User",
+            created=user.created_at,
+            last_modified=user.updated_at,
+            location=f"{BASE}/Users/{user.id}",
+        ),
+    )
+    if enterprise is not None:
+        resource[EnterpriseUser] = enterprise
+    return resource
+
+
+def group_resource(group: GroupRow, members: Iterable[UserRow]) -> Any:
+    return GroupModel(
+        id=str(group.id),
+        external_id=group.external_id,
+        display_name=group.name,
+        members=[GroupMember(value=str(u.id), display=u.display_name, type="User") for u in members] or None,
+        meta=Meta(
+            resource_type="Group",
+            created=group.created_at,
+            last_modified=group.updated_at,
+            location=f"{BASE}/Groups/{group.id}",
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class UserFields:
+    """What a SCIM user resource sets of our row."""
+
+    email: str
+    display_name: str
+    external_id: str | None
+    is_active: bool
+    manager_id: uuid.UUID | None
+
+
+def _uuid(value: str | None, attribute: str) -> uuid.UUID | None:
+    if value in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidValueException(detail=f"{attribute}: '{value}' is no id of this service") from None
+
+
+def user_fields(resource: Any) -> UserFields:
+    name = resource.user_name or ""
+    try:
+        email = str(_EMAIL.validate_python(name)).lower()
+    except ValidationError:
+        primary = [e.value for e in resource.emails or [] if e.value and e.primary] or [
+            e.value for e in resource.emails or [] if e.value
+        ]
+        if not primary:
+            raise InvalidValueException(detail="userName: must be an e-mail address (or give one in emails)") from None
+        try:
+            email = str(_EMAIL.validate_python(primary[0])).lower()
+        except ValidationError:
+            raise InvalidValueException(detail=f"emails: '{primary[0]}' is no e-mail address") from None
+    given = " ".join(p for p in (getattr(resource.name, "given_name", None), getattr(resource.name, "family_name", None)) if p)
+    display = resource.display_name or getattr(resource.name, "formatted", None) or given or name
+    enterprise = resource[EnterpriseUser]
+    manager = enterprise.manager.value if enterprise and enterprise.manager else None
+    return UserFields(
+        email=email,
+        display_name=display[:200],
+        external_id=resource.external_id or None,
+        is_active=resource.active is not False,
+        manager_id=_uuid(manager, "manager.value"),
+    )
+
+
+def member_ids(resource: Any) -> set[uuid.UUID]:
+    ids = set()
+    for member in resource.members or []:
+        found = _uuid(member.value, "members.value")
+        if found is not None:
+            ids.add(found)
+    return ids
+
+
+# The attributes a filter may compare (eq only): SCIM name → our column.
+_USER_FILTERS: Mapping[str, Any] = {
+    "username": UserRow.email,
+    "externalid": UserRow.external_id,
+    "displayname": UserRow.display_name,
+    "id": UserRow.id,
+    "emails.value": UserRow.email,
+}
+_GROUP_FILTERS: Mapping[str, Any] = {
+    "displayname": GroupRow.name,
+    "externalid": GroupRow.external_id,
+    "id": GroupRow.id,
+}
+
+
+def filter_clause(expression: str | None, *, groups: bool) -> ColumnElement[bool] | None:
+    """The WHERE clause of a SCIM filter: `<attribute> eq "<value>"` on the attributes above, else invalidFilter."""
+    if not expression:
+        return None
+    model = GroupModel if groups else UserModel
+    try:
+        node = ScimFilter[model](expression).ast
+    except InvalidFilterException:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise InvalidFilterException(detail=str(exc)) from None
+    columns = _GROUP_FILTERS if groups else _USER_FILTERS
+    if not isinstance(node, Comparison) or node.op != CompareOperator.eq:
+        raise InvalidFilterException(detail=f"only '<attribute> eq \"value\"' on {', '.join(columns)} is supported")
+    path = node.attr_path
+    key = (path.attr + (f".{path.sub_attr}" if path.sub_attr else "")).lower()
+    column = columns.get(key)
+    if column is None:
+        raise InvalidFilterException(detail=f"cannot filter on '{key}'; supported: {', '.join(columns)}")
+    value = "" if node.value is None else str(node.value)
+    if column is UserRow.id or column is GroupRow.id:
+        try:
+            return column == uuid.UUID(value)  # type: ignore[no-any-return]
+        except ValueError:
+            return column.is_(None)  # type: ignore[no-any-return]
+    if column is UserRow.email or column is UserRow.display_name or column is GroupRow.name:
+        return func.lower(column) == value.lower()  # type: ignore[no-any-return]
+    return column == value  # type: ignore[no-any-return]
