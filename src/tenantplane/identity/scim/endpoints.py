@@ -208,8 +208,8 @@ async def create_scim_token(body: ScimTokenCreate, principal: Admin, session: Se
     return ScimTokenCreated.model_validate({**ScimTokenRead.model_validate(token).model_dump(), "token": secret})
 
 
-@tokens_router.delete("/api/scim-tokens/{token_id}", status_code=204)
-async def revoke_scim_token(token_id: uuid.UUID, principal: Admin, session: SessionDep) -> Response:
-    token = await tokens.get_token(session, principal.tenant, token_id)
+@tokens_router.delete("/api/scim-tokens/{scim_token_id}", status_code=204)
+async def revoke_scim_token(scim_token_id: uuid.UUID, principal: Admin, session: SessionDep) -> Response:
+    token = await tokens.get_token(session, principal.tenant, scim_token_id)
     await tokens.revoke_token(session, actor=principal, token=token)
     return Response(status_code=204)
