@@ -21,8 +21,6 @@ async def scim_token(tenant: TenantContext, name: str = "okta") -> str:
 
 
 async def scim_client(app: FastAPI, token: str) -> Any:
-    client = ASGISCIMClient(
-        app, base_url="http://testserver/scim/v2", headers={"Authorization": f"Bearer {token}"}
-    )
+    client = ASGISCIMClient(app, base_url="http://testserver/scim/v2", headers={"Authorization": f"Bearer {token}"})
     await client.discover()
     return client

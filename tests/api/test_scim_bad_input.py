@@ -30,7 +30,9 @@ def _is_error(response: httpx.Response, status: int, scim_type: str | None) -> d
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/scim+json")
     body: dict[str, Any] = response.json()
-    assert body["schemas"] == [ERROR] and body["status"] == str(status) and body["detail"]
+    assert body["schemas"] == [ERROR]
+    assert body["status"] == str(status)
+    assert body["detail"]
     assert body.get("scimType") == scim_type
     return body
 
@@ -88,17 +90,21 @@ async def test_a_malformed_patch_is_a_scim_error_and_changes_nothing(
     assert (await scim.get(f"/scim/v2/Users/{user_id}")).json()["displayName"] == "ada@example.com"
 
 
-@pytest.mark.parametrize("expression", ['userName eq', 'shoeSize eq "44"', 'userName co "a"', "((("])
+@pytest.mark.parametrize("expression", ["userName eq", 'shoeSize eq "44"', 'userName co "a"', "((("])
 async def test_a_bad_filter_is_400_invalid_filter(scim: httpx.AsyncClient, expression: str) -> None:
     _is_error(await scim.get("/scim/v2/Users", params={"filter": expression}), 400, "invalidFilter")
 
 
-async def test_unknown_ids_and_a_missing_token_are_scim_errors(client: httpx.AsyncClient, scim: httpx.AsyncClient) -> None:
+async def test_unknown_ids_and_a_missing_token_are_scim_errors(
+    client: httpx.AsyncClient, scim: httpx.AsyncClient
+) -> None:
     _is_error(await scim.get("/scim/v2/Users/not-an-id"), 404, None)
     _is_error(await scim.get("/scim/v2/Groups/00000000-0000-0000-0000-000000000000"), 404, None)
     del client.headers["Authorization"]
     _is_error(await client.get("/scim/v2/Users"), 401, None)
-    _is_error(await client.get("/scim/v2/ServiceProviderConfig", headers={"Authorization": "Bearer tpscim_nope"}), 401, None)
+    _is_error(
+        await client.get("/scim/v2/ServiceProviderConfig", headers={"Authorization": "Bearer tpscim_nope"}), 401, None
+    )
 
 
 async def test_deactivating_the_last_admin_through_scim_is_refused(

@@ -34,7 +34,9 @@ def _concrete(path: str, ids: dict[str, str]) -> str:
     return path
 
 
-async def test_every_scim_route_wants_a_scim_token(app: FastAPI, client: httpx.AsyncClient, make_tenant: TenantFactory) -> None:
+async def test_every_scim_route_wants_a_scim_token(
+    app: FastAPI, client: httpx.AsyncClient, make_tenant: TenantFactory
+) -> None:
     tenant = await make_tenant()
     ids = {"user_id": tenant.admin.id, "group_id": tenant.admin.id, "schema_id": USER, "name": "User"}
     failures = []
@@ -52,7 +54,9 @@ async def test_every_scim_route_with_an_id_is_404_to_another_tenant(
 ) -> None:
     a, b = await make_tenant(), await make_tenant()
     headers_a = {"Authorization": f"Bearer {await scim_token(a)}"}
-    user = await client.post("/scim/v2/Users", json={"schemas": [USER], "userName": "ada@example.com"}, headers=headers_a)
+    user = await client.post(
+        "/scim/v2/Users", json={"schemas": [USER], "userName": "ada@example.com"}, headers=headers_a
+    )
     group = await client.post(
         "/scim/v2/Groups",
         json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "CAB"},

@@ -16,8 +16,6 @@ from tenantplane.identity.auth import Principal, require
 from tenantplane.identity.auth_endpoints import router as auth_router
 from tenantplane.identity.permissions import BUILT_IN_ROLES, Permission
 from tenantplane.identity.platform_endpoints import router as platform_router
-from tenantplane.identity.scim.endpoints import scim_router
-from tenantplane.identity.scim.endpoints import tokens_router as scim_tokens_router
 from tenantplane.identity.schemas import (
     GroupCreate,
     GroupRead,
@@ -30,6 +28,8 @@ from tenantplane.identity.schemas import (
     UserRead,
     UserUpdate,
 )
+from tenantplane.identity.scim.endpoints import scim_router
+from tenantplane.identity.scim.endpoints import tokens_router as scim_tokens_router
 from tenantplane.kit.db import SessionDep
 from tenantplane.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tenantplane.kit.schemas import Page

@@ -35,5 +35,3 @@ def on_user_deactivated(fn: Hook[UserDeactivated]) -> Hook[UserDeactivated]:
 
 async def user_deactivated(session: AsyncSession, event: UserDeactivated) -> int:
     return await _HOOKS.run(USER_DEACTIVATED, session, event)
-
-

@@ -28,7 +28,6 @@ from tenantplane.identity.schemas import (
 from tenantplane.identity.security import hash_password, new_api_token
 from tenantplane.kit.errors import Conflict, ValidationFailed
 
-
 # What an admin may still change by hand on a row the directory keeps (SCIM): app roles, and delegation.
 HAND_EDITABLE = frozenset({"roles", "delegate_id", "delegate_until"})
 

@@ -82,7 +82,7 @@ def _not_found(detail: str) -> ScimResponse:
 async def list_users(
     caller: ScimCaller,
     session: SessionDep,
-    filter: str | None = None,  # noqa: A002  the SCIM parameter's name
+    filter: str | None = None,
     start_index: StartIndex = None,
     count: Count = None,
     attributes: Attributes = None,
@@ -140,7 +140,7 @@ async def delete_user(user_id: str, caller: ScimCaller, session: SessionDep) -> 
 async def list_groups(
     caller: ScimCaller,
     session: SessionDep,
-    filter: str | None = None,  # noqa: A002
+    filter: str | None = None,
     start_index: StartIndex = None,
     count: Count = None,
     attributes: Attributes = None,

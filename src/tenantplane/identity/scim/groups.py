@@ -39,7 +39,7 @@ async def get_group(session: AsyncSession, tenant_id: uuid.UUID, group_id: str) 
         found = uuid.UUID(group_id)
     except ValueError:
         found = None
-    group = await session.scalar(groups_of(tenant_id).where(Group.id == found)) if found else None
+    group: Group | None = await session.scalar(groups_of(tenant_id).where(Group.id == found)) if found else None
     if group is None:
         raise NotFoundException(detail=f"No group {group_id}.")
     return group
@@ -57,7 +57,9 @@ async def as_resource(session: AsyncSession, group: Group, *, with_members: bool
     return group_resource(group, await members_of(session, group) if with_members else ())
 
 
-async def _check(session: AsyncSession, tenant_id: uuid.UUID, resource: Any, group_id: uuid.UUID | None) -> set[uuid.UUID]:
+async def _check(
+    session: AsyncSession, tenant_id: uuid.UUID, resource: Any, group_id: uuid.UUID | None
+) -> set[uuid.UUID]:
     name = (resource.display_name or "").strip()
     if not name or len(name) > 200:
         raise InvalidValueException(detail="displayName: 1 to 200 characters")
@@ -68,7 +70,9 @@ async def _check(session: AsyncSession, tenant_id: uuid.UUID, resource: Any, gro
         raise UniquenessException(detail=f"externalId '{resource.external_id}' is taken in this tenant")
     wanted = member_ids(resource)
     if wanted:
-        known = set((await session.scalars(users_of(tenant_id).with_only_columns(User.id).where(User.id.in_(wanted)))).all())
+        known = set(
+            (await session.scalars(users_of(tenant_id).with_only_columns(User.id).where(User.id.in_(wanted)))).all()
+        )
         if unknown := wanted - known:
             raise InvalidValueException(detail=f"members: no user {sorted(map(str, unknown))[0]} in this tenant")
     return wanted
@@ -107,7 +111,11 @@ async def create_group(session: AsyncSession, *, actor: Principal, resource: Any
     await session.flush()
     members = await _set_members(session, group, wanted)
     await record_event(
-        session, actor=actor, action="group.created", object_type="group", object_id=group.id,
+        session,
+        actor=actor,
+        action="group.created",
+        object_type="group",
+        object_id=group.id,
         summary={"name": group.name, "external_id": group.external_id, **members},
     )
     return group
@@ -138,6 +146,10 @@ async def delete_group(session: AsyncSession, *, actor: Principal, group: Group)
     await session.delete(group)
     await session.flush()
     await record_event(
-        session, actor=actor, action="group.deleted", object_type="group", object_id=group.id,
+        session,
+        actor=actor,
+        action="group.deleted",
+        object_type="group",
+        object_id=group.id,
         summary={"name": group.name},
     )

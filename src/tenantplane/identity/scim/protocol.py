@@ -7,7 +7,7 @@ rolled back when it does (the session dependency ends with the handler), so an e
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
@@ -41,7 +41,7 @@ def _from_validation(exc: ValidationError) -> ScimResponse:
 
 
 class ScimRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def scim_handler(request: Request) -> Response:
@@ -102,14 +102,17 @@ def parse_patch(model: Any, body: dict[str, Any]) -> Any:
     if isinstance(operations, list):
         body = {**body, "Operations": [_patch_manager(op) for op in operations]}
     with PROVIDER.policy:
-        return PatchOp[model].model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST)  # type: ignore[valid-type]
+        return PatchOp[model].model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST)
 
 
 def _patch_manager(operation: Any) -> Any:
     if not isinstance(operation, dict) or "value" not in operation:
         return operation
     path = operation.get("path")
-    if isinstance(path, str) and path.lower() in (f"{ENTERPRISE}:manager".lower(), f"{ENTERPRISE}:manager.value".lower()):
+    if isinstance(path, str) and path.lower() in (
+        f"{ENTERPRISE}:manager".lower(),
+        f"{ENTERPRISE}:manager.value".lower(),
+    ):
         value = operation["value"]
         value = value.get("value") if isinstance(value, dict) and path.lower().endswith(".value") else value
         return {**operation, "path": f"{ENTERPRISE}:manager", "value": _manager(value)}
@@ -129,7 +132,7 @@ def paging(start_index: int | None, count: int | None) -> tuple[int, int]:
 
 
 def list_response(model: Any, total: int, start: int, resources: list[Any], **dump: Any) -> ScimResponse:
-    page = ListResponse[model](  # type: ignore[valid-type]
+    page = ListResponse[model](
         total_results=total, start_index=start, items_per_page=len(resources), resources=resources or None
     )
     return ScimResponse(page.model_dump(scim_ctx=Context.SEARCH_RESPONSE, **dump))
@@ -139,5 +142,8 @@ def response_parameters(attributes: str | None, excluded: str | None) -> Any:
     """The `attributes` / `excludedAttributes` a client asked for (comma-separated), or None."""
     if not attributes and not excluded:
         return None
-    split = (lambda text: [a.strip() for a in text.split(",") if a.strip()] if text else None)
+
+    def split(text: str | None) -> list[str] | None:
+        return [a.strip() for a in text.split(",") if a.strip()] if text else None
+
     return ResponseParameters(attributes=split(attributes), excluded_attributes=split(excluded))

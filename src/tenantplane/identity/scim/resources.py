@@ -154,7 +154,9 @@ def user_fields(resource: Any) -> UserFields:
             email = str(_EMAIL.validate_python(primary[0])).lower()
         except ValidationError:
             raise InvalidValueException(detail=f"emails: '{primary[0]}' is no e-mail address") from None
-    given = " ".join(p for p in (getattr(resource.name, "given_name", None), getattr(resource.name, "family_name", None)) if p)
+    given = " ".join(
+        p for p in (getattr(resource.name, "given_name", None), getattr(resource.name, "family_name", None)) if p
+    )
     display = resource.display_name or getattr(resource.name, "formatted", None) or given or name
     enterprise = resource[EnterpriseUser]
     manager = enterprise.manager.value if enterprise and enterprise.manager else None
@@ -197,7 +199,7 @@ def filter_clause(expression: str | None, *, groups: bool) -> ColumnElement[bool
         return None
     model = GroupModel if groups else UserModel
     try:
-        node = ScimFilter[model](expression).ast
+        node = ScimFilter[model](expression).ast  # type: ignore[valid-type]
     except InvalidFilterException:
         raise
     except (ValueError, TypeError) as exc:
@@ -213,9 +215,10 @@ def filter_clause(expression: str | None, *, groups: bool) -> ColumnElement[bool
     value = "" if node.value is None else str(node.value)
     if column is UserRow.id or column is GroupRow.id:
         try:
-            return column == uuid.UUID(value)  # type: ignore[no-any-return]
+            return column == uuid.UUID(value)
         except ValueError:
-            return column.is_(None)  # type: ignore[no-any-return]
+            return column.is_(None)
     if column is UserRow.email or column is UserRow.display_name or column is GroupRow.name:
-        return func.lower(column) == value.lower()  # type: ignore[no-any-return]
-    return column == value  # type: ignore[no-any-return]
+        return func.lower(column) == value.lower()
+    clause: ColumnElement[bool] = column == value
+    return clause

@@ -51,7 +51,11 @@ async def create_token(session: AsyncSession, *, actor: Principal, name: str) ->
     session.add(token)
     await session.flush()
     await record_event(
-        session, actor=actor, action="scim_token.created", object_type="scim_token", object_id=token.id,
+        session,
+        actor=actor,
+        action="scim_token.created",
+        object_type="scim_token",
+        object_id=token.id,
         summary={"name": name},
     )
     return token, secret
@@ -75,7 +79,11 @@ async def revoke_token(session: AsyncSession, *, actor: Principal, token: ScimTo
     token.revoked_at = datetime.now(UTC)
     await session.flush()
     await record_event(
-        session, actor=actor, action="scim_token.revoked", object_type="scim_token", object_id=token.id,
+        session,
+        actor=actor,
+        action="scim_token.revoked",
+        object_type="scim_token",
+        object_id=token.id,
         summary={"name": token.name},
     )
 

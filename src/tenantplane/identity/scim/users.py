@@ -47,7 +47,7 @@ async def get_user(session: AsyncSession, tenant_id: uuid.UUID, user_id: str) ->
         found = uuid.UUID(user_id)
     except ValueError:
         found = None
-    user = await session.scalar(_scim_users(tenant_id).where(User.id == found)) if found else None
+    user: User | None = await session.scalar(_scim_users(tenant_id).where(User.id == found)) if found else None
     if user is None:
         raise NotFoundException(detail=f"No user {user_id}.")
     return user
