@@ -7,9 +7,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import Actor, TenantContext
 from tests.api.scim_helpers import SCIM_JSON, scim_token
 from tests.api.sweep_approvals import INSTANCES, create_definition, decide, signed_in, start_instance, step
+from tests.api.sweep_automation import create_workflow, execute_workflow, pending_gate, wait_until, workflow_body
+from tests.api.sweep_automation import decide as decide_gate
+from tests.api.sweep_automation import step as workflow_step
 
 pytestmark = pytest.mark.asyncio
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -107,3 +111,33 @@ async def test_a_group_step_with_other_members_is_not_rerouted(app: FastAPI, ten
     assert after["step_results"][0]["rerouted"] is None
     assert (await _read(tenant.admin, instance["id"]))["can_decide"] == []
     assert "step_rerouted" not in [e["kind"] for e in await _events(stayer, instance["id"])]
+
+
+async def test_deactivation_reroutes_a_pending_gate_whose_only_approver_left(
+    app: FastAPI, tenant: TenantContext, worker: ExecutionJobRunner
+) -> None:
+    dba = await tenant.user()
+    desk = await tenant.user()
+    await _fallback_group(tenant, [desk.id])
+    body = workflow_body(workflow_step("approve", "approval", approvers=[{"type": "user", "value": dba.id}]))
+    workflow = str((await create_workflow(tenant, body))["id"])
+    execution = await execute_workflow(tenant.admin, workflow, {})
+    await wait_until(tenant.admin, execution, {"waiting"})
+    gate = await pending_gate(tenant.admin, execution)
+    assert gate["rerouted"] is None
+    assert (await decide_gate(desk, gate["id"], "approve")).status_code == 403
+
+    headers = {"Authorization": f"Bearer {await scim_token(tenant)}", **SCIM_JSON}
+    off = {"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"active": False}}]}
+    assert (await tenant.client.patch(f"/scim/v2/Users/{dba.id}", json=off, headers=headers)).status_code == 200
+    assert (await tenant.client.get("/api/me", headers=dba.headers)).status_code == 401
+
+    after = await pending_gate(tenant.admin, execution)
+    assert after["rerouted"]
+    assert "fallback group" in after["rerouted"]
+    notices = (await tenant.client.get("/api/notifications", headers=desk.headers)).json()["items"]
+    assert [n["subject"] for n in notices] == ["Approval needed: approve (re-routed)"]
+    answer = await decide_gate(desk, gate["id"], "approve")
+    assert answer.status_code == 200, answer.text
+    done = await wait_until(tenant.admin, execution, {"succeeded", "failed"})
+    assert done["status"] == "succeeded"

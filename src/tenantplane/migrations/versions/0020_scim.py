@@ -1,4 +1,5 @@
-"""SCIM 2.0 provisioning (issue 15): SCIM tokens, directory ids on users and groups, the tenant's fallback group.
+"""SCIM 2.0 provisioning (issue 15): SCIM tokens, directory ids on users and groups, the tenant's fallback
+group, and why an automation gate was re-routed.
 
 Revision ID: 0020
 Revises: 0018
@@ -46,9 +47,11 @@ def upgrade() -> None:
             postgresql_where=sa.text("external_id IS NOT NULL"),
         )
     op.add_column("tenants", sa.Column("fallback_group_id", sa.Uuid(), nullable=True))
+    op.add_column("approval_gates", sa.Column("rerouted", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("approval_gates", "rerouted")
     op.drop_column("tenants", "fallback_group_id")
     for table in ("groups", "users"):
         op.drop_index(f"uq_{table}_tenant_id_external_id", table_name=table)
