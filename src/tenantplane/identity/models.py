@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -58,6 +59,10 @@ class User(TenantOwned, Base):
     # The directory's id of the user, and who keeps the row ('scim': not editable by hand but for app roles).
     external_id: Mapped[str | None] = mapped_column(String(255))
     managed_by: Mapped[str | None] = mapped_column(String(16))
+    # The directory's userName when it is not the e-mail address (`jdoe`); SCIM shows it, sign-in uses the email.
+    user_name: Mapped[str | None] = mapped_column(String(255))
+    # What the directory sent of the SCIM resource (nickName, phoneNumbers, …), given back as it came.
+    scim_attributes: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class Group(TenantOwned, Base):

@@ -7,10 +7,10 @@ The /scim/v2 routes are left out of our OpenAPI document: SCIM describes itself 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from scim2_models import Context
+from scim2_models import Context, InvalidFilterException, SearchRequest
 
 from tenantplane.identity.auth import Principal, require
 from tenantplane.identity.permissions import Permission
@@ -193,6 +193,67 @@ async def delete_group(group_id: str, caller: ScimCaller, session: SessionDep) -
     group = await groups.get_group(session, caller.tenant, group_id)
     await groups.delete_group(session, actor=caller, group=group)
     return Response(status_code=204)
+
+
+@scim_router.post("/Users/.search")
+async def search_users(request: Request, caller: ScimCaller, session: SessionDep) -> ScimResponse:
+    search: Any = SearchRequest.model_validate(await body_of(request), scim_ctx=Context.SEARCH_REQUEST)
+    start, size = paging(search.start_index, search.count)
+    total, rows = await users.list_users(session, caller.tenant, search.filter, start, size)
+    found = [await users.as_resource(session, u) for u in rows]
+    return list_response(UserModel, total, start, found, response_parameters=search)
+
+
+@scim_router.post("/Groups/.search")
+async def search_groups(request: Request, caller: ScimCaller, session: SessionDep) -> ScimResponse:
+    search: Any = SearchRequest.model_validate(await body_of(request), scim_ctx=Context.SEARCH_REQUEST)
+    start, size = paging(search.start_index, search.count)
+    total, rows = await groups.list_groups(session, caller.tenant, search.filter, start, size)
+    found = [await groups.as_resource(session, g) for g in rows]
+    return list_response(GroupModel, total, start, found, response_parameters=search)
+
+
+@scim_router.post("/.search")
+async def search_all(request: Request, caller: ScimCaller, session: SessionDep) -> ScimResponse:
+    """RFC 7644 §3.4.3 at the root: users, then groups (a filter naming an attribute of one type only matches
+    none of the other)."""
+    search: Any = SearchRequest.model_validate(await body_of(request), scim_ctx=Context.SEARCH_REQUEST)
+    start, size = paging(search.start_index, search.count)
+    found: list[Any] = []
+    total = 0
+    for kind in (users, groups):
+        try:
+            count, _ = (
+                await kind.list_users(session, caller.tenant, search.filter, 1, 0)
+                if kind is users
+                else await kind.list_groups(session, caller.tenant, search.filter, 1, 0)
+            )
+        except InvalidFilterException:
+            continue
+        offset = max(0, start - 1 - total)
+        if len(found) < size and offset < count:
+            if kind is users:
+                _, rows = await users.list_users(session, caller.tenant, search.filter, offset + 1, size - len(found))
+                found += [await users.as_resource(session, u) for u in rows]
+            else:
+                _, grows = await groups.list_groups(
+                    session, caller.tenant, search.filter, offset + 1, size - len(found)
+                )
+                found += [await groups.as_resource(session, g) for g in grows]
+        total += count
+    return list_response(UserModel | GroupModel, total, start, found, response_parameters=search)
+
+
+@scim_router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+async def unknown_endpoint(rest: str, caller: ScimCaller) -> ScimResponse:
+    """Anything else under /scim/v2 is a SCIM error, not the API's problem document: 405 on a known endpoint
+    (another method than it answers), 404 otherwise."""
+    if rest.split("/")[0] in _ENDPOINTS:
+        return scim_error(405, f"/{rest} does not answer this method.")
+    return _not_found(f"No SCIM endpoint /{rest}.")
+
+
+_ENDPOINTS = frozenset({"ServiceProviderConfig", "Schemas", "ResourceTypes", "Users", "Groups"})
 
 
 @tokens_router.get("/api/scim-tokens", response_model=Page[ScimTokenRead])

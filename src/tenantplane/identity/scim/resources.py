@@ -81,13 +81,25 @@ def error_body(status: int, detail: str, scim_type: str | None = None) -> dict[s
     return out
 
 
+ENTERPRISE = str(EnterpriseUser.__schema__)
+_OURS = ("id", "meta", "groups", "userName", "externalId", "schemas")
+
+
+def stored_attributes(resource: Any) -> dict[str, Any]:
+    """What to keep of a resource the directory sent (all but what our columns and memberships hold)."""
+    data = dump(resource)
+    return {key: value for key, value in data.items() if key not in _OURS}
+
+
 def user_resource(user: UserRow, groups: Iterable[GroupRow] = ()) -> Any:
+    if user.scim_attributes is not None:
+        return _stored_user_resource(user, groups)
     manager = Manager(value=str(user.manager_id), ref=f"{BASE}/Users/{user.manager_id}") if user.manager_id else None
     enterprise = EnterpriseUser(manager=manager) if manager else None
     resource = UserModel(
         id=str(user.id),
         external_id=user.external_id,
-        user_name=user.email,
+        user_name=user.user_name or user.email,
         display_name=user.display_name,
         name={"formatted": user.display_name},
         active=user.is_active,
@@ -105,12 +117,44 @@ def user_resource(user: UserRow, groups: Iterable[GroupRow] = ()) -> Any:
     return resource
 
 
+def _stored_user_resource(user: UserRow, groups: Iterable[GroupRow]) -> Any:
+    data: dict[str, Any] = dict(user.scim_attributes or {})
+    data |= {
+        "id": str(user.id),
+        "userName": user.user_name or user.email,
+        "meta": {
+            "resourceType": "User",
+            "created": user.created_at.isoformat(),
+            "lastModified": user.updated_at.isoformat(),
+            "location": f"{BASE}/Users/{user.id}",
+        },
+    }
+    if user.external_id:
+        data["externalId"] = user.external_id
+    if "active" in data or not user.is_active:
+        data["active"] = user.is_active
+    found = [{"value": str(g.id), "display": g.name, "type": "direct", "$ref": f"{BASE}/Groups/{g.id}"} for g in groups]
+    if found:
+        data["groups"] = found
+    extension = dict(data.pop(ENTERPRISE, None) or {})
+    extension.pop("manager", None)
+    if user.manager_id:
+        extension["manager"] = {"value": str(user.manager_id), "$ref": f"{BASE}/Users/{user.manager_id}"}
+    if extension:
+        data[ENTERPRISE] = extension
+    return UserModel.model_validate(data)
+
+
 def group_resource(group: GroupRow, members: Iterable[UserRow]) -> Any:
     return GroupModel(
         id=str(group.id),
         external_id=group.external_id,
         display_name=group.name,
-        members=[GroupMember(value=str(u.id), display=u.display_name, type="User") for u in members] or None,
+        members=[
+            GroupMember(value=str(u.id), display=u.display_name, type="User", ref=f"{BASE}/Users/{u.id}")
+            for u in members
+        ]
+        or None,
         meta=Meta(
             resource_type="Group",
             created=group.created_at,
@@ -125,6 +169,7 @@ class UserFields:
     """What a SCIM user resource sets of our row."""
 
     email: str
+    user_name: str | None  # the userName as sent, when it is not the e-mail address
     display_name: str
     external_id: str | None
     is_active: bool
@@ -140,20 +185,26 @@ def _uuid(value: str | None, attribute: str) -> uuid.UUID | None:
         raise InvalidValueException(detail=f"{attribute}: '{value}' is no id of this service") from None
 
 
-def user_fields(resource: Any) -> UserFields:
-    name = resource.user_name or ""
+def _email(value: str | None) -> str | None:
     try:
-        email = str(_EMAIL.validate_python(name)).lower()
+        return str(_EMAIL.validate_python(value)).lower() if value else None
     except ValidationError:
-        primary = [e.value for e in resource.emails or [] if e.value and e.primary] or [
-            e.value for e in resource.emails or [] if e.value
-        ]
-        if not primary:
-            raise InvalidValueException(detail="userName: must be an e-mail address (or give one in emails)") from None
-        try:
-            email = str(_EMAIL.validate_python(primary[0])).lower()
-        except ValidationError:
-            raise InvalidValueException(detail=f"emails: '{primary[0]}' is no e-mail address") from None
+        return None
+
+
+def user_fields(resource: Any) -> UserFields:
+    """The row's fields; the e-mail is the userName when it is one, else the primary (or first) e-mail, else a
+    placeholder no mail reaches (such a user signs in through the identity provider only)."""
+    name = (resource.user_name or "").strip()
+    if not name:
+        raise InvalidValueException(detail="userName: required")
+    if len(name) > 255:
+        raise InvalidValueException(detail="userName: at most 255 characters")
+    emails = sorted(resource.emails or [], key=lambda e: not e.primary)
+    email = _email(name) or next((found for e in emails if (found := _email(e.value))), None)
+    if email is None:
+        local = "".join(c if c.isalnum() or c in "._-" else "-" for c in name.lower())[:40].strip(".-") or "user"
+        email = f"{local}.{uuid.uuid5(uuid.NAMESPACE_URL, name.lower()).hex[:12]}@users.scim.invalid"
     given = " ".join(
         p for p in (getattr(resource.name, "given_name", None), getattr(resource.name, "family_name", None)) if p
     )
@@ -162,6 +213,7 @@ def user_fields(resource: Any) -> UserFields:
     manager = enterprise.manager.value if enterprise and enterprise.manager else None
     return UserFields(
         email=email,
+        user_name=None if _email(name) == email else name,
         display_name=display[:200],
         external_id=resource.external_id or None,
         is_active=resource.active is not False,
@@ -180,7 +232,7 @@ def member_ids(resource: Any) -> set[uuid.UUID]:
 
 # The attributes a filter may compare (eq only): SCIM name → our column.
 _USER_FILTERS: Mapping[str, Any] = {
-    "username": UserRow.email,
+    "username": func.coalesce(UserRow.user_name, UserRow.email),
     "externalid": UserRow.external_id,
     "displayname": UserRow.display_name,
     "id": UserRow.id,
@@ -218,7 +270,7 @@ def filter_clause(expression: str | None, *, groups: bool) -> ColumnElement[bool
             return column == uuid.UUID(value)
         except ValueError:
             return column.is_(None)
-    if column is UserRow.email or column is UserRow.display_name or column is GroupRow.name:
+    if column is UserRow.email or column is UserRow.display_name or column is GroupRow.name or key == "username":
         return func.lower(column) == value.lower()
     clause: ColumnElement[bool] = column == value
     return clause

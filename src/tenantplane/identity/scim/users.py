@@ -20,7 +20,13 @@ from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import Group, GroupMembership, User
 from tenantplane.identity.repository import users_of
 from tenantplane.identity.schemas import UserCreate, UserUpdate
-from tenantplane.identity.scim.resources import UserFields, filter_clause, user_fields, user_resource
+from tenantplane.identity.scim.resources import (
+    UserFields,
+    filter_clause,
+    stored_attributes,
+    user_fields,
+    user_resource,
+)
 
 SCIM = "scim"
 DELETED = "scim-deleted"  # a user the directory deleted: kept for history (approvals name it), invisible to SCIM
@@ -70,8 +76,11 @@ async def as_resource(session: AsyncSession, user: User) -> Any:
 async def _check(session: AsyncSession, tenant_id: uuid.UUID, fields: UserFields, user_id: uuid.UUID | None) -> None:
     """Uniqueness of userName and externalId, and a manager of this tenant, before anything is written."""
     others = users_of(tenant_id).where(User.id.is_distinct_from(user_id))
+    name = (fields.user_name or fields.email).lower()
+    if await session.scalar(others.where(func.lower(func.coalesce(User.user_name, User.email)) == name)) is not None:
+        raise UniquenessException(detail=f"userName '{fields.user_name or fields.email}' is taken in this tenant")
     if await session.scalar(others.where(func.lower(User.email) == fields.email)) is not None:
-        raise UniquenessException(detail=f"userName '{fields.email}' is taken in this tenant")
+        raise UniquenessException(detail=f"the e-mail address '{fields.email}' is taken in this tenant")
     if fields.external_id and await session.scalar(others.where(User.external_id == fields.external_id)):
         raise UniquenessException(detail=f"externalId '{fields.external_id}' is taken in this tenant")
     if fields.manager_id is not None:
@@ -89,6 +98,8 @@ async def create_user(session: AsyncSession, *, actor: Principal, resource: Any)
     )
     user = await service.create_user(session, actor=actor, tenant_id=actor.tenant, data=data)
     user.external_id = fields.external_id
+    user.user_name = fields.user_name
+    user.scim_attributes = stored_attributes(resource)
     user.managed_by = SCIM
     await session.flush()
     return user
@@ -100,11 +111,17 @@ async def write_user(session: AsyncSession, *, actor: Principal, user: User, res
     await _check(session, user.tenant_id, fields, user.id)
     direct = {
         name: value
-        for name, value in (("email", fields.email), ("external_id", fields.external_id), ("managed_by", SCIM))
+        for name, value in (
+            ("email", fields.email),
+            ("user_name", fields.user_name),
+            ("external_id", fields.external_id),
+            ("managed_by", SCIM),
+        )
         if getattr(user, name) != value
     }
     for name, value in direct.items():
         setattr(user, name, value)
+    user.scim_attributes = stored_attributes(resource)
     changes: dict[str, Any] = {
         name: value
         for name, value in (

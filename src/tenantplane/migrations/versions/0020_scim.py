@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0020"
 down_revision = "0018"
@@ -27,11 +28,19 @@ def upgrade() -> None:
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("clock_timestamp()"), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("clock_timestamp()"), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("clock_timestamp()"), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("clock_timestamp()"), nullable=False
+        ),
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(["created_by"], ["users.id"], name=op.f("fk_scim_tokens_created_by_users"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"], name=op.f("fk_scim_tokens_tenant_id_tenants"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["users.id"], name=op.f("fk_scim_tokens_created_by_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_scim_tokens_tenant_id_tenants"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scim_tokens")),
         sa.UniqueConstraint("secret_hash", name=op.f("uq_scim_tokens_secret_hash")),
     )
@@ -46,6 +55,8 @@ def upgrade() -> None:
             unique=True,
             postgresql_where=sa.text("external_id IS NOT NULL"),
         )
+    op.add_column("users", sa.Column("user_name", sa.String(length=255), nullable=True))
+    op.add_column("users", sa.Column("scim_attributes", postgresql.JSONB(astext_type=sa.Text()), nullable=True))
     op.add_column("tenants", sa.Column("fallback_group_id", sa.Uuid(), nullable=True))
     op.add_column("approval_gates", sa.Column("rerouted", sa.Text(), nullable=True))
 
@@ -53,6 +64,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("approval_gates", "rerouted")
     op.drop_column("tenants", "fallback_group_id")
+    op.drop_column("users", "user_name")
+    op.drop_column("users", "scim_attributes")
     for table in ("groups", "users"):
         op.drop_index(f"uq_{table}_tenant_id_external_id", table_name=table)
         op.drop_column(table, "managed_by")
