@@ -22,6 +22,7 @@ describe("visibleNavigation", () => {
       "Audit log",
       "Jobs",
       "Tenant settings",
+      "SCIM provisioning",
     ]);
   });
 

@@ -47,6 +47,7 @@ export const NAVIGATION: NavSection[] = [
       { to: "/admin/audit", label: "Audit log", permission: "audit.read" },
       { to: "/admin/jobs", label: "Jobs", permission: "jobs.read" },
       { to: "/admin/tenant", label: "Tenant settings", permission: "users.manage" },
+      { to: "/admin/scim", label: "SCIM provisioning", permission: "users.manage" },
       { to: "/admin/secrets", label: "Secrets", permission: "secrets.manage" },
       { to: "/admin/notification-channels", label: "Notification channels", permission: "channels.manage" },
     ],

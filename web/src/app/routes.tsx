@@ -26,6 +26,7 @@ import { RunbooksPage } from "../features/runbooks/RunbooksPage";
 import { SecretsPage } from "../features/secrets/SecretsPage";
 import { SignInPage } from "../features/session/SignInPage";
 import { TenantSettingsPage } from "../features/tenant/TenantSettingsPage";
+import { ScimTokensPage } from "../features/scim/ScimTokensPage";
 import { UsersPage } from "../features/users/UsersPage";
 import { WorkflowsPage } from "../features/workflows/WorkflowsPage";
 import { ExecutionsPage } from "../features/executions/ExecutionsPage";
@@ -78,6 +79,7 @@ export function createAppRouter() {
         { path: "admin/notification-channels", element: guarded("channels.manage", <ChannelsPage />) },
         { path: "admin/jobs", element: guarded("jobs.read", <JobsPage />) },
         { path: "admin/tenant", element: guarded("users.manage", <TenantSettingsPage />) },
+        { path: "admin/scim", element: guarded("users.manage", <ScimTokensPage />) },
         { path: "workflows", element: <WorkflowsPage /> },
         { path: "workflows/new", element: guarded("workflows.manage", <WorkflowBuilderPage />) },
         { path: "workflows/:workflowId", element: guarded("workflows.manage", <WorkflowBuilderPage />) },
