@@ -116,7 +116,8 @@ def main() -> None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
     print(
-        f"\nSCIM benchmark: {args.clients} connections, {args.seconds:.0f}s each, one server process, cores {os.cpu_count()}"
+        f"\nSCIM benchmark: {args.clients} connections, {args.seconds:.0f}s each, one server process, "
+        f"cores {os.cpu_count()}"
     )
     health = results[0][1]
     for label, rps, ms in results:
