@@ -149,6 +149,7 @@ class StepResultRead(ReadSchema):
     status: StepStatus
     decisions: list[DecisionRead]
     reason: str | None
+    rerouted: str | None = Field(default=None, description="Why the step went to other approvers (a leaver's)")
 
 
 class InstanceRead(ReadSchema):

@@ -39,6 +39,8 @@ _PROFILE = (
     _users.created_at,
     _users.updated_at,
     _users.token_generation,
+    _users.external_id,
+    _users.managed_by,
     _tenants.is_active.label("tenant_active"),
     _tenants.slug.label("tenant_slug"),
     _tenants.name.label("tenant_name"),
@@ -76,6 +78,8 @@ class Caller:
     created_at: datetime
     updated_at: datetime
     token_generation: int
+    external_id: str | None
+    managed_by: str | None
     tenant_active: bool
     tenant_slug: str
     tenant_name: str

@@ -28,6 +28,8 @@ from tenantplane.identity.schemas import (
     UserRead,
     UserUpdate,
 )
+from tenantplane.identity.scim.endpoints import scim_router
+from tenantplane.identity.scim.endpoints import tokens_router as scim_tokens_router
 from tenantplane.kit.db import SessionDep
 from tenantplane.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tenantplane.kit.schemas import Page
@@ -35,6 +37,8 @@ from tenantplane.kit.schemas import Page
 router = APIRouter(tags=["identity"])
 router.include_router(auth_router)
 router.include_router(platform_router)
+router.include_router(scim_router)
+router.include_router(scim_tokens_router)
 Reader = Annotated[Principal, Depends(require(Permission.USERS_READ))]
 UserAdmin = Annotated[Principal, Depends(require(Permission.USERS_MANAGE))]
 GroupAdmin = Annotated[Principal, Depends(require(Permission.GROUPS_MANAGE))]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -23,6 +24,9 @@ class Tenant(IdMixin, Base):
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
     # Hosts/CIDRs this tenant's webhooks and http actions may reach; empty means "no extra restriction".
     egress_allow_list: Mapped[list[str]] = mapped_column(ARRAY(String(255)), server_default=text("'{}'"))
+    # The group a leaver's pending approvals go to (else the tenant's admins); see identity/hooks.py.
+    # No foreign key (groups reference tenants): a deleted group reads as none, and the admins are asked.
+    fallback_group_id: Mapped[uuid.UUID | None]
     # Change type (`normal`, `emergency`) → id of the approval definition a change of that type gets when it names none.
     change_definitions: Mapped[dict[str, str]] = mapped_column(JSONB, server_default="{}")
     # Runbook executions this tenant may run at once (set by platform admins); None: the operator's default.
@@ -35,6 +39,13 @@ class User(TenantOwned, Base):
         UniqueConstraint("tenant_id", "email"),
         Index("ix_users_delegate_id", "delegate_id", postgresql_where=text("delegate_id IS NOT NULL")),
         Index("ix_users_roles", "roles", postgresql_using="gin"),
+        Index(
+            "uq_users_tenant_id_external_id",
+            "tenant_id",
+            "external_id",
+            unique=True,
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
     )
 
     email: Mapped[str] = mapped_column(String(320))
@@ -47,14 +58,32 @@ class User(TenantOwned, Base):
     delegate_until: Mapped[datetime | None]
     # Bumped when the password changes or the user is disabled: older access tokens stop working.
     token_generation: Mapped[int] = mapped_column(server_default=text("0"))
+    # The directory's id of the user, and who keeps the row ('scim': not editable by hand but for app roles).
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    managed_by: Mapped[str | None] = mapped_column(String(16))
+    # The directory's userName when it is not the e-mail address (`jdoe`); SCIM shows it, sign-in uses the email.
+    user_name: Mapped[str | None] = mapped_column(String(255))
+    # What the directory sent of the SCIM resource (nickName, phoneNumbers, …), given back as it came.
+    scim_attributes: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class Group(TenantOwned, Base):
     __tablename__ = "groups"
-    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name"),
+        Index(
+            "uq_groups_tenant_id_external_id",
+            "tenant_id",
+            "external_id",
+            unique=True,
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
+    )
 
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, server_default="")
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    managed_by: Mapped[str | None] = mapped_column(String(16))
 
 
 class GroupMembership(Base):
@@ -113,3 +142,4 @@ class LoginThrottle(Base):
 
 
 from tenantplane.identity.oidc import models as _oidc_models  # noqa: E402, F401  (single sign-on tables)
+from tenantplane.identity.scim import models as _scim_models  # noqa: E402, F401  SCIM tokens (identity/scim/)

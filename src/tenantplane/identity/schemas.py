@@ -79,6 +79,8 @@ class UserRead(ReadSchema):
     is_active: bool
     delegate_id: uuid.UUID | None
     delegate_until: datetime | None
+    external_id: str | None = None
+    managed_by: str | None = Field(default=None, description="'scim' when the directory keeps this user")
     created_at: datetime
     updated_at: datetime
 
@@ -103,6 +105,8 @@ class GroupRead(ReadSchema):
     id: uuid.UUID
     name: str
     description: str
+    external_id: str | None = None
+    managed_by: str | None = Field(default=None, description="'scim' when the directory keeps this group")
     created_at: datetime
 
 
@@ -172,6 +176,7 @@ class TenantSettingsRead(ReadSchema):
     name: str
     egress_allow_list: list[str]
     change_definitions: ChangeDefinitionsRead
+    fallback_group_id: uuid.UUID | None = None
 
 
 class TenantSettingsUpdate(InputSchema):
@@ -182,6 +187,10 @@ class TenantSettingsUpdate(InputSchema):
     change_definitions: ChangeDefinitionsUpdate | None = Field(
         default=None,
         description="Default approval definitions of normal and emergency changes (standard changes need none)",
+    )
+    fallback_group_id: uuid.UUID | None = Field(
+        default=None,
+        description="Group a leaver's pending approvals go to (null: the tenant's admins)",
     )
 
 

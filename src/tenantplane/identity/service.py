@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.audit.service import record_event
-from tenantplane.identity import admins, sessions, throttle
+from tenantplane.identity import admins, hooks, sessions, throttle
 from tenantplane.identity import repository as repo
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import ApiToken, Group, GroupMembership, PlatformAdmin, Tenant, User
@@ -27,6 +27,19 @@ from tenantplane.identity.schemas import (
 )
 from tenantplane.identity.security import hash_password, new_api_token
 from tenantplane.kit.errors import Conflict, ValidationFailed
+
+# What an admin may still change by hand on a row the directory keeps (SCIM): app roles, and delegation.
+HAND_EDITABLE = frozenset({"roles", "delegate_id", "delegate_until"})
+
+
+def refuse_hand_edit(actor: Principal | None, managed_by: str | None, kind: str, changes: dict[str, Any]) -> None:
+    """409 naming each field when a directory-managed user or group is changed other than through SCIM."""
+    if managed_by is None or (actor is not None and actor.kind == "scim"):
+        return
+    fields = sorted(set(changes) - HAND_EDITABLE) if kind == "user" else sorted(changes) or ["members"]
+    if fields:
+        message = f"This {kind} is kept by the directory ({managed_by}); change it there"
+        raise Conflict(message + ".", errors=[{"field": f, "message": message} for f in fields])
 
 
 async def _flush_unique(session: AsyncSession, field: str, message: str) -> None:
@@ -100,6 +113,7 @@ async def update_user(
 ) -> User:
     """Apply a partial update; `keep_an_admin=False` leaves the last-admin rule to a caller checking a whole batch."""
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    refuse_hand_edit(actor, user.managed_by, "user", changes)
     for field in ("manager_id", "delegate_id"):
         ref = changes.get(field)
         if ref is not None:
@@ -112,7 +126,8 @@ async def update_user(
     if password is not None:
         user.password_hash = hash_password(password)
         user.token_generation += 1
-    if changes.get("is_active") is False and user.is_active:
+    deactivated = changes.get("is_active") is False and user.is_active
+    if deactivated:
         user.token_generation += 1
     if "roles" in changes and changes["roles"] is not None:
         changes["roles"] = sorted(set(changes["roles"]))
@@ -128,6 +143,8 @@ async def update_user(
     await record_event(
         session, actor=actor, action="user.updated", object_type="user", object_id=user.id, summary=summary
     )
+    if deactivated:
+        await hooks.user_deactivated(session, hooks.UserDeactivated(user.tenant_id, user.id, actor))
     return user
 
 
@@ -177,6 +194,7 @@ async def create_group(session: AsyncSession, *, actor: Principal, data: GroupCr
 
 async def update_group(session: AsyncSession, *, actor: Principal, group: Group, data: GroupUpdate) -> Group:
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    refuse_hand_edit(actor, group.managed_by, "group", changes)
     for field, value in changes.items():
         setattr(group, field, value)
     await _flush_unique(session, "name", f"A group named '{data.name}' already exists in this tenant.")
@@ -187,6 +205,7 @@ async def update_group(session: AsyncSession, *, actor: Principal, group: Group,
 
 
 async def delete_group(session: AsyncSession, *, actor: Principal, group: Group) -> None:
+    refuse_hand_edit(actor, group.managed_by, "group", {"id": group.id})
     await session.delete(group)
     await session.flush()
     await record_event(
@@ -200,6 +219,7 @@ async def delete_group(session: AsyncSession, *, actor: Principal, group: Group)
 
 
 async def add_member(session: AsyncSession, *, actor: Principal, group: Group, user_id: uuid.UUID) -> None:
+    refuse_hand_edit(actor, group.managed_by, "group", {"members": user_id})
     await _check_user_ref(session, group.tenant_id, "user_id", user_id)
     if await repo.membership(session, group.tenant_id, group.id, user_id) is not None:
         raise Conflict("The user is already a member of this group.")
@@ -216,6 +236,7 @@ async def add_member(session: AsyncSession, *, actor: Principal, group: Group, u
 
 
 async def remove_member(session: AsyncSession, *, actor: Principal, group: Group, user_id: uuid.UUID) -> None:
+    refuse_hand_edit(actor, group.managed_by, "group", {"members": user_id})
     result = await session.execute(
         delete(GroupMembership).where(
             GroupMembership.tenant_id == group.tenant_id,

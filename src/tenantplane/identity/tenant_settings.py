@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
-from tenantplane.identity.models import Tenant
+from tenantplane.identity.models import Group, Tenant
+from tenantplane.identity.repository import groups_of
 from tenantplane.identity.schemas import ChangeDefinitionsUpdate, TenantSettingsUpdate
 from tenantplane.kit.errors import NotFound, ValidationFailed
 from tenantplane.kit.hooks import HookRegistry
@@ -61,12 +62,23 @@ async def _merged_defaults(session: AsyncSession, tenant: Tenant, given: ChangeD
     return merged
 
 
+async def _fallback_group(session: AsyncSession, tenant_id: uuid.UUID, group_id: uuid.UUID | None) -> uuid.UUID | None:
+    """The group a leaver's pending approvals go to: one of this tenant's groups, or null (the admins)."""
+    if group_id is not None and await session.scalar(groups_of(tenant_id).where(Group.id == group_id)) is None:
+        raise ValidationFailed.field("fallback_group_id", f"no group {group_id} in this tenant")
+    return group_id
+
+
 async def update_tenant_settings(session: AsyncSession, *, actor: Principal, data: TenantSettingsUpdate) -> Tenant:
     # The defaults are merged (read, change, write): two admins saving different types at once must both count.
     tenant = await session.get(Tenant, actor.tenant, with_for_update={"key_share": True}, populate_existing=True)
     if tenant is None:
         raise NotFound(f"No tenant {actor.tenant}.")
-    changes = data.model_dump(exclude_unset=True, exclude_none=True, exclude={"change_definitions"})
+    changes = data.model_dump(
+        exclude_unset=True, exclude_none=True, exclude={"change_definitions", "fallback_group_id"}
+    )
+    if "fallback_group_id" in data.model_fields_set:
+        changes["fallback_group_id"] = await _fallback_group(session, tenant.id, data.fallback_group_id)
     if "egress_allow_list" in changes:
         changes["egress_allow_list"] = sorted({h.lower() for h in changes["egress_allow_list"]})
     if data.change_definitions is not None:

@@ -17,7 +17,7 @@ from starlette.types import Scope
 from tenantplane.kit.errors import NotFound
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web_dist"
-RESERVED_PREFIXES = ("/api", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics", "/assets")
+RESERVED_PREFIXES = ("/api", "/scim", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics", "/assets")
 IMMUTABLE = "public, max-age=31536000, immutable"  # Vite puts a content hash in every file name under assets/
 REVALIDATE = "no-cache"  # index.html names the current assets: always check it is still current
 SHORT = "public, max-age=3600"

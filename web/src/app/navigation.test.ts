@@ -23,6 +23,7 @@ describe("visibleNavigation", () => {
       "Jobs",
       "Tenant settings",
       "Single sign-on",
+      "SCIM provisioning",
     ]);
   });
 

@@ -48,6 +48,7 @@ export const NAVIGATION: NavSection[] = [
       { to: "/admin/jobs", label: "Jobs", permission: "jobs.read" },
       { to: "/admin/tenant", label: "Tenant settings", permission: "users.manage" },
       { to: "/admin/identity-provider", label: "Single sign-on", permission: "users.manage" },
+      { to: "/admin/scim", label: "SCIM provisioning", permission: "users.manage" },
       { to: "/admin/secrets", label: "Secrets", permission: "secrets.manage" },
       { to: "/admin/notification-channels", label: "Notification channels", permission: "channels.manage" },
     ],

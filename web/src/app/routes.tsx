@@ -27,6 +27,7 @@ import { SecretsPage } from "../features/secrets/SecretsPage";
 import { SignInPage } from "../features/session/SignInPage";
 import { TenantSettingsPage } from "../features/tenant/TenantSettingsPage";
 import { IdentityProviderPage } from "../features/identity-provider/IdentityProviderPage";
+import { ScimTokensPage } from "../features/scim/ScimTokensPage";
 import { UsersPage } from "../features/users/UsersPage";
 import { WorkflowsPage } from "../features/workflows/WorkflowsPage";
 import { ExecutionsPage } from "../features/executions/ExecutionsPage";
@@ -80,6 +81,7 @@ export function createAppRouter() {
         { path: "admin/jobs", element: guarded("jobs.read", <JobsPage />) },
         { path: "admin/tenant", element: guarded("users.manage", <TenantSettingsPage />) },
         { path: "admin/identity-provider", element: guarded("users.manage", <IdentityProviderPage />) },
+        { path: "admin/scim", element: guarded("users.manage", <ScimTokensPage />) },
         { path: "workflows", element: <WorkflowsPage /> },
         { path: "workflows/new", element: guarded("workflows.manage", <WorkflowBuilderPage />) },
         { path: "workflows/:workflowId", element: guarded("workflows.manage", <WorkflowBuilderPage />) },

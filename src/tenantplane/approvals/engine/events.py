@@ -59,6 +59,20 @@ class RefreshApprovers:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RerouteStep:
+    """Hand an open step nobody left can decide (its only approver left) to `to` (a fallback group or the admins).
+
+    `approvers` as for RefreshApprovers (a skipped optional step may open the next order); `reason` is kept on
+    the step (`rerouted`), so inboxes and the API show why it came to its new approvers."""
+
+    step_name: str
+    to: frozenset[str]
+    reason: str
+    now: datetime
+    approvers: ApproverSets = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Cancel:
     """Withdraw the request; who may cancel (requester or admin) is the shell's check, not the engine's."""
 
@@ -66,7 +80,7 @@ class Cancel:
     now: datetime
 
 
-Event: TypeAlias = Start | Decide | StepTimedOut | ReminderDue | RefreshApprovers | Cancel
+Event: TypeAlias = Start | Decide | StepTimedOut | ReminderDue | RefreshApprovers | RerouteStep | Cancel
 
 
 # --- effects (what the shell must now do) --------------------------------------------------------------

@@ -128,6 +128,7 @@ class StepState:
     flagged: bool = False
     escalated: bool = False
     opened_at: datetime | None = None
+    rerouted: str | None = None  # why the step went to other approvers than its definition names (a leaver)
 
 
 @dataclass(frozen=True, kw_only=True)

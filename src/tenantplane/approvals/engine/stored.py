@@ -50,6 +50,7 @@ def step_results(state: InstanceState) -> list[dict[str, Any]]:
             "status": step.status,
             "decisions": [_decision_to_dict(d) for d in step.decisions],
             "reason": step.reason,
+            **({"rerouted": step.rerouted} if step.rerouted else {}),
         }
         for step in state.steps
     ]
@@ -67,6 +68,7 @@ def _step_to_dict(step: StepState) -> dict[str, Any]:
         "flagged": step.flagged,
         "escalated": step.escalated,
         "opened_at": _iso(step.opened_at),
+        **({"rerouted": step.rerouted} if step.rerouted else {}),
     }
 
 
@@ -82,6 +84,7 @@ def _step_from_dict(data: Mapping[str, Any]) -> StepState:
         flagged=data["flagged"],
         escalated=data["escalated"],
         opened_at=_parse(data["opened_at"]),
+        rerouted=data.get("rerouted"),
     )
 
 

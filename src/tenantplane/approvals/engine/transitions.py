@@ -18,6 +18,7 @@ from tenantplane.approvals.engine.events import (
     RefreshApprovers,
     RemindApprovers,
     ReminderDue,
+    RerouteStep,
     ScheduleReminder,
     Start,
     StepTimedOut,
@@ -78,6 +79,8 @@ def apply(definition: DefinitionSpec, state: InstanceState, event: Event) -> Tra
             return _remind(definition, state, event)
         case RefreshApprovers():
             return _refresh(definition, state, event)
+        case RerouteStep():
+            return _reroute(definition, state, event)
         case Cancel():
             require_pending(state)
             effects: list[Effect] = []
@@ -187,4 +190,19 @@ def _refresh(definition: DefinitionSpec, state: InstanceState, event: RefreshApp
             effects.append(NotifyApprovers(step.name, added))
         state = with_step(state, refreshed)
     state = advance(definition, state, event.approvers, event.now, effects)
+    return Transition(state, tuple(effects))
+
+
+def _reroute(definition: DefinitionSpec, state: InstanceState, event: RerouteStep) -> Transition:
+    require_pending(state)
+    step = state.step(event.step_name)
+    if not is_open(state, step):
+        return Transition(state, ())  # decided or moved on meanwhile: nothing to hand over
+    spec = definition.step(step.name)
+    effects: list[Effect] = []
+    eligible = eligible_for(definition, state, spec, {spec.name: event.to})
+    rerouted = check_reachable(spec, replace(step, eligible_ids=eligible, rerouted=event.reason), effects)
+    if rerouted.status == "pending" and (waiting := undecided_approvers(rerouted)):
+        effects.append(NotifyApprovers(step.name, waiting))
+    state = advance(definition, with_step(state, rerouted), event.approvers, event.now, effects)
     return Transition(state, tuple(effects))

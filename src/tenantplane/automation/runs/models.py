@@ -57,3 +57,5 @@ class ApprovalGate(TenantOwned, Base):
     allow_self_approval: Mapped[bool] = mapped_column(server_default=text("false"))
     decisions: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     decided_at: Mapped[datetime | None]
+    # Why the gate went to other approvers than its step names (its only possible approver was deactivated).
+    rerouted: Mapped[str | None] = mapped_column(Text)

@@ -76,6 +76,7 @@ class GateRead(ReadSchema):
     allow_self_approval: bool
     created_at: datetime
     decided_at: datetime | None
+    rerouted: str | None = Field(default=None, description="Why the gate went to other approvers (a leaver's)")
 
 
 class GateWhatRead(GateSubjectRead):

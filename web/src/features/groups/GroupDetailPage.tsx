@@ -7,6 +7,8 @@ import { usePermission } from "../../app/session";
 import { Dialog } from "../../components/Dialog";
 import { TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
+import { DirectoryBadge } from "../../components/Directory";
+import { DIRECTORY_HINT, isDirectoryManaged } from "../../components/directory";
 import { PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
 import { UserPicker } from "../../components/UserPicker";
@@ -157,6 +159,8 @@ export function GroupDetailPage() {
     );
   }
 
+  // A group the directory keeps (SCIM) is changed there: no edit, delete or membership changes here.
+  const handEditable = canManage && !isDirectoryManaged(group.data);
   return (
     <>
       <p className="breadcrumb">
@@ -164,9 +168,17 @@ export function GroupDetailPage() {
       </p>
       <PageHeader
         title={group.data.name}
-        description={group.data.description || undefined}
+        description={
+          isDirectoryManaged(group.data) ? (
+            <>
+              <DirectoryBadge row={group.data} /> {DIRECTORY_HINT}
+            </>
+          ) : (
+            group.data.description || undefined
+          )
+        }
         actions={
-          canManage ? (
+          handEditable ? (
             <>
               <button type="button" className="button" onClick={() => setEditing(true)}>
                 Edit
@@ -178,7 +190,7 @@ export function GroupDetailPage() {
           ) : null
         }
       />
-      <Members group={group.data} canManage={canManage} />
+      <Members group={group.data} canManage={handEditable} />
       <Dialog open={editing} onClose={() => setEditing(false)} title="Edit group">
         <EditGroupForm group={group.data} onCancel={() => setEditing(false)} onDone={() => setEditing(false)} />
       </Dialog>

@@ -7,6 +7,7 @@ import { Dialog } from "../../components/Dialog";
 import { TextAreaField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
 import { useDebouncedValue } from "../../components/hooks";
+import { DirectoryBadge } from "../../components/Directory";
 import { DateTime, PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
 import { type Group, useCreateGroup, useGroups } from "../../api/groups";
@@ -128,7 +129,8 @@ export function GroupsPage() {
                   <td data-label="Name">
                     <Link to={`/admin/groups/${group.id}`} className="cell-title">
                       {group.name}
-                    </Link>
+                    </Link>{" "}
+                    <DirectoryBadge row={group} />
                   </td>
                   <td data-label="Description">{group.description || <span className="muted">—</span>}</td>
                   <td data-label="Created">

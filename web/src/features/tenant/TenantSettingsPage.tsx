@@ -8,8 +8,9 @@ import { PageHeader } from "../../components/Page";
 import { ErrorState, Loading, Notice } from "../../components/States";
 import { type Definition, useActiveDefinitions } from "../../api/approvals";
 import { type TenantSettings, useTenantSettings, useUpdateTenantSettings } from "./api";
+import { FallbackGroupField } from "./FallbackGroupField";
 
-const FIELDS = ["name", "egress_allow_list", "change_definitions", "change_definitions.normal", "change_definitions.emergency"] as const;
+const FIELDS = ["name", "fallback_group_id", "egress_allow_list", "change_definitions", "change_definitions.normal", "change_definitions.emergency"] as const;
 const CHANGE_TYPES = [
   {
     type: "normal",
@@ -78,6 +79,7 @@ function SettingsForm({ tenant }: { tenant: TenantSettings }) {
     emergency: tenant.change_definitions.emergency ?? "",
   });
   const [name, setName] = useState(tenant.name);
+  const [fallbackGroup, setFallbackGroup] = useState(tenant.fallback_group_id ?? "");
   const [allowList, setAllowList] = useState(tenant.egress_allow_list.join("\n"));
   const [notice, setNotice] = useState<string | null>(null);
   const form = useRef<HTMLFormElement>(null);
@@ -90,6 +92,7 @@ function SettingsForm({ tenant }: { tenant: TenantSettings }) {
     update.mutate(
       {
         name: name.trim(),
+        fallback_group_id: fallbackGroup || null,
         egress_allow_list: lines(allowList),
         change_definitions: { normal: defaults.normal || null, emergency: defaults.emergency || null },
       },
@@ -110,6 +113,7 @@ function SettingsForm({ tenant }: { tenant: TenantSettings }) {
       <p className="field-hint">
         Slug: <code>{tenant.slug}</code> (people type it to sign in; it cannot change).
       </p>
+      <FallbackGroupField value={fallbackGroup} onChange={setFallbackGroup} error={errors.fields.fallback_group_id} />
       <TextAreaField
         label="Egress allow-list"
         name="egress_allow_list"

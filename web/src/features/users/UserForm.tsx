@@ -5,6 +5,7 @@ import { type FormEvent, useRef, useState } from "react";
 import { CheckboxField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
 import { type User, type UserUpdate, useCreateUser, useUpdateUser } from "../../api/users";
+import { DIRECTORY_HINT, userFieldEditable } from "../../components/directory";
 import { RolePicker } from "./RolePicker";
 import { UserName, UserPicker } from "../../components/UserPicker";
 
@@ -157,21 +158,26 @@ export function EditUserForm({ user, onDone, onCancel }: { user: User; onDone: (
     update.mutate({ id: user.id, body }, { onSuccess: onDone });
   }
 
+  // Only app roles stay editable on a user the directory keeps (SCIM); the API refuses the rest with 409.
+  const locked = !userFieldEditable(user, "display_name");
   return (
     <form ref={form} onSubmit={submit} noValidate aria-label={`Edit ${user.display_name}`}>
       <FormSummary errors={errors} title="The changes were not saved" />
       <p className="muted">{user.email}</p>
+      {locked ? <p className="field-hint">{DIRECTORY_HINT} App roles can still be changed here.</p> : null}
       <TextField
         label="Display name"
         name="display_name"
         value={displayName}
         onChange={(e) => setDisplayName(e.target.value)}
         error={errors.fields.display_name}
+        disabled={locked}
         required
       />
       <RolePicker value={roles} onChange={setRoles} error={errors.fields.roles} />
-      <ManagerField value={managerId} onChange={setManagerId} error={errors.fields.manager_id} selfId={user.id} />
+      {locked ? null : <ManagerField value={managerId} onChange={setManagerId} error={errors.fields.manager_id} selfId={user.id} />}
       <CheckboxField
+        disabled={locked}
         label="Active (can sign in)"
         name="is_active"
         checked={active}
@@ -186,6 +192,7 @@ export function EditUserForm({ user, onDone, onCancel }: { user: User; onDone: (
         value={password}
         onChange={(e) => setPassword(e.target.value)}
         autoComplete="new-password"
+        disabled={locked}
         hint="Leave empty to keep the current password. Setting one signs the user out everywhere."
         error={errors.fields.password}
       />

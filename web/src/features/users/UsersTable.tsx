@@ -1,5 +1,6 @@
 // The users table of Admin → Users: name and email, roles, status, manager, and Edit for those who manage users.
 import type { User } from "../../api/users";
+import { DirectoryBadge } from "../../components/Directory";
 import { Badge } from "../../components/Page";
 import { UserName } from "../../components/UserPicker";
 
@@ -36,7 +37,9 @@ export function UsersTable({
         {users.map((user) => (
           <tr key={user.id}>
             <td data-label="Name">
-              <span className="cell-title">{user.display_name}</span>
+              <span className="cell-title">
+                {user.display_name} <DirectoryBadge row={user} />
+              </span>
               <span className="muted cell-sub">{user.email}</span>
             </td>
             <td data-label="Roles">
