@@ -11,9 +11,6 @@ import argparse
 import asyncio
 import itertools
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -21,8 +18,9 @@ from typing import Any
 
 import httpx
 
-from bench.api import ADMIN, PASSWORD, ROOT, _free_port, _token
+from bench.api import ADMIN, _token
 from bench.common import DEFAULT_SERVER, percentiles, row, scratch_database
+from bench.itsm_server import bootstrap, start_server, stop_server
 
 SCIM_JSON = {"Content-Type": "application/scim+json"}
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -83,38 +81,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
     with scratch_database(args.server) as db_url:
-        env = {
-            **os.environ,
-            "TENANTPLANE_DATABASE_URL": db_url,
-            "TENANTPLANE_LOG_LEVEL": "WARNING",
-            "TENANTPLANE_API_RATE_PER_SECOND": "0",
-            "TENANTPLANE_SECRET_KEY": "bench-secret-key-" + "x" * 32,
-        }
-        cli = [sys.executable, "-m", "tenantplane.cli"]
-        subprocess.run(
-            [*cli, "bootstrap", "--tenant", "bench", "--admin-email", ADMIN, "--admin-password", PASSWORD],
-            env=env,
-            check=True,
-            cwd=ROOT,
-            capture_output=True,
-        )
-        port = _free_port()
-        server = subprocess.Popen([*cli, "serve", "--no-worker", "--port", str(port)], env=env, cwd=ROOT)
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_server(bootstrap(db_url))
         try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
             with httpx.Client(base_url=base) as http:
                 auth = {"Authorization": f"Bearer {_token(http, ADMIN)}"}
                 token = http.post("/api/scim-tokens", json={"name": "bench"}, headers=auth).json()["token"]
             results = run(base, {"Authorization": f"Bearer {token}", **SCIM_JSON}, args.seconds, args.clients)
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+            stop_server(server)
     print(
         f"\nSCIM benchmark: {args.clients} connections, {args.seconds:.0f}s each, one server process, "
         f"cores {os.cpu_count()}"
