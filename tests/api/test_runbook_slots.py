@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -15,12 +14,13 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from tenantplane.identity.service import create_platform_admin
 from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
 from tenantplane.runbooks import slots
 from tests.api.conftest import TenantContext, TenantFactory
 from tests.api.sweep_runbooks import create_runbook, execute, wait_for_execution
+from tests.api.test_platform import _platform_token
 from tests.conftest import shared_with_runbooks
+from tests.jobs.conftest import wait_for
 
 WorkerFactory = Callable[..., AbstractAsyncContextManager[None]]
 
@@ -69,13 +69,6 @@ async def _statuses(app: FastAPI, tenant: TenantContext) -> dict[str, int]:
     return {status: int(n) for status, n in rows}
 
 
-async def _until(check: Callable[[], Any], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached"
-        await asyncio.sleep(0.05)
-
-
 async def _running(client: httpx.AsyncClient, tenant: TenantContext, ids: list[str]) -> int:
     found = 0
     for execution_id in ids:
@@ -97,7 +90,7 @@ async def test_a_tenant_at_its_limit_waits_in_order_while_another_tenant_runs(
     other = await make_tenant()
     other_runbook = await create_runbook(other, client)
     async with running_worker():
-        await _until(lambda: _has(app, tenant, running=2, waiting=3))
+        await wait_for(lambda: _has(app, tenant, running=2, waiting=3))
         assert await _running(client, tenant, ids) == 2  # the other three are still queued executions
         async with app.state.db.transaction() as session:
             waiting = (
@@ -140,7 +133,7 @@ async def test_waiting_runs_start_in_the_order_they_were_asked_for(
     runbook, gate = await _gated_runbook(tenant, client)
     ids = [await execute(client, tenant.admin, runbook["id"]) for _ in range(4)]
     async with running_worker():
-        await _until(lambda: _has(app, tenant, running=1, waiting=3))
+        await wait_for(lambda: _has(app, tenant, running=1, waiting=3))
         gate.touch()
         finished = [await wait_for_execution(client, tenant.admin, i, timeout=30) for i in ids]
     first = next(f for f in finished if f["started_at"] == min(g["started_at"] for g in finished))
@@ -157,10 +150,10 @@ async def test_raising_the_limit_wakes_the_waiting_runs_at_the_next_housekeeping
     runbook, gate = await _gated_runbook(tenant, client)
     ids = [await execute(client, tenant.admin, runbook["id"]) for _ in range(3)]
     async with running_worker():
-        await _until(lambda: _has(app, tenant, running=1, waiting=2))
+        await wait_for(lambda: _has(app, tenant, running=1, waiting=2))
         await _set_limit(app, tenant, None)  # back to the operator's default of 10
         await slots.wake_stranded(app.state.db, app.state.settings)
-        await _until(lambda: _has(app, tenant, running=3, waiting=0))
+        await wait_for(lambda: _has(app, tenant, running=3, waiting=0))
         gate.touch()
         finished = [await wait_for_execution(client, tenant.admin, i, timeout=30) for i in ids]
     assert [f["status"] for f in finished] == ["succeeded"] * 3
@@ -173,7 +166,7 @@ async def test_a_cancelled_waiting_run_never_starts(
     runbook, gate = await _gated_runbook(tenant, client)
     first, held = [await execute(client, tenant.admin, runbook["id"]) for _ in range(2)]
     async with running_worker():
-        await _until(lambda: _has(app, tenant, running=1, waiting=1))
+        await wait_for(lambda: _has(app, tenant, running=1, waiting=1))
         cancel = await client.post(f"/api/executions/{held}/cancel", headers=tenant.admin.headers)
         assert cancel.status_code in (200, 202), cancel.text
         assert (await wait_for_execution(client, tenant.admin, held))["status"] == "cancelled"
@@ -187,12 +180,7 @@ async def test_a_cancelled_waiting_run_never_starts(
 async def test_platform_admins_set_and_clear_a_tenants_limit(
     app: FastAPI, client: httpx.AsyncClient, tenant: TenantContext
 ) -> None:
-    async with app.state.db.transaction() as session:
-        await create_platform_admin(session, email="ops@platform.example.com", password="platform-pass")
-    token = await client.post(
-        "/api/auth/token", json={"email": "ops@platform.example.com", "password": "platform-pass"}
-    )
-    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    headers = await _platform_token(app, client)
     path = f"/api/platform/tenants/{tenant.id}"
     assert (await client.get(path, headers=headers)).json()["max_running_runbooks"] is None
     set_ = await client.patch(path, json={"max_running_runbooks": 3}, headers=headers)

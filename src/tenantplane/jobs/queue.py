@@ -273,12 +273,10 @@ _WAKE = text(
 )
 
 
-async def wake_waiting(session: AsyncSession, *, tenant_id: uuid.UUID, count: int) -> int:
-    """Queue again the oldest `count` held (`waiting`) jobs of a tenant, and wake the workers; how many queues."""
-    if count <= 0:
-        return 0
-    rows = await session.execute(_WAKE, {"tenant": tenant_id, "count": count, "channel": NOTIFY_CHANNEL})
-    return len(rows.all())
+async def wake_waiting(session: AsyncSession, *, tenant_id: uuid.UUID, count: int) -> None:
+    """Queue again the oldest `count` held (`waiting`) jobs of a tenant, and wake the workers of their queues."""
+    if count > 0:
+        await session.execute(_WAKE, {"tenant": tenant_id, "count": count, "channel": NOTIFY_CHANNEL})
 
 
 _RELEASE = text(

@@ -259,7 +259,7 @@ class RunbookRun:
             if ending.status != "succeeded":  # a run that succeeded ran (and recorded) every action
                 await skip_pending_steps(session, execution, f"not run: the execution {ending.status}")
             if self.holds_slot:
-                await slots.free(session, None, self.tenant_id, self.ctx.settings)
+                await slots.free(session, self.tenant_id, self.ctx.settings)
 
     async def _fail_before_start(self, session: AsyncSession, execution: Execution, error: str) -> None:
         await move(
@@ -278,7 +278,7 @@ class RunbookRun:
         )
         await move(session, tenant_id=self.tenant_id, execution_id=execution.id, to="failed", error=reason)
         await skip_pending_steps(session, execution, "not run: the execution was interrupted")
-        await slots.free(session, None, self.tenant_id, self.ctx.settings)
+        await slots.free(session, self.tenant_id, self.ctx.settings)
         log.warning("interrupted runbook execution failed", execution=str(execution.id), reason=reason)
 
     def _own_job(self) -> tuple[ColumnElement[bool], ...]:

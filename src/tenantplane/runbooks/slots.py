@@ -67,17 +67,16 @@ async def take(session: AsyncSession, ctx: JobContext, tenant: Tenant) -> bool:
     return False
 
 
-async def free(session: AsyncSession, tenant: Tenant | None, tenant_id: uuid.UUID, settings: Settings) -> None:
+async def free(session: AsyncSession, tenant_id: uuid.UUID, settings: Settings) -> None:
     """A run of this tenant ended in this transaction: wake as many waiting jobs as slots are now free."""
     waiting = await session.scalar(
         select(select(Job.id).where(Job.tenant_id == tenant_id, Job.status == "waiting").exists())
     )
     if not waiting:  # the common case: one probe of ix_jobs_waiting
         return
+    tenant = await session.get(Tenant, tenant_id)
     if tenant is None:
-        tenant = await session.get(Tenant, tenant_id)
-        if tenant is None:
-            return
+        return
     limit = limit_of(tenant, settings)
     if limit == 0:
         await queue.wake_waiting(session, tenant_id=tenant_id, count=1_000)
@@ -94,4 +93,4 @@ async def wake_stranded(db: Database, settings: Settings) -> None:
         if tenant_id is None:
             continue
         async with db.transaction() as session:
-            await free(session, None, tenant_id, settings)
+            await free(session, tenant_id, settings)
