@@ -123,7 +123,13 @@ def main() -> None:
     parser.add_argument("--quiet-seconds", type=float, default=10.0, help="length of the no-flood phase")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument(
+        "--reserved-slots", type=int, default=None, help="slots per worker no tenant may take (default: the setting's)"
+    )
     args = parser.parse_args()
+    if args.reserved_slots is not None:  # the worker processes read it from their environment
+        os.environ["TENANTPLANE_WORKER_RESERVED_SLOTS"] = str(args.reserved_slots)
+    print(f"reserved slots per worker: {os.environ.get('TENANTPLANE_WORKER_RESERVED_SLOTS', 'default (1)')}")
     print(f"start {load()}  cores {os.cpu_count()}", flush=True)
     with scratch_database(args.server) as url:
         run(url, args.flood, args.rate, args.quiet_seconds, args.workers, args.concurrency)

@@ -112,6 +112,7 @@ def _runner_options(settings: Settings, queues: str, concurrency: int | None) ->
     return RunnerOptions(
         queues=names,
         concurrency=concurrency or settings.worker_concurrency,
+        reserved_slots=settings.worker_reserved_slots,
         lease_seconds=settings.job_lease_seconds,
         heartbeat_seconds=max(0.2, settings.job_lease_seconds / 4),
         grace_seconds=settings.worker_grace_seconds,

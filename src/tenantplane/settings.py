@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # "10.0.0.5,10.0.1.0/24"). Empty: forwarded headers are ignored and the TCP peer is the client.
     forwarded_allow_ips: str = ""
     worker_concurrency: int = 10
+    # Slots of each worker no single tenant may take (it runs at most concurrency minus these at once there), so
+    # one tenant's flood of jobs never delays another tenant's next job past its wake-up. 0: no cap.
+    worker_reserved_slots: int = Field(default=1, ge=0)
     # Runbook executions one tenant may run at once across all workers, unless its own limit says otherwise
     # (platform admins: PATCH /api/platform/tenants/{id} max_running_runbooks). More wait, in order. 0: no limit.
     tenant_max_running_runbooks: int = Field(default=10, ge=0)

@@ -7,12 +7,14 @@ workflow steps until the flood has drained. Real database, real claim statement.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
 
 from tenantplane.jobs import queue
 from tenantplane.jobs.queue import ClaimedJob, enqueue
 from tenantplane.kit.db import Database
+from tests.jobs.conftest import RunningWorker, wait_for
 
 BATCH = 10
 
@@ -105,3 +107,49 @@ async def test_a_claim_never_takes_more_than_its_limit_with_a_plan_made_while_th
         async with conn.begin():
             claimed = await queue.claim(conn, owner="me", queues=["default"], limit=BATCH, lease=30)
     assert len(claimed) == BATCH
+
+
+async def _blocking(db: Database, tenant_id: uuid.UUID, jobs: int, seconds: float) -> list[uuid.UUID]:
+    async with db.transaction() as session:
+        return [
+            await enqueue(session, kind="test.block", payload={"seconds": seconds}, tenant_id=tenant_id)
+            for _ in range(jobs)
+        ]
+
+
+async def _started(db: Database, job_ids: list[uuid.UUID]) -> int:
+    async with db.engine.begin() as conn:
+        found = await conn.scalar(
+            text("SELECT count(DISTINCT job_id) FROM test_job_runs WHERE phase = 'started' AND job_id = ANY(:ids)"),
+            {"ids": job_ids},
+        )
+    return int(found or 0)
+
+
+async def _is(count: Awaitable[int], wanted: int) -> bool:
+    return await count == wanted
+
+
+async def test_a_flooding_tenant_never_takes_a_workers_reserved_slot(
+    db: Database, start_worker: Callable[..., RunningWorker]
+) -> None:
+    flood, quiet = await _tenant(db, "flood"), await _tenant(db, "quiet")
+    flooding = await _blocking(db, flood, 8, seconds=30)
+    worker = start_worker(concurrency=4, reserved_slots=1)
+    await wait_for(lambda: _is(_started(db, flooding), 3), timeout=10)  # 4 slots, 1 reserved
+    assert len(worker.runner._running) == 3  # the fourth slot waits for another tenant
+
+    # The quiet tenant's job starts at its enqueue's wake-up, while every flood job still runs.
+    quiet_job = await _blocking(db, quiet, 1, seconds=0)
+    await wait_for(lambda: _is(_started(db, quiet_job), 1), timeout=5)
+    assert await _started(db, flooding) == 3
+
+
+async def test_without_reserved_slots_one_tenant_may_take_every_slot(
+    db: Database, start_worker: Callable[..., RunningWorker]
+) -> None:
+    flood = await _tenant(db, "flood")
+    flooding = await _blocking(db, flood, 8, seconds=30)
+    worker = start_worker(concurrency=4, reserved_slots=0)
+    await wait_for(lambda: _is(_started(db, flooding), 4), timeout=10)
+    assert len(worker.runner._running) == 4

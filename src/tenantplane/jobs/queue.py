@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -109,10 +110,19 @@ class ClaimedJob:
 # Platform jobs (tenant_id NULL) take their turns as one more tenant: the nil UUID, which gen_random_uuid never makes.
 # The same expression leads the index ix_jobs_fair_claim (migration 0018), which every step below descends.
 _TENANT = "COALESCE(tenant_id, CAST('00000000-0000-0000-0000-000000000000' AS uuid))"
+PLATFORM_TENANT = uuid.UUID(int=0)
+
+
+def tenant_key(tenant_id: uuid.UUID | None) -> uuid.UUID:
+    """The tenant a job takes its turns as in a claim: its own, or the nil UUID for platform jobs."""
+    return PLATFORM_TENANT if tenant_id is None else tenant_id
+
 
 _CLAIM_DUE = text(
     f"""
-    WITH RECURSIVE tenants AS (
+    WITH RECURSIVE held AS (
+        SELECT * FROM unnest(CAST(:held_tenants AS uuid[]), CAST(:held_counts AS int[])) AS held(tenant, jobs)
+    ), tenants AS (
         (
             SELECT {_TENANT} AS tenant FROM jobs WHERE status IN ('queued', 'failed') AND run_at <= now()
             ORDER BY 1 LIMIT 1
@@ -125,7 +135,8 @@ _CLAIM_DUE = text(
         )
         FROM tenants WHERE tenants.tenant IS NOT NULL
     ), candidates AS (
-        SELECT due.id, due.run_at, row_number() OVER (PARTITION BY tenants.tenant ORDER BY due.run_at) AS turn
+        SELECT due.id, due.run_at, tenants.tenant,
+            row_number() OVER (PARTITION BY tenants.tenant ORDER BY due.run_at) AS turn
         FROM tenants CROSS JOIN unnest(CAST(:queues AS text[])) AS queues(name) CROSS JOIN LATERAL (
             SELECT id, run_at FROM jobs
             WHERE {_TENANT} = tenants.tenant AND queue = queues.name AND status IN ('queued', 'failed')
@@ -137,18 +148,30 @@ _CLAIM_DUE = text(
     ), picked AS (
         -- Locked once, here: as `UPDATE ... WHERE id IN (this)` a plan could rescan it per row updated, each rescan
         -- passing over the rows already claimed to lock more, past the limit (seen with plans made on an empty table).
-        SELECT jobs.id
-        FROM unnest(ARRAY(SELECT id FROM candidates ORDER BY turn, run_at LIMIT :window))
+        SELECT jobs.id, fair.place, {_TENANT} AS tenant
+        FROM unnest(ARRAY(
+            SELECT id FROM candidates LEFT JOIN held USING (tenant)
+            WHERE COALESCE(held.jobs, 0) < :per_tenant  -- a tenant at its cap takes no turn
+            ORDER BY turn, run_at LIMIT :window
+        ))
             WITH ORDINALITY AS fair(id, place)
         JOIN jobs ON jobs.id = fair.id
         WHERE jobs.status IN ('queued', 'failed') AND jobs.run_at <= now()
         ORDER BY fair.place
         LIMIT :limit
         FOR UPDATE OF jobs SKIP LOCKED
+    ), capped AS (
+        -- Up to its cap: rows past it stay queued (locked only until this commits), for a later claim to take.
+        SELECT id FROM (
+            SELECT picked.id, COALESCE(held.jobs, 0)
+                + row_number() OVER (PARTITION BY picked.tenant ORDER BY picked.place) AS would_hold
+            FROM picked LEFT JOIN held USING (tenant)
+        ) AS ranked
+        WHERE would_hold <= :per_tenant
     ), claimed AS (
         UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = :owner,
             lease_expires_at = now() + make_interval(secs => :lease), started_at = now(), updated_at = now()
-        FROM picked WHERE jobs.id = picked.id
+        FROM capped WHERE jobs.id = capped.id
         RETURNING jobs.id, jobs.kind, jobs.tenant_id, jobs.payload, jobs.attempts, jobs.max_attempts,
             jobs.backoff_seconds
     ), next_due AS (
@@ -172,7 +195,14 @@ def claim_window(limit: int) -> int:
 
 
 async def claim_due(
-    conn: AsyncConnection, *, owner: str, queues: list[str], limit: int, lease: float
+    conn: AsyncConnection,
+    *,
+    owner: str,
+    queues: list[str],
+    limit: int,
+    lease: float,
+    held: Mapping[uuid.UUID, int] | None = None,
+    per_tenant: int | None = None,
 ) -> tuple[list[ClaimedJob], float | None]:
     """Claim up to `limit` due jobs and, in the same statement when fewer were due, the seconds until the next job
     that is not due yet (None: none, or the claim was full).
@@ -186,8 +216,13 @@ async def claim_due(
     Due jobs this claim skipped are locked by another worker's claim, which runs them: they are no reason to claim
     again at once (asking for them in a separate statement, after this commit, saw them still queued, and N workers
     woken by one NOTIFY spun on each other's claims).
+
+    `held` counts the jobs this worker runs now per tenant (`tenant_key`) and `per_tenant` caps them: a tenant at
+    its cap gets nothing from this claim, so one tenant's flood never takes a worker's last slots.
     """
+    held = held or {}
     params = {"owner": owner, "queues": queues, "limit": limit, "lease": lease, "window": claim_window(limit)}
+    params |= {"held_tenants": list(held), "held_counts": list(held.values()), "per_tenant": per_tenant or limit}
     rows = (await conn.execute(_CLAIM_DUE, params)).all()
     jobs = [ClaimedJob(*row[:7]) for row in rows if row[0] is not None]
     seconds = rows[0][7] if rows else None

@@ -11,6 +11,7 @@ import os
 import socket
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -49,6 +50,10 @@ class RunnerOptions:
     poll_seconds: float = 1.0
     grace_seconds: float = 30.0
     maintenance_seconds: float = 30.0
+    # Slots no single tenant may take: a tenant runs at most `concurrency - reserved_slots` jobs on a worker, so
+    # another tenant's job (an approval notice, a workflow step) starts at its enqueue's wake-up even while one
+    # tenant floods the queue, instead of when one of the flood's jobs ends.
+    reserved_slots: int = 1
 
 
 @dataclass
@@ -147,10 +152,23 @@ class ExecutionJobRunner:
                 await conn.close()
             raise
 
+    @property
+    def per_tenant(self) -> int:
+        """How many of this worker's slots one tenant may hold (all of them when it has only one)."""
+        concurrency = self.options.concurrency
+        return max(concurrency - max(self.options.reserved_slots, 0), 1)
+
     async def _claim(self, limit: int) -> tuple[list[ClaimedJob], float | None]:
+        held = Counter(queue.tenant_key(r.job.tenant_id) for r in self._running.values())
         async with self._own_transaction("claim") as conn:
             return await queue.claim_due(
-                conn, owner=self.worker_id, queues=self.options.queues, limit=limit, lease=self.options.lease_seconds
+                conn,
+                owner=self.worker_id,
+                queues=self.options.queues,
+                limit=limit,
+                lease=self.options.lease_seconds,
+                held=held,
+                per_tenant=self.per_tenant,
             )
 
     async def _sleep(self, stop: asyncio.Event, due: float | None) -> None:
