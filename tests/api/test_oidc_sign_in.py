@@ -167,6 +167,7 @@ async def test_an_unknown_user_is_refused_when_jit_is_off(
     email = f"carol-{uuid.uuid4().hex[:6]}@example.com"
     set_claims(idp, email, {"email": email})
     assert refusal(await sso(browser, tenant.slug, email)) == "unknown_user"
+    assert [e["summary"]["reason"] for e in await audit(tenant, "auth.sso_refused")] == ["unknown_user"]
     assert (await browser.get("/api/me")).status_code == 401
     users = await tenant.client.get("/api/users", params={"q": email}, headers=tenant.admin.headers)
     assert users.json()["items"] == []
@@ -185,6 +186,9 @@ async def test_a_domain_outside_the_allowed_ones_is_refused(
     email = f"dave-{uuid.uuid4().hex[:6]}@elsewhere.example.org"
     set_claims(idp, email, {"email": email})
     assert refusal(await sso(browser, tenant.slug, email)) == "domain_not_allowed"
+    refused = await audit(tenant, "auth.sso_refused")
+    assert [e["summary"]["reason"] for e in refused] == ["domain_not_allowed"]
+    assert "elsewhere.example.org" in refused[0]["summary"]["detail"]
     users = await tenant.client.get("/api/users", params={"q": email}, headers=tenant.admin.headers)
     assert users.json()["items"] == []
     good = f"erin-{uuid.uuid4().hex[:6]}@corp.example.com"
@@ -200,6 +204,8 @@ async def test_a_callback_without_its_sign_in_is_refused_not_a_500(
     assert refusal(forged) == "state_mismatch"
     denied = await browser.get(f"/api/auth/oidc/{tenant.slug}/callback", params={"error": "access_denied"})
     assert refusal(denied) == "idp_refused"
+    # Forged callbacks (no sign-in of ours behind them) are answered, not written to the audit log.
+    assert await audit(tenant, "auth.sso_refused") == []
     assert refusal(await browser.get("/api/auth/oidc/no-such-tenant/login")) == "not_configured"
 
 

@@ -91,7 +91,10 @@ async def test_a_malformed_patch_is_a_scim_error_and_changes_nothing(
     assert (await scim.get(f"/scim/v2/Users/{user_id}")).json() == resource
 
 
-@pytest.mark.parametrize("expression", ["userName eq", 'shoeSize eq "44"', 'userName co "a"', "((("])
+@pytest.mark.parametrize(
+    "expression",
+    ["userName eq", 'shoeSize eq "44"', 'userName gt "a"', 'emails[type eq "work"]', 'active co "t"', "((("],
+)
 async def test_a_bad_filter_is_400_invalid_filter(scim: httpx.AsyncClient, expression: str) -> None:
     _is_error(await scim.get("/scim/v2/Users", params={"filter": expression}), 400, "invalidFilter")
 

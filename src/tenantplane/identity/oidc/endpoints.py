@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.audit.service import record_event
 from tenantplane.identity import repository as repo
 from tenantplane.identity.auth import Principal, require
 from tenantplane.identity.auth_endpoints import start_web_session
@@ -27,7 +29,7 @@ from tenantplane.identity.oidc.schemas import (
 from tenantplane.identity.oidc.verify import Egress, OidcError
 from tenantplane.identity.permissions import Permission
 from tenantplane.kit.crypto import SecretUnreadable
-from tenantplane.kit.db import SessionDep
+from tenantplane.kit.db import Database, SessionDep
 from tenantplane.kit.openapi import problems
 from tenantplane.settings import Settings
 
@@ -181,12 +183,16 @@ async def oidc_callback(
     Every refusal redirects to the sign-in page with `sso_error` (unknown_user, domain_not_allowed, bad_token, …).
     """
     settings = _settings(request)
+    pending: flow.PendingSignIn | None = None
     try:
-        if error is not None:
+        cookie = request.cookies.get(flow.FLOW_COOKIE)
+        if error is not None:  # the IdP's refusal is reported as such, whether or not it carries our state
+            with contextlib.suppress(OidcError):
+                pending = flow.PendingSignIn.unseal(
+                    settings.resolved_secret_key, cookie, tenant=tenant_slug, state=state
+                )
             raise OidcError("idp_refused", f"The IdP answered {error}: {error_description or 'no description'}.")
-        pending = flow.PendingSignIn.unseal(
-            settings.resolved_secret_key, request.cookies.get(flow.FLOW_COOKIE), tenant=tenant_slug, state=state
-        )
+        pending = flow.PendingSignIn.unseal(settings.resolved_secret_key, cookie, tenant=tenant_slug, state=state)
         if not code:
             raise OidcError("idp_refused", "The IdP sent no authorization code.")
         tenant, provider = await _configured(session, tenant_slug)
@@ -206,9 +212,29 @@ async def oidc_callback(
         )
         user = await service.sign_in_with_claims(session, tenant=tenant, provider=provider, claims=claims)
     except OidcError as refused:
-        await session.rollback()  # a refused sign-in leaves nothing behind (no link, no user)
+        await session.rollback()  # a refused sign-in leaves nothing behind (no link, no user)...
+        if pending is not None:  # ...but the audit log: a sign-in our own sign-in page started was refused
+            await _audit_refusal(request.app.state.db, tenant_slug, refused)
         return _to_sign_in(request, tenant_slug, refused)
     response = RedirectResponse(f"{_base_url(request)}/", status_code=302)
     await start_web_session(session, settings, response, user=user, generation=user.token_generation)
     response.delete_cookie(flow.FLOW_COOKIE, path=FLOW_PATH)
     return response
+
+
+async def _audit_refusal(database: Database, slug: str, refused: OidcError) -> None:
+    """`auth.sso_refused` in the tenant's audit log, in a transaction of its own (the request's was rolled back).
+    Only for callbacks carrying a valid flow cookie of ours, so a stream of forged callbacks cannot fill the log."""
+    async with database.transaction() as session:
+        tenant = await repo.find_tenant(session, slug)
+        if tenant is None:
+            return
+        await record_event(
+            session,
+            actor=None,
+            action="auth.sso_refused",
+            object_type="tenant",
+            object_id=tenant.id,
+            tenant_id=tenant.id,
+            summary={"reason": refused.reason, "detail": refused.detail[:300]},
+        )

@@ -17,7 +17,8 @@ from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import Group, GroupMembership, User
 from tenantplane.identity.repository import groups_of, users_of
-from tenantplane.identity.scim.resources import filter_clause, group_resource, member_ids
+from tenantplane.identity.scim.filters import filter_clause
+from tenantplane.identity.scim.resources import group_resource, member_ids
 
 SCIM = "scim"
 

@@ -1,4 +1,4 @@
-"""Our users and groups as SCIM resources (scim2-models), and back: the provider, filters and paging.
+"""Our users and groups as SCIM resources (scim2-models), and back: the provider and paging (filters: filters.py).
 
 `userName` is the user's e-mail address (our sign-in name); `manager.value` of the enterprise extension is the
 manager's SCIM id, which is our user id.
@@ -7,7 +7,7 @@ manager's SCIM id, which is our user id.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,19 +18,15 @@ from scim2_models import (
     Error,
     Group,
     GroupMember,
-    InvalidFilterException,
     InvalidValueException,
     Manager,
     Meta,
     ResourceType,
-    ScimFilter,
     ScimPolicy,
     ScimProvider,
     ServiceProviderConfig,
     User,
 )
-from scim2_models.path import CompareOperator, Comparison
-from sqlalchemy import ColumnElement, func
 
 from tenantplane.identity.models import Group as GroupRow
 from tenantplane.identity.models import User as UserRow
@@ -228,49 +224,3 @@ def member_ids(resource: Any) -> set[uuid.UUID]:
         if found is not None:
             ids.add(found)
     return ids
-
-
-# The attributes a filter may compare (eq only): SCIM name → our column.
-_USER_FILTERS: Mapping[str, Any] = {
-    "username": func.coalesce(UserRow.user_name, UserRow.email),
-    "externalid": UserRow.external_id,
-    "displayname": UserRow.display_name,
-    "id": UserRow.id,
-    "emails.value": UserRow.email,
-}
-_GROUP_FILTERS: Mapping[str, Any] = {
-    "displayname": GroupRow.name,
-    "externalid": GroupRow.external_id,
-    "id": GroupRow.id,
-}
-
-
-def filter_clause(expression: str | None, *, groups: bool) -> ColumnElement[bool] | None:
-    """The WHERE clause of a SCIM filter: `<attribute> eq "<value>"` on the attributes above, else invalidFilter."""
-    if not expression:
-        return None
-    model = GroupModel if groups else UserModel
-    try:
-        node = ScimFilter[model](expression).ast  # type: ignore[valid-type]
-    except InvalidFilterException:
-        raise
-    except (ValueError, TypeError) as exc:
-        raise InvalidFilterException(detail=str(exc)) from None
-    columns = _GROUP_FILTERS if groups else _USER_FILTERS
-    if not isinstance(node, Comparison) or node.op != CompareOperator.eq:
-        raise InvalidFilterException(detail=f"only '<attribute> eq \"value\"' on {', '.join(columns)} is supported")
-    path = node.attr_path
-    key = (path.attr + (f".{path.sub_attr}" if path.sub_attr else "")).lower()
-    column = columns.get(key)
-    if column is None:
-        raise InvalidFilterException(detail=f"cannot filter on '{key}'; supported: {', '.join(columns)}")
-    value = "" if node.value is None else str(node.value)
-    if column is UserRow.id or column is GroupRow.id:
-        try:
-            return column == uuid.UUID(value)
-        except ValueError:
-            return column.is_(None)
-    if column is UserRow.email or column is UserRow.display_name or column is GroupRow.name or key == "username":
-        return func.lower(column) == value.lower()
-    clause: ColumnElement[bool] = column == value
-    return clause

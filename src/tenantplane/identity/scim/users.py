@@ -20,9 +20,9 @@ from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import Group, GroupMembership, User
 from tenantplane.identity.repository import users_of
 from tenantplane.identity.schemas import UserCreate, UserUpdate
+from tenantplane.identity.scim.filters import filter_clause
 from tenantplane.identity.scim.resources import (
     UserFields,
-    filter_clause,
     stored_attributes,
     user_fields,
     user_resource,
