@@ -46,6 +46,8 @@ class JobContext:
     handoff_queues: tuple[str, ...] = ()
     handoff_lease: float = 0.0
     handed_off: list[HandedOff] = field(default_factory=list)
+    # Set once a fenced transaction of the handler recorded the job's success itself (`succeed_in`).
+    succeeded: bool = False
 
     @property
     def is_last_attempt(self) -> bool:
@@ -72,8 +74,24 @@ class JobContext:
             if offer is not None:
                 session.info[_HANDOFF] = offer
             yield session
-        if offer is not None and offer.taken is not None:  # reached only once the transaction committed
+        # Reached only once the transaction committed.
+        if offer is not None and offer.taken is not None:
             self.handed_off.append(offer.taken)
+        if session.info.get(_SUCCEEDED):
+            self.succeeded = True
+
+    async def succeed_in(self, session: AsyncSession) -> None:
+        """Record this job's success in this fenced transaction, the handler's last: the worker then records nothing,
+        one commit fewer than its batched success. Nothing the handler does after this transaction may fail it."""
+        await session.execute(
+            text(
+                "UPDATE jobs SET status = 'succeeded', finished_at = now(), updated_at = now(), lease_owner = NULL, "
+                "lease_expires_at = NULL "
+                "WHERE id = :id AND lease_owner = :owner AND attempts = :attempt AND status = 'running'"
+            ),
+            {"id": self.job_id, "owner": self.worker_id, "attempt": self.attempt},
+        )
+        session.info[_SUCCEEDED] = True
 
     @property
     def may_hand_off(self) -> bool:
@@ -126,6 +144,7 @@ Handler = Callable[[JobContext], Awaitable[None]]
 # `session.info` key of the settings of the job whose fenced transaction the session is.
 _JOB_SETTINGS = "tenantplane.jobs.settings"
 _HANDOFF = "tenantplane.jobs.handoff"
+_SUCCEEDED = "tenantplane.jobs.succeeded"
 
 
 def job_settings(session: AsyncSession) -> Settings | None:

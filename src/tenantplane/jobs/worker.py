@@ -61,6 +61,7 @@ class _Running:
     job: ClaimedJob
     task: asyncio.Task[None]
     stop_reason: str | None = None
+    ctx: JobContext | None = None
 
 
 class ExecutionJobRunner:
@@ -202,6 +203,8 @@ class ExecutionJobRunner:
             handoff_queues=tuple(self.options.queues) if depth < MAX_HANDOFFS else (),
             handoff_lease=self.options.lease_seconds,
         )
+        if running := self._running.get(job.id):
+            running.ctx = ctx
         try:
             if spec is None:
                 raise PermanentFailure(f"no handler is registered for job kind '{job.kind}'")
@@ -215,26 +218,30 @@ class ExecutionJobRunner:
         except Exception as exc:
             await self._record_failure(job, f"{type(exc).__name__}: {exc}", permanent=False)
         else:
-            if not ctx.held:  # a held job is `waiting` again, recorded by the handler's own transaction
+            if not ctx.held and not ctx.succeeded:  # else the handler's own transaction recorded it
                 self._done.append((job.id, job.attempts))
                 self._flushed.set()
         finally:
             running = self._running.pop(job.id, None)
             stopping = running is not None and running.stop_reason == "shutdown"
+            took_slot = False
             for handed in ctx.handed_off:  # committed as running under our lease: run it now, or give it back
-                await self._take_handoff(handed, depth + 1, stopping)
-            self._wake.set()  # a slot is free
+                took_slot = await self._take_handoff(handed, depth + 1, stopping) or took_slot
+            if not took_slot:  # the job handed off took it over: a claim now would find no slot to fill
+                self._wake.set()  # a slot is free
 
-    async def _take_handoff(self, handed: HandedOff, depth: int, stopping: bool) -> None:
+    async def _take_handoff(self, handed: HandedOff, depth: int, stopping: bool) -> bool:
+        """Start the job handed off (True), or give it back to the queue when this worker is stopping (False)."""
         job = ClaimedJob(
             handed.id, handed.kind, handed.tenant_id, handed.payload, 1, handed.max_attempts, handed.backoff_seconds
         )
         if not stopping and not self._closing:
             self._start(job, depth)
-            return
+            return True
         with contextlib.suppress(Exception):  # else its lease runs out and another worker takes it over
             async with self.db.engine.begin() as conn:
                 await queue.release(conn, owner=self.worker_id, job=job)
+        return False
 
     async def _stopped(self, job: ClaimedJob) -> None:
         reason = self._running[job.id].stop_reason if job.id in self._running else None
@@ -316,8 +323,8 @@ class ExecutionJobRunner:
             self._wake.set()
         for job_id, _ in running:
             handling = self._running.get(job_id)
-            if handling is None:
-                continue
+            if handling is None or (handling.ctx is not None and handling.ctx.succeeded):
+                continue  # a success recorded by its handler is not held any more, and must not be cancelled
             if job_id not in still:
                 handling.stop_reason = "lease lost"
                 handling.task.cancel()

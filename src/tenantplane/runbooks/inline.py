@@ -60,6 +60,7 @@ class InlineRunbookRun(RunbookRun):
     flushes_live_log = False
     flushes_end = False
     holds_slot = False  # it starts and ends in one transaction
+    ends_its_job = False  # that transaction is its caller's, in a job of its own
 
     def __init__(
         self,

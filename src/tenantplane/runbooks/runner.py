@@ -70,6 +70,8 @@ class RunbookRun:
     flushes_end = True
     # Whether it runs in a slot of its tenant's limit (runbooks/slots.py), to free when it ends.
     holds_slot = True
+    # Whether the transaction recording its end also records its job's success (it is the job's last).
+    ends_its_job = True
 
     def __init__(self, ctx: JobContext, execution_id: uuid.UUID) -> None:
         if ctx.tenant_id is None:
@@ -260,6 +262,8 @@ class RunbookRun:
                 await skip_pending_steps(session, execution, f"not run: the execution {ending.status}")
             if self.holds_slot:
                 await slots.free(session, self.tenant_id, self.ctx.settings)
+            if self.ends_its_job and not self.stop.is_set():  # a stopped job's end is the worker's to record
+                await self.ctx.succeed_in(session)
 
     async def _fail_before_start(self, session: AsyncSession, execution: Execution, error: str) -> None:
         await move(
