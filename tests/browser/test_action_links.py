@@ -174,8 +174,9 @@ def test_four_eyes_refuses_the_requesters_link_and_says_why(link_ui: BrowserPage
     approve = box.links(requester["email"])["Approve"]  # told as the approver's delegate
     link_ui.console.expect_http_error(403, "/api/action-links/" + approve.rsplit("/", 1)[1])
     page.goto(approve)
-    page.get_by_role("button", name="Approve").click()
-    expect(page.get_by_role("alert")).to_contain_text("four-eyes")
+    expect(page.get_by_role("heading", name="This link cannot be used")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("the requester may not decide their own request (four-eyes")
+    expect(page.get_by_role("button", name="Approve")).to_have_count(0)
     assert _status(server, instance["id"]) == "pending"
 
 

@@ -15,8 +15,12 @@ from tenantplane.actionlinks.schemas import Fact, NextStep, SubjectRead
 from tenantplane.actionlinks.service import CHANNEL, issue_links
 from tenantplane.approvals import engine
 from tenantplane.approvals import repository as repo
-from tenantplane.approvals.approvers import users_by_id
+from tenantplane.approvals.approvers import delegators_of, users_by_id
 from tenantplane.approvals.definitions import spec_of
+from tenantplane.approvals.engine import FourEyesRefused
+from tenantplane.approvals.engine.rules import may_decide_at_all, principal_for
+from tenantplane.approvals.engine.transitions import FOUR_EYES, FOUR_EYES_FOR
+from tenantplane.approvals.errors import engine_refusals
 from tenantplane.approvals.hooks import facts_of
 from tenantplane.approvals.models import ApprovalInstance
 from tenantplane.approvals.service import decide_step
@@ -56,23 +60,29 @@ async def issue_step_links(
     )
 
 
-def _check_open(instance: ApprovalInstance, link: ActionLink) -> None:
+async def _check_open(session: AsyncSession, instance: ApprovalInstance, link: ActionLink) -> None:
+    """409 unless the link's step is open; the engine's own refusal (four-eyes, not an approver, already decided)
+    unless its person may decide it now, so the page says why before anyone presses a button."""
     state = engine.from_dict(instance.state)
     if instance.status != "pending":
         raise StepClosed(f"This approval is already {instance.status}; the link decides nothing.")
-    step = next((s for s in state.steps if s.name == link.step_name), None)
-    if step is None or step.status != "pending" or step not in state.open_steps():
-        status = step.status if step else "gone"
+    step = next((s for s in state.open_steps() if s.name == link.step_name), None)
+    if step is None:
+        found = next((s for s in state.steps if s.name == link.step_name), None)
+        status = found.status if found else "gone"
         raise StepClosed(f"The step {link.step_name} is no longer open ({status}); the link decides nothing.")
+    version = await repo.get_version(session, instance.tenant_id, instance.definition_id, instance.definition_version)
     me = str(link.user_id)
-    if any(me in (d.user_id, d.principal_id) for d in step.decisions):
-        raise StepClosed(f"You already decided the step {link.step_name}.")
+    with engine_refusals():
+        if not may_decide_at_all(spec_of(version), state, me):
+            raise FourEyesRefused(FOUR_EYES if me == state.requester_id else FOUR_EYES_FOR)
+        principal_for(step, me, await delegators_of(session, instance.tenant_id, link.user_id))
 
 
 async def describe_step(session: AsyncSession, link: ActionLink, require_open: bool) -> SubjectRead:
     instance = await repo.get_instance(session, link.tenant_id, link.subject_id)
     if require_open:
-        _check_open(instance, link)
+        await _check_open(session, instance, link)
     requester = (await users_by_id(session, instance.tenant_id, [str(instance.requester_id)])).get(
         str(instance.requester_id)
     )
@@ -108,7 +118,7 @@ async def describe_step(session: AsyncSession, link: ActionLink, require_open: b
 
 async def decide_by_step_link(session: AsyncSession, person: Principal, link: ActionLink, comment: str | None) -> str:
     instance = await repo.get_instance(session, link.tenant_id, link.subject_id, lock=True)
-    _check_open(instance, link)
+    await _check_open(session, instance, link)
     decided = await decide_step(
         session,
         actor=person,

@@ -12,7 +12,8 @@ from tenantplane.actionlinks.models import ActionLink
 from tenantplane.actionlinks.schemas import Fact, NextStep, SubjectRead
 from tenantplane.actionlinks.service import CHANNEL
 from tenantplane.automation.runs import repository as repo
-from tenantplane.automation.runs.gates import GateClosed, decide_gate
+from tenantplane.automation.runs.gate_opening import four_eyes_excluded
+from tenantplane.automation.runs.gates import FourEyes, GateClosed, decide_gate
 from tenantplane.identity.auth import Principal
 
 
@@ -30,6 +31,8 @@ async def describe_gate(session: AsyncSession, link: ActionLink, require_open: b
     gate = await repo.get_gate(session, link.tenant_id, link.subject_id)
     if require_open and gate.status != "pending":
         raise GateClosed(f"This approval is already {gate.status}; the link decides nothing.")
+    if require_open and str(link.user_id) in four_eyes_excluded(gate):
+        raise FourEyes("Four-eyes rule: you caused this execution, so you may not decide its approval gates.")
     if require_open and any(str(link.user_id) in (d["user_id"], d.get("on_behalf_of")) for d in gate.decisions):
         raise GateClosed("You already decided this approval.")
     workflow = dict(gate.subject.get("workflow") or {})
