@@ -86,3 +86,17 @@ async def test_a_teams_url_must_pass_the_egress_rules(client: httpx.AsyncClient,
     refused = await client.post("/api/notifications/channels", json=body, headers=tenant.admin.headers)
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "config.url"
+
+
+async def test_a_teams_channels_test_message_is_a_card_without_decision_buttons(
+    client: httpx.AsyncClient, tenant: TenantContext, receiver: HttpReceiver, worker: ExecutionJobRunner
+) -> None:
+    channel = await _channel(client, tenant, {"name": "teams", "type": "teams", "config": {"url": receiver.url()}})
+    sent = await client.post(f"/api/notifications/channels/{channel['id']}/test", headers=tenant.admin.headers)
+    assert sent.status_code == 202, sent.text
+    [delivery] = await _settled(client, tenant, 1)
+    assert delivery["status"] == "sent", delivery
+    [request] = receiver.requests
+    card = request["json"]["attachments"][0]["content"]
+    assert card["type"] == "AdaptiveCard"
+    assert [a["title"] for a in card["actions"]] in ([], ["Open in Tenant Plane"])
