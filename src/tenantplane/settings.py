@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     access_token_ttl_seconds: int = 3600
     session_ttl_seconds: int = 8 * 3600
+    # How long a signed approve / reject link of an approval notice stays usable (never beyond its step or gate's
+    # own timeout; a decided step or gate refuses it anyway). docs/approvals-anywhere.md.
+    action_link_ttl_seconds: int = Field(default=7 * 86_400, ge=60, le=90 * 86_400)
     cookie_secure: bool = False
     max_body_bytes: int = 1_048_576
     # Sign-in throttle, per (account, client address): after `login_max_failures` failures that address waits

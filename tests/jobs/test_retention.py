@@ -1,5 +1,6 @@
 """Retention: what finished more than `retention_days` ago goes (finished jobs, sent or dead deliveries, live log
-chunks of finished executions, stopped workers), in batches; everything live or recent stays; one purge at a time."""
+chunks of finished executions, stopped workers, used or expired action links), in batches; everything live or recent
+stays; one purge at a time."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ async def _seed(db: Database) -> dict[str, uuid.UUID]:
     ids = {name: uuid.uuid4() for name in ("old_job", "old_dead", "recent_job", "running", "queued", "old_failed")}
     ids |= {name: uuid.uuid4() for name in ("old_execution", "recent_execution", "live_execution")}
     ids |= {name: uuid.uuid4() for name in ("old_sent", "old_queued_delivery", "recent_sent")}
+    ids |= {name: uuid.uuid4() for name in ("old_used_link", "old_expired_link", "recent_used_link", "open_link")}
     jobs = [
         ("old_job", "succeeded", OLD),
         ("old_dead", "dead", OLD),
@@ -74,6 +76,20 @@ async def _seed(db: Database) -> dict[str, uuid.UUID]:
                 ),
                 {"id": ids[name], "t": tenant.id, "s": status},
             )
+        # Action links: used or expired 40 days ago go; used recently, or still open, stay.
+        for name, used, expires in (
+            ("old_used_link", OLD, "now() + interval '1 day'"),
+            ("old_expired_link", "NULL", OLD),
+            ("recent_used_link", RECENT, OLD),
+            ("open_link", "NULL", "now() + interval '1 day'"),
+        ):
+            await session.execute(
+                text(
+                    "INSERT INTO action_links (id, tenant_id, token_hash, subject_type, subject_id, user_id, decision, "
+                    f"expires_at, used_at) VALUES (:id, :t, :h, 'gate', :id, :u, 'approved', {expires}, {used})"
+                ),
+                {"id": ids[name], "t": tenant.id, "h": ids[name].hex * 2, "u": _admin.id},
+            )
         await session.execute(
             text(
                 "INSERT INTO workers (id, hostname, pid, queues, concurrency, stopped_at) VALUES "
@@ -94,7 +110,13 @@ async def test_a_purge_deletes_only_what_finished_before_the_retention(
     ids = await _seed(db)
     monkeypatch.setattr(retention, "BATCH", 2)  # several batches per rule
     deleted = await purge_all(db, 30, seconds=None)
-    assert deleted == {"jobs": 2, "workers": 1, "notification deliveries": 1, "execution log chunks": 5}
+    assert deleted == {
+        "jobs": 2,
+        "workers": 1,
+        "notification deliveries": 1,
+        "execution log chunks": 5,
+        "action links": 2,
+    }
     jobs = await _left(db, "SELECT id FROM jobs")
     assert jobs == {str(ids[n]) for n in ("recent_job", "running", "queued", "old_failed")}
     chunks = await _left(db, "SELECT DISTINCT execution_id FROM execution_log_chunks")
@@ -105,6 +127,8 @@ async def test_a_purge_deletes_only_what_finished_before_the_retention(
     deliveries = await _left(db, "SELECT id FROM notification_deliveries")
     assert deliveries == {str(ids["old_queued_delivery"]), str(ids["recent_sent"])}
     assert await _left(db, "SELECT id FROM workers") == {"alive"}
+    links = await _left(db, "SELECT id FROM action_links")
+    assert links == {str(ids["recent_used_link"]), str(ids["open_link"])}
     assert await purge_all(db, 30, seconds=None) == dict.fromkeys(deleted, 0), "a second purge finds nothing"
     assert await purge_all(db, 0, seconds=None) is None, "0 keeps everything"
 

@@ -22,6 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "identity",
         "jobs secrets",
         "executions notifications",
+        "actionlinks",
         "runbooks approvals",
         "automation",
         "itsm",

@@ -206,8 +206,12 @@ async def decide_step(
     outcome: Outcome,
     comment: str | None = None,
     step_name: str | None = None,
+    channel: str = "api",
 ) -> ApprovalInstance:
-    """Approve or reject the open step(s) the actor may decide (or the one named), as themselves or a delegate."""
+    """Approve or reject the open step(s) the actor may decide (or the one named), as themselves or a delegate.
+
+    `channel`: where the decision was made (`api`, `action_link`, …), kept on each decision of the timeline and in
+    the audit event."""
     locked = await lock_instance(session, actor.tenant, instance_id)
     delegators = await delegators_of(session, actor.tenant, actor.id)
     approvers = await _approvers_for(session, locked)
@@ -222,7 +226,7 @@ async def decide_step(
             approvers=approvers,
         )
     transition = _transition(locked, event)
-    decided = _new_decisions(locked.state, transition.state)
+    decided = [{**d, "channel": channel} for d in _new_decisions(locked.state, transition.state)]
     instance = locked.instance
     await record_approval_event(session, instance, "decided", {"decisions": decided}, actor_id=actor.id)
     await _save(session, instance, transition)
@@ -232,7 +236,12 @@ async def decide_step(
         action=f"approval_instance.{outcome}",
         object_type="approval_instance",
         object_id=instance.id,
-        summary={"decisions": decided, "status": instance.status, "current_step": instance.current_step},
+        summary={
+            "decisions": decided,
+            "status": instance.status,
+            "current_step": instance.current_step,
+            "channel": channel,
+        },
     )
     return instance
 

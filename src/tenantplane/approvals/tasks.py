@@ -13,10 +13,12 @@ import structlog
 
 from tenantplane.approvals import repository as repo
 from tenantplane.approvals import service
+from tenantplane.approvals.action_links import issue_step_links
 from tenantplane.approvals.effects import FINISHED_JOB, NOTIFY_JOB, REMIND_JOB, TIMEOUT_JOB
 from tenantplane.approvals.hooks import run_after_finished_hooks
 from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler
 from tenantplane.kit.errors import NotFound
+from tenantplane.notifications.actions import Action
 from tenantplane.notifications.service import notify_users
 
 log = structlog.get_logger("tenantplane.approvals")
@@ -51,6 +53,7 @@ async def remind_approvers(ctx: JobContext) -> None:
 
 
 Notify = Callable[..., Awaitable[Any]]
+ASKS_FOR_A_DECISION = ("approval_requested", "approval_reminder")
 
 
 def message_body(payload: dict[str, Any]) -> str:
@@ -70,20 +73,25 @@ def message_body(payload: dict[str, Any]) -> str:
 @job_handler(NOTIFY_JOB)
 async def deliver_notice(ctx: JobContext) -> None:
     """Hand the notice to the notifications domain: the in-app inbox, and e-mail when the tenant has a default
-    e-mail channel."""
+    e-mail channel; a notice asking for a decision carries each approver's signed approve / reject links."""
     tenant_id, instance_id = _target(ctx)
+    recipients = [uuid.UUID(u) for u in ctx.payload["recipients"]]
     async with ctx.transaction() as session:
         try:
-            await repo.get_instance(session, tenant_id, instance_id)
+            instance = await repo.get_instance(session, tenant_id, instance_id)
         except NotFound:
             return
+        actions: dict[uuid.UUID, list[Action]] = {}
+        if ctx.payload["kind"] in ASKS_FOR_A_DECISION and ctx.payload.get("step_name"):
+            actions = await issue_step_links(session, instance, ctx.payload["step_name"], recipients)
         await notify_users(
             session,
             tenant_id=tenant_id,
-            user_ids=[uuid.UUID(u) for u in ctx.payload["recipients"]],
+            user_ids=recipients,
             subject=ctx.payload["subject"],
             body=message_body(ctx.payload),
             link=ctx.payload["link"],
+            actions=actions,
         )
 
 

@@ -9,6 +9,7 @@ import json
 import re
 import uuid
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import apprise
 import httpx
@@ -25,6 +26,17 @@ CRYPTO_PURPOSE = "channels"
 _CREDENTIAL_HEADER = re.compile(r"authorization|cookie|token|secret|key|auth|password|passwd|signature|session", re.I)
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+def http_url(value: str) -> str:
+    """`value` if it is an http(s) URL the senders' client can parse, else ValueError (a 422 on the field)."""
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError("must be an http:// or https:// URL")
+    try:  # what the sender's client cannot parse ("http://[::1", "http://0177.0.0.1/") is refused now
+        httpx.URL(value)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"is not a URL the webhook can be sent to ({exc})") from exc
+    return value
 
 
 class _Config(InputSchema):
@@ -57,13 +69,7 @@ class WebhookConfig(_Config):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError("must be an http:// or https:// URL")
-        try:  # what the sender's client cannot parse ("http://[::1", "http://0177.0.0.1/") is refused now
-            httpx.URL(value)
-        except httpx.InvalidURL as exc:
-            raise ValueError(f"is not a URL the webhook can be sent to ({exc})") from exc
-        return value
+        return http_url(value)
 
     @field_validator("headers")
     @classmethod
@@ -112,6 +118,18 @@ def apprise_service(url: str) -> NotifyBase:
     return service
 
 
+class TeamsConfig(_Config):
+    """A Microsoft Teams workflow webhook ("When a Teams webhook request is received"): approval notices are posted
+    to it as Adaptive Cards with Approve / Reject buttons. Its URL carries a signature, so all of it is secret."""
+
+    url: Text
+
+    @field_validator("url")
+    @classmethod
+    def _https_url(cls, value: str) -> str:
+        return http_url(value)
+
+
 class InAppConfig(_Config):
     """Inboxes: these users, and the members of these groups."""
 
@@ -119,12 +137,13 @@ class InAppConfig(_Config):
     groups: list[uuid.UUID] = Field(default_factory=list, max_length=100)
 
 
-ChannelConfig = EmailConfig | WebhookConfig | AppriseConfig | InAppConfig
+ChannelConfig = EmailConfig | WebhookConfig | AppriseConfig | InAppConfig | TeamsConfig
 CONFIG_TYPES: dict[str, type[_Config]] = {
     "email": EmailConfig,
     "webhook": WebhookConfig,
     "apprise": AppriseConfig,
     "in_app": InAppConfig,
+    "teams": TeamsConfig,
 }
 
 
@@ -137,7 +156,7 @@ def parse_config(channel_type: str, raw: dict[str, Any]) -> ChannelConfig:
             {"field": ".".join(["config", *(str(p) for p in e["loc"])]), "message": e["msg"]} for e in exc.errors()
         ]
         raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors) from exc
-    assert isinstance(parsed, EmailConfig | WebhookConfig | AppriseConfig | InAppConfig)
+    assert isinstance(parsed, EmailConfig | WebhookConfig | AppriseConfig | InAppConfig | TeamsConfig)
     if isinstance(parsed, InAppConfig) and not parsed.users and not parsed.groups:
         raise ValidationFailed.field("config.users", "name at least one user or group")
     return parsed
@@ -160,6 +179,9 @@ def split_secrets(config: ChannelConfig) -> tuple[dict[str, Any], dict[str, Any]
             secret["headers"] = hidden
     elif isinstance(config, AppriseConfig):
         public, secret = {"url": f"{config.scheme}://{MASK}"}, {"url": config.url}
+    elif isinstance(config, TeamsConfig):
+        parts = urlsplit(config.url)
+        public, secret = {"url": f"{parts.scheme}://{parts.hostname}/{MASK}"}, {"url": config.url}
     return public, secret
 
 
@@ -199,6 +221,8 @@ def unresolved_mask(config: ChannelConfig) -> str | None:
     """The field of a secret that is still the mask (its stored value was unreadable), if any."""
     if isinstance(config, EmailConfig) and config.password == MASK:
         return "config.password"
+    if isinstance(config, TeamsConfig) and MASK in config.url:
+        return "config.url"
     if isinstance(config, WebhookConfig):
         for name, value in config.headers.items():
             if value == MASK and is_credential_header(name):

@@ -18,6 +18,7 @@ from tenantplane.notifications.channel_config import (
     AppriseConfig,
     ChannelConfig,
     EmailConfig,
+    TeamsConfig,
     WebhookConfig,
     apprise_service,
 )
@@ -75,7 +76,7 @@ class Egress:
         """Raise EgressDenied (422 naming the config field) unless every host the channel talks to is allowed."""
         if isinstance(config, EmailConfig):
             await self.check_host(config.host, field="config.host")
-        elif isinstance(config, WebhookConfig):
+        elif isinstance(config, WebhookConfig | TeamsConfig):
             await self.check_url(config.url, field="config.url")
         elif isinstance(config, AppriseConfig):
             try:

@@ -11,6 +11,7 @@ from tenantplane.settings import Settings
 
 _ABSOLUTE = re.compile(r"^https?://", re.IGNORECASE)
 _process_public_url: str | None = None
+_process_settings: Settings | None = None
 
 
 def absolute_link(public_url: str, link: str | None) -> str | None:
@@ -25,11 +26,20 @@ def absolute_link(public_url: str, link: str | None) -> str | None:
 
 def use_public_url(settings: Settings) -> None:
     """Make `settings`' public URL the one this process renders links with where no settings reach (the `link`
-    variable of notification templates, rendered by `notify` in whichever process calls it)."""
-    global _process_public_url
-    _process_public_url = settings.resolved_public_url
+    variable of notification templates, rendered by `notify` in whichever process calls it), and its settings."""
+    global _process_public_url, _process_settings
+    _process_public_url, _process_settings = settings.resolved_public_url, settings
 
 
 def process_public_url() -> str:
     """The public URL `use_public_url` set, else the one the environment gives (a process that never set one)."""
     return _process_public_url or Settings().resolved_public_url
+
+
+def process_settings() -> Settings:
+    """The settings `use_public_url` was given (the secret key that seals notice actions, the action-link TTL), else
+    the environment's."""
+    global _process_settings
+    if _process_settings is None:
+        _process_settings = Settings()
+    return _process_settings

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantplane.kit.db import Base, TenantOwned
 
-CHANNEL_TYPES = ("email", "webhook", "apprise", "in_app")
+CHANNEL_TYPES = ("email", "webhook", "apprise", "in_app", "teams")
 DELIVERY_STATUSES = ("queued", "sent", "failed", "dead")
 
 
@@ -82,3 +82,5 @@ class Delivery(TenantOwned, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     sent_at: Mapped[datetime | None]
+    # Buttons carrying credentials (signed action links), encrypted until sent, then cleared (notifications.actions).
+    sealed_actions: Mapped[str | None] = mapped_column(Text)

@@ -62,6 +62,13 @@ async def default_email_channel(session: AsyncSession, tenant_id: uuid.UUID) -> 
     return channel
 
 
+async def teams_channels(session: AsyncSession, tenant_id: uuid.UUID) -> list[Channel]:
+    """The tenant's Microsoft Teams channels: approval notices with buttons go to each."""
+    return list(
+        (await session.scalars(channels_of(tenant_id).where(Channel.type == "teams").order_by(Channel.name))).all()
+    )
+
+
 async def list_channels(
     session: AsyncSession, tenant_id: uuid.UUID, *, channel_type: str | None, cursor: str | None, limit: int
 ) -> ChannelPage:

@@ -15,7 +15,7 @@ from tenantplane.kit.schemas import InputSchema, ReadSchema
 from tenantplane.notifications.links import absolute_link
 from tenantplane.notifications.models import Channel, Notification
 
-ChannelType = Literal["email", "webhook", "apprise", "in_app"]
+ChannelType = Literal["email", "webhook", "apprise", "in_app", "teams"]
 DeliveryStatus = Literal["queued", "sent", "failed", "dead"]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 

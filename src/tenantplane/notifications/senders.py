@@ -27,15 +27,18 @@ import httpx
 from tenantplane import __version__
 from tenantplane.jobs.registry import PermanentFailure
 from tenantplane.kit.egress import checked_transport, denial_of, guarded_sockets
+from tenantplane.notifications.actions import Action, actions_text
 from tenantplane.notifications.channel_config import (
     MASK,
     AppriseConfig,
     ChannelConfig,
     EmailConfig,
+    TeamsConfig,
     WebhookConfig,
     apprise_service,
 )
 from tenantplane.notifications.destinations import Egress
+from tenantplane.notifications.teams import adaptive_card
 
 SMTP_TIMEOUT_SECONDS = 20.0
 HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -56,10 +59,12 @@ class Outgoing:
     subject: str
     body: str
     link: str | None  # absolute (public URL + path)
+    actions: tuple[Action, ...] = ()  # signed links (Approve / Reject), absolute
 
     @property
     def text(self) -> str:
-        return f"{self.body}\n\nOpen: {self.link}" if self.link else self.body
+        text = f"{self.body}\n\n{actions_text(self.actions)}" if self.actions else self.body
+        return f"{text}\n\nOpen: {self.link}" if self.link else text
 
 
 async def send(config: ChannelConfig, outgoing: Outgoing, egress: Egress) -> None:
@@ -69,6 +74,8 @@ async def send(config: ChannelConfig, outgoing: Outgoing, egress: Egress) -> Non
         await send_webhook(config, outgoing, egress)
     elif isinstance(config, AppriseConfig):
         await send_apprise(config, outgoing, egress)
+    elif isinstance(config, TeamsConfig):
+        await send_teams(config, outgoing, egress)
     else:
         raise PermanentFailure("in-app notifications are written when they are sent, not delivered by a job")
 
@@ -143,12 +150,28 @@ async def send_webhook(config: WebhookConfig, outgoing: Outgoing, egress: Egress
         "channel": outgoing.channel_name,
         "delivery_id": str(outgoing.delivery_id),
     }
-    where = _without_query(config.url)
-    headers = {**config.headers, "User-Agent": USER_AGENT}
+    await _post_json(config.url, payload, config.headers, egress)
+
+
+async def send_teams(config: TeamsConfig, outgoing: Outgoing, egress: Egress) -> None:
+    """POST the notice as an Adaptive Card to the Teams workflow webhook (the egress rules hold as for webhooks)."""
+    card = adaptive_card(
+        subject=outgoing.subject,
+        body=outgoing.body,
+        link=outgoing.link,
+        actions=outgoing.actions,
+        recipient=outgoing.destination,
+    )
+    await _post_json(config.url, card, {}, egress)
+
+
+async def _post_json(url: str, payload: dict[str, Any], extra_headers: dict[str, str], egress: Egress) -> None:
+    where = _without_query(url)
+    headers = {**extra_headers, "User-Agent": USER_AGENT}
     try:
         transport = checked_transport(operator_allowed=egress.operator_allowed, tenant_allowed=egress.tenant_allowed)
         async with httpx.AsyncClient(transport=transport, timeout=HTTP_TIMEOUT, follow_redirects=False) as client:
-            response = await client.request(config.method, config.url, json=payload, headers=headers)
+            response = await client.post(url, json=payload, headers=headers)
     except httpx.InvalidURL as exc:
         raise PermanentFailure(f"{where}: the URL cannot be sent to ({exc})") from exc
     except httpx.HTTPError as exc:

@@ -21,7 +21,8 @@ from tenantplane.identity.models import User
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import Conflict, ValidationFailed
 from tenantplane.notifications import repository as repo
-from tenantplane.notifications.links import absolute_link, process_public_url
+from tenantplane.notifications.actions import Action, seal_actions
+from tenantplane.notifications.links import absolute_link, process_public_url, process_settings
 from tenantplane.notifications.models import Channel, Delivery, Notification
 from tenantplane.notifications.templates import MAX_BODY, TemplateFailed, plain_subject, render_message
 
@@ -43,6 +44,7 @@ class Destination:
 
     address: str
     user: User | None = None
+    actions: tuple[Action, ...] = ()
 
 
 async def notify(
@@ -90,19 +92,29 @@ async def notify_users(
     subject: str,
     body: str,
     link: str | None = None,
+    actions: Mapping[uuid.UUID, Sequence[Action]] | None = None,
 ) -> list[Notification]:
     """The platform's own notice to users (approvers, requesters): an inbox entry each, plus an e-mail each
     through the tenant's default e-mail channel when it has one. Plain text, no templates; inactive users and
     ids of other tenants are left out. Returns the inbox entries.
+
+    `actions`: each user's own buttons (signed approve / reject links), sent with their e-mail only (the inbox
+    entry keeps its UI link); sealed in the delivery row until sent.
     """
     users = await repo.active_users(session, tenant_id, set(user_ids))
     message = Message(plain_subject(subject), body[:MAX_BODY], link)
     items = [_inbox_entry(tenant_id, user, None, message) for user in users]
     session.add_all(items)
     await session.flush()
+    mine = actions or {}
     default = await repo.default_email_channel(session, tenant_id)
     if default is not None and users:
-        await _deliver(session, default, [Destination(u.email, u) for u in users], message)
+        await _deliver(session, default, [Destination(u.email, u, tuple(mine.get(u.id, ()))) for u in users], message)
+    # A notice asking for a decision also goes to Teams: one card per approver, with their own buttons.
+    asked = [Destination(u.email, u, tuple(mine[u.id])) for u in users if mine.get(u.id)]
+    if asked:
+        for teams in await repo.teams_channels(session, tenant_id):
+            await _deliver(session, teams, asked, message)
     return items
 
 
@@ -122,7 +134,7 @@ async def _destinations(
     session: AsyncSession, channel: Channel, recipients: Sequence[uuid.UUID] | None
 ) -> list[Destination]:
     config = channel.config
-    if channel.type in ("webhook", "apprise"):
+    if channel.type in ("webhook", "apprise", "teams"):
         return [Destination(str(config.get("url", "")))]
     if recipients is not None:
         users = await repo.active_users(session, channel.tenant_id, set(recipients))
@@ -175,6 +187,11 @@ async def _deliver(
             attempts=0,
             max_attempts=channel.max_attempts,
             last_error=failure,
+            sealed_actions=(
+                seal_actions(process_settings().resolved_secret_key, destination.actions)
+                if destination.actions
+                else None
+            ),
         )
         if failure is None and channel.type == "in_app" and destination.user is not None:
             item = _inbox_entry(channel.tenant_id, destination.user, channel, message)

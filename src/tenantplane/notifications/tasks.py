@@ -17,6 +17,7 @@ from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler
 from tenantplane.kit.crypto import SecretUnreadable
 from tenantplane.kit.errors import DomainError
 from tenantplane.notifications import repository as repo
+from tenantplane.notifications.actions import unseal_actions
 from tenantplane.notifications.channel_config import parse_config, unseal, with_secrets
 from tenantplane.notifications.destinations import Egress
 from tenantplane.notifications.links import absolute_link
@@ -60,9 +61,12 @@ async def _prepare(ctx: JobContext, delivery_id: uuid.UUID) -> Send | None:
         tenant = await session.get(Tenant, ctx.tenant_id)
         allow_list = tenant.egress_allow_list if tenant else []
         link = absolute_link(settings.resolved_public_url, delivery.link)  # stored as a path: absolute as sent
-        outgoing = Outgoing(delivery.id, channel.name, delivery.destination, delivery.subject, delivery.body, link)
         secrets: dict[str, Any] = {}
         try:
+            actions = unseal_actions(settings.resolved_secret_key, delivery.sealed_actions)
+            outgoing = Outgoing(
+                delivery.id, channel.name, delivery.destination, delivery.subject, delivery.body, link, actions
+            )
             secrets = unseal(settings.resolved_secret_key, channel.secret_config)
             config = parse_config(channel.type, with_secrets(channel.config, secrets))
             egress = Egress.of(settings, allow_list)
@@ -80,8 +84,8 @@ async def _record(ctx: JobContext, delivery_id: uuid.UUID, *, status: str, error
     values: dict[str, object] = {"status": status, "attempts": Delivery.attempts + 1, "updated_at": func.now()}
     if error is not None:
         values["last_error"] = error[:4000]
-    if status == "sent":
-        values["sent_at"] = func.now()
+    if status == "sent":  # the signed links are in the message now: forget them (a dead one may be retried)
+        values["sent_at"], values["sealed_actions"] = func.now(), None
     async with ctx.transaction() as session:
         await session.execute(
             update(Delivery)

@@ -2,6 +2,7 @@
 import type { ReactNode } from "react";
 import { createBrowserRouter } from "react-router";
 
+import { ActionLinkPage } from "../features/approvals/ActionLinkPage";
 import { DefinitionEditorPage } from "../features/approvals/DefinitionEditorPage";
 import { DefinitionsPage } from "../features/approvals/DefinitionsPage";
 import { ApprovalPage, GatePage, InboxPage } from "../features/approvals/InboxPage";
@@ -42,6 +43,8 @@ const guarded = (permission: string, page: ReactNode) => <RequirePermission perm
 export function createAppRouter() {
   return createBrowserRouter([
     { path: "/sign-in", element: <SignInPage />, errorElement: <RouteError /> },
+    // A signed approve / reject link from a notice: its token is the credential, so no sign-in around it.
+    { path: "/action/:token", element: <ActionLinkPage />, errorElement: <RouteError /> },
     {
       path: "/",
       element: (

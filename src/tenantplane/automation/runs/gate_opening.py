@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.actionlinks.service import issue_links
 from tenantplane.approvals.approvers import resolve_approvers
 from tenantplane.automation.definitions import repository as repo
 from tenantplane.automation.engine.expressions import TemplateFailed, render_async
@@ -25,6 +26,7 @@ from tenantplane.jobs.queue import enqueue
 from tenantplane.notifications.service import notify_users
 
 DEFAULT_MESSAGE = "Approval needed to continue the workflow."
+GATE_LINKS = "gate"  # the subject type of a gate's signed action links (runs/gate_links.py)
 
 
 def chain_of(row: Execution | ApprovalGate) -> list[dict[str, str]]:
@@ -79,6 +81,15 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
     excluded = four_eyes_excluded(gate)
     deciders = [uuid.UUID(u) for u in sorted(told) if u not in excluded]
     link = f"/approvals/gates/{gate.id}"  # the gate's page in the web UI
+    run_at = now() + timedelta(seconds=float(config["timeout_seconds"])) if config.get("timeout_seconds") else None
+    actions = await issue_links(
+        session,
+        tenant_id=gate.tenant_id,
+        subject_type=GATE_LINKS,
+        subject_id=gate.id,
+        user_ids=deciders,
+        closes_at=run_at,
+    )
     await notify_users(
         session,
         tenant_id=execution.tenant_id,
@@ -86,10 +97,10 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
         subject=f"Approval needed: {step_id}",
         body=_notice(message, gate.subject),
         link=link,
+        actions=actions,
     )
-    if config.get("timeout_seconds"):
+    if run_at is not None:
         payload = {"execution_id": str(execution.id), "step_id": step_id, "attempt": attempt, "gate_id": str(gate.id)}
-        run_at = now() + timedelta(seconds=float(config["timeout_seconds"]))
         await enqueue(session, kind=GATE_TIMEOUT, payload=payload, tenant_id=execution.tenant_id, run_at=run_at)
     return gate
 

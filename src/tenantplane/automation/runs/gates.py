@@ -41,8 +41,11 @@ async def decide_gate(
     gate_id: uuid.UUID,
     verdict: Literal["approved", "rejected"],
     comment: str | None,
+    channel: str = "api",
 ) -> ApprovalGate:
-    """One decision: eligible approver, nobody who caused the execution (four-eyes), once per user; quorum approves."""
+    """One decision: eligible approver, nobody who caused the execution (four-eyes), once per user; quorum approves.
+
+    `channel`: where the decision was made (`api`, `action_link`, …), kept in the decision and the audit event."""
     gate = await repo.get_gate(session, actor.tenant, gate_id)
     await load_run(session, actor.tenant, gate.execution_id)  # the execution row first: the one lock order
     gate = await repo.get_gate(session, actor.tenant, gate_id, for_update=True)
@@ -64,6 +67,7 @@ async def decide_gate(
         "decision": verdict,
         "comment": comment,
         "at": now().isoformat(),
+        "channel": channel,
     }
     gate.decisions = [*gate.decisions, decision]
     approvals = len({_vote_of(d) for d in gate.decisions if d["decision"] == "approved"})
@@ -79,7 +83,12 @@ async def decide_gate(
         action=f"automation_approval.{'approved' if verdict == 'approved' else 'rejected'}",
         object_type="automation_approval",
         object_id=gate.id,
-        summary={"execution_id": gate.execution_id, "step_id": gate.step_id, "status": gate.status},
+        summary={
+            "execution_id": gate.execution_id,
+            "step_id": gate.step_id,
+            "status": gate.status,
+            "channel": channel,
+        },
     )
     return gate
 

@@ -56,6 +56,7 @@ class GateDecisionRead(ReadSchema):
     decision: str
     comment: str | None = None
     at: str | None = None
+    channel: str | None = Field(default=None, description="Where it was decided: api, action_link, …")
 
 
 class GateRead(ReadSchema):

@@ -6,7 +6,7 @@ import { CheckboxField, SelectField, TextAreaField, TextField } from "../../comp
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
 import { type Channel, type ChannelWrite, useSaveChannel } from "./api";
 import { InAppRecipients } from "./ChannelRecipients";
-import { CHANNEL_TYPES, type ChannelType, configToDraft, type ConfigDraft, draftToConfig, MASK, TYPE_LABELS } from "./model";
+import { CHANNEL_TYPES, type ChannelType, configToDraft, type ConfigDraft, draftToConfig, MASK, TYPE_LABELS, urlHint } from "./model";
 
 const FIELDS = [
   "name",
@@ -73,7 +73,7 @@ export function ChannelForm({ channel, onDone, onCancel }: { channel?: Channel |
           </option>
         ))}
       </SelectField>
-      {type === "webhook" || type === "apprise" ? (
+      {type === "webhook" || type === "apprise" || type === "teams" ? (
         <TextField
           label="URL"
           name="config.url"
@@ -81,7 +81,7 @@ export function ChannelForm({ channel, onDone, onCancel }: { channel?: Channel |
           value={draft.url}
           onChange={(e) => set({ url: e.target.value })}
           error={err("config.url")}
-          hint={type === "apprise" ? `Any Apprise URL, e.g. slack://… or json://…${channel ? `; ${secretHint}` : ""}` : "Receives each notification as a JSON POST."}
+          hint={urlHint(type, channel ? secretHint : undefined)}
         />
       ) : null}
       {type === "webhook" ? (

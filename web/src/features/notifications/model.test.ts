@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { channelSummary, configToDraft, draftToConfig, MASK, parseHeaderLines, testOutcome } from "./model";
+import { channelSummary, configToDraft, draftToConfig, MASK, parseHeaderLines, testOutcome, urlHint } from "./model";
 
 describe("channel config ↔ draft", () => {
   it("round-trips an e-mail config, keeping the masked password as the mask", () => {
@@ -13,6 +13,13 @@ describe("channel config ↔ draft", () => {
     expect(draftToConfig("webhook", draft)).toEqual({ config: { url: "https://hooks.example.com/x", headers: { "X-Team": "ops" } } });
     expect(draftToConfig("apprise", draft)).toEqual({ config: { url: "https://hooks.example.com/x" } });
     expect(draftToConfig("in_app", { ...draft, users: ["u1"] })).toEqual({ config: { users: ["u1"], groups: [] } });
+    expect(draftToConfig("teams", draft)).toEqual({ config: { url: "https://hooks.example.com/x" } });
+  });
+
+  it("asks a Teams channel for its workflow webhook URL, and says a stored one is kept", () => {
+    expect(urlHint("teams")).toContain("Teams workflow");
+    expect(urlHint("teams", "Shown masked.")).toContain("; Shown masked.");
+    expect(urlHint("webhook")).toBe("Receives each notification as a JSON POST.");
   });
 
   it("names a malformed header line", () => {

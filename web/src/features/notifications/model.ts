@@ -1,7 +1,7 @@
 // Pure conversions behind the channel form: a channel's config per type as editable text fields, and back.
 // Secrets come back from the API as the mask `********`; sending the mask again keeps the stored value.
 
-export const CHANNEL_TYPES = ["email", "webhook", "apprise", "in_app"] as const;
+export const CHANNEL_TYPES = ["email", "webhook", "apprise", "in_app", "teams"] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 export const MASK = "********";
 
@@ -10,6 +10,7 @@ export const TYPE_LABELS: Record<ChannelType, string> = {
   webhook: "Webhook (JSON POST)",
   apprise: "Apprise URL (Slack, Teams, PagerDuty…)",
   in_app: "In-app inbox",
+  teams: "Microsoft Teams (workflow webhook: approval cards)",
 };
 
 export interface ConfigDraft {
@@ -84,15 +85,23 @@ export function draftToConfig(type: ChannelType, draft: ConfigDraft): { config: 
     const config: Json = { url: draft.url.trim(), headers };
     return error ? { config, error: { field: "config.headers", message: error } } : { config };
   }
-  if (type === "apprise") return { config: { url: draft.url.trim() } };
+  if (type === "apprise" || type === "teams") return { config: { url: draft.url.trim() } };
   return { config: { users: draft.users, groups: draft.groups } };
+}
+
+/** What the URL field of a channel type asks for; `secretHint` when a stored (masked) URL can be kept. */
+export function urlHint(type: ChannelType, secretHint?: string): string {
+  const keep = secretHint ? `; ${secretHint}` : "";
+  if (type === "apprise") return `Any Apprise URL, e.g. slack://… or json://…${keep}`;
+  if (type === "teams") return `The URL of a Teams workflow "When a Teams webhook request is received"${keep}`;
+  return "Receives each notification as a JSON POST.";
 }
 
 /** One line saying where a channel sends (no secret in it: the API masked them). */
 export function channelSummary(type: string, config: Json): string {
   const d = configToDraft(config);
   if (type === "email") return `${d.host}${d.port ? `:${d.port}` : ""} from ${d.from}${d.to ? ` to ${d.to}` : ""}`;
-  if (type === "webhook" || type === "apprise") return d.url;
+  if (type === "webhook" || type === "apprise" || type === "teams") return d.url;
   if (type === "in_app") {
     const parts = [d.users.length ? `${d.users.length} user${d.users.length === 1 ? "" : "s"}` : "", d.groups.length ? `${d.groups.length} group${d.groups.length === 1 ? "" : "s"}` : ""];
     return parts.filter(Boolean).join(", ") || "nobody";
