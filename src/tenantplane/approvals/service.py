@@ -33,6 +33,7 @@ from tenantplane.approvals.engine import (
 )
 from tenantplane.approvals.errors import engine_refusals
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion, ApprovalInstance
+from tenantplane.approvals.slack import show_outcome
 from tenantplane.approvals.starting import plan_start, refuse_archived, who_may_decide, write_start
 from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
@@ -206,8 +207,12 @@ async def decide_step(
     outcome: Outcome,
     comment: str | None = None,
     step_name: str | None = None,
+    channel: str = "api",
 ) -> ApprovalInstance:
-    """Approve or reject the open step(s) the actor may decide (or the one named), as themselves or a delegate."""
+    """Approve or reject the open step(s) the actor may decide (or the one named), as themselves or a delegate.
+
+    `channel` says where the decision was made (`api`, `email`, `slack`); it is kept with each decision.
+    """
     locked = await lock_instance(session, actor.tenant, instance_id)
     delegators = await delegators_of(session, actor.tenant, actor.id)
     approvers = await _approvers_for(session, locked)
@@ -222,17 +227,25 @@ async def decide_step(
             approvers=approvers,
         )
     transition = _transition(locked, event)
-    decided = _new_decisions(locked.state, transition.state)
+    decided = [{**decision, "channel": channel} for decision in _new_decisions(locked.state, transition.state)]
     instance = locked.instance
     await record_approval_event(session, instance, "decided", {"decisions": decided}, actor_id=actor.id)
     await _save(session, instance, transition)
+    await show_outcome(
+        session, instance, locked.state, transition.state, by=actor.label, comment=comment, actor_id=actor.id
+    )
     await record_event(
         session,
         actor=actor,
         action=f"approval_instance.{outcome}",
         object_type="approval_instance",
         object_id=instance.id,
-        summary={"decisions": decided, "status": instance.status, "current_step": instance.current_step},
+        summary={
+            "decisions": decided,
+            "status": instance.status,
+            "current_step": instance.current_step,
+            "channel": channel,
+        },
     )
     return instance
 
@@ -262,6 +275,7 @@ async def cancel_instance(
     transition = _transition(locked, Cancel(actor_id=str(actor.id), now=_now()))
     await record_approval_event(session, locked.instance, "cancelled", {"comment": comment}, actor_id=actor.id)
     await _save(session, locked.instance, transition, run_hooks=run_hooks)
+    await show_outcome(session, locked.instance, locked.state, transition.state, by=actor.label, comment=comment)
     return locked.instance
 
 
@@ -320,6 +334,7 @@ async def apply_timer(
     if timer == "timeout":
         await record_approval_event(session, instance, "step_timed_out", {"step_name": step_name})
     await _save(session, instance, transition)
+    await show_outcome(session, instance, locked.state, transition.state, by=None)
     if transition.state != locked.state:
         await record_event(
             session,

@@ -15,6 +15,7 @@ from tenantplane.approvals import repository as repo
 from tenantplane.approvals import service
 from tenantplane.approvals.effects import FINISHED_JOB, NOTIFY_JOB, REMIND_JOB, TIMEOUT_JOB
 from tenantplane.approvals.hooks import run_after_finished_hooks
+from tenantplane.approvals.slack import queue_step_dms
 from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler
 from tenantplane.kit.errors import NotFound
 from tenantplane.notifications.service import notify_users
@@ -69,21 +70,27 @@ def message_body(payload: dict[str, Any]) -> str:
 
 @job_handler(NOTIFY_JOB)
 async def deliver_notice(ctx: JobContext) -> None:
-    """Hand the notice to the notifications domain: the in-app inbox, and e-mail when the tenant has a default
-    e-mail channel."""
+    """Hand the notice to the notifications domain: the in-app inbox, e-mail when the tenant has a default e-mail
+    channel, and a Slack DM with Approve / Reject when it asks to decide and the tenant has a Slack app."""
     tenant_id, instance_id = _target(ctx)
     async with ctx.transaction() as session:
         try:
             await repo.get_instance(session, tenant_id, instance_id)
         except NotFound:
             return
-        await notify_users(
+        recipients = [uuid.UUID(u) for u in ctx.payload["recipients"]]
+        subject, body, link = ctx.payload["subject"], message_body(ctx.payload), ctx.payload["link"]
+        await notify_users(session, tenant_id=tenant_id, user_ids=recipients, subject=subject, body=body, link=link)
+        await queue_step_dms(
             session,
+            instance_id,
             tenant_id=tenant_id,
-            user_ids=[uuid.UUID(u) for u in ctx.payload["recipients"]],
-            subject=ctx.payload["subject"],
-            body=message_body(ctx.payload),
-            link=ctx.payload["link"],
+            kind=ctx.payload["kind"],
+            step_name=ctx.payload.get("step_name"),
+            user_ids=recipients,
+            title=subject,
+            body=body,
+            link=link,
         )
 
 

@@ -82,3 +82,6 @@ class Delivery(TenantOwned, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     sent_at: Mapped[datetime | None]
+
+
+from tenantplane.notifications.slack import models as _slack_models  # noqa: E402, F401  (Slack app, users, DMs)

@@ -92,17 +92,18 @@ async def notify_users(
     link: str | None = None,
 ) -> list[Notification]:
     """The platform's own notice to users (approvers, requesters): an inbox entry each, plus an e-mail each
-    through the tenant's default e-mail channel when it has one. Plain text, no templates; inactive users and
-    ids of other tenants are left out. Returns the inbox entries.
+    through the tenant's default e-mail channel when it has one, to those whose preferences keep e-mail on. Plain
+    text, no templates; inactive users and ids of other tenants are left out. Returns the inbox entries.
     """
     users = await repo.active_users(session, tenant_id, set(user_ids))
     message = Message(plain_subject(subject), body[:MAX_BODY], link)
     items = [_inbox_entry(tenant_id, user, None, message) for user in users]
     session.add_all(items)
     await session.flush()
-    default = await repo.default_email_channel(session, tenant_id)
-    if default is not None and users:
-        await _deliver(session, default, [Destination(u.email, u) for u in users], message)
+    by_email = [u for u in users if u.notify_email]  # the user's preference: the inbox entry stays either way
+    default = await repo.default_email_channel(session, tenant_id) if by_email else None
+    if default is not None:
+        await _deliver(session, default, [Destination(u.email, u) for u in by_email], message)
     return items
 
 

@@ -23,6 +23,7 @@ from tenantplane.executions import causes
 from tenantplane.executions.models import Execution
 from tenantplane.jobs.queue import enqueue
 from tenantplane.notifications.service import notify_users
+from tenantplane.notifications.slack.notices import GATE, Subject, queue_approval_dms
 
 DEFAULT_MESSAGE = "Approval needed to continue the workflow."
 
@@ -79,12 +80,15 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
     excluded = four_eyes_excluded(gate)
     deciders = [uuid.UUID(u) for u in sorted(told) if u not in excluded]
     link = f"/approvals/gates/{gate.id}"  # the gate's page in the web UI
-    await notify_users(
+    title, body = f"Approval needed: {step_id}", _notice(message, gate.subject)
+    await notify_users(session, tenant_id=execution.tenant_id, user_ids=deciders, subject=title, body=body, link=link)
+    await queue_approval_dms(
         session,
         tenant_id=execution.tenant_id,
         user_ids=deciders,
-        subject=f"Approval needed: {step_id}",
-        body=_notice(message, gate.subject),
+        subject=Subject(GATE, gate.id),
+        title=title,
+        body=body,
         link=link,
     )
     if config.get("timeout_seconds"):

@@ -22,6 +22,7 @@ from tenantplane.automation.runs.state import load_run, now
 from tenantplane.executions import causes
 from tenantplane.identity.auth import Principal
 from tenantplane.kit.errors import Conflict, Forbidden, ValidationFailed
+from tenantplane.notifications.slack.notices import GATE, Subject, record_outcome
 
 
 class GateClosed(Conflict):
@@ -41,8 +42,12 @@ async def decide_gate(
     gate_id: uuid.UUID,
     verdict: Literal["approved", "rejected"],
     comment: str | None,
+    channel: str = "api",
 ) -> ApprovalGate:
-    """One decision: eligible approver, nobody who caused the execution (four-eyes), once per user; quorum approves."""
+    """One decision: eligible approver, nobody who caused the execution (four-eyes), once per user; quorum approves.
+
+    `channel` says where the decision was made (`api`, `email`, `slack`); it is kept with the decision.
+    """
     gate = await repo.get_gate(session, actor.tenant, gate_id)
     await load_run(session, actor.tenant, gate.execution_id)  # the execution row first: the one lock order
     gate = await repo.get_gate(session, actor.tenant, gate_id, for_update=True)
@@ -64,6 +69,7 @@ async def decide_gate(
         "decision": verdict,
         "comment": comment,
         "at": now().isoformat(),
+        "channel": channel,
     }
     gate.decisions = [*gate.decisions, decision]
     approvals = len({_vote_of(d) for d in gate.decisions if d["decision"] == "approved"})
@@ -73,13 +79,22 @@ async def decide_gate(
     if gate.status != "pending":
         event = engine.ApprovalDecided(gate.step_id, verdict, attempt=gate.attempt)
         await apply_event(session, tenant_id=actor.tenant, execution_id=gate.execution_id, event=event)
+    # The gate's Slack DMs show the outcome (the decider's own ones already while a quorum is still open).
+    outcome = {"status": gate.status if gate.status != "pending" else verdict, "by": actor.label, "comment": comment}
+    only = None if gate.status != "pending" else actor.id
+    await record_outcome(session, tenant_id=actor.tenant, subject=Subject(GATE, gate.id), outcome=outcome, user_id=only)
     await record_event(
         session,
         actor=actor,
         action=f"automation_approval.{'approved' if verdict == 'approved' else 'rejected'}",
         object_type="automation_approval",
         object_id=gate.id,
-        summary={"execution_id": gate.execution_id, "step_id": gate.step_id, "status": gate.status},
+        summary={
+            "execution_id": gate.execution_id,
+            "step_id": gate.step_id,
+            "status": gate.status,
+            "channel": channel,
+        },
     )
     return gate
 
@@ -115,6 +130,8 @@ async def gate_timed_out(session: AsyncSession, *, tenant_id: uuid.UUID, gate_id
         return
     gate.status, gate.decided_at = "timed_out", now()
     await session.flush()
+    outcome = {"status": "timed_out", "by": None, "comment": None}
+    await record_outcome(session, tenant_id=tenant_id, subject=Subject(GATE, gate.id), outcome=outcome)
     event = engine.ApprovalTimedOut(gate.step_id, attempt=gate.attempt)
     await apply_event(session, tenant_id=tenant_id, execution_id=gate.execution_id, event=event)
 
