@@ -104,11 +104,12 @@ async def test_refused_requests_decide_nothing(
     tenant: TenantContext, app: FastAPI, worker: ExecutionJobRunner, slack: SlackStandIn
 ) -> None:
     await connect_slack(tenant)
-    await approver_in_slack(tenant, app, slack, "U1")
+    approver = await approver_in_slack(tenant, app, slack, "U1")
     requester = await signed_in(tenant, app, roles=["cab"])  # an approver too, but four-eyes keeps them out
     slack.users["U2"] = requester.email
     instance = await waiting_step(tenant, app, requester)
     [dm] = await posted_to(slack, "U1")
+    await sent_ts(tenant, approver.id)  # its channel is known: refusals are told there
     approve = button("U1", "tenantplane_approve", button_value(dm))
 
     bad_signature = await send(tenant, approve, secret="0000another0secret0000")

@@ -82,7 +82,7 @@ async def test_decided_elsewhere_updates_the_slack_message(
     assert row["outcome"]["status"] == "approved"
     [dm] = slack.of("chat.postMessage")
     late = await send(tenant, button("U1", "tenantplane_approve", button_value(dm)))
-    assert "already" in late.json()["text"], "a second decision is the API's 409, told in Slack"
+    assert "no longer takes decisions" in late.json()["text"], "a second decision is the API's 409, told in Slack"
 
 
 async def test_a_failing_slack_api_is_retried_by_the_queue(
@@ -98,7 +98,7 @@ async def test_a_failing_slack_api_is_retried_by_the_queue(
 
     await wait_for(failed_once)
     async with tenant.database.transaction() as session:  # the backoff's due time, brought forward
-        await session.execute(text("UPDATE jobs SET run_at = now() WHERE kind = 'slack.post' AND status = 'queued'"))
+        await session.execute(text("UPDATE jobs SET run_at = now() WHERE kind = 'slack.post' AND status = 'failed'"))
     await sent_ts(tenant, approver.id)
     assert [(r["status"], r["attempts"]) for r in await slack_rows(tenant)] == [("sent", 2)]
     assert len(slack.of("chat.postMessage")) == 2

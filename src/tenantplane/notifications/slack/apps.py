@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.audit.service import record_event
@@ -17,15 +16,11 @@ from tenantplane.kit.crypto import decrypt, encrypt
 from tenantplane.kit.errors import NotFound, ValidationFailed
 from tenantplane.notifications.slack.client import SlackApi
 from tenantplane.notifications.slack.models import SlackApp
+from tenantplane.notifications.slack.repository import find_app
 from tenantplane.notifications.slack.schemas import SlackAppWrite
 from tenantplane.settings import Settings
 
 CRYPTO_PURPOSE = "slack"
-
-
-async def find_app(session: AsyncSession, tenant_id: uuid.UUID) -> SlackApp | None:
-    app: SlackApp | None = await session.scalar(select(SlackApp).where(SlackApp.tenant_id == tenant_id))
-    return app
 
 
 async def get_app(session: AsyncSession, tenant_id: uuid.UUID) -> SlackApp:

@@ -13,14 +13,13 @@ from urllib.parse import parse_qs
 
 import structlog
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.identity.auth import Principal
-from tenantplane.identity.models import Tenant, User
+from tenantplane.identity.repository import find_tenant
 from tenantplane.kit.crypto import SecretUnreadable
 from tenantplane.kit.errors import DomainError, NotFound, Unauthorized, ValidationFailed
+from tenantplane.notifications.slack import repository as repo
 from tenantplane.notifications.slack.apps import api_of, signing_secret
 from tenantplane.notifications.slack.blocks import (
     APPROVE,
@@ -32,7 +31,7 @@ from tenantplane.notifications.slack.blocks import (
 )
 from tenantplane.notifications.slack.client import SlackApi, SlackFailure
 from tenantplane.notifications.slack.hooks import SlackDecision, decide
-from tenantplane.notifications.slack.models import SlackApp, SlackMessage, SlackUser
+from tenantplane.notifications.slack.models import SlackApp, SlackMessage
 from tenantplane.settings import Settings
 
 MAX_AGE_SECONDS = 5 * 60  # Slack's own advice: older requests may be replays
@@ -81,8 +80,8 @@ async def handle(
     session: AsyncSession, *, tenant_slug: str, body: bytes, headers: dict[str, str], settings: Settings
 ) -> dict[str, Any] | None:
     """What to answer Slack (a JSON body, or None for an empty 200)."""
-    tenant = await session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
-    app = await session.scalar(select(SlackApp).where(SlackApp.tenant_id == tenant.id)) if tenant else None
+    tenant = await find_tenant(session, tenant_slug)
+    app = await repo.find_app(session, tenant.id) if tenant else None
     if app is None or not app.enabled:
         raise NotFound("No Slack app is configured for this tenant.")
     verify(
@@ -106,9 +105,7 @@ async def _message(interaction: Interaction, raw_id: object) -> SlackMessage:
         message_id = uuid.UUID(str(raw_id))
     except ValueError as exc:
         raise ValidationFailed.field("payload", "names no approval notice") from exc
-    message = await interaction.session.scalar(
-        select(SlackMessage).where(SlackMessage.tenant_id == interaction.app.tenant_id, SlackMessage.id == message_id)
-    )
+    message = await repo.find_message(interaction.session, interaction.app.tenant_id, message_id)
     if message is None:
         raise ValidationFailed.field("payload", "names no approval notice of this tenant")
     return message
@@ -166,11 +163,7 @@ async def _decide(interaction: Interaction, decision: SlackDecision) -> str | No
 async def _actor(interaction: Interaction, slack_id: str) -> tuple[Principal | None, str | None]:
     """Our active user this Slack user is (the cached id, else their Slack profile's e-mail), or why there is none."""
     tenant_id, session = interaction.app.tenant_id, interaction.session
-    user = await session.scalar(
-        select(User)
-        .join(SlackUser, (SlackUser.user_id == User.id) & (SlackUser.tenant_id == User.tenant_id))
-        .where(SlackUser.tenant_id == tenant_id, SlackUser.slack_user_id == slack_id)
-    )
+    user = await repo.user_of_slack_id(session, tenant_id, slack_id)
     if user is None and slack_id:
         try:
             info = await interaction.api.call("users.info", user=slack_id)
@@ -179,19 +172,9 @@ async def _actor(interaction: Interaction, slack_id: str) -> tuple[Principal | N
                 return None, f"Your Slack account could not be looked up ({exc.error}); try again."
             info = {}
         email = str((info.get("user") or {}).get("profile", {}).get("email") or "")
-        user = (
-            await session.scalar(
-                select(User).where(User.tenant_id == tenant_id, func.lower(User.email) == email.lower())
-            )
-            if email
-            else None
-        )
+        user = await repo.user_by_email(session, tenant_id, email) if email else None
         if user is not None:
-            await session.execute(
-                insert(SlackUser)
-                .values(id=uuid.uuid4(), tenant_id=tenant_id, user_id=user.id, slack_user_id=slack_id)
-                .on_conflict_do_nothing()
-            )
+            await repo.remember_slack_id(session, tenant_id, user.id, slack_id)
     if user is None or not user.is_active:
         return None, "No active Tenant Plane user has your Slack account's e-mail address, so nothing was decided."
     principal = Principal(

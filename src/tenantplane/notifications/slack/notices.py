@@ -10,13 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.jobs.queue import enqueue
 from tenantplane.notifications import repository as repo
-from tenantplane.notifications.slack.apps import find_app
 from tenantplane.notifications.slack.models import SlackMessage
+from tenantplane.notifications.slack.repository import find_app, messages_of
 
 POST_JOB = "slack.post"
 UPDATE_JOB = "slack.update"
@@ -81,8 +80,7 @@ async def record_outcome(
 ) -> int:
     """The subject was decided (anywhere): its open messages (of `subject.step_name` when given, of `user_id` only
     when given) show `outcome`; each one already in Slack gets a `slack.update` job. Returns how many changed."""
-    stmt = select(SlackMessage).where(
-        SlackMessage.tenant_id == tenant_id,
+    stmt = messages_of(tenant_id).where(
         SlackMessage.subject_type == subject.type,
         SlackMessage.subject_id == subject.id,
         SlackMessage.outcome.is_(None),

@@ -9,17 +9,17 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import update
 
 from tenantplane.identity.models import User
 from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler
 from tenantplane.kit.crypto import SecretUnreadable
 from tenantplane.notifications.links import absolute_link
-from tenantplane.notifications.slack.apps import api_of, find_app
+from tenantplane.notifications.slack import repository as repo
+from tenantplane.notifications.slack.apps import api_of
 from tenantplane.notifications.slack.blocks import notice_blocks, outcome_text
 from tenantplane.notifications.slack.client import SlackApi, SlackFailure
-from tenantplane.notifications.slack.models import SlackMessage, SlackUser
+from tenantplane.notifications.slack.models import SlackMessage
 from tenantplane.notifications.slack.notices import POST_JOB, UPDATE_JOB, queue_update
 
 
@@ -29,12 +29,10 @@ async def _load(ctx: JobContext) -> tuple[SlackMessage, SlackApi, str | None, st
         raise PermanentFailure("a Slack job must belong to a tenant")
     message_id = uuid.UUID(str(ctx.payload["message_id"]))
     async with ctx.db.transaction() as session:
-        message = await session.scalar(
-            select(SlackMessage).where(SlackMessage.tenant_id == ctx.tenant_id, SlackMessage.id == message_id)
-        )
+        message = await repo.find_message(session, ctx.tenant_id, message_id)
         if message is None:
             return None
-        app = await find_app(session, ctx.tenant_id)
+        app = await repo.find_app(session, ctx.tenant_id)
         if app is None or not app.enabled:
             raise PermanentFailure("the tenant's Slack app is not configured or is off")
         try:
@@ -42,11 +40,7 @@ async def _load(ctx: JobContext) -> tuple[SlackMessage, SlackApi, str | None, st
         except SecretUnreadable as exc:
             raise PermanentFailure("the Slack bot token cannot be decrypted; save it again") from exc
         user = await session.get(User, message.user_id)
-        cached = await session.scalar(
-            select(SlackUser.slack_user_id).where(
-                SlackUser.tenant_id == ctx.tenant_id, SlackUser.user_id == message.user_id
-            )
-        )
+        cached = await repo.slack_id_of(session, ctx.tenant_id, message.user_id)
         session.expunge(message)
     return message, api, cached, user.email if user else ""
 
@@ -83,12 +77,9 @@ async def post_notice(ctx: JobContext) -> None:
 
 async def _remember(ctx: JobContext, user_id: uuid.UUID, slack_id: str) -> None:
     """Cache which Slack user our user is (the interactivity endpoint maps back through it)."""
+    assert ctx.tenant_id is not None
     async with ctx.transaction() as session:
-        await session.execute(
-            insert(SlackUser)
-            .values(id=uuid.uuid4(), tenant_id=ctx.tenant_id, user_id=user_id, slack_user_id=slack_id)
-            .on_conflict_do_nothing()
-        )
+        await repo.remember_slack_id(session, ctx.tenant_id, user_id, slack_id)
 
 
 async def _record(ctx: JobContext, message_id: uuid.UUID, values: dict[str, Any]) -> None:
