@@ -53,7 +53,11 @@ def _content(ctx: JobContext, message: SlackMessage) -> dict[str, Any]:
 
 @job_handler(POST_JOB, max_attempts=5, backoff_seconds=10.0)
 async def post_notice(ctx: JobContext) -> None:
-    loaded = await _load(ctx)
+    try:
+        loaded = await _load(ctx)
+    except PermanentFailure as exc:  # no app, app off, unreadable token: the DM is dead, and says why
+        await _record(ctx, uuid.UUID(str(ctx.payload["message_id"])), {"status": "dead", "last_error": str(exc)})
+        raise
     if loaded is None:
         return
     message, api, slack_id, email = loaded
