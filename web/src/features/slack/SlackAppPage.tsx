@@ -101,7 +101,7 @@ export function SlackAppPage() {
       <PageHeader title="Slack" description="Approvers get approval notices as Slack direct messages and approve or reject them there." />
       {app.isPending ? <Loading label="Loading the Slack app…" /> : null}
       {app.isError ? <ErrorState error={app.error} onRetry={() => void app.refetch()} /> : null}
-      {app.data !== undefined ? <SlackForm key={app.data ? "saved" : "new"} app={app.data} /> : null}
+      {app.data !== undefined ? <SlackForm app={app.data} /> : null}
     </>
   );
 }
