@@ -86,6 +86,7 @@ def _worker(url: str, slack: SlackStandIn, concurrency: int) -> subprocess.Popen
         "TENANTPLANE_SECRET_KEY": SECRET_KEY,
         "TENANTPLANE_SLACK_API_URL": slack.url,
         "TENANTPLANE_ALLOWED_EGRESS_HOSTS": "127.0.0.1",
+        "TENANTPLANE_PUBLIC_URL": "https://plane.bench.example",
         "TENANTPLANE_LOG_LEVEL": "WARNING",
     }
     cmd = [sys.executable, "-m", "tenantplane.cli", "worker", "--concurrency", str(concurrency)]
