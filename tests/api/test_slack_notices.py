@@ -160,3 +160,26 @@ async def test_preferences_turn_off_email_and_slack_but_never_the_inbox(
     assert {quiet.id, chatty.id} <= inboxes, "the inbox always"
     assert [r["user_id"] for r in await slack_rows(tenant)] == [chatty.id], "Slack off: no DM"
     assert [c.args["channel"] for c in slack.of("chat.postMessage")] == ["U2"]
+
+
+async def test_the_tenants_egress_allow_list_holds_for_slack_calls(
+    tenant: TenantContext, app: FastAPI, worker: ExecutionJobRunner, slack: SlackStandIn
+) -> None:
+    await connect_slack(tenant)
+    narrowed = await tenant.client.patch(
+        "/api/tenant", json={"egress_allow_list": ["slack.com"]}, headers=tenant.admin.headers
+    )
+    assert narrowed.status_code == 200, narrowed.text
+    await approver_in_slack(tenant, app, slack, "U1")
+    await waiting_step(tenant, app)
+
+    async def dead() -> bool:
+        return [r["status"] for r in await slack_rows(tenant)] == ["dead"]
+
+    await wait_for(dead)
+    async with tenant.database.transaction() as session:
+        error = await session.scalar(
+            text("SELECT last_error FROM slack_messages WHERE tenant_id = :t"), {"t": tenant.id}
+        )
+    assert "egress denied" in str(error)
+    assert slack.calls == [], "nothing reached the stand-in"
