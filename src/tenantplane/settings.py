@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     allowed_egress_hosts: str = Field(
         default="", description="Comma-separated hosts or CIDRs outgoing HTTP may reach despite being private."
     )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/",
+        description="Base URL of Slack's Web API for every tenant's Slack app (tests point it at a local stand-in).",
+    )
     runbook_python: str | None = Field(
         default=None, description="Interpreter of python actions, under /usr (default: the system python3)."
     )

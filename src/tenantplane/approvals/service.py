@@ -33,6 +33,7 @@ from tenantplane.approvals.engine import (
 )
 from tenantplane.approvals.errors import engine_refusals
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion, ApprovalInstance
+from tenantplane.approvals.slack import show_outcome
 from tenantplane.approvals.starting import plan_start, refuse_archived, who_may_decide, write_start
 from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
@@ -230,6 +231,9 @@ async def decide_step(
     instance = locked.instance
     await record_approval_event(session, instance, "decided", {"decisions": decided}, actor_id=actor.id)
     await _save(session, instance, transition)
+    await show_outcome(
+        session, instance, locked.state, transition.state, by=actor.label, comment=comment, actor_id=actor.id
+    )
     await record_event(
         session,
         actor=actor,
@@ -271,6 +275,7 @@ async def cancel_instance(
     transition = _transition(locked, Cancel(actor_id=str(actor.id), now=_now()))
     await record_approval_event(session, locked.instance, "cancelled", {"comment": comment}, actor_id=actor.id)
     await _save(session, locked.instance, transition, run_hooks=run_hooks)
+    await show_outcome(session, locked.instance, locked.state, transition.state, by=actor.label, comment=comment)
     return locked.instance
 
 
@@ -329,6 +334,7 @@ async def apply_timer(
     if timer == "timeout":
         await record_approval_event(session, instance, "step_timed_out", {"step_name": step_name})
     await _save(session, instance, transition)
+    await show_outcome(session, instance, locked.state, transition.state, by=None)
     if transition.state != locked.state:
         await record_event(
             session,

@@ -16,6 +16,7 @@ from tenantplane.approvals import service
 from tenantplane.approvals.action_links import issue_step_links
 from tenantplane.approvals.effects import FINISHED_JOB, NOTIFY_JOB, REMIND_JOB, TIMEOUT_JOB
 from tenantplane.approvals.hooks import run_after_finished_hooks
+from tenantplane.approvals.slack import queue_step_dms
 from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler
 from tenantplane.kit.errors import NotFound
 from tenantplane.notifications.actions import Action
@@ -72,8 +73,9 @@ def message_body(payload: dict[str, Any]) -> str:
 
 @job_handler(NOTIFY_JOB)
 async def deliver_notice(ctx: JobContext) -> None:
-    """Hand the notice to the notifications domain: the in-app inbox, and e-mail when the tenant has a default
-    e-mail channel; a notice asking for a decision carries each approver's signed approve / reject links."""
+    """Hand the notice to the notifications domain: the in-app inbox, e-mail when the tenant has a default e-mail
+    channel (a notice asking for a decision carries each approver's signed approve / reject links), and a Slack DM
+    with Approve / Reject when it asks to decide and the tenant has a Slack app."""
     tenant_id, instance_id = _target(ctx)
     recipients = [uuid.UUID(u) for u in ctx.payload["recipients"]]
     async with ctx.transaction() as session:
@@ -84,14 +86,20 @@ async def deliver_notice(ctx: JobContext) -> None:
         actions: dict[uuid.UUID, list[Action]] = {}
         if ctx.payload["kind"] in ASKS_FOR_A_DECISION and ctx.payload.get("step_name"):
             actions = await issue_step_links(session, instance, ctx.payload["step_name"], recipients)
+        subject, body, link = ctx.payload["subject"], message_body(ctx.payload), ctx.payload["link"]
         await notify_users(
+            session, tenant_id=tenant_id, user_ids=recipients, subject=subject, body=body, link=link, actions=actions
+        )
+        await queue_step_dms(
             session,
+            instance_id,
             tenant_id=tenant_id,
+            kind=ctx.payload["kind"],
+            step_name=ctx.payload.get("step_name"),
             user_ids=recipients,
-            subject=ctx.payload["subject"],
-            body=message_body(ctx.payload),
-            link=ctx.payload["link"],
-            actions=actions,
+            title=subject,
+            body=body,
+            link=link,
         )
 
 

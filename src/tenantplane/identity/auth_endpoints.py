@@ -140,6 +140,7 @@ def _me(user: User | Caller, tenant_slug: str, tenant_name: str) -> MeRead:
             "tenant_slug": tenant_slug,
             "tenant_name": tenant_name,
             "permissions": sorted(p.value for p in permissions_for(user.roles)),
+            "notifications": {"in_app": True, "email": user.notify_email, "slack": user.notify_slack},
         }
     )
 
@@ -159,7 +160,8 @@ async def read_me(request: Request, principal: CurrentUser) -> MeRead:
 
 @router.patch("/api/me", response_model=MeRead)
 async def update_me(body: MeUpdate, principal: CurrentUser, session: SessionDep) -> MeRead:
-    """Change your display name or name a delegate who may decide approvals for you until a date."""
+    """Change your display name, name a delegate who may decide approvals for you until a date, or choose how
+    you hear of approvals and requests (`notifications`: e-mail and Slack DMs on or off; the inbox always)."""
     user = await repo.get_user(session, principal.tenant, principal.id)
     user = await service.update_me(session, actor=principal, user=user, data=body)
     tenant = await repo.get_tenant(session, principal.tenant)

@@ -41,6 +41,8 @@ _PROFILE = (
     _users.token_generation,
     _users.external_id,
     _users.managed_by,
+    _users.notify_email,
+    _users.notify_slack,
     _tenants.is_active.label("tenant_active"),
     _tenants.slug.label("tenant_slug"),
     _tenants.name.label("tenant_name"),
@@ -80,6 +82,8 @@ class Caller:
     token_generation: int
     external_id: str | None
     managed_by: str | None
+    notify_email: bool
+    notify_slack: bool
     tenant_active: bool
     tenant_slug: str
     tenant_name: str

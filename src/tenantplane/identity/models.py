@@ -65,6 +65,9 @@ class User(TenantOwned, Base):
     user_name: Mapped[str | None] = mapped_column(String(255))
     # What the directory sent of the SCIM resource (nickName, phoneNumbers, …), given back as it came.
     scim_attributes: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # Notification preferences (the in-app inbox always): approval and request notices by e-mail, by Slack DM.
+    notify_email: Mapped[bool] = mapped_column(server_default=text("true"))
+    notify_slack: Mapped[bool] = mapped_column(server_default=text("true"))
 
 
 class Group(TenantOwned, Base):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
@@ -63,10 +63,27 @@ class UserUpdate(InputSchema):
     delegate_until: datetime | None = None
 
 
+class NotificationPreferences(ReadSchema):
+    """How the user hears of approvals and requests: the in-app inbox always, e-mail and Slack DMs if they like."""
+
+    in_app: Literal[True] = True
+    email: bool
+    slack: bool
+
+
+class NotificationPreferencesWrite(InputSchema):
+    """The preferences to change (left out: unchanged); the in-app inbox cannot be turned off."""
+
+    in_app: Literal[True] | None = None
+    email: bool | None = None
+    slack: bool | None = None
+
+
 class MeUpdate(InputSchema):
     display_name: Name | None = None
     delegate_id: uuid.UUID | None = None
     delegate_until: datetime | None = None
+    notifications: NotificationPreferencesWrite | None = None
 
 
 class UserRead(ReadSchema):
@@ -89,6 +106,7 @@ class MeRead(UserRead):
     tenant_slug: str
     tenant_name: str
     permissions: list[str]
+    notifications: NotificationPreferences
 
 
 class GroupCreate(InputSchema):

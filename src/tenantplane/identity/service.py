@@ -109,9 +109,18 @@ async def _keep_an_admin(session: AsyncSession, user: User, changes: dict[str, A
 
 
 async def update_user(
-    session: AsyncSession, *, actor: Principal, user: User, data: UserUpdate, keep_an_admin: bool = True
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    user: User,
+    data: UserUpdate,
+    keep_an_admin: bool = True,
+    noted: dict[str, Any] | None = None,
 ) -> User:
-    """Apply a partial update; `keep_an_admin=False` leaves the last-admin rule to a caller checking a whole batch."""
+    """Apply a partial update; `keep_an_admin=False` leaves the last-admin rule to a caller checking a whole batch.
+
+    `noted`: changes the caller made itself (preferences), shown in the audit event with the others.
+    """
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     refuse_hand_edit(actor, user.managed_by, "user", changes)
     for field in ("manager_id", "delegate_id"):
@@ -139,7 +148,7 @@ async def update_user(
         # Older tokens already fail on the generation; this ends the web sessions on the server as well.
         await sessions.end_all_sessions(session, user_id=user.id)
     await session.flush()
-    summary = {**changes, **({"password_changed": True} if password else {})}
+    summary = {**changes, **(noted or {}), **({"password_changed": True} if password else {})}
     await record_event(
         session, actor=actor, action="user.updated", object_type="user", object_id=user.id, summary=summary
     )
@@ -177,9 +186,14 @@ async def sign_out(session: AsyncSession, *, user_id: uuid.UUID, session_id: uui
 
 
 async def update_me(session: AsyncSession, *, actor: Principal, user: User, data: MeUpdate) -> User:
-    return await update_user(
-        session, actor=actor, user=user, data=UserUpdate.model_validate(data.model_dump(exclude_unset=True))
-    )
+    changes = data.model_dump(exclude_unset=True)
+    preferences = {k: v for k, v in (changes.pop("notifications", None) or {}).items() if k != "in_app"}
+    for name, value in preferences.items():
+        if value is None:
+            raise ValidationFailed.field(f"notifications.{name}", "may not be null (true or false)")
+        setattr(user, f"notify_{name}", value)
+    noted = {"notifications": preferences} if preferences else {}
+    return await update_user(session, actor=actor, user=user, data=UserUpdate.model_validate(changes), noted=noted)
 
 
 async def create_group(session: AsyncSession, *, actor: Principal, data: GroupCreate) -> Group:

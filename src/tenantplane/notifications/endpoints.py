@@ -202,3 +202,8 @@ async def read_one(
 ) -> NotificationRead:
     item = await service.mark_read(session, actor=principal, notification_id=notification_id)
     return NotificationRead.of(item, public_url)
+
+
+from tenantplane.notifications.slack.endpoints import router as _slack_router  # noqa: E402  (Slack app, interactivity)
+
+router.include_router(_slack_router)

@@ -84,3 +84,6 @@ class Delivery(TenantOwned, Base):
     sent_at: Mapped[datetime | None]
     # Buttons carrying credentials (signed action links), encrypted until sent, then cleared (notifications.actions).
     sealed_actions: Mapped[str | None] = mapped_column(Text)
+
+
+from tenantplane.notifications.slack import models as _slack_models  # noqa: E402, F401  (Slack app, users, DMs)

@@ -95,8 +95,8 @@ async def notify_users(
     actions: Mapping[uuid.UUID, Sequence[Action]] | None = None,
 ) -> list[Notification]:
     """The platform's own notice to users (approvers, requesters): an inbox entry each, plus an e-mail each
-    through the tenant's default e-mail channel when it has one. Plain text, no templates; inactive users and
-    ids of other tenants are left out. Returns the inbox entries.
+    through the tenant's default e-mail channel when it has one, to those whose preferences keep e-mail on. Plain
+    text, no templates; inactive users and ids of other tenants are left out. Returns the inbox entries.
 
     `actions`: each user's own buttons (signed approve / reject links), sent with their e-mail only (the inbox
     entry keeps its UI link); sealed in the delivery row until sent.
@@ -107,9 +107,12 @@ async def notify_users(
     session.add_all(items)
     await session.flush()
     mine = actions or {}
-    default = await repo.default_email_channel(session, tenant_id)
-    if default is not None and users:
-        await _deliver(session, default, [Destination(u.email, u, tuple(mine.get(u.id, ()))) for u in users], message)
+    by_email = [u for u in users if u.notify_email]  # the user's preference: the inbox entry stays either way
+    default = await repo.default_email_channel(session, tenant_id) if by_email else None
+    if default is not None:
+        await _deliver(
+            session, default, [Destination(u.email, u, tuple(mine.get(u.id, ()))) for u in by_email], message
+        )
     # A notice asking for a decision also goes to Teams: one card per approver, with their own buttons.
     asked = [Destination(u.email, u, tuple(mine[u.id])) for u in users if mine.get(u.id)]
     if asked:

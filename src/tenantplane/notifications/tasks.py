@@ -92,3 +92,6 @@ async def _record(ctx: JobContext, delivery_id: uuid.UUID, *, status: str, error
             .where(Delivery.tenant_id == ctx.tenant_id, Delivery.id == delivery_id, Delivery.job_id == ctx.job_id)
             .values(**values)
         )
+
+
+from tenantplane.notifications.slack import tasks as _slack_tasks  # noqa: E402, F401  (slack.post, slack.update)

@@ -51,6 +51,7 @@ export const NAVIGATION: NavSection[] = [
       { to: "/admin/scim", label: "SCIM provisioning", permission: "users.manage" },
       { to: "/admin/secrets", label: "Secrets", permission: "secrets.manage" },
       { to: "/admin/notification-channels", label: "Notification channels", permission: "channels.manage" },
+      { to: "/admin/slack", label: "Slack", permission: "channels.manage" },
     ],
   },
 ];

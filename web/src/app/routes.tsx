@@ -29,6 +29,7 @@ import { SignInPage } from "../features/session/SignInPage";
 import { TenantSettingsPage } from "../features/tenant/TenantSettingsPage";
 import { IdentityProviderPage } from "../features/identity-provider/IdentityProviderPage";
 import { ScimTokensPage } from "../features/scim/ScimTokensPage";
+import { SlackAppPage } from "../features/slack/SlackAppPage";
 import { UsersPage } from "../features/users/UsersPage";
 import { WorkflowsPage } from "../features/workflows/WorkflowsPage";
 import { ExecutionsPage } from "../features/executions/ExecutionsPage";
@@ -85,6 +86,7 @@ export function createAppRouter() {
         { path: "admin/tenant", element: guarded("users.manage", <TenantSettingsPage />) },
         { path: "admin/identity-provider", element: guarded("users.manage", <IdentityProviderPage />) },
         { path: "admin/scim", element: guarded("users.manage", <ScimTokensPage />) },
+        { path: "admin/slack", element: guarded("channels.manage", <SlackAppPage />) },
         { path: "workflows", element: <WorkflowsPage /> },
         { path: "workflows/new", element: guarded("workflows.manage", <WorkflowBuilderPage />) },
         { path: "workflows/:workflowId", element: guarded("workflows.manage", <WorkflowBuilderPage />) },

@@ -24,6 +24,7 @@ from tenantplane.executions import causes
 from tenantplane.executions.models import Execution
 from tenantplane.jobs.queue import enqueue
 from tenantplane.notifications.service import notify_users
+from tenantplane.notifications.slack.notices import GATE, Subject, queue_approval_dms
 
 DEFAULT_MESSAGE = "Approval needed to continue the workflow."
 GATE_LINKS = "gate"  # the subject type of a gate's signed action links (runs/gate_links.py)
@@ -90,14 +91,24 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
         user_ids=deciders,
         closes_at=run_at,
     )
+    title, body = f"Approval needed: {step_id}", _notice(message, gate.subject)
     await notify_users(
         session,
         tenant_id=execution.tenant_id,
         user_ids=deciders,
-        subject=f"Approval needed: {step_id}",
-        body=_notice(message, gate.subject),
+        subject=title,
+        body=body,
         link=link,
         actions=actions,
+    )
+    await queue_approval_dms(
+        session,
+        tenant_id=execution.tenant_id,
+        user_ids=deciders,
+        subject=Subject(GATE, gate.id),
+        title=title,
+        body=body,
+        link=link,
     )
     if run_at is not None:
         payload = {"execution_id": str(execution.id), "step_id": step_id, "attempt": attempt, "gate_id": str(gate.id)}

@@ -22,6 +22,7 @@ from tenantplane.automation.runs.state import load_run, now
 from tenantplane.executions import causes
 from tenantplane.identity.auth import Principal
 from tenantplane.kit.errors import Conflict, Forbidden, ValidationFailed
+from tenantplane.notifications.slack.notices import GATE, Subject, record_outcome
 
 
 class GateClosed(Conflict):
@@ -45,7 +46,8 @@ async def decide_gate(
 ) -> ApprovalGate:
     """One decision: eligible approver, nobody who caused the execution (four-eyes), once per user; quorum approves.
 
-    `channel`: where the decision was made (`api`, `action_link`, …), kept in the decision and the audit event."""
+    `channel`: where the decision was made (`api`, `action_link`, `slack`), kept in the decision and the audit event.
+    """
     gate = await repo.get_gate(session, actor.tenant, gate_id)
     await load_run(session, actor.tenant, gate.execution_id)  # the execution row first: the one lock order
     gate = await repo.get_gate(session, actor.tenant, gate_id, for_update=True)
@@ -77,6 +79,10 @@ async def decide_gate(
     if gate.status != "pending":
         event = engine.ApprovalDecided(gate.step_id, verdict, attempt=gate.attempt)
         await apply_event(session, tenant_id=actor.tenant, execution_id=gate.execution_id, event=event)
+    # The gate's Slack DMs show the outcome (the decider's own ones already while a quorum is still open).
+    outcome = {"status": gate.status if gate.status != "pending" else verdict, "by": actor.label, "comment": comment}
+    only = None if gate.status != "pending" else actor.id
+    await record_outcome(session, tenant_id=actor.tenant, subject=Subject(GATE, gate.id), outcome=outcome, user_id=only)
     await record_event(
         session,
         actor=actor,
@@ -124,6 +130,8 @@ async def gate_timed_out(session: AsyncSession, *, tenant_id: uuid.UUID, gate_id
         return
     gate.status, gate.decided_at = "timed_out", now()
     await session.flush()
+    outcome = {"status": "timed_out", "by": None, "comment": None}
+    await record_outcome(session, tenant_id=tenant_id, subject=Subject(GATE, gate.id), outcome=outcome)
     event = engine.ApprovalTimedOut(gate.step_id, attempt=gate.attempt)
     await apply_event(session, tenant_id=tenant_id, execution_id=gate.execution_id, event=event)
 

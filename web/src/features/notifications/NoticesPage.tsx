@@ -7,6 +7,7 @@ import { PageHeader } from "../../components/Page";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/States";
 import { ageLabel, appPath } from "./notices";
 import { type Notice as Notification, useMarkAllNoticesRead, useMarkNoticeRead, useNotices, useUnreadCount } from "./noticesApi";
+import { PreferencesPanel } from "./PreferencesPanel";
 import "./notices.css";
 
 const fullDate = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -82,6 +83,7 @@ export function NoticesPage() {
           </button>
         }
       />
+      <PreferencesPanel />
       <div className="inbox-filter" role="group" aria-label="Show">
         <button type="button" className="button button--small" aria-pressed={!unreadOnly} onClick={() => setUnreadOnly(false)}>
           All
