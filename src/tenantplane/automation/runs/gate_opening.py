@@ -18,13 +18,26 @@ from tenantplane.automation.definitions import repository as repo
 from tenantplane.automation.engine.expressions import TemplateFailed, render_async
 from tenantplane.automation.runs.models import ApprovalGate
 from tenantplane.automation.runs.pins import versions_to_show
-from tenantplane.automation.runs.state import GATE_TIMEOUT, GATE_UNDECIDABLE, LoadedRun, now
+from tenantplane.automation.runs.state import (
+    GATE_ESCALATE,
+    GATE_REMIND,
+    GATE_TIMEOUT,
+    GATE_UNDECIDABLE,
+    LoadedRun,
+    now,
+)
 from tenantplane.executions import causes
 from tenantplane.executions.models import Execution
 from tenantplane.jobs.queue import enqueue
 from tenantplane.notifications.service import notify_users
 
 DEFAULT_MESSAGE = "Approval needed to continue the workflow."
+# The durable timers of an open gate (config key in seconds → job), each due that long after the gate opened.
+GATE_TIMERS = (
+    ("timeout_seconds", GATE_TIMEOUT),
+    ("remind_after_seconds", GATE_REMIND),
+    ("escalate_after_seconds", GATE_ESCALATE),
+)
 
 
 def chain_of(row: Execution | ApprovalGate) -> list[dict[str, str]]:
@@ -87,10 +100,11 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
         body=_notice(message, gate.subject),
         link=link,
     )
-    if config.get("timeout_seconds"):
-        payload = {"execution_id": str(execution.id), "step_id": step_id, "attempt": attempt, "gate_id": str(gate.id)}
-        run_at = now() + timedelta(seconds=float(config["timeout_seconds"]))
-        await enqueue(session, kind=GATE_TIMEOUT, payload=payload, tenant_id=execution.tenant_id, run_at=run_at)
+    payload = {"execution_id": str(execution.id), "step_id": step_id, "attempt": attempt, "gate_id": str(gate.id)}
+    for key, kind in GATE_TIMERS:
+        if config.get(key):
+            run_at = now() + timedelta(seconds=float(config[key]))
+            await enqueue(session, kind=kind, payload=payload, tenant_id=execution.tenant_id, run_at=run_at)
     return gate
 
 
