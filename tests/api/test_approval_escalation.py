@@ -4,17 +4,15 @@ manager (or a group, or the fallback), who decides; never early, and exactly onc
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from tenantplane.jobs.registry import load_task_modules
-from tenantplane.jobs.worker import ExecutionJobRunner, RunnerOptions
+from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import Actor, TenantContext
+from tests.api.racing_workers import DUPLICATE_JOB, racing_workers
 from tests.api.sweep_approvals import INSTANCES, create_definition, decide, signed_in, start_instance, step
 from tests.api.sweep_itsm import create_item, request_until, submit_request
 from tests.jobs.conftest import wait_for
@@ -158,22 +156,6 @@ async def test_escalation_never_adds_the_requester_and_falls_back_when_nobody_el
     assert (await decide(requester, instance["id"])).status_code == 403
 
 
-@asynccontextmanager
-async def _workers(app: FastAPI, count: int) -> AsyncIterator[None]:
-    load_task_modules()
-    options = RunnerOptions(
-        queues=["default"], concurrency=4, lease_seconds=5.0, heartbeat_seconds=0.5, poll_seconds=0.2, grace_seconds=5
-    )
-    stop = asyncio.Event()
-    runners = [ExecutionJobRunner(app.state.db, options, settings=app.state.settings) for _ in range(count)]
-    tasks = [asyncio.create_task(runner.run(stop)) for runner in runners]
-    try:
-        yield
-    finally:
-        stop.set()
-        await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
-
-
 async def test_three_workers_racing_on_the_same_due_escalation_escalate_once(
     tenant: TenantContext, app: FastAPI
 ) -> None:
@@ -189,17 +171,13 @@ async def test_three_workers_racing_on_the_same_due_escalation_escalate_once(
         assert joined.status_code == 204, joined.text
     ladder = await create_definition(tenant, step("lead", 1, "group", "leads", escalate_after=2, escalate_to="manager"))
     instance = await start_instance(requester, ladder["id"])
-    duplicate = """
-        INSERT INTO jobs (tenant_id, kind, queue, payload, run_at, max_attempts, backoff_seconds)
-        SELECT tenant_id, kind, queue, payload, run_at, max_attempts, backoff_seconds FROM jobs
-        WHERE kind = :kind AND payload->>'instance_id' = :id
-    """
     async with tenant.database.transaction() as session:
-        for _ in range(2):  # the same due time three times over, as a redelivery or a double schedule would give
-            await session.execute(text(duplicate + " LIMIT 1"), {"kind": ESCALATE_JOB, "id": instance["id"]})
+        for _ in range(2):  # the same due time three times over
+            binds = {"kind": ESCALATE_JOB, "key": "instance_id", "id": instance["id"]}
+            await session.execute(text(DUPLICATE_JOB), binds)
     jobs = "SELECT count(*) FROM jobs WHERE kind = :kind AND payload->>'instance_id' = :id AND status = :status"
 
-    async with _workers(app, 3):
+    async with racing_workers(app, 3):
 
         async def all_ran() -> bool:
             done = await _scalar(tenant, jobs, kind=ESCALATE_JOB, id=instance["id"], status="succeeded")

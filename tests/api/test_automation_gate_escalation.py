@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import Actor, TenantContext
+from tests.api.racing_workers import DUPLICATE_JOB, racing_workers
 from tests.api.sweep_approvals import signed_in
 from tests.api.sweep_automation import (
     GATES,
@@ -160,3 +161,40 @@ async def test_gate_escalation_settings_are_checked_when_the_workflow_is_saved(t
         assert f"steps[0].config.{field}" in fields, (config, fields)
     ok = _gated(anyone, timeout_seconds=60, remind_after_seconds=10, escalate_after_seconds=30, escalate_to="fallback")
     assert (await tenant.client.post("/api/workflows", json=ok, headers=tenant.admin.headers)).status_code == 201
+
+
+async def test_three_workers_racing_on_the_same_due_gate_escalation_escalate_it_once(
+    tenant: TenantContext, app: FastAPI
+) -> None:
+    boss = await signed_in(tenant, app)
+    leads = [await signed_in(tenant, app, manager_id=boss.id) for _ in range(2)]
+    approvers = [{"type": "user", "value": lead.id} for lead in leads]
+    workflow = await create_workflow(tenant, _gated(approvers, escalate_after_seconds=2, escalate_to="manager"))
+    execution = await execute_workflow(tenant.admin, str(workflow["id"]))  # opens the gate: no worker needed
+    gate = await pending_gate(tenant.admin, execution)
+    jobs = "SELECT count(*) FROM jobs WHERE kind = :kind AND payload->>'gate_id' = :id AND status = 'succeeded'"
+    binds = {"kind": "automation.gate_escalate", "key": "gate_id", "id": gate["id"]}
+    async with tenant.database.transaction() as session:
+        for _ in range(2):  # the same due time three times over
+            await session.execute(text(DUPLICATE_JOB), binds)
+
+    async with racing_workers(app, 3):
+
+        async def all_ran() -> bool:
+            async with tenant.database.transaction() as session:
+                return await session.scalar(text(jobs), binds) == 3
+
+        await wait_for(all_ran, timeout=30)
+        await wait_for(lambda: _notices(boss), timeout=15)
+
+    history = (await _gate(boss, gate["id"]))["history"]
+    assert [entry["kind"] for entry in history] == ["escalated"]
+    async with tenant.database.transaction() as session:
+        audited = await session.scalar(
+            text(
+                "SELECT count(*) FROM audit_events WHERE action = 'automation_approval.escalated' AND object_id = :id"
+            ),
+            {"id": gate["id"]},
+        )
+    assert audited == 1
+    assert [n["subject"] for n in await _notices(boss)] == ["Approval needed: sign-off (escalated)"], "one notice"
