@@ -99,7 +99,16 @@ async def _ladder_item(t: TenantContext, app: FastAPI) -> tuple[dict[str, Any], 
     requester = await signed_in(t, app, manager_id=boss.id)
     ladder = await create_definition(
         t,
-        step("manager", 1, "manager", timeout=3600, on_timeout="escalate", remind_after=600),
+        step(
+            "manager",
+            1,
+            "manager",
+            timeout=3600,
+            on_timeout="escalate",
+            remind_after=600,
+            escalate_after=1800,
+            escalate_to="fallback",
+        ),
         step("cab", 2, "role", "cab"),
     )
     assert cab.id
@@ -137,9 +146,11 @@ async def test_the_one_statement_submit_writes_what_the_step_by_step_submit_writ
         "notice.approval_requested",
         "timeout_scheduled",
         "remind_scheduled",
+        "escalate_scheduled",
     ]
     assert len(fast_rows["approval_events"][1]["payload"]["recipients"]) == 2, "the manager and their delegate"
-    assert {j["kind"] for j in fast_rows["jobs"]} == {"approvals.notify", "approvals.timeout", "approvals.remind"}
+    kinds = {j["kind"] for j in fast_rows["jobs"]}
+    assert kinds == {"approvals.notify", "approvals.timeout", "approvals.remind", "approvals.escalate"}
     assert fast_rows == slow_rows
 
     def answer(detail: dict[str, Any]) -> Any:

@@ -100,6 +100,7 @@ def test_export_then_apply_round_trips_unchanged(demo: str, tmp_path: Path) -> N
     assert "runbook: grant-access" in text
     assert "workflow_definition: Access request" in text
     assert "approver_value: App owners" in text
+    assert "escalate_to: group:CAB" in text, "an escalation group is exported by name"
     before = _writes(demo)
 
     again = _apply(demo, tmp_path / "out", "--yes")

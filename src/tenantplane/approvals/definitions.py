@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantplane.approvals import engine
 from tenantplane.approvals import repository as repo
 from tenantplane.approvals.approvers import manager_subject, resolve_approvers, users_by_id
-from tenantplane.approvals.engine import DefinitionSpec, StepSpec
+from tenantplane.approvals.engine import GROUP_TARGET, DefinitionSpec, StepSpec
 from tenantplane.approvals.errors import engine_refusals
+from tenantplane.approvals.escalation_targets import stored_escalate_to
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion
 from tenantplane.approvals.schemas import (
     ApproverRead,
@@ -55,6 +56,9 @@ def _step_spec(step: Mapping[str, Any]) -> StepSpec:
         timeout_seconds=step.get("timeout"),
         on_timeout=step.get("on_timeout"),
         remind_after_seconds=step.get("remind_after"),
+        escalate_after_seconds=step.get("escalate_after"),
+        escalate_to=step.get("escalate_to"),
+        escalation_replaces=bool(step.get("escalation_replaces", False)),
     )
 
 
@@ -107,7 +111,22 @@ async def validated_steps(session: AsyncSession, tenant_id: uuid.UUID, data: Def
         DefinitionSpec(steps=tuple(_step_spec(item) for item in stored), allow_self_approval=data.allow_self_approval)
     for index, step in enumerate(data.steps):
         stored[index]["approver_value"] = await _resolve_reference(session, tenant_id, index, step)
+        await _store_escalation(session, tenant_id, index, stored[index])
     return stored
+
+
+async def _store_escalation(session: AsyncSession, tenant_id: uuid.UUID, index: int, step: dict[str, Any]) -> None:
+    """A `group:` target by id (422 when the tenant has no such group); escalation_replaces kept only when set, so
+    versions saved before escalation and YAML without it compare equal."""
+    if not step.get("escalation_replaces"):
+        step.pop("escalation_replaces", None)
+    if step.get("escalate_to") is None:
+        return
+    stored = await stored_escalate_to(session, tenant_id, step["escalate_to"])
+    if stored is None:
+        group = step["escalate_to"].removeprefix(GROUP_TARGET)
+        raise ValidationFailed.field(f"steps.{index}.escalate_to", f"no group {group!r} in this tenant")
+    step["escalate_to"] = stored
 
 
 async def _flush_name(session: AsyncSession, name: str) -> None:

@@ -21,6 +21,7 @@ from tenantplane.approvals.engine import (
     NotifyApprovers,
     NotifyRequester,
     RemindApprovers,
+    ScheduleEscalation,
     ScheduleReminder,
     ScheduleTimeout,
 )
@@ -31,6 +32,7 @@ from tenantplane.jobs.queue import enqueue
 
 TIMEOUT_JOB = "approvals.timeout"
 REMIND_JOB = "approvals.remind"
+ESCALATE_JOB = "approvals.escalate"
 NOTIFY_JOB = "approvals.notify"
 FINISHED_JOB = "approvals.finished"
 
@@ -142,6 +144,8 @@ async def carry_out(
                 await _schedule(session, instance, TIMEOUT_JOB, step_name, seconds)
             case ScheduleReminder(step_name, seconds):
                 await _schedule(session, instance, REMIND_JOB, step_name, seconds)
+            case ScheduleEscalation(step_name, seconds):
+                await _schedule(session, instance, ESCALATE_JOB, step_name, seconds)
             case FlagEmptyApproverSet(step_name, reason) | EscalateStep(step_name, reason):
                 kind = "step_flagged" if isinstance(effect, FlagEmptyApproverSet) else "step_escalated"
                 admins = await tenant_admins(session, instance.tenant_id)

@@ -14,7 +14,11 @@ from tenantplane.approvals.engine import ApprovalError, CommentRequired, Invalid
 from tenantplane.kit.errors import DomainError, ValidationFailed
 
 _INDEX = re.compile(r"\[(\d+)\]")
-_API_FIELDS = {"timeout_seconds": "timeout", "remind_after_seconds": "remind_after"}
+_API_FIELDS = {
+    "timeout_seconds": "timeout",
+    "remind_after_seconds": "remind_after",
+    "escalate_after_seconds": "escalate_after",
+}
 
 
 def api_field(engine_field: str) -> str:

@@ -18,6 +18,7 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Comment = Annotated[str, StringConstraints(max_length=4000)]
 RecordType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")]
 Seconds = Annotated[int, Field(gt=0, le=365 * 24 * 3600)]
+EscalateTo = Annotated[str, StringConstraints(min_length=1, max_length=330)]
 DefinitionStatus = Literal["active", "archived"]
 
 
@@ -55,6 +56,15 @@ class StepWrite(InputSchema):
     timeout: Seconds | None = Field(default=None, description="Seconds without a decision before on_timeout")
     on_timeout: TimeoutOutcome | None = Field(default=None, description="reject | skip | escalate (default)")
     remind_after: Seconds | None = Field(default=None, description="Seconds between reminders while undecided")
+    escalate_after: Seconds | None = Field(
+        default=None, description="Seconds without a decision before the step is escalated (once; before timeout)"
+    )
+    escalate_to: EscalateTo | None = Field(
+        default=None, description="manager (the approvers' managers), fallback, or group:<name or id>"
+    )
+    escalation_replaces: bool = Field(
+        default=False, description="The escalation targets replace the approvers (off: they join them)"
+    )
 
 
 class DefinitionWrite(InputSchema):
@@ -75,6 +85,9 @@ class StepRead(ReadSchema):
     timeout: int | None
     on_timeout: TimeoutOutcome | None
     remind_after: int | None
+    escalate_after: int | None = None
+    escalate_to: str | None = Field(default=None, description="manager, fallback, or group:<group id>")
+    escalation_replaces: bool = False
 
 
 class DefinitionRead(ReadSchema):
@@ -150,6 +163,9 @@ class StepResultRead(ReadSchema):
     decisions: list[DecisionRead]
     reason: str | None
     rerouted: str | None = Field(default=None, description="Why the step went to other approvers (a leaver's)")
+    escalation: str | None = Field(
+        default=None, description="To whom the step was escalated, once escalate_after passed"
+    )
 
 
 class InstanceRead(ReadSchema):

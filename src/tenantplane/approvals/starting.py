@@ -23,8 +23,23 @@ from sqlalchemy.orm import make_transient_to_detached
 from tenantplane.approvals import engine
 from tenantplane.approvals.approvers import manager_subject, resolve_with_delegates
 from tenantplane.approvals.definitions import spec_of
-from tenantplane.approvals.effects import NOTIFY_JOB, REMIND_JOB, TIMEOUT_JOB, Notice, notice_payload, timeline_view
-from tenantplane.approvals.engine import InstanceState, NotifyApprovers, ScheduleReminder, ScheduleTimeout, Start
+from tenantplane.approvals.effects import (
+    ESCALATE_JOB,
+    NOTIFY_JOB,
+    REMIND_JOB,
+    TIMEOUT_JOB,
+    Notice,
+    notice_payload,
+    timeline_view,
+)
+from tenantplane.approvals.engine import (
+    InstanceState,
+    NotifyApprovers,
+    ScheduleEscalation,
+    ScheduleReminder,
+    ScheduleTimeout,
+    Start,
+)
 from tenantplane.approvals.errors import engine_refusals
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion, ApprovalInstance
 from tenantplane.identity.callers import PrincipalUser
@@ -32,6 +47,12 @@ from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import ValidationFailed
 
 TICK = timedelta(microseconds=1)
+Timer = ScheduleTimeout | ScheduleReminder | ScheduleEscalation
+TIMER_JOBS: dict[type[Timer], str] = {
+    ScheduleTimeout: TIMEOUT_JOB,
+    ScheduleReminder: REMIND_JOB,
+    ScheduleEscalation: ESCALATE_JOB,
+}
 CLOCK = "clock AS (SELECT clock_timestamp() AS at)"
 """The one clock reading every row of a start is stamped from (a volatile CTE: evaluated once)."""
 
@@ -124,7 +145,7 @@ async def plan_start(
     approvers, delegates = resolution.approvers, resolution.delegates
     with engine_refusals():
         transition = engine.apply(spec, fresh, Start(now=datetime.now(UTC), approvers=approvers))
-    if not all(isinstance(e, NotifyApprovers | ScheduleTimeout | ScheduleReminder) for e in transition.effects):
+    if not all(isinstance(e, NotifyApprovers | Timer) for e in transition.effects):
         return None
     state = transition.state
     instance = ApprovalInstance(
@@ -155,8 +176,8 @@ async def plan_start(
             plan.events.append((f"notice.{notice.kind}", timeline_view(payload), None))
             if notice.recipients:
                 plan.jobs.append(Job(NOTIFY_JOB, payload))
-        elif isinstance(effect, ScheduleTimeout | ScheduleReminder):
-            kind = TIMEOUT_JOB if isinstance(effect, ScheduleTimeout) else REMIND_JOB
+        elif isinstance(effect, Timer):
+            kind = TIMER_JOBS[type(effect)]
             job = {"instance_id": str(instance.id), "step_name": effect.step_name}
             plan.jobs.append(Job(kind, job, effect.due_seconds))
             plan.events.append((f"{kind.split('.')[1]}_scheduled", {**job, "seconds": effect.due_seconds}, None))

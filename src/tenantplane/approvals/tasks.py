@@ -1,4 +1,4 @@
-"""Job handlers of approvals: due timeouts and reminders, notices to people, and finished-instance follow-ups.
+"""Job handlers of approvals: due timeouts, reminders and escalations, notices to people, finished-instance follow-ups.
 
 Each handler locks what it changes inside `ctx.transaction()`; a late or stale timer is a no-op in the engine.
 """
@@ -14,7 +14,8 @@ import structlog
 from tenantplane.approvals import repository as repo
 from tenantplane.approvals import service
 from tenantplane.approvals.action_links import issue_step_links
-from tenantplane.approvals.effects import FINISHED_JOB, NOTIFY_JOB, REMIND_JOB, TIMEOUT_JOB
+from tenantplane.approvals.effects import ESCALATE_JOB, FINISHED_JOB, NOTIFY_JOB, REMIND_JOB, TIMEOUT_JOB
+from tenantplane.approvals.escalation import escalate_step
 from tenantplane.approvals.hooks import run_after_finished_hooks
 from tenantplane.approvals.slack import queue_step_dms
 from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler
@@ -51,6 +52,19 @@ async def time_out_step(ctx: JobContext) -> None:
 @job_handler(REMIND_JOB)
 async def remind_approvers(ctx: JobContext) -> None:
     await _apply_timer(ctx, "reminder")
+
+
+@job_handler(ESCALATE_JOB)
+async def escalate_approval_step(ctx: JobContext) -> None:
+    tenant_id, instance_id = _target(ctx)
+    try:
+        async with ctx.transaction() as session:
+            changed = await escalate_step(
+                session, tenant_id=tenant_id, instance_id=instance_id, step_name=ctx.payload["step_name"]
+            )
+    except NotFound:
+        changed = False  # the instance (or its tenant) was deleted meanwhile
+    log.info("approval escalation", instance=str(instance_id), changed=changed)
 
 
 Notify = Callable[..., Awaitable[Any]]

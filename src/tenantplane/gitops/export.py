@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.approvals.engine import GROUP_TARGET
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion
 from tenantplane.automation.definitions.models import Workflow, WorkflowVersion
 from tenantplane.identity.models import Group, GroupMembership, User
@@ -40,6 +41,12 @@ class Names:
 
     def of(self, value: Any) -> Any:
         return self.by_id.get(str(value), value) if value is not None else None
+
+    def of_target(self, escalate_to: Any) -> Any:
+        """An escalation target as `apply` accepts it: `group:<id>` → `group:<name>`."""
+        if isinstance(escalate_to, str) and escalate_to.startswith(GROUP_TARGET):
+            return GROUP_TARGET + str(self.of(escalate_to.removeprefix(GROUP_TARGET)))
+        return escalate_to
 
 
 async def user_doc(session: AsyncSession, user: User, names: Names) -> dict[str, Any]:
@@ -82,6 +89,8 @@ async def definition_doc(session: AsyncSession, definition: ApprovalDefinition, 
     for step in steps:
         if step.get("approver_type") in ("user", "group"):
             step["approver_value"] = names.of(step.get("approver_value"))
+        if step.get("escalate_to") is not None:
+            step["escalate_to"] = names.of_target(step["escalate_to"])
     return {
         "kind": "ApprovalDefinition",
         "name": definition.name,
@@ -106,6 +115,8 @@ async def workflow_doc(session: AsyncSession, workflow: Workflow, names: Names) 
         for approver in config.get("approvers") or []:
             if approver.get("type") in ("user", "group"):
                 approver["value"] = names.of(approver.get("value"))
+        if "escalate_to" in config:
+            config["escalate_to"] = names.of_target(config["escalate_to"])
     return {
         "kind": "Workflow",
         "name": workflow.name,

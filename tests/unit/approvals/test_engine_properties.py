@@ -19,6 +19,7 @@ from tenantplane.approvals.engine import (
     Cancel,
     Decide,
     DefinitionSpec,
+    EscalationDue,
     Event,
     Finished,
     InstanceState,
@@ -47,6 +48,7 @@ class Scenario:
 def step_specs(draw: st.DrawFn, index: int) -> StepSpec:
     required = draw(st.booleans())
     outcomes = [None, "reject", "escalate"] + ([] if required else ["skip"])
+    escalates = draw(st.booleans())
     return StepSpec(
         name=f"step{index}",
         order=draw(st.integers(1, 4)),
@@ -57,6 +59,9 @@ def step_specs(draw: st.DrawFn, index: int) -> StepSpec:
         timeout_seconds=draw(st.sampled_from([None, 60])),
         on_timeout=draw(st.sampled_from(outcomes)),
         remind_after_seconds=draw(st.sampled_from([None, 30])),
+        escalate_after_seconds=20 if escalates else None,
+        escalate_to="manager" if escalates else None,
+        escalation_replaces=escalates and draw(st.booleans()),
     )
 
 
@@ -70,7 +75,9 @@ def directories(names: list[str]) -> st.SearchStrategy[dict[str, frozenset[str]]
 @st.composite
 def events(draw: st.DrawFn, names: list[str], at: datetime) -> Event:
     # Cancelling is rare so that most runs get far enough to approve or reject.
-    kind = draw(st.sampled_from(["decide"] * 20 + ["timeout"] * 3 + ["refresh"] * 2 + ["reminder", "cancel"]))
+    kind = draw(
+        st.sampled_from(["decide"] * 20 + ["timeout"] * 3 + ["refresh"] * 2 + ["escalate"] * 2 + ["reminder", "cancel"])
+    )
     actor = draw(st.sampled_from(USERS))
     if kind == "timeout":
         return StepTimedOut(step_name=draw(st.sampled_from(names)), now=at)
@@ -78,6 +85,8 @@ def events(draw: st.DrawFn, names: list[str], at: datetime) -> Event:
         return ReminderDue(step_name=draw(st.sampled_from(names)), now=at)
     if kind == "refresh":
         return RefreshApprovers(now=at, approvers=draw(directories(names)))
+    if kind == "escalate":
+        return EscalationDue(step_name=draw(st.sampled_from(names)), to=draw(approver_sets), reason="r", now=at)
     if kind == "cancel":
         return Cancel(actor_id=actor, now=at)
     return Decide(
@@ -118,6 +127,10 @@ def with_directory(event: Event, directory: Mapping[str, frozenset[str]]) -> Eve
         )
     if isinstance(event, StepTimedOut):
         return StepTimedOut(step_name=event.step_name, now=event.now, approvers=directory)
+    if isinstance(event, EscalationDue):
+        return EscalationDue(
+            step_name=event.step_name, to=event.to, reason=event.reason, now=event.now, approvers=directory
+        )
     return event
 
 
@@ -130,6 +143,7 @@ def check_state(definition: DefinitionSpec, state: InstanceState) -> None:
         assert len({d.user_id for d in step.decisions}) == len(step.decisions), "a user decided twice"
         if not definition.allow_self_approval:
             assert state.requester_id not in {*principals, *(d.user_id for d in step.decisions)}
+            assert state.requester_id not in (step.eligible_ids or frozenset()), "four-eyes: never an approver"
         approvals = {d.principal_id for d in step.decisions if d.outcome == "approved"}
         if step.status == "approved":
             assert len(approvals) >= spec.min_approvals

@@ -25,6 +25,9 @@ How the shell drives it
   required ones), `escalate` (also the default when no on_timeout is set) emits EscalateStep once and
   leaves the step pending. Timers and reminders are durable jobs that may fire late: a timeout or reminder
   for a step that is no longer open is a no-op. A reminder repeats every remind_after_seconds while open.
+- Escalation (escalate_after_seconds): EscalationDue hands an open step to the shell's resolution of escalate_to,
+  once per step: the targets join the approvers, or replace them (escalation_replaces) when they can reach the
+  quorum. Four-eyes applies to them as to everyone; the newcomers are notified (NotifyApprovers).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from tenantplane.approvals.engine.events import (
     Decide,
     Effect,
     EscalateStep,
+    EscalationDue,
     Event,
     Finished,
     FlagEmptyApproverSet,
@@ -43,6 +47,7 @@ from tenantplane.approvals.engine.events import (
     RemindApprovers,
     ReminderDue,
     RerouteStep,
+    ScheduleEscalation,
     ScheduleReminder,
     ScheduleTimeout,
     Start,
@@ -64,9 +69,11 @@ from tenantplane.approvals.engine.refusals import (
     StepNotCurrent,
     UnknownStep,
 )
-from tenantplane.approvals.engine.rules import four_eyes_excluded
+from tenantplane.approvals.engine.rules import four_eyes_excluded, undecided_approvers
 from tenantplane.approvals.engine.state import (
     APPROVER_TYPES,
+    ESCALATE_TO_HELP,
+    GROUP_TARGET,
     OUTCOMES,
     TIMEOUT_OUTCOMES,
     ApproverSets,
@@ -80,6 +87,7 @@ from tenantplane.approvals.engine.state import (
     StepState,
     StepStatus,
     TimeoutOutcome,
+    is_escalation_target,
     new_instance,
 )
 from tenantplane.approvals.engine.stored import STATE_SCHEMA, from_dict, step_results, to_dict
@@ -87,6 +95,8 @@ from tenantplane.approvals.engine.transitions import apply, decidable_steps, sta
 
 __all__ = [
     "APPROVER_TYPES",
+    "ESCALATE_TO_HELP",
+    "GROUP_TARGET",
     "OUTCOMES",
     "STATE_SCHEMA",
     "TIMEOUT_OUTCOMES",
@@ -103,6 +113,7 @@ __all__ = [
     "DefinitionSpec",
     "Effect",
     "EscalateStep",
+    "EscalationDue",
     "Event",
     "Finished",
     "FlagEmptyApproverSet",
@@ -122,6 +133,7 @@ __all__ = [
     "RemindApprovers",
     "ReminderDue",
     "RerouteStep",
+    "ScheduleEscalation",
     "ScheduleReminder",
     "ScheduleTimeout",
     "Start",
@@ -137,10 +149,12 @@ __all__ = [
     "decidable_steps",
     "four_eyes_excluded",
     "from_dict",
+    "is_escalation_target",
     "new_instance",
     "preview",
     "start_instance",
     "step_results",
     "steps_to_resolve",
     "to_dict",
+    "undecided_approvers",
 ]

@@ -73,6 +73,20 @@ class RerouteStep:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EscalationDue:
+    """A step's escalate_after passed: `to` (the shell's resolution of escalate_to) join its approvers, or replace
+    them when the definition says escalation_replaces. Once per step; a step no longer open is left alone.
+
+    `approvers` as for RefreshApprovers; `reason` is kept on the step (`escalation`) for inboxes and the API."""
+
+    step_name: str
+    to: frozenset[str]
+    reason: str
+    now: datetime
+    approvers: ApproverSets = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Cancel:
     """Withdraw the request; who may cancel (requester or admin) is the shell's check, not the engine's."""
 
@@ -80,7 +94,7 @@ class Cancel:
     now: datetime
 
 
-Event: TypeAlias = Start | Decide | StepTimedOut | ReminderDue | RefreshApprovers | RerouteStep | Cancel
+Event: TypeAlias = Start | Decide | StepTimedOut | ReminderDue | RefreshApprovers | RerouteStep | EscalationDue | Cancel
 
 
 # --- effects (what the shell must now do) --------------------------------------------------------------
@@ -111,6 +125,12 @@ class ScheduleReminder:
 
 
 @dataclass(frozen=True)
+class ScheduleEscalation:
+    step_name: str
+    due_seconds: int
+
+
+@dataclass(frozen=True)
 class FlagEmptyApproverSet:
     """A required step nobody can approve (empty set or unreachable quorum): tell the tenant admins."""
 
@@ -120,7 +140,8 @@ class FlagEmptyApproverSet:
 
 @dataclass(frozen=True)
 class EscalateStep:
-    """A step's timeout asked for escalation: tell the tenant admins; the step stays pending."""
+    """Tell the tenant admins about a step that stays pending: its timeout asked for escalation, or an escalation
+    found nobody to hand it to."""
 
     step_name: str
     reason: str
@@ -141,6 +162,7 @@ Effect: TypeAlias = (
     | RemindApprovers
     | ScheduleTimeout
     | ScheduleReminder
+    | ScheduleEscalation
     | FlagEmptyApproverSet
     | EscalateStep
     | Finished

@@ -62,4 +62,7 @@ def _preview_step(
         notes.append(f"{shortfall}: this optional step would be skipped")
     if spec.timeout_seconds is not None:
         notes.append(f"after {spec.timeout_seconds} s without a decision: {spec.on_timeout or 'escalate'}")
+    if spec.escalate_after_seconds is not None:
+        how = "handed over" if spec.escalation_replaces else "escalated"
+        notes.append(f"after {spec.escalate_after_seconds} s without a decision: {how} to {spec.escalate_to}")
     return PreviewStep(spec.name, spec.required, spec.min_approvals, tuple(sorted(approvers)), tuple(notes))

@@ -15,6 +15,7 @@ from tenantplane.approvals.engine.events import (
     FlagEmptyApproverSet,
     NotifyApprovers,
     NotifyRequester,
+    ScheduleEscalation,
     ScheduleReminder,
     ScheduleTimeout,
 )
@@ -81,6 +82,8 @@ def _open_order(
                 effects.append(ScheduleTimeout(spec.name, spec.timeout_seconds))
             if spec.remind_after_seconds is not None:
                 effects.append(ScheduleReminder(spec.name, spec.remind_after_seconds))
+            if spec.escalate_after_seconds is not None:
+                effects.append(ScheduleEscalation(spec.name, spec.escalate_after_seconds))
         state = with_step(state, step)
     return replace(state, current_step=order)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, TypeAlias, get_args
+from typing import Literal, TypeAlias, TypeGuard, get_args
 
 from tenantplane.approvals.engine.refusals import InvalidDefinition, UnknownStep
 
@@ -22,6 +22,17 @@ ApproverSets: TypeAlias = Mapping[str, frozenset[str]]
 APPROVER_TYPES: frozenset[str] = frozenset(get_args(ApproverType))
 TIMEOUT_OUTCOMES: frozenset[str] = frozenset(get_args(TimeoutOutcome))
 OUTCOMES: frozenset[str] = frozenset(get_args(Outcome))
+ESCALATE_TO_HELP = "manager (the approvers' managers), fallback (the tenant's fallback group) or group:<name or id>"
+GROUP_TARGET = "group:"
+
+
+def is_escalation_target(value: object) -> TypeGuard[str]:
+    """`manager`, `fallback` or `group:<name or id>` (the shell checks that the group exists)."""
+    if not isinstance(value, str):
+        return False
+    return value in ("manager", "fallback") or (
+        value.startswith(GROUP_TARGET) and bool(value[len(GROUP_TARGET) :].strip())
+    )
 
 
 # --- definition ----------------------------------------------------------------------------------------
@@ -40,6 +51,9 @@ class StepSpec:
     timeout_seconds: int | None = None
     on_timeout: TimeoutOutcome | None = None
     remind_after_seconds: int | None = None
+    escalate_after_seconds: int | None = None
+    escalate_to: str | None = None  # manager | fallback | group:<id>: whom the shell hands the step to
+    escalation_replaces: bool = False  # the escalation targets replace the approvers instead of joining them
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,7 +96,7 @@ def _check_step(path: str, step: StepSpec) -> None:
         raise InvalidDefinition(f"{path}.approver_value", f"needed for approver_type {step.approver_type!r}")
     if not _positive(step.min_approvals):
         raise InvalidDefinition(f"{path}.min_approvals", "must be at least 1")
-    for name in ("timeout_seconds", "remind_after_seconds"):
+    for name in ("timeout_seconds", "remind_after_seconds", "escalate_after_seconds"):
         value = getattr(step, name)
         if value is not None and not _positive(value):
             raise InvalidDefinition(f"{path}.{name}", "must be a positive number of seconds")
@@ -93,6 +107,23 @@ def _check_step(path: str, step: StepSpec) -> None:
         raise InvalidDefinition(
             f"{path}.on_timeout",
             "a required step cannot be skipped; use reject or escalate",
+        )
+    _check_escalation(path, step)
+
+
+def _check_escalation(path: str, step: StepSpec) -> None:
+    if step.escalate_after_seconds is None:
+        if step.escalate_to is not None:
+            raise InvalidDefinition(f"{path}.escalate_to", "needs escalate_after (seconds)")
+        if step.escalation_replaces:
+            raise InvalidDefinition(f"{path}.escalation_replaces", "needs escalate_after (seconds)")
+        return
+    if step.escalate_to is None or not is_escalation_target(step.escalate_to):
+        raise InvalidDefinition(f"{path}.escalate_to", f"must be {ESCALATE_TO_HELP}")
+    if step.timeout_seconds is not None and step.escalate_after_seconds >= step.timeout_seconds:
+        # A timeout first would reject, skip or flag the step before anyone it is escalated to could decide.
+        raise InvalidDefinition(
+            f"{path}.escalate_after_seconds", "must be less than timeout: a step escalates before it times out"
         )
 
 
@@ -126,9 +157,10 @@ class StepState:
     decisions: tuple[Decision, ...] = ()
     reason: str | None = None
     flagged: bool = False
-    escalated: bool = False
+    escalated: bool = False  # a timeout with on_timeout escalate told the admins (once)
     opened_at: datetime | None = None
     rerouted: str | None = None  # why the step went to other approvers than its definition names (a leaver)
+    escalation: str | None = None  # set once escalate_after passed: to whom it was escalated (never again after)
 
 
 @dataclass(frozen=True, kw_only=True)

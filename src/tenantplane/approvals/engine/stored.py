@@ -51,6 +51,7 @@ def step_results(state: InstanceState) -> list[dict[str, Any]]:
             "decisions": [_decision_to_dict(d) for d in step.decisions],
             "reason": step.reason,
             **({"rerouted": step.rerouted} if step.rerouted else {}),
+            **({"escalation": step.escalation} if step.escalation else {}),
         }
         for step in state.steps
     ]
@@ -69,6 +70,7 @@ def _step_to_dict(step: StepState) -> dict[str, Any]:
         "escalated": step.escalated,
         "opened_at": _iso(step.opened_at),
         **({"rerouted": step.rerouted} if step.rerouted else {}),
+        **({"escalation": step.escalation} if step.escalation else {}),
     }
 
 
@@ -85,6 +87,7 @@ def _step_from_dict(data: Mapping[str, Any]) -> StepState:
         escalated=data["escalated"],
         opened_at=_parse(data["opened_at"]),
         rerouted=data.get("rerouted"),
+        escalation=data.get("escalation"),  # absent from states stored before escalation reassigned
     )
 
 

@@ -13,6 +13,7 @@ from tenantplane.approvals.engine.events import (
     Decide,
     Effect,
     EscalateStep,
+    EscalationDue,
     Event,
     NotifyApprovers,
     RefreshApprovers,
@@ -35,6 +36,7 @@ from tenantplane.approvals.engine.rules import (
     is_open,
     may_decide_at_all,
     principal_for,
+    quorum_shortfall,
     record_decision,
     require_pending,
     undecided_approvers,
@@ -81,6 +83,8 @@ def apply(definition: DefinitionSpec, state: InstanceState, event: Event) -> Tra
             return _refresh(definition, state, event)
         case RerouteStep():
             return _reroute(definition, state, event)
+        case EscalationDue():
+            return _escalate(definition, state, event)
         case Cancel():
             require_pending(state)
             effects: list[Effect] = []
@@ -205,4 +209,32 @@ def _reroute(definition: DefinitionSpec, state: InstanceState, event: RerouteSte
     if rerouted.status == "pending" and (waiting := undecided_approvers(rerouted)):
         effects.append(NotifyApprovers(step.name, waiting))
     state = advance(definition, with_step(state, rerouted), event.approvers, event.now, effects)
+    return Transition(state, tuple(effects))
+
+
+def _escalate(definition: DefinitionSpec, state: InstanceState, event: EscalationDue) -> Transition:
+    """Hand an open step to the escalation targets, once; four-eyes keeps the requester and beneficiary out.
+
+    Replacing never makes a step undecidable: targets too few for its quorum join the approvers instead. Nobody
+    left to escalate to (after four-eyes): the approvers stay and the tenant admins are told."""
+    step = state.step(event.step_name)
+    if not is_open(state, step) or step.escalation is not None:
+        return Transition(state)  # decided, moved on, or escalated already: escalation happens once per step
+    spec = definition.step(step.name)
+    before = step.eligible_ids or frozenset()
+    targets = eligible_for(definition, state, spec, {spec.name: event.to})
+    if not targets:
+        reason = f"{event.reason}: nobody to escalate to, so the approvers stay and the tenant admins were told"
+        return Transition(with_step(state, replace(step, escalation=reason)), (EscalateStep(step.name, reason),))
+    eligible, reason = before | targets, event.reason
+    if spec.escalation_replaces:
+        if quorum_shortfall(spec, replace(step, eligible_ids=targets)) is None:
+            eligible = targets
+        else:
+            reason = f"{reason} (added to the approvers: too few to replace them for a quorum of {spec.min_approvals})"
+    effects: list[Effect] = []
+    escalated = check_reachable(spec, replace(step, eligible_ids=eligible, escalation=reason), effects)
+    if escalated.status == "pending" and (added := undecided_approvers(escalated) - before):
+        effects.append(NotifyApprovers(step.name, added))
+    state = advance(definition, with_step(state, escalated), event.approvers, event.now, effects)
     return Transition(state, tuple(effects))

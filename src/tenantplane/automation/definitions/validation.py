@@ -13,6 +13,8 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.approvals.engine import ESCALATE_TO_HELP, GROUP_TARGET, is_escalation_target
+from tenantplane.approvals.escalation_targets import stored_escalate_to
 from tenantplane.automation.definitions.schemas import WorkflowWrite
 from tenantplane.automation.engine.expressions import expression_error, syntax_errors
 from tenantplane.automation.engine.graph import (
@@ -33,7 +35,19 @@ from tenantplane.runbooks.validation import check_parameters_schema
 Problem = tuple[str, str]
 CONFIG_KEYS: Mapping[str, frozenset[str]] = {
     "runbook": frozenset({"runbook_id", "version", "parameters", "timeout_seconds", "retries"}),
-    "approval": frozenset({"approvers", "min_approvals", "message", "timeout_seconds", "on_timeout"}),
+    "approval": frozenset(
+        {
+            "approvers",
+            "min_approvals",
+            "message",
+            "timeout_seconds",
+            "on_timeout",
+            "remind_after_seconds",
+            "escalate_after_seconds",
+            "escalate_to",
+            "escalation_replaces",
+        }
+    ),
     "condition": frozenset({"expression"}),
     "notification": frozenset({"channel", "subject", "body"}),
     "delay": frozenset({"seconds", "until"}),
@@ -209,6 +223,31 @@ async def _approval_problems(
     problems += _positive(config, "timeout_seconds", base)
     if config.get("on_timeout", "reject") not in ("reject", "approve", "skip"):
         problems.append((f"{base}.on_timeout", "on_timeout is 'reject', 'approve' or 'skip'"))
+    return problems + await _escalation_problems(session, tenant_id, base, config)
+
+
+async def _escalation_problems(
+    session: AsyncSession, tenant_id: uuid.UUID, base: str, config: dict[str, Any]
+) -> list[Problem]:
+    """Reminders and escalation of a gate; a `group:<name>` target is rewritten to `group:<id>`."""
+    problems = _positive(config, "remind_after_seconds", base) + _positive(config, "escalate_after_seconds", base)
+    after, target, replaces = (config.get(k) for k in ("escalate_after_seconds", "escalate_to", "escalation_replaces"))
+    if replaces is not None and not isinstance(replaces, bool):
+        problems.append((f"{base}.escalation_replaces", "must be true or false"))
+    if after is None:
+        for key, value in (("escalate_to", target), ("escalation_replaces", replaces or None)):
+            if value is not None:
+                problems.append((f"{base}.{key}", "needs escalate_after_seconds"))
+        return problems
+    timeout = config.get("timeout_seconds")
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in (after, timeout)) and after >= timeout:
+        problems.append((f"{base}.escalate_after_seconds", "must be less than timeout_seconds: a gate escalates first"))
+    if not is_escalation_target(target):
+        return [*problems, (f"{base}.escalate_to", f"must be {ESCALATE_TO_HELP}")]
+    stored = await stored_escalate_to(session, tenant_id, target)
+    if stored is None:
+        return [*problems, (f"{base}.escalate_to", f"no group '{target.removeprefix(GROUP_TARGET)}' in this tenant")]
+    config["escalate_to"] = stored
     return problems
 
 

@@ -19,7 +19,14 @@ from tenantplane.automation.definitions import repository as repo
 from tenantplane.automation.engine.expressions import TemplateFailed, render_async
 from tenantplane.automation.runs.models import ApprovalGate
 from tenantplane.automation.runs.pins import versions_to_show
-from tenantplane.automation.runs.state import GATE_TIMEOUT, GATE_UNDECIDABLE, LoadedRun, now
+from tenantplane.automation.runs.state import (
+    GATE_ESCALATE,
+    GATE_REMIND,
+    GATE_TIMEOUT,
+    GATE_UNDECIDABLE,
+    LoadedRun,
+    now,
+)
 from tenantplane.executions import causes
 from tenantplane.executions.models import Execution
 from tenantplane.jobs.queue import enqueue
@@ -28,6 +35,12 @@ from tenantplane.notifications.slack.notices import GATE, Subject, queue_approva
 
 DEFAULT_MESSAGE = "Approval needed to continue the workflow."
 GATE_LINKS = "gate"  # the subject type of a gate's signed action links (runs/gate_links.py)
+# The durable timers of an open gate (config key in seconds → job), each due that long after the gate opened.
+GATE_TIMERS = (
+    ("timeout_seconds", GATE_TIMEOUT),
+    ("remind_after_seconds", GATE_REMIND),
+    ("escalate_after_seconds", GATE_ESCALATE),
+)
 
 
 def chain_of(row: Execution | ApprovalGate) -> list[dict[str, str]]:
@@ -82,14 +95,14 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
     excluded = four_eyes_excluded(gate)
     deciders = [uuid.UUID(u) for u in sorted(told) if u not in excluded]
     link = f"/approvals/gates/{gate.id}"  # the gate's page in the web UI
-    run_at = now() + timedelta(seconds=float(config["timeout_seconds"])) if config.get("timeout_seconds") else None
+    closes_at = now() + timedelta(seconds=float(config["timeout_seconds"])) if config.get("timeout_seconds") else None
     actions = await issue_links(
         session,
         tenant_id=gate.tenant_id,
         subject_type=GATE_LINKS,
         subject_id=gate.id,
         user_ids=deciders,
-        closes_at=run_at,
+        closes_at=closes_at,
     )
     title, body = f"Approval needed: {step_id}", _notice(message, gate.subject)
     await notify_users(
@@ -110,9 +123,11 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
         body=body,
         link=link,
     )
-    if run_at is not None:
-        payload = {"execution_id": str(execution.id), "step_id": step_id, "attempt": attempt, "gate_id": str(gate.id)}
-        await enqueue(session, kind=GATE_TIMEOUT, payload=payload, tenant_id=execution.tenant_id, run_at=run_at)
+    payload = {"execution_id": str(execution.id), "step_id": step_id, "attempt": attempt, "gate_id": str(gate.id)}
+    for key, kind in GATE_TIMERS:
+        if config.get(key):
+            due = now() + timedelta(seconds=float(config[key]))
+            await enqueue(session, kind=kind, payload=payload, tenant_id=execution.tenant_id, run_at=due)
     return gate
 
 

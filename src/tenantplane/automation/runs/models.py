@@ -59,3 +59,7 @@ class ApprovalGate(TenantOwned, Base):
     decided_at: Mapped[datetime | None]
     # Why the gate went to other approvers than its step names (its only possible approver was deactivated).
     rerouted: Mapped[str | None] = mapped_column(Text)
+    # What happened while it waited, oldest first ({kind: reminded | escalated, at, ...}): the gate's timeline.
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
+    # When escalate_after_seconds passed and the gate was handed to its escalate_to targets (once per gate).
+    escalated_at: Mapped[datetime | None]

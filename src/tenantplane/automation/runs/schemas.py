@@ -78,6 +78,10 @@ class GateRead(ReadSchema):
     created_at: datetime
     decided_at: datetime | None
     rerouted: str | None = Field(default=None, description="Why the gate went to other approvers (a leaver's)")
+    history: list[dict[str, Any]] = Field(
+        default_factory=list, description="Reminders and its escalation, oldest first ({kind, at, ...})"
+    )
+    escalated_at: datetime | None = Field(default=None, description="When it was escalated (once per gate)")
 
 
 class GateWhatRead(GateSubjectRead):

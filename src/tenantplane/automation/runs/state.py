@@ -31,6 +31,8 @@ RUN_STEP = "automation.run_step"
 TIMER = "automation.timer"
 GATE_TIMEOUT = "automation.gate_timeout"
 GATE_UNDECIDABLE = "automation.gate_undecidable"
+GATE_REMIND = "automation.gate_remind"
+GATE_ESCALATE = "automation.gate_escalate"
 CANCEL_STEP = "automation.cancel_step"
 STEP_TIMEOUT = "automation.step_timeout"
 

@@ -1,4 +1,5 @@
-"""Job handlers of the execution job runner: run a step, fire a delay, time out a gate or step, cancel a step.
+"""Job handlers of the execution job runner: run a step, fire a delay, remind, escalate or time out a gate, time out
+or cancel a step.
 
 Each records its result inside the job's fenced transaction; the engine ignores redelivered events.
 """
@@ -7,8 +8,17 @@ from __future__ import annotations
 
 import uuid
 
-from tenantplane.automation.runs import gates, steps
-from tenantplane.automation.runs.state import CANCEL_STEP, GATE_TIMEOUT, GATE_UNDECIDABLE, RUN_STEP, STEP_TIMEOUT, TIMER
+from tenantplane.automation.runs import gate_escalation, gates, steps
+from tenantplane.automation.runs.state import (
+    CANCEL_STEP,
+    GATE_ESCALATE,
+    GATE_REMIND,
+    GATE_TIMEOUT,
+    GATE_UNDECIDABLE,
+    RUN_STEP,
+    STEP_TIMEOUT,
+    TIMER,
+)
 from tenantplane.jobs.registry import JobContext, PermanentFailure, job_handler
 
 
@@ -42,6 +52,18 @@ async def fire_timer(ctx: JobContext) -> None:
 async def time_out_gate(ctx: JobContext) -> None:
     async with ctx.transaction() as session:
         await gates.gate_timed_out(session, tenant_id=_tenant(ctx), gate_id=uuid.UUID(ctx.payload["gate_id"]))
+
+
+@job_handler(GATE_REMIND, max_attempts=10, backoff_seconds=1.0)
+async def remind_gate(ctx: JobContext) -> None:
+    async with ctx.transaction() as session:
+        await gate_escalation.remind_gate(session, tenant_id=_tenant(ctx), payload=ctx.payload)
+
+
+@job_handler(GATE_ESCALATE, max_attempts=10, backoff_seconds=1.0)
+async def escalate_gate(ctx: JobContext) -> None:
+    async with ctx.transaction() as session:
+        await gate_escalation.escalate_gate(session, tenant_id=_tenant(ctx), gate_id=uuid.UUID(ctx.payload["gate_id"]))
 
 
 @job_handler(GATE_UNDECIDABLE, max_attempts=10, backoff_seconds=1.0)

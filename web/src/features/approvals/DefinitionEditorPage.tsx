@@ -1,5 +1,5 @@
-// ITSM admin → one approval definition: name, four-eyes opt-out, and the ordered ladder of approval steps
-// (add, move, remove, run in parallel; approver type and value with user/group pickers; quorum; timeout).
+// ITSM admin → one approval definition: name, four-eyes opt-out, and the ordered ladder of approval steps (add,
+// move, remove, run in parallel; approver with user/group pickers; quorum; timeout; reminders and escalation).
 import { type FormEvent, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 
@@ -20,14 +20,27 @@ import {
   hasQuorum,
   type LadderStep,
   moveStep,
-  type OnTimeout,
   removeStep,
   setParallel,
   sortLadder,
   toStepWrite,
 } from "./ladder";
+import { StepTimers } from "./StepTimers";
 
-const STEP_FIELDS = ["name", "order", "approver_type", "approver_value", "required", "min_approvals", "timeout", "on_timeout"];
+const STEP_FIELDS = [
+  "name",
+  "order",
+  "approver_type",
+  "approver_value",
+  "required",
+  "min_approvals",
+  "timeout",
+  "on_timeout",
+  "remind_after",
+  "escalate_after",
+  "escalate_to",
+  "escalation_replaces",
+];
 const APPROVER_TYPES: { value: ApproverType; label: string }[] = [
   { value: "manager", label: "Requester's manager" },
   { value: "user", label: "A user" },
@@ -147,23 +160,7 @@ function StepEditor({
           error={f("min_approvals")}
         />
       ) : null}
-      <TextField
-        label="Timeout (seconds)"
-        name={`steps.${index}.timeout`}
-        inputMode="numeric"
-        value={step.timeout}
-        onChange={(e) => onChange({ timeout: e.target.value })}
-        error={f("timeout")}
-        hint="Empty: wait for a decision as long as it takes."
-      />
-      {step.timeout.trim() ? (
-        <SelectField label="On timeout" name={`steps.${index}.on_timeout`} value={step.on_timeout} onChange={(e) => onChange({ on_timeout: e.target.value as OnTimeout | "" })} error={f("on_timeout")}>
-          <option value="">Escalate (default)</option>
-          <option value="reject">Reject</option>
-          <option value="skip">Skip the step</option>
-          <option value="escalate">Escalate</option>
-        </SelectField>
-      ) : null}
+      <StepTimers step={step} index={index} error={f} onChange={onChange} />
       {index > 0 ? (
         <CheckboxField
           label="Run in parallel with the previous step"

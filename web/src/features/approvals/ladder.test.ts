@@ -70,6 +70,10 @@ describe("toStepWrite", () => {
       min_approvals: 2,
       timeout: 60,
       on_timeout: "escalate",
+      remind_after: 10,
+      escalate_after: 30,
+      escalate_to: "group:g-2",
+      escalation_replaces: true,
     });
     expect(toStepWrite(step)).toEqual({
       name: "CAB",
@@ -80,6 +84,15 @@ describe("toStepWrite", () => {
       min_approvals: 2,
       timeout: 60,
       on_timeout: "escalate",
+      remind_after: 10,
+      escalate_after: 30,
+      escalate_to: "group:g-2",
+      escalation_replaces: true,
     });
+  });
+
+  it("sends no escalation target without an escalate_after", () => {
+    const [step] = addStep([], { escalate_to: "manager", escalation_replaces: true, remind_after: "600" });
+    expect(toStepWrite(step!)).toMatchObject({ remind_after: 600, escalate_after: null, escalate_to: null, escalation_replaces: false });
   });
 });

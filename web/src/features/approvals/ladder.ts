@@ -17,6 +17,11 @@ export interface LadderStep {
   min_approvals: number;
   timeout: string;
   on_timeout: OnTimeout | "";
+  /** Reminders and escalation (seconds as typed; escalate_to is manager, fallback or group:<name or id>). */
+  remind_after: string;
+  escalate_after: string;
+  escalate_to: string;
+  escalation_replaces: boolean;
 }
 
 let counter = 0;
@@ -56,6 +61,10 @@ export function addStep(steps: readonly LadderStep[], partial: Partial<LadderSte
       min_approvals: 1,
       timeout: "",
       on_timeout: "",
+      remind_after: "",
+      escalate_after: "",
+      escalate_to: "",
+      escalation_replaces: false,
       ...partial,
     },
   ]);
@@ -102,9 +111,16 @@ export function hasQuorum(type: ApproverType): boolean {
   return type === "group" || type === "role" || type === "any";
 }
 
+/** Seconds as typed, or null when empty (or not a number). */
+function seconds(text: string): number | null {
+  const value = Number(text);
+  return text.trim() && Number.isFinite(value) ? value : null;
+}
+
 /** The API's body for one step (empty optional fields left out). */
 export function toStepWrite(step: LadderStep) {
   const timeout = Number(step.timeout);
+  const escalates = step.escalate_after.trim() !== "";
   return {
     name: step.name.trim(),
     order: step.order,
@@ -114,6 +130,10 @@ export function toStepWrite(step: LadderStep) {
     min_approvals: hasQuorum(step.approver_type) ? step.min_approvals : 1,
     timeout: step.timeout.trim() && Number.isFinite(timeout) ? timeout : null,
     on_timeout: step.timeout.trim() && step.on_timeout ? step.on_timeout : null,
+    remind_after: seconds(step.remind_after),
+    escalate_after: seconds(step.escalate_after),
+    escalate_to: escalates && step.escalate_to.trim() ? step.escalate_to.trim() : null,
+    escalation_replaces: escalates && step.escalation_replaces,
   };
 }
 
@@ -128,6 +148,10 @@ export function fromStepRead(step: {
   min_approvals: number;
   timeout: number | null;
   on_timeout: OnTimeout | null;
+  remind_after?: number | null;
+  escalate_after?: number | null;
+  escalate_to?: string | null;
+  escalation_replaces?: boolean;
 }): LadderStep {
   return {
     key: newKey(),
@@ -140,5 +164,9 @@ export function fromStepRead(step: {
     min_approvals: step.min_approvals,
     timeout: step.timeout ? String(step.timeout) : "",
     on_timeout: step.on_timeout ?? "",
+    remind_after: step.remind_after ? String(step.remind_after) : "",
+    escalate_after: step.escalate_after ? String(step.escalate_after) : "",
+    escalate_to: step.escalate_to ?? "",
+    escalation_replaces: step.escalation_replaces ?? false,
   };
 }

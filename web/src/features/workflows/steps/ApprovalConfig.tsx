@@ -1,11 +1,12 @@
 // An approval step's form: its approvers (a user or group found by search, or typed; a role; anyone), how many
-// approvals it needs, the message to the approvers, and what a timeout does.
+// approvals it needs, the message to the approvers, what a timeout does, and its reminders and escalation.
 import { useState } from "react";
 
 import { usePermission } from "../../../app/session";
 import { SelectField, TextAreaField, TextField } from "../../../components/Field";
 import { GroupPicker } from "../../../components/GroupPicker";
 import { UserName, UserPicker } from "../../../components/UserPicker";
+import { EscalationConfig } from "./EscalationConfig";
 import { asNumber, asText, type ConfigProps, errorsAt } from "./fields";
 
 interface Approver {
@@ -91,6 +92,7 @@ export function ApprovalConfig({ config, problems, setConfig }: ConfigProps) {
         <option value="approve">Approve</option>
         <option value="skip">Skip the gate (its approved edges are not taken)</option>
       </SelectField>
+      <EscalationConfig config={config} problems={problems} setConfig={setConfig} />
     </>
   );
 }

@@ -9,7 +9,17 @@ export type ConfigProps = { config: Config; problems: readonly LocatedProblem[];
 /** The config paths each step type's form shows a field for; other problems are listed above the form. */
 const FIELDS: Record<string, string[]> = {
   runbook: ["config.runbook_id", "config.version", "config.parameters", "config.timeout_seconds", "config.retries"],
-  approval: ["config.approvers", "config.min_approvals", "config.message", "config.timeout_seconds", "config.on_timeout"],
+  approval: [
+    "config.approvers",
+    "config.min_approvals",
+    "config.message",
+    "config.timeout_seconds",
+    "config.on_timeout",
+    "config.remind_after_seconds",
+    "config.escalate_after_seconds",
+    "config.escalate_to",
+    "config.escalation_replaces",
+  ],
   condition: ["config.expression"],
   notification: ["config.channel", "config.subject", "config.body"],
   delay: ["config.seconds", "config.until"],
