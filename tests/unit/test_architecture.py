@@ -24,6 +24,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "executions notifications",
         "runbooks approvals",
         "automation",
+        "sla",
         "itsm",
         "gitops web",
         "app",

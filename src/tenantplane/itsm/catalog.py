@@ -23,6 +23,7 @@ from tenantplane.itsm.models import CatalogItem
 from tenantplane.itsm.schemas import CatalogItemIn
 from tenantplane.kit.errors import Conflict, NotFound, ValidationFailed
 from tenantplane.kit.pagination import paginate
+from tenantplane.sla.policies import policy_problem
 
 
 def items_of(tenant_id: uuid.UUID) -> Select[tuple[CatalogItem]]:
@@ -110,6 +111,8 @@ async def _check(session: AsyncSession, tenant_id: uuid.UUID, data: CatalogItemI
             errors.append(
                 {"field": "fulfillment_group", "message": f"no group {data.fulfillment_group} in this tenant"}
             )
+    if data.sla_policy_id is not None and (problem := await policy_problem(session, tenant_id, data.sla_policy_id)):
+        errors.append({"field": "sla_policy_id", "message": problem})
     if errors:
         raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
     return variables
@@ -134,6 +137,7 @@ async def create_item(session: AsyncSession, *, actor: Principal, data: CatalogI
         fulfillment_type=data.fulfillment_type,
         fulfillment_config=data.fulfillment_config,
         fulfillment_group_id=data.fulfillment_group,
+        sla_policy_id=data.sla_policy_id,
         active=data.active,
     )
     session.add(item)
@@ -158,6 +162,7 @@ async def update_item(
     item.variables, item.workflow_definition_id = variables, data.workflow_definition_id
     item.fulfillment_type, item.fulfillment_config = data.fulfillment_type, data.fulfillment_config
     item.fulfillment_group_id, item.active = data.fulfillment_group, data.active
+    item.sla_policy_id = data.sla_policy_id
     await session.flush()
     await record_event(
         session,

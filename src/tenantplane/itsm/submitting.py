@@ -54,6 +54,7 @@ REQUEST_COLUMNS = (
     "fulfillment_error",
     "fulfillment_runs",
     "idempotency_key",
+    "sla_policy_id",
     "closed_at",
 )
 

@@ -1,0 +1,81 @@
+"""Which SLA clocks of a request or change run when: started at submit, stopped or started by each status move.
+
+Approval runs from submit to the decision, fulfilment from approval to the end of the work, resolution from submit
+to the end; a cancel cancels what still runs. A failed fulfilment keeps its clocks running (it waits for a retry).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.itsm.models import CHANGE_RECORD, REQUEST_RECORD, ChangeRequest, ServiceRequest
+from tenantplane.sla import clocks
+from tenantplane.sla.schemas import ClockRead
+
+AT_SUBMIT = ("approval", "resolution")
+ALL = ("approval", "fulfilment", "resolution")
+# status reached → (targets stopped, targets started)
+REQUEST_MOVES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "in_fulfillment": (("approval",), ("fulfilment",)),
+    "rejected": (("approval", "resolution"), ()),
+    "fulfilled": (("approval", "fulfilment", "resolution"), ()),
+}
+CHANGE_MOVES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "scheduled": (("approval",), ("fulfilment",)),
+    "rejected": (("approval", "resolution"), ()),
+    "completed": (ALL, ()),
+    "failed": (ALL, ()),
+}
+
+Record = ServiceRequest | ChangeRequest
+
+
+def _type(record: Record) -> str:
+    return REQUEST_RECORD if isinstance(record, ServiceRequest) else CHANGE_RECORD
+
+
+async def start_at_submit(session: AsyncSession, record: Record, at: datetime) -> None:
+    """Start the approval and resolution clocks of a just-submitted record (nothing without a pinned policy)."""
+    if record.sla_policy_id is not None:
+        await clocks.start_clocks(
+            session,
+            tenant_id=record.tenant_id,
+            record_type=_type(record),
+            record_id=record.id,
+            policy_id=record.sla_policy_id,
+            targets=AT_SUBMIT,
+            at=at,
+        )
+
+
+async def record_moved(session: AsyncSession, record: Record, to: str, at: datetime) -> None:
+    """Stop and start the record's clocks for its move to `to`, in the move's transaction."""
+    if record.sla_policy_id is None:
+        return
+    if to == "cancelled":
+        await clocks.stop_clocks(session, tenant_id=record.tenant_id, record_id=record.id, targets=ALL, at=at, cancel=True)
+        return
+    stopped, started = (REQUEST_MOVES if isinstance(record, ServiceRequest) else CHANGE_MOVES).get(to, ((), ()))
+    await clocks.stop_clocks(session, tenant_id=record.tenant_id, record_id=record.id, targets=stopped, at=at)
+    if started:
+        await clocks.start_clocks(
+            session,
+            tenant_id=record.tenant_id,
+            record_type=_type(record),
+            record_id=record.id,
+            policy_id=record.sla_policy_id,
+            targets=started,
+            at=at,
+        )
+
+
+async def clock_reads(
+    session: AsyncSession, tenant_id: uuid.UUID, record_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ClockRead]]:
+    """The SLA clocks each record shows (one query for them all), with the time left of those still running."""
+    found = await clocks.clocks_of(session, tenant_id, record_ids)
+    return {record_id: [clocks.clock_read(c) for c in rows] for record_id, rows in found.items()}
