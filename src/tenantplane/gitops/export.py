@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.sla.models import SlaPolicy
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion
 from tenantplane.automation.definitions.models import Workflow, WorkflowVersion
 from tenantplane.identity.models import Group, GroupMembership, User
@@ -33,6 +34,7 @@ class Names:
             (Runbook, Runbook.name),
             (Workflow, Workflow.name),
             (ApprovalDefinition, ApprovalDefinition.name),
+            (SlaPolicy, SlaPolicy.name),
         ):
             rows = await session.execute(select(model.id, column).where(model.tenant_id == tenant_id))
             self.by_id.update({str(row[0]): row[1] for row in rows})
@@ -122,7 +124,7 @@ async def catalog_doc(session: AsyncSession, item: CatalogItem, names: Names) ->
     for key, name in (("runbook_id", "runbook"), ("workflow_id", "workflow")):
         if key in config:
             config[name] = names.of(config.pop(key))
-    return {
+    document: dict[str, Any] = {
         "kind": "CatalogItem",
         "name": item.name,
         "description": item.description,
@@ -134,6 +136,9 @@ async def catalog_doc(session: AsyncSession, item: CatalogItem, names: Names) ->
         "fulfillment_group": names.of(item.fulfillment_group_id),
         "active": item.active,
     }
+    if item.sla_policy_id is not None:  # only when set: documents of items without one read as before
+        document["sla_policy"] = names.of(item.sla_policy_id)
+    return document
 
 
 async def export_documents(session: AsyncSession, tenant_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -111,9 +111,7 @@ async def submit_request(
         response.status_code = 200
     if submitted.timeline is None:
         return await _request_detail(session, submitted.request)
-    request = submitted.request
-    sla = await service_levels.clock_reads(session, request.tenant_id, [request.id]) if request.sla_policy_id else {}
-    base = _request_read(request, sla).model_dump()
+    base = _request_read(submitted.request, {submitted.request.id: submitted.sla}).model_dump()
     timeline = [RecordEventRead.model_validate(e) for e in submitted.timeline]
     return RequestDetail(**base, timeline=timeline, people=submitted.people)
 

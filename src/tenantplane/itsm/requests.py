@@ -172,7 +172,7 @@ async def submit(session: AsyncSession, *, actor: Principal, data: RequestIn, id
             submitted = await submitting.write_new_request(
                 session, actor=actor, item=item, request=request, plan=plan, people=people
             )
-            await service_levels.start_at_submit(session, request, request.created_at)
+            submitted.sla = await service_levels.start_at_submit(session, request, request.created_at)
             return submitted
     await _write_step_by_step(session, actor=actor, item=item, request=request)
     await service_levels.start_at_submit(session, request, request.created_at)

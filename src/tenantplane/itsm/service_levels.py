@@ -38,18 +38,21 @@ def _type(record: Record) -> str:
     return REQUEST_RECORD if isinstance(record, ServiceRequest) else CHANGE_RECORD
 
 
-async def start_at_submit(session: AsyncSession, record: Record, at: datetime) -> None:
-    """Start the approval and resolution clocks of a just-submitted record (nothing without a pinned policy)."""
-    if record.sla_policy_id is not None:
-        await clocks.start_clocks(
-            session,
-            tenant_id=record.tenant_id,
-            record_type=_type(record),
-            record_id=record.id,
-            policy_id=record.sla_policy_id,
-            targets=AT_SUBMIT,
-            at=at,
-        )
+async def start_at_submit(session: AsyncSession, record: Record, at: datetime) -> list[ClockRead]:
+    """Start the approval and resolution clocks of a just-submitted record (nothing without a pinned policy); what
+    they read as."""
+    if record.sla_policy_id is None:
+        return []
+    planned = await clocks.start_clocks(
+        session,
+        tenant_id=record.tenant_id,
+        record_type=_type(record),
+        record_id=record.id,
+        policy_id=record.sla_policy_id,
+        targets=AT_SUBMIT,
+        at=at,
+    )
+    return [clocks.planned_read(plan) for plan in planned]
 
 
 async def record_moved(session: AsyncSession, record: Record, to: str, at: datetime) -> None:

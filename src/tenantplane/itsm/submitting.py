@@ -31,6 +31,7 @@ from tenantplane.audit.service import event_values
 from tenantplane.identity.auth import Principal
 from tenantplane.itsm.lifecycle import REQUEST
 from tenantplane.itsm.models import CatalogItem, RecordEvent, ServiceRequest
+from tenantplane.sla.schemas import ClockRead
 
 REQUEST_COLUMNS = (
     "id",
@@ -92,6 +93,7 @@ class Submitted:
     created: bool
     timeline: list[RecordEvent] | None = None
     people: dict[uuid.UUID, str] = field(default_factory=dict)
+    sla: list[ClockRead] = field(default_factory=list)
 
 
 async def write_new_request(

@@ -189,6 +189,25 @@ def next_due(record_id: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UU
     )
 
 
+def planned_read(plan: PlannedClock, now: datetime | None = None) -> ClockRead:
+    """What a clock just started reads as, without reading it back."""
+    left = plan.due_at - (now or datetime.now(UTC))
+    return ClockRead(
+        target=plan.target,
+        clock=plan.clock,
+        minutes=plan.minutes,
+        state="running",
+        started_at=plan.started_at,
+        warn_at=plan.warn_at,
+        due_at=plan.due_at,
+        stopped_at=None,
+        met_at=None,
+        warned_at=None,
+        breached_at=None,
+        seconds_left=int(left.total_seconds()),
+    )
+
+
 def clock_read(clock: SlaClock, now: datetime | None = None) -> ClockRead:
     read = ClockRead.model_validate(clock)
     if clock.stopped_at is None:
