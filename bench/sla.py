@@ -1,4 +1,4 @@
-"""SLA bookkeeping benchmark: POST /api/itsm/requests throughput for an item with an SLA policy vs the same item without.
+"""SLA bookkeeping benchmark: POST /api/itsm/requests throughput for an item held to an SLA policy vs one without.
 
 One run on a scratch database with a real `tenantplane serve --no-worker`: two identical catalog items (a 2-step
 approval), one held to a policy (business-time approval target, wall-clock resolution target, so each submit starts
@@ -21,7 +21,17 @@ import psycopg
 
 from bench.common import DEFAULT_SERVER, scratch_database
 from bench.itsm import wrk_post
-from bench.itsm_server import DOMAIN, Api, bootstrap, loadavg, log, request_body, setup_fixtures, start_server, stop_server
+from bench.itsm_server import (
+    DOMAIN,
+    Api,
+    bootstrap,
+    loadavg,
+    log,
+    request_body,
+    setup_fixtures,
+    start_server,
+    stop_server,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 
@@ -36,7 +46,9 @@ def held_item(api: Api, admin: str, fx: dict[str, Any]) -> str:
         {"target": "approval", "minutes": 120, "clock": "business"},
         {"target": "resolution", "minutes": 2880, "clock": "wall"},
     ]
-    policy = api.call("POST", "/api/sla/policies", admin, {"name": "Gold", "calendar_id": calendar["id"], "targets": targets})
+    policy = api.call(
+        "POST", "/api/sla/policies", admin, {"name": "Gold", "calendar_id": calendar["id"], "targets": targets}
+    )
     item = api.call("GET", f"/api/itsm/catalog/{fx['item_id']}", admin)
     body = {
         "name": "Laptop (SLA)",
@@ -65,7 +77,10 @@ def main() -> None:
             api = Api(base)
             admin = api.token(f"admin@{DOMAIN}")
             fx = setup_fixtures(api, admin)
-            bodies = {"without": request_body(fx), "with": {**request_body(fx), "catalog_item_id": held_item(api, admin, fx)}}
+            bodies = {
+                "without": request_body(fx),
+                "with": {**request_body(fx), "catalog_item_id": held_item(api, admin, fx)},
+            }
             for body in bodies.values():  # warm both paths
                 api.call("POST", "/api/itsm/requests", fx["tokens"]["requester"], body, expect=201)
             rps: dict[str, list[float]] = {"without": [], "with": []}

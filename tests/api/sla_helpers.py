@@ -10,7 +10,6 @@ from sqlalchemy import text
 from tests.api.conftest import TenantContext
 
 
-
 async def rows(t: TenantContext, sql: str, **params: Any) -> list[tuple[Any, ...]]:
     async with t.database.transaction() as session:
         return [tuple(row) for row in (await session.execute(text(sql), params)).all()]
@@ -20,8 +19,9 @@ async def clock_jobs(t: TenantContext, record_id: str) -> list[tuple[str, str, A
     """(kind, status, run_at) of the timer jobs of a record's clocks, in run order."""
     found = await rows(
         t,
-        "SELECT j.kind, j.status, j.run_at FROM jobs j JOIN sla_clocks c ON c.id = CAST(j.payload->>'clock_id' AS uuid) "
-        "WHERE c.record_id = CAST(:r AS uuid) ORDER BY j.run_at, j.kind, j.created_at",
+        "SELECT j.kind, j.status, j.run_at FROM jobs j "
+        "JOIN sla_clocks c ON c.id = CAST(j.payload->>'clock_id' AS uuid) WHERE c.record_id = CAST(:r AS uuid) "
+        "ORDER BY j.run_at, j.kind, j.created_at",
         r=record_id,
     )
     return [(str(k), str(s), r) for k, s, r in found]
@@ -46,7 +46,9 @@ async def move_clocks_back(
         ids = "SELECT CAST(id AS text) FROM sla_clocks WHERE record_id = CAST(:r AS uuid)"
         if jobs:
             await session.execute(
-                text(f"UPDATE jobs SET run_at = run_at - :by WHERE status = 'queued' AND payload->>'clock_id' IN ({ids})"),
+                text(
+                    f"UPDATE jobs SET run_at = run_at - :by WHERE status = 'queued' AND payload->>'clock_id' IN ({ids})"
+                ),
                 params,
             )
         if copies > 1:
@@ -54,7 +56,8 @@ async def move_clocks_back(
                 text(
                     "INSERT INTO jobs (tenant_id, kind, queue, payload, run_at, max_attempts, backoff_seconds) "
                     "SELECT tenant_id, kind, queue, payload, run_at, max_attempts, backoff_seconds FROM jobs "
-                    f"CROSS JOIN generate_series(2, :copies) WHERE status = 'queued' AND payload->>'clock_id' IN ({ids})"
+                    "CROSS JOIN generate_series(2, :copies) "
+                    f"WHERE status = 'queued' AND payload->>'clock_id' IN ({ids})"
                 ),
                 {"r": record_id, "copies": copies},
             )
@@ -63,7 +66,8 @@ async def move_clocks_back(
 async def timeline_kinds(t: TenantContext, record_id: str) -> list[str]:
     found = await rows(
         t,
-        "SELECT kind FROM itsm_record_events WHERE record_id = CAST(:r AS uuid) AND kind LIKE 'sla_%' ORDER BY created_at",
+        "SELECT kind FROM itsm_record_events WHERE record_id = CAST(:r AS uuid) AND kind LIKE 'sla_%' "
+        "ORDER BY created_at",
         r=record_id,
     )
     return [str(kind) for (kind,) in found]

@@ -34,7 +34,12 @@ END:VCALENDAR
 
 
 def calendar_body(**fields: Any) -> dict[str, Any]:
-    return {"name": f"Office {uuid.uuid4().hex[:6]}", "time_zone": "Europe/Berlin", "working_hours": BERLIN_HOURS, **fields}
+    return {
+        "name": f"Office {uuid.uuid4().hex[:6]}",
+        "time_zone": "Europe/Berlin",
+        "working_hours": BERLIN_HOURS,
+        **fields,
+    }
 
 
 async def create_calendar(t: TenantContext, **fields: Any) -> dict[str, Any]:

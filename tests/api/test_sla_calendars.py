@@ -21,8 +21,11 @@ async def test_a_calendar_is_created_read_changed_and_deleted(tenant: TenantCont
     assert created["holidays"] == ["2026-12-24", "2026-12-25"]
     reader = await tenant.user()
     read = await tenant.client.get(f"{CALENDARS}/{created['id']}", headers=reader.headers)
-    assert read.status_code == 200 and read.json()["time_zone"] == "Europe/Berlin"
-    body = calendar_body(name="Night desk", time_zone="America/New_York", working_hours={"sat": [{"start": "20:00", "end": "24:00"}]})
+    assert read.status_code == 200
+    assert read.json()["time_zone"] == "Europe/Berlin"
+    body = calendar_body(
+        name="Night desk", time_zone="America/New_York", working_hours={"sat": [{"start": "20:00", "end": "24:00"}]}
+    )
     changed = await tenant.client.put(f"{CALENDARS}/{created['id']}", json=body, headers=tenant.admin.headers)
     assert changed.status_code == 200, changed.text
     assert changed.json()["working_hours"] == {"sat": [{"start": "20:00", "end": "24:00"}]}
@@ -46,7 +49,10 @@ async def test_only_admins_write_calendars_and_policies(tenant: TenantContext) -
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
         ({"working_hours": {"mon": [{"start": "17:00", "end": "09:00"}]}}, "working_hours.mon.0"),
         ({"working_hours": {"mon": [{"start": "09:00", "end": "25:00"}]}}, "working_hours.mon.0.end"),
-        ({"working_hours": {"mon": [{"start": "09:00", "end": "13:00"}, {"start": "12:00", "end": "17:00"}]}}, "working_hours"),
+        (
+            {"working_hours": {"mon": [{"start": "09:00", "end": "13:00"}, {"start": "12:00", "end": "17:00"}]}},
+            "working_hours",
+        ),
         ({"working_hours": {}}, "working_hours"),
         ({"working_hours": {"someday": [{"start": "09:00", "end": "17:00"}]}}, "working_hours.someday.[key]"),
         ({"holidays": ["2026-02-30"]}, "holidays.0"),
@@ -72,7 +78,14 @@ async def test_holidays_are_imported_from_an_icalendar_file(tenant: TenantContex
     assert replaced.json()["holidays"] == ["2026-12-25", "2026-12-26", "2027-01-01"]
 
 
-@pytest.mark.parametrize("ics", ["not a calendar", "BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR\n", ICS.replace("DTSTART;VALUE=DATE:20270101\n", "")])
+@pytest.mark.parametrize(
+    "ics",
+    [
+        "not a calendar",
+        "BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR\n",
+        ICS.replace("DTSTART;VALUE=DATE:20270101\n", ""),
+    ],
+)
 async def test_a_bad_icalendar_file_is_a_problem_and_changes_nothing(tenant: TenantContext, ics: str) -> None:
     calendar = await create_calendar(tenant, holidays=["2026-10-03"])
     url = f"{CALENDARS}/{calendar['id']}/holidays/import"
@@ -91,9 +104,14 @@ async def test_a_policy_names_its_targets_calendar_and_change_types(tenant: Tena
     policy = await create_policy(tenant, targets, change_types=["normal"], warn_percent=75)
     assert (policy["warn_percent"], policy["change_types"]) == (75, ["normal"])
     assert [t["target"] for t in policy["targets"]] == ["approval", "resolution"]
-    clash = {"name": "Other", "targets": [{"target": "approval", "minutes": 1, "clock": "wall"}], "change_types": ["normal"]}
+    clash = {
+        "name": "Other",
+        "targets": [{"target": "approval", "minutes": 1, "clock": "wall"}],
+        "change_types": ["normal"],
+    }
     response = await tenant.client.post(POLICIES, json=clash, headers=tenant.admin.headers)
-    assert response.status_code == 422 and _fields(response.json()) == ["change_types"], response.text
+    assert response.status_code == 422, response.text
+    assert _fields(response.json()) == ["change_types"], response.text
     item = await create_item(tenant, sla_policy_id=policy["id"])
     assert item["sla_policy_id"] == policy["id"]
     in_use = await tenant.client.delete(f"{CALENDARS}/{policy['calendar_id']}", headers=tenant.admin.headers)
@@ -121,7 +139,8 @@ async def test_a_bad_policy_is_a_problem_naming_each_field(tenant: TenantContext
     item = await tenant.client.post(
         CATALOG, json={"name": "Phone", "sla_policy_id": foreign_policy["id"]}, headers=tenant.admin.headers
     )
-    assert item.status_code == 422 and _fields(item.json()) == ["sla_policy_id"], item.text
+    assert item.status_code == 422, item.text
+    assert _fields(item.json()) == ["sla_policy_id"], item.text
 
 
 async def test_another_tenants_calendars_and_policies_are_not_found(

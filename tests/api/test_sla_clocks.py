@@ -54,7 +54,8 @@ async def test_clocks_start_at_submit_and_are_met_when_the_request_moves_in_time
     clocks = _clocks(submitted)
     assert sorted(clocks) == ["approval", "resolution"]
     approval = clocks["approval"]
-    assert approval["state"] == "running" and 3500 < approval["seconds_left"] <= 3600
+    assert approval["state"] == "running"
+    assert 3500 < approval["seconds_left"] <= 3600
     started = datetime.fromisoformat(approval["started_at"])
     assert datetime.fromisoformat(approval["due_at"]) - started == timedelta(minutes=60)
     assert datetime.fromisoformat(approval["warn_at"]) - started == timedelta(minutes=48)
@@ -64,7 +65,8 @@ async def test_clocks_start_at_submit_and_are_met_when_the_request_moves_in_time
     assert (await decide(approver, submitted["approval_instance_id"])).status_code == 200
     read = (await tenant.client.get(f"{REQUESTS}/{submitted['id']}", headers=tenant.admin.headers)).json()
     clocks = _clocks(read)
-    assert clocks["approval"]["state"] == "met" and clocks["approval"]["met_at"] is not None
+    assert clocks["approval"]["state"] == "met"
+    assert clocks["approval"]["met_at"] is not None
     assert clocks["approval"]["seconds_left"] is None
     assert (clocks["fulfilment"]["state"], clocks["resolution"]["state"]) == ("running", "running")
     done = await tenant.client.post(f"{REQUESTS}/{submitted['id']}/fulfill", json={}, headers=tenant.admin.headers)
@@ -93,7 +95,9 @@ async def test_a_friday_afternoon_request_breaches_on_monday_at_half_past_ten(
         await service_levels.start_at_submit(session, request, friday)
     monday = friday.date() + timedelta(days=3)
     monday_half_past_ten = datetime(monday.year, monday.month, monday.day, 10, 30, tzinfo=BERLIN)
-    [(due, warn)] = await rows(tenant, "SELECT due_at, warn_at FROM sla_clocks WHERE record_id = CAST(:r AS uuid)", r=submitted["id"])
+    [(due, warn)] = await rows(
+        tenant, "SELECT due_at, warn_at FROM sla_clocks WHERE record_id = CAST(:r AS uuid)", r=submitted["id"]
+    )
     assert (due, warn) == (monday_half_past_ten, monday_half_past_ten - timedelta(minutes=24))  # 80 %: 96 minutes
     jobs = await clock_jobs(tenant, submitted["id"])
     assert [(k, r) for k, _, r in jobs] == [("sla.warn", warn), ("sla.breach", monday_half_past_ten)]
@@ -101,13 +105,17 @@ async def test_a_friday_afternoon_request_breaches_on_monday_at_half_past_ten(
     await rows(tenant, "UPDATE jobs SET run_at = now() WHERE kind = 'sla.breach' RETURNING id")
 
     async def queued_again() -> bool:
-        return [s for k, s, _ in await clock_jobs(tenant, submitted["id"]) if k == "sla.breach"] == ["succeeded", "queued"]
+        return [s for k, s, _ in await clock_jobs(tenant, submitted["id"]) if k == "sla.breach"] == [
+            "succeeded",
+            "queued",
+        ]
 
     await wait_for(queued_again)
     again = [r for k, s, r in await clock_jobs(tenant, submitted["id"]) if k == "sla.breach" and s == "queued"]
     assert again == [monday_half_past_ten]
     read = (await tenant.client.get(f"{REQUESTS}/{submitted['id']}", headers=tenant.admin.headers)).json()
-    assert _clocks(read)["approval"]["state"] == "running" and await timeline_kinds(tenant, submitted["id"]) == []
+    assert _clocks(read)["approval"]["state"] == "running"
+    assert await timeline_kinds(tenant, submitted["id"]) == []
 
 
 async def test_warning_and_breach_each_fire_once_and_tell_the_owners(
@@ -131,18 +139,26 @@ async def test_warning_and_breach_each_fire_once_and_tell_the_owners(
 
     await wait_for(all_due_ran, timeout=30)
     assert sorted(await timeline_kinds(tenant, submitted["id"])) == ["sla_breached", "sla_warning", "sla_warning"]
-    assert sorted(await sla_audit(tenant, submitted["id"])) == ["sla_clock.breached", "sla_clock.warned", "sla_clock.warned"]
+    assert sorted(await sla_audit(tenant, submitted["id"])) == [
+        "sla_clock.breached",
+        "sla_clock.warned",
+        "sla_clock.warned",
+    ]
     for owner in (fulfiller.id, tenant.admin.id):
         subjects = await inbox_subjects(tenant, owner)
-        assert len(subjects) == 3 and sum("breached" in s for s in subjects) == 1, subjects
+        assert len(subjects) == 3, subjects
+        assert sum("breached" in s for s in subjects) == 1, subjects
     read = (await tenant.client.get(f"{REQUESTS}/{submitted['id']}", headers=tenant.admin.headers)).json()
     clocks = _clocks(read)
-    assert clocks["approval"]["state"] == "breached" and clocks["approval"]["breached_at"] is not None
+    assert clocks["approval"]["state"] == "breached"
+    assert clocks["approval"]["breached_at"] is not None
     assert clocks["approval"]["seconds_left"] < 0
-    assert clocks["resolution"]["state"] == "running" and clocks["resolution"]["warned_at"] is not None
+    assert clocks["resolution"]["state"] == "running"
+    assert clocks["resolution"]["warned_at"] is not None
     assert (await decide(approver, submitted["approval_instance_id"])).status_code == 200
     after = _clocks((await tenant.client.get(f"{REQUESTS}/{submitted['id']}", headers=tenant.admin.headers)).json())
-    assert after["approval"]["state"] == "breached" and after["approval"]["stopped_at"] is not None
+    assert after["approval"]["state"] == "breached"
+    assert after["approval"]["stopped_at"] is not None
 
 
 async def test_a_clock_stopped_late_is_breached_and_announced_once_by_its_timer(
@@ -188,7 +204,9 @@ async def test_the_fulfiller_queue_sorts_by_time_left(tenant: TenantContext) -> 
 
 async def test_a_change_takes_the_policy_of_its_type(tenant: TenantContext) -> None:
     await create_policy(tenant, WALL, calendar_id=None, change_types=["standard"])
-    created = await tenant.client.post(CHANGES, json={"title": "Patch", "type": "standard"}, headers=tenant.admin.headers)
+    created = await tenant.client.post(
+        CHANGES, json={"title": "Patch", "type": "standard"}, headers=tenant.admin.headers
+    )
     assert created.status_code == 201, created.text
     change = created.json()
     assert {c["target"]: c["state"] for c in change["sla"]} == {

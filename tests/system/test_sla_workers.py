@@ -70,8 +70,10 @@ async def test_warning_and_breach_fire_once_with_three_worker_processes(clean_da
     workers = [_worker(url, tmp_path / f"w{i}") for i in range(3)]
     try:
         _until(
-            lambda: _rows(url, "SELECT status, count(*) FROM jobs WHERE kind = ANY(%s) GROUP BY 1", list(TIMERS))
-            == [("succeeded", 6)],
+            lambda: (
+                _rows(url, "SELECT status, count(*) FROM jobs WHERE kind = ANY(%s) GROUP BY 1", list(TIMERS))
+                == [("succeeded", 6)]
+            ),
             "the six timer jobs to run",
             60,
         )

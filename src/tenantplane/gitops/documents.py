@@ -15,11 +15,11 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.sla.models import SlaPolicy
 from tenantplane.approvals.models import ApprovalDefinition
 from tenantplane.automation.definitions.models import Workflow
 from tenantplane.identity.models import Group, User
 from tenantplane.runbooks.models import Runbook
+from tenantplane.sla.models import SlaPolicy
 
 KINDS = ("User", "Group", "Runbook", "ApprovalDefinition", "Workflow", "CatalogItem")
 

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.sla.models import SlaPolicy
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion
 from tenantplane.automation.definitions.models import Workflow, WorkflowVersion
 from tenantplane.identity.models import Group, GroupMembership, User
 from tenantplane.itsm.models import CatalogItem
 from tenantplane.runbooks.models import Runbook, RunbookVersion
+from tenantplane.sla.models import SlaPolicy
 
 FRESH = {"populate_existing": True}
 

@@ -60,7 +60,9 @@ async def record_moved(session: AsyncSession, record: Record, to: str, at: datet
     if record.sla_policy_id is None:
         return
     if to == "cancelled":
-        await clocks.stop_clocks(session, tenant_id=record.tenant_id, record_id=record.id, targets=ALL, at=at, cancel=True)
+        await clocks.stop_clocks(
+            session, tenant_id=record.tenant_id, record_id=record.id, targets=ALL, at=at, cancel=True
+        )
         return
     stopped, started = (REQUEST_MOVES if isinstance(record, ServiceRequest) else CHANGE_MOVES).get(to, ((), ()))
     await clocks.stop_clocks(session, tenant_id=record.tenant_id, record_id=record.id, targets=stopped, at=at)

@@ -41,7 +41,9 @@ async def request_clock_fired(session: AsyncSession, fired: ClockFired) -> None:
         CatalogItem, (CatalogItem.id == ServiceRequest.catalog_item_id) & (CatalogItem.tenant_id == clock.tenant_id)
     )
     row = (
-        await session.execute(stmt.where(ServiceRequest.tenant_id == clock.tenant_id, ServiceRequest.id == clock.record_id))
+        await session.execute(
+            stmt.where(ServiceRequest.tenant_id == clock.tenant_id, ServiceRequest.id == clock.record_id)
+        )
     ).one_or_none()
     if row is None:
         return

@@ -58,9 +58,7 @@ def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
     return WorkingCalendar.of(calendar.time_zone, spans, calendar.holidays)
 
 
-async def _name_is_free(
-    session: AsyncSession, tenant_id: uuid.UUID, name: str, but: uuid.UUID | None = None
-) -> None:
+async def _name_is_free(session: AsyncSession, tenant_id: uuid.UUID, name: str, but: uuid.UUID | None = None) -> None:
     stmt = calendars_of(tenant_id).where(BusinessCalendar.name == name)
     if but is not None:
         stmt = stmt.where(BusinessCalendar.id != but)

@@ -80,7 +80,10 @@ def plan_clock(
     span, warn_span = timedelta(minutes=minutes), timedelta(minutes=minutes) * warn_percent / 100
     warn_span = timedelta(microseconds=round(warn_span / timedelta(microseconds=1)))
     if clock == "business" and calendar is not None:
-        due_at, warn_at = add_business_time(started_at, span, calendar), add_business_time(started_at, warn_span, calendar)
+        due_at, warn_at = (
+            add_business_time(started_at, span, calendar),
+            add_business_time(started_at, warn_span, calendar),
+        )
     else:
         clock, due_at, warn_at = "wall", started_at + span, started_at + warn_span
     return PlannedClock(str(target["target"]), clock, minutes, started_at, warn_at, due_at)

@@ -71,7 +71,12 @@ async def list_policies(
     session: AsyncSession, tenant_id: uuid.UUID, *, cursor: str | None, limit: int
 ) -> tuple[Sequence[SlaPolicy], str | None]:
     return await paginate(
-        session, policies_of(tenant_id), created_col=SlaPolicy.created_at, id_col=SlaPolicy.id, cursor=cursor, limit=limit
+        session,
+        policies_of(tenant_id),
+        created_col=SlaPolicy.created_at,
+        id_col=SlaPolicy.id,
+        cursor=cursor,
+        limit=limit,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
@@ -69,11 +70,9 @@ class CalendarIn(InputSchema):
     def _no_overlaps(cls, value: dict[Weekday, list[OpenInterval]]) -> dict[Weekday, list[OpenInterval]]:
         for day, spans in value.items():
             ordered = sorted(spans, key=lambda s: minutes(s.start))
-            for before, after in zip(ordered, ordered[1:], strict=False):
+            for before, after in pairwise(ordered):
                 if minutes(after.start) < minutes(before.end):
-                    raise ValueError(
-                        f"{day}: {after.start}-{after.end} overlaps {before.start}-{before.end}"
-                    )
+                    raise ValueError(f"{day}: {after.start}-{after.end} overlaps {before.start}-{before.end}")
         if not any(value.values()):
             raise ValueError("the calendar must be open at some time of some weekday")
         return value
@@ -162,4 +161,6 @@ class ClockRead(ReadSchema):
     met_at: datetime | None
     warned_at: datetime | None
     breached_at: datetime | None
-    seconds_left: int | None = Field(default=None, description="Until due (wall clock) while it runs; null once stopped")
+    seconds_left: int | None = Field(
+        default=None, description="Until due (wall clock) while it runs; null once stopped"
+    )

@@ -36,14 +36,18 @@ async def fire(session: AsyncSession, *, tenant_id: uuid.UUID, clock_id: uuid.UU
         if clock.warned_at is not None or clock.state != "running" or clock.stopped_at is not None:
             return "nothing to warn"
         if now < clock.warn_at:
-            await enqueue(session, kind=WARN_JOB, payload={"clock_id": str(clock.id)}, tenant_id=tenant_id, run_at=clock.warn_at)
+            await enqueue(
+                session, kind=WARN_JOB, payload={"clock_id": str(clock.id)}, tenant_id=tenant_id, run_at=clock.warn_at
+            )
             return "early"
         clock.warned_at = now
     else:
         if clock.breached_at is not None or clock.state not in ("running", "breached"):
             return "nothing to breach"
         if now < clock.due_at:
-            await enqueue(session, kind=BREACH_JOB, payload={"clock_id": str(clock.id)}, tenant_id=tenant_id, run_at=clock.due_at)
+            await enqueue(
+                session, kind=BREACH_JOB, payload={"clock_id": str(clock.id)}, tenant_id=tenant_id, run_at=clock.due_at
+            )
             return "early"
         clock.state, clock.breached_at = "breached", now
     await session.flush()

@@ -64,7 +64,7 @@ def test_spring_forward_in_berlin_counts_real_hours() -> None:
 
 def test_an_opening_skipped_by_spring_forward_is_when_the_clock_resumes() -> None:
     calendar = WorkingCalendar.of("Europe/Berlin", {"sun": [("02:30", "04:00")]})
-    (opens, closes), *_ = open_intervals(calendar, berlin(2026, 3, 29, 0, 0))
+    opens, closes = next(open_intervals(calendar, berlin(2026, 3, 29, 0, 0)))
     assert (opens, closes) == (berlin(2026, 3, 29, 3, 0), berlin(2026, 3, 29, 4, 0))
 
 
@@ -105,7 +105,7 @@ def test_a_calendar_open_on_no_day_is_refused() -> None:
 def test_times_of_day_are_read_strictly() -> None:
     assert (minutes("00:00"), minutes("09:30"), minutes("24:00")) == (0, 570, 1440)
     for bad in ("9:30", "24:01", "12:60", "ab:cd"):
-        with pytest.raises(ValueError, match="HH:MM|time of day"):
+        with pytest.raises(ValueError, match=r"HH:MM|time of day"):
             minutes(bad)
 
 
@@ -126,8 +126,8 @@ def calendars(draw: st.DrawFn, zones: st.SearchStrategy[str] = ZONES) -> Working
 
 
 INSTANTS = st.datetimes(datetime(2026, 1, 1), datetime(2027, 12, 31), timezones=st.just(UTC))
-DURATIONS = st.timedeltas(timedelta(0), timedelta(days=20))
-PROPERTIES = settings(max_examples=150, deadline=None)
+DURATIONS = st.timedeltas(timedelta(0), timedelta(days=3))  # open 15 min a week: 3 days take 6 years
+PROPERTIES = settings(max_examples=100, deadline=None)
 
 
 @PROPERTIES

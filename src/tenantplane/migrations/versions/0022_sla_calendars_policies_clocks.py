@@ -83,9 +83,7 @@ def upgrade() -> None:
         sa.Column("breached_at", sa.DateTime(timezone=True), nullable=True),
         *_owned("sla_clocks"),
         sa.CheckConstraint("target IN ('approval', 'fulfilment', 'resolution')", name=op.f("ck_sla_clocks_target")),
-        sa.CheckConstraint(
-            "state IN ('running', 'met', 'breached', 'cancelled')", name=op.f("ck_sla_clocks_state")
-        ),
+        sa.CheckConstraint("state IN ('running', 'met', 'breached', 'cancelled')", name=op.f("ck_sla_clocks_state")),
         sa.CheckConstraint("clock IN ('business', 'wall')", name=op.f("ck_sla_clocks_clock")),
         sa.ForeignKeyConstraint(
             ["policy_id"], ["sla_policies.id"], name=op.f("fk_sla_clocks_policy_id_sla_policies"), ondelete="SET NULL"
