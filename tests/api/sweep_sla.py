@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -83,15 +84,18 @@ async def _policy(c: httpx.AsyncClient, t: TenantContext) -> Ids:
     return {"policy": await _policy_id(t, c)}
 
 
-def _send(method: str, path: str, body: dict[str, Any] | None = None) -> Call:
+def _send(method: str, path: str, body: Callable[[], dict[str, Any]] | None = None) -> Call:
     def call(c: httpx.AsyncClient, t: TenantContext, ids: Ids) -> Any:
-        return c.request(method, path.format(**ids), json=body, headers=t.admin.headers)
+        json = body() if body is not None else None
+        return c.request(method, path.format(**ids), json=json, headers=t.admin.headers)
 
     return call
 
 
-def _policy_body(ids: dict[str, str]) -> dict[str, Any]:
-    return {"name": "Wall", "targets": [{"target": "resolution", "minutes": 60, "clock": "wall"}]}
+def _policy_body(ids: dict[str, str] | None = None) -> dict[str, Any]:
+    """A wall-clock policy with a name of its own."""
+    name = f"Wall {uuid.uuid4().hex[:6]}"
+    return {"name": name, "targets": [{"target": "resolution", "minutes": 60, "clock": "wall"}]}
 
 
 FACTORIES: dict[str, Factory] = {"calendar_id": _calendar_id, "policy_id": _policy_id}
@@ -101,14 +105,14 @@ BODIES: dict[tuple[str, str], BodyFor] = {
     ("put", f"{POLICIES}/{{policy_id}}"): _policy_body,
 }
 AUDIT_SCENARIOS: dict[tuple[str, str], tuple[Setup, Call]] = {
-    ("post", CALENDARS): (_nothing, _send("POST", CALENDARS, calendar_body())),
-    ("put", f"{CALENDARS}/{{calendar_id}}"): (_calendar, _send("PUT", CALENDARS + "/{calendar}", calendar_body())),
+    ("post", CALENDARS): (_nothing, _send("POST", CALENDARS, calendar_body)),
+    ("put", f"{CALENDARS}/{{calendar_id}}"): (_calendar, _send("PUT", CALENDARS + "/{calendar}", calendar_body)),
     ("delete", f"{CALENDARS}/{{calendar_id}}"): (_calendar, _send("DELETE", CALENDARS + "/{calendar}")),
     ("post", f"{CALENDARS}/{{calendar_id}}/holidays/import"): (
         _calendar,
-        _send("POST", CALENDARS + "/{calendar}/holidays/import", {"ics": ICS}),
+        _send("POST", CALENDARS + "/{calendar}/holidays/import", lambda: {"ics": ICS}),
     ),
-    ("post", POLICIES): (_nothing, _send("POST", POLICIES, _policy_body({}))),
-    ("put", f"{POLICIES}/{{policy_id}}"): (_policy, _send("PUT", POLICIES + "/{policy}", _policy_body({}))),
+    ("post", POLICIES): (_nothing, _send("POST", POLICIES, _policy_body)),
+    ("put", f"{POLICIES}/{{policy_id}}"): (_policy, _send("PUT", POLICIES + "/{policy}", _policy_body)),
     ("delete", f"{POLICIES}/{{policy_id}}"): (_policy, _send("DELETE", POLICIES + "/{policy}")),
 }

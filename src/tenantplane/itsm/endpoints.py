@@ -89,7 +89,7 @@ def _request_read(request: ServiceRequest, sla: dict[uuid.UUID, list[ClockRead]]
 
 async def _request_detail(session: SessionDep, request: ServiceRequest) -> RequestDetail:
     events = await records.timeline(session, request.tenant_id, request.id)
-    sla = await service_levels.clock_reads(session, request.tenant_id, [request.id])
+    sla = await service_levels.clock_reads(session, [request])
     base = _request_read(request, sla).model_dump()
     people = await records.people(
         session, request.tenant_id, events, request.approval_instance_id, request.requester_id, request.requested_for_id
@@ -140,7 +140,7 @@ async def list_requests(
         cursor=cursor,
         limit=limit,
     )
-    sla = await service_levels.clock_reads(session, principal.tenant, [r.id for r in rows])
+    sla = await service_levels.clock_reads(session, rows)
     return Page(items=[_request_read(r, sla) for r in rows], next_cursor=next_cursor)
 
 
@@ -190,7 +190,7 @@ async def retry_request_fulfillment(
 async def _change_detail(session: SessionDep, change: ChangeRequest) -> ChangeDetail:
     events = await records.timeline(session, change.tenant_id, change.id)
     people = await records.people(session, change.tenant_id, events, change.approval_instance_id, change.requester_id)
-    sla = await service_levels.clock_reads(session, change.tenant_id, [change.id])
+    sla = await service_levels.clock_reads(session, [change])
     return ChangeDetail(
         **ChangeRead.model_validate(change).model_copy(update={"sla": sla.get(change.id, [])}).model_dump(),
         timeline=[RecordEventRead.model_validate(e) for e in events],
@@ -215,7 +215,7 @@ async def list_changes(
     rows, next_cursor = await changes.list_changes(
         session, principal.tenant, status=status, type_=type, cursor=cursor, limit=limit
     )
-    sla = await service_levels.clock_reads(session, principal.tenant, [r.id for r in rows])
+    sla = await service_levels.clock_reads(session, rows)
     items = [ChangeRead.model_validate(r).model_copy(update={"sla": sla.get(r.id, [])}) for r in rows]
     return Page(items=items, next_cursor=next_cursor)
 

@@ -78,9 +78,11 @@ async def record_moved(session: AsyncSession, record: Record, to: str, at: datet
         )
 
 
-async def clock_reads(
-    session: AsyncSession, tenant_id: uuid.UUID, record_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[ClockRead]]:
-    """The SLA clocks each record shows (one query for them all), with the time left of those still running."""
-    found = await clocks.clocks_of(session, tenant_id, record_ids)
+async def clock_reads(session: AsyncSession, records: Sequence[Record]) -> dict[uuid.UUID, list[ClockRead]]:
+    """The SLA clocks each record shows (one query for them all), with the time left of those still running. Only
+    records that pinned a policy can have clocks: without one among them, nothing is asked."""
+    held = [r.id for r in records if r.sla_policy_id is not None]
+    if not held:
+        return {}
+    found = await clocks.clocks_of(session, records[0].tenant_id, held)
     return {record_id: [clocks.clock_read(c) for c in rows] for record_id, rows in found.items()}
