@@ -42,6 +42,7 @@ async def _submitted(url: str) -> uuid.UUID:
             item = await catalog.create_item(
                 session, actor=actor, data=CatalogItemIn(name="Desk", sla_policy_id=policy.id)
             )
+        async with db.transaction() as session:  # numbers are drawn on a connection of their own: tenant committed
             submitted = await requests.submit(
                 session, actor=actor, data=RequestIn(catalog_item_id=item.id), idempotency_key=None
             )

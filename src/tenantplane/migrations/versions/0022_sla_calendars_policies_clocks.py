@@ -8,6 +8,8 @@ Create Date: 2026-12-04 21:30:00.000000
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -18,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 
-def _owned(table: str) -> list[sa.SchemaItem]:
+def _owned(table: str) -> list[Any]:
     """The columns and constraints every tenant-owned table has (kit.db.TenantOwned)."""
     return [
         sa.Column("id", sa.Uuid(), nullable=False),
