@@ -57,6 +57,7 @@ async def test_clocks_start_at_submit_and_are_met_when_the_request_moves_in_time
     assert approval["state"] == "running"
     assert 3500 < approval["seconds_left"] <= 3600
     started = datetime.fromisoformat(approval["started_at"])
+    assert started == datetime.fromisoformat(submitted["created_at"]), "a clock starts when its request was submitted"
     assert datetime.fromisoformat(approval["due_at"]) - started == timedelta(minutes=60)
     assert datetime.fromisoformat(approval["warn_at"]) - started == timedelta(minutes=48)
     assert [(k, s) for k, s, _ in await clock_jobs(tenant, submitted["id"])] == [

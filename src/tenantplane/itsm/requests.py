@@ -124,7 +124,9 @@ async def submit(session: AsyncSession, *, actor: Principal, data: RequestIn, id
     if earlier is not None:
         return Submitted(earlier, False)
     try:
-        item, definition, version = await catalog.get_item_to_request(session, actor.tenant, data.catalog_item_id)
+        item, definition, version, service_level = await catalog.get_item_to_request(
+            session, actor.tenant, data.catalog_item_id
+        )
     except NotFound as exc:
         raise ValidationFailed.field("catalog_item_id", "no such catalog item in this tenant") from exc
     if not item.active:
@@ -169,13 +171,11 @@ async def submit(session: AsyncSession, *, actor: Principal, data: RequestIn, id
             people = {actor.id: requester.display_name}
             if data.requested_for:
                 people[requested_for] = names[requested_for]
-            submitted = await submitting.write_new_request(
-                session, actor=actor, item=item, request=request, plan=plan, people=people
+            return await submitting.write_new_request(
+                session, actor=actor, item=item, request=request, plan=plan, people=people, service_level=service_level
             )
-            submitted.sla = await service_levels.start_at_submit(session, request, request.created_at)
-            return submitted
     await _write_step_by_step(session, actor=actor, item=item, request=request)
-    await service_levels.start_at_submit(session, request, request.created_at)
+    await service_levels.start_at_submit(session, request, request.created_at, service_level)
     await approval.after_request_submit(session, item=item, request=request, actor=actor)
     return Submitted(request, True)
 

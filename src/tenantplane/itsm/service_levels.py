@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.itsm.models import CHANGE_RECORD, REQUEST_RECORD, ChangeRequest, ServiceRequest
 from tenantplane.sla import clocks
+from tenantplane.sla.business_time import WorkingCalendar
+from tenantplane.sla.models import SlaPolicy
 from tenantplane.sla.schemas import ClockRead
 
 AT_SUBMIT = ("approval", "resolution")
@@ -32,15 +34,18 @@ CHANGE_MOVES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 Record = ServiceRequest | ChangeRequest
+ServiceLevel = tuple[SlaPolicy, WorkingCalendar | None]
 
 
 def _type(record: Record) -> str:
     return REQUEST_RECORD if isinstance(record, ServiceRequest) else CHANGE_RECORD
 
 
-async def start_at_submit(session: AsyncSession, record: Record, at: datetime) -> list[ClockRead]:
+async def start_at_submit(
+    session: AsyncSession, record: Record, at: datetime, service_level: ServiceLevel | None = None
+) -> list[ClockRead]:
     """Start the approval and resolution clocks of a just-submitted record (nothing without a pinned policy); what
-    they read as."""
+    they read as. `service_level`: the pinned policy and its calendar, when the caller has read them already."""
     if record.sla_policy_id is None:
         return []
     planned = await clocks.start_clocks(
@@ -51,6 +56,7 @@ async def start_at_submit(session: AsyncSession, record: Record, at: datetime) -
         policy_id=record.sla_policy_id,
         targets=AT_SUBMIT,
         at=at,
+        service_level=service_level,
     )
     return [clocks.planned_read(plan) for plan in planned]
 

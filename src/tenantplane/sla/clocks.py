@@ -20,32 +20,34 @@ from tenantplane.jobs.queue import NOTIFY_CHANNEL
 from tenantplane.jobs.registry import handler_for
 from tenantplane.sla import policies
 from tenantplane.sla.business_time import WorkingCalendar, add_business_time
-from tenantplane.sla.models import SlaClock
+from tenantplane.sla.models import SlaClock, SlaPolicy
 from tenantplane.sla.schemas import ClockRead
 
 WARN_JOB = "sla.warn"
 BREACH_JOB = "sla.breach"
 
-_START = text(
-    """
-    WITH clock AS (
+# The clocks and their timer jobs, as CTEs any statement can carry (binds :sla_clocks, :sla_jobs, :sla_channel);
+# `sla_notify` runs only where the statement's result reads it (`SLA_NOTIFIED`).
+START_CTES = """sla_clock AS (
         INSERT INTO sla_clocks (id, tenant_id, record_type, record_id, policy_id, target, clock, minutes, started_at,
             warn_at, due_at)
         SELECT c.id, c.tenant_id, c.record_type, c.record_id, c.policy_id, c.target, c.clock, c.minutes, c.started_at,
             c.warn_at, c.due_at
-        FROM jsonb_populate_recordset(NULL::sla_clocks, CAST(:clocks AS jsonb)) AS c
+        FROM jsonb_populate_recordset(NULL::sla_clocks, CAST(:sla_clocks AS jsonb)) AS c
         ON CONFLICT (record_id, target) DO NOTHING
         RETURNING id
-    ), job AS (
+    ), sla_job AS (
         INSERT INTO jobs (tenant_id, kind, queue, payload, run_at, max_attempts, backoff_seconds)
         SELECT j.tenant_id, j.kind, j.queue, j.payload, j.run_at, j.max_attempts, j.backoff_seconds
-        FROM jsonb_populate_recordset(NULL::jobs, CAST(:jobs AS jsonb)) AS j
-        WHERE CAST(j.payload->>'clock_id' AS uuid) IN (SELECT id FROM clock)
+        FROM jsonb_populate_recordset(NULL::jobs, CAST(:sla_jobs AS jsonb)) AS j
+        WHERE CAST(j.payload->>'clock_id' AS uuid) IN (SELECT id FROM sla_clock)
         RETURNING queue
-    )
-    SELECT pg_notify(:channel, queue) FROM (SELECT DISTINCT queue FROM job) AS queues
-    """
-)
+    ), sla_notify AS (
+        SELECT pg_notify(:sla_channel, queue) FROM (SELECT DISTINCT queue FROM sla_job) AS queues
+    )"""
+SLA_NOTIFIED = "(SELECT count(*) FROM sla_notify)"
+_START = text(f"WITH {START_CTES} SELECT {SLA_NOTIFIED}")
+
 _STOP = text(
     """
     UPDATE sla_clocks SET
@@ -89,22 +91,25 @@ def plan_clock(
     return PlannedClock(str(target["target"]), clock, minutes, started_at, warn_at, due_at)
 
 
-async def start_clocks(
-    session: AsyncSession,
+@dataclass(frozen=True)
+class ClockStart:
+    """Clocks planned for one record, and the binds that write them and their timers (`START_CTES`)."""
+
+    planned: list[PlannedClock]
+    params: dict[str, str]
+
+
+def plan_start(
+    policy: SlaPolicy,
+    calendar: WorkingCalendar | None,
     *,
     tenant_id: uuid.UUID,
     record_type: str,
     record_id: uuid.UUID,
-    policy_id: uuid.UUID,
     targets: Iterable[str],
     at: datetime,
-) -> list[PlannedClock]:
-    """Start the policy's clocks of `targets` (those it sets) at `at`, with their timers; a clock a record already
-    has is kept. One query for the policy, one statement for the clocks and jobs."""
-    found = await policies.policy_with_calendar(session, tenant_id, policy_id)
-    if found is None:
-        return []
-    policy, calendar = found
+) -> ClockStart | None:
+    """The policy's clocks of `targets` (those it sets) starting at `at`; None when it sets none of them. Pure."""
     wanted = set(targets)
     planned = [
         plan_clock(t, started_at=at, warn_percent=policy.warn_percent, calendar=calendar)
@@ -112,7 +117,7 @@ async def start_clocks(
         if t["target"] in wanted
     ]
     if not planned:
-        return []
+        return None
     clocks, jobs = [], []
     for plan in planned:
         clock_id = uuid.uuid4()
@@ -122,7 +127,7 @@ async def start_clocks(
                 "tenant_id": str(tenant_id),
                 "record_type": record_type,
                 "record_id": str(record_id),
-                "policy_id": str(policy_id),
+                "policy_id": str(policy.id),
                 "target": plan.target,
                 "clock": plan.clock,
                 "minutes": plan.minutes,
@@ -132,9 +137,33 @@ async def start_clocks(
             }
         )
         jobs += [_job(tenant_id, WARN_JOB, clock_id, plan.warn_at), _job(tenant_id, BREACH_JOB, clock_id, plan.due_at)]
-    params = {"clocks": json.dumps(clocks), "jobs": json.dumps(jobs), "channel": NOTIFY_CHANNEL}
-    await session.execute(_START, params)
-    return planned
+    params = {"sla_clocks": json.dumps(clocks), "sla_jobs": json.dumps(jobs), "sla_channel": NOTIFY_CHANNEL}
+    return ClockStart(planned, params)
+
+
+async def start_clocks(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    record_type: str,
+    record_id: uuid.UUID,
+    policy_id: uuid.UUID,
+    targets: Iterable[str],
+    at: datetime,
+    service_level: tuple[SlaPolicy, WorkingCalendar | None] | None = None,
+) -> list[PlannedClock]:
+    """Start the policy's clocks of `targets` at `at`, with their timers; a clock a record already has is kept.
+    One query for the policy (none when `service_level` brings it), one statement for the clocks and jobs."""
+    found = service_level or await policies.policy_with_calendar(session, tenant_id, policy_id)
+    if found is None:
+        return []
+    start = plan_start(
+        found[0], found[1], tenant_id=tenant_id, record_type=record_type, record_id=record_id, targets=targets, at=at
+    )
+    if start is None:
+        return []
+    await session.execute(_START, start.params)
+    return start.planned
 
 
 def _job(tenant_id: uuid.UUID, kind: str, clock_id: uuid.UUID, run_at: datetime) -> dict[str, object]:
