@@ -25,6 +25,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "actionlinks",
         "runbooks approvals",
         "automation",
+        "sla",
         "itsm",
         "gitops web",
         "app",

@@ -19,6 +19,7 @@ from tenantplane.approvals.models import ApprovalDefinition
 from tenantplane.automation.definitions.models import Workflow
 from tenantplane.identity.models import Group, User
 from tenantplane.runbooks.models import Runbook
+from tenantplane.sla.models import SlaPolicy
 
 KINDS = ("User", "Group", "Runbook", "ApprovalDefinition", "Workflow", "CatalogItem")
 
@@ -116,6 +117,14 @@ async def group_id(session: AsyncSession, tenant_id: uuid.UUID, name: Any, where
     return found
 
 
+async def sla_policy_id(session: AsyncSession, tenant_id: uuid.UUID, name: Any, where: str) -> uuid.UUID:
+    """SLA policies are written through the API (/api/sla/policies); a document names one that exists."""
+    found = await session.scalar(select(SlaPolicy.id).where(SlaPolicy.tenant_id == tenant_id, SlaPolicy.name == name))
+    if found is None:
+        raise GitopsError(f"{where}: no SLA policy named {name!r}")
+    return found
+
+
 async def user_id(session: AsyncSession, tenant_id: uuid.UUID, email: Any, where: str) -> uuid.UUID:
     stmt = select(User.id).where(User.tenant_id == tenant_id, User.email == str(email).lower())
     found = await session.scalar(stmt)
@@ -152,6 +161,8 @@ async def catalog_body(session: AsyncSession, tenant_id: uuid.UUID, doc: Documen
     body["fulfillment_config"] = config
     if (group := body.get("fulfillment_group")) is not None:
         body["fulfillment_group"] = await group_id(session, tenant_id, group, f"{doc.label}: fulfillment_group")
+    if (policy := body.pop("sla_policy", None)) is not None:
+        body["sla_policy_id"] = await sla_policy_id(session, tenant_id, policy, f"{doc.label}: sla_policy")
     return body
 
 

@@ -17,6 +17,7 @@ from tenantplane.automation.definitions.models import Workflow, WorkflowVersion
 from tenantplane.identity.models import Group, GroupMembership, User
 from tenantplane.itsm.models import CatalogItem
 from tenantplane.runbooks.models import Runbook, RunbookVersion
+from tenantplane.sla.models import SlaPolicy
 
 FRESH = {"populate_existing": True}
 
@@ -34,6 +35,7 @@ class Names:
             (Runbook, Runbook.name),
             (Workflow, Workflow.name),
             (ApprovalDefinition, ApprovalDefinition.name),
+            (SlaPolicy, SlaPolicy.name),
         ):
             rows = await session.execute(select(model.id, column).where(model.tenant_id == tenant_id))
             self.by_id.update({str(row[0]): row[1] for row in rows})
@@ -133,7 +135,7 @@ async def catalog_doc(session: AsyncSession, item: CatalogItem, names: Names) ->
     for key, name in (("runbook_id", "runbook"), ("workflow_id", "workflow")):
         if key in config:
             config[name] = names.of(config.pop(key))
-    return {
+    document: dict[str, Any] = {
         "kind": "CatalogItem",
         "name": item.name,
         "description": item.description,
@@ -145,6 +147,9 @@ async def catalog_doc(session: AsyncSession, item: CatalogItem, names: Names) ->
         "fulfillment_group": names.of(item.fulfillment_group_id),
         "active": item.active,
     }
+    if item.sla_policy_id is not None:  # only when set: documents of items without one read as before
+        document["sla_policy"] = names.of(item.sla_policy_id)
+    return document
 
 
 async def export_documents(session: AsyncSession, tenant_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ class Permission(StrEnum):
     JOBS_READ = "jobs.read"
     JOBS_MANAGE = "jobs.manage"
     EXECUTIONS_READ_ALL = "executions.read_all"
+    SLA_MANAGE = "sla.manage"
 
 
 BUILT_IN_ROLES: dict[str, frozenset[Permission]] = {

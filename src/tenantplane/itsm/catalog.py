@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import BindParameter, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,10 @@ from tenantplane.itsm.models import CatalogItem
 from tenantplane.itsm.schemas import CatalogItemIn
 from tenantplane.kit.errors import Conflict, NotFound, ValidationFailed
 from tenantplane.kit.pagination import paginate
+from tenantplane.sla.business_time import WorkingCalendar
+from tenantplane.sla.calendars import working_calendar
+from tenantplane.sla.models import BusinessCalendar, SlaPolicy
+from tenantplane.sla.policies import policy_problem
 
 
 def items_of(tenant_id: uuid.UUID) -> Select[tuple[CatalogItem]]:
@@ -39,7 +43,9 @@ async def get_item(
     return item
 
 
-def _item_to_request() -> Select[tuple[CatalogItem, ApprovalDefinition, ApprovalDefinitionVersion]]:
+def _item_to_request() -> Select[
+    tuple[CatalogItem, ApprovalDefinition, ApprovalDefinitionVersion, SlaPolicy, BusinessCalendar]
+]:
     tenant_id: BindParameter[uuid.UUID] = bindparam("tenant_id")
     definition = and_(
         ApprovalDefinition.tenant_id == tenant_id, ApprovalDefinition.id == CatalogItem.workflow_definition_id
@@ -49,11 +55,15 @@ def _item_to_request() -> Select[tuple[CatalogItem, ApprovalDefinition, Approval
         ApprovalDefinitionVersion.definition_id == ApprovalDefinition.id,
         ApprovalDefinitionVersion.version == ApprovalDefinition.version,
     )
+    policy = and_(SlaPolicy.tenant_id == tenant_id, SlaPolicy.id == CatalogItem.sla_policy_id)
+    calendar = and_(BusinessCalendar.tenant_id == tenant_id, BusinessCalendar.id == SlaPolicy.calendar_id)
     return (
         items_of(cast(uuid.UUID, tenant_id))
-        .add_columns(ApprovalDefinition, ApprovalDefinitionVersion)
+        .add_columns(ApprovalDefinition, ApprovalDefinitionVersion, SlaPolicy, BusinessCalendar)
         .outerjoin(ApprovalDefinition, definition)
         .outerjoin(ApprovalDefinitionVersion, version)
+        .outerjoin(SlaPolicy, policy)
+        .outerjoin(BusinessCalendar, calendar)
         .where(CatalogItem.id == bindparam("item_id"))
     )
 
@@ -61,14 +71,24 @@ def _item_to_request() -> Select[tuple[CatalogItem, ApprovalDefinition, Approval
 _ITEM_TO_REQUEST = _item_to_request()  # built once (it is on every submit), the tenant and item bound per call
 
 
-async def get_item_to_request(
-    session: AsyncSession, tenant_id: uuid.UUID, item_id: uuid.UUID
-) -> tuple[CatalogItem, ApprovalDefinition | None, ApprovalDefinitionVersion | None]:
-    """The item, with its approval definition and that definition's current version when it has one (one query)."""
+class ItemToRequest(NamedTuple):
+    """What a submit needs of its item, read in one query."""
+
+    item: CatalogItem
+    definition: ApprovalDefinition | None
+    version: ApprovalDefinitionVersion | None
+    service_level: tuple[SlaPolicy, WorkingCalendar | None] | None
+
+
+async def get_item_to_request(session: AsyncSession, tenant_id: uuid.UUID, item_id: uuid.UUID) -> ItemToRequest:
+    """The item, with its approval definition and that definition's current version when it has one, and its SLA
+    policy with that policy's calendar (one query)."""
     row = (await session.execute(_ITEM_TO_REQUEST, {"tenant_id": tenant_id, "item_id": item_id})).one_or_none()
     if row is None:
         raise NotFound(f"No catalog item {item_id} in this tenant.")
-    return row[0], row[1], row[2]
+    policy, calendar = row[3], row[4]
+    service_level = (policy, working_calendar(calendar) if calendar is not None else None) if policy else None
+    return ItemToRequest(row[0], row[1], row[2], service_level)
 
 
 async def list_items(
@@ -110,6 +130,8 @@ async def _check(session: AsyncSession, tenant_id: uuid.UUID, data: CatalogItemI
             errors.append(
                 {"field": "fulfillment_group", "message": f"no group {data.fulfillment_group} in this tenant"}
             )
+    if data.sla_policy_id is not None and (problem := await policy_problem(session, tenant_id, data.sla_policy_id)):
+        errors.append({"field": "sla_policy_id", "message": problem})
     if errors:
         raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
     return variables
@@ -134,6 +156,7 @@ async def create_item(session: AsyncSession, *, actor: Principal, data: CatalogI
         fulfillment_type=data.fulfillment_type,
         fulfillment_config=data.fulfillment_config,
         fulfillment_group_id=data.fulfillment_group,
+        sla_policy_id=data.sla_policy_id,
         active=data.active,
     )
     session.add(item)
@@ -158,6 +181,7 @@ async def update_item(
     item.variables, item.workflow_definition_id = variables, data.workflow_definition_id
     item.fulfillment_type, item.fulfillment_config = data.fulfillment_type, data.fulfillment_config
     item.fulfillment_group_id, item.active = data.fulfillment_group, data.active
+    item.sla_policy_id = data.sla_policy_id
     await session.flush()
     await record_event(
         session,

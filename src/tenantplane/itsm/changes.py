@@ -15,11 +15,12 @@ from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.permissions import Permission
 from tenantplane.identity.repository import get_tenant
-from tenantplane.itsm import approval, lifecycle, records, references
+from tenantplane.itsm import approval, lifecycle, records, references, service_levels
 from tenantplane.itsm.models import ChangeRequest
 from tenantplane.itsm.schemas import ChangeIn
 from tenantplane.kit.errors import Forbidden, NotFound, ValidationFailed
 from tenantplane.kit.pagination import paginate
+from tenantplane.sla.policies import policy_for_change_type
 
 RECORD_TYPE = lifecycle.CHANGE
 
@@ -114,9 +115,11 @@ async def create_change(session: AsyncSession, *, actor: Principal, data: Change
         workflow_definition_id=definition_id,
         requester_id=actor.id,
         status="pending_approval",
+        sla_policy_id=await policy_for_change_type(session, actor.tenant, data.type),
     )
     session.add(change)
     await session.flush()
+    await service_levels.start_at_submit(session, change, change.created_at)
     await records.add_event(
         session,
         tenant_id=actor.tenant,

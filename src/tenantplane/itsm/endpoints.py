@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 
 from tenantplane.identity.auth import CurrentUser, Principal, require
 from tenantplane.identity.permissions import Permission
-from tenantplane.itsm import catalog, changes, records, requests
+from tenantplane.itsm import catalog, changes, records, requests, service_levels
 from tenantplane.itsm.models import ChangeRequest, ServiceRequest
 from tenantplane.itsm.pinning import fulfillment_read
 from tenantplane.itsm.schemas import (
@@ -32,6 +32,7 @@ from tenantplane.itsm.schemas import (
 from tenantplane.kit.db import SessionDep
 from tenantplane.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tenantplane.kit.schemas import Page
+from tenantplane.sla.schemas import ClockRead
 
 router = APIRouter(prefix="/api/itsm", tags=["itsm"])
 CatalogAdmin = Annotated[Principal, Depends(require(Permission.CATALOG_MANAGE))]
@@ -81,13 +82,15 @@ async def retire_catalog_item(item_id: uuid.UUID, principal: CatalogAdmin, sessi
     return Response(status_code=204)
 
 
-def _request_read(request: ServiceRequest) -> RequestRead:
-    return RequestRead.model_validate(request).model_copy(update={"fulfillment": fulfillment_read(request)})
+def _request_read(request: ServiceRequest, sla: dict[uuid.UUID, list[ClockRead]]) -> RequestRead:
+    update = {"fulfillment": fulfillment_read(request), "sla": sla.get(request.id, [])}
+    return RequestRead.model_validate(request).model_copy(update=update)
 
 
 async def _request_detail(session: SessionDep, request: ServiceRequest) -> RequestDetail:
     events = await records.timeline(session, request.tenant_id, request.id)
-    base = _request_read(request).model_dump()
+    sla = await service_levels.clock_reads(session, [request])
+    base = _request_read(request, sla).model_dump()
     people = await records.people(
         session, request.tenant_id, events, request.approval_instance_id, request.requester_id, request.requested_for_id
     )
@@ -108,7 +111,7 @@ async def submit_request(
         response.status_code = 200
     if submitted.timeline is None:
         return await _request_detail(session, submitted.request)
-    base = _request_read(submitted.request).model_dump()
+    base = _request_read(submitted.request, {submitted.request.id: submitted.sla}).model_dump()
     timeline = [RecordEventRead.model_validate(e) for e in submitted.timeline]
     return RequestDetail(**base, timeline=timeline, people=submitted.people)
 
@@ -120,13 +123,25 @@ async def list_requests(
     scope: Literal["mine", "all"] = "mine",
     status: str | None = None,
     catalog_item_id: uuid.UUID | None = None,
+    sort: Annotated[
+        Literal["newest", "sla"],
+        Query(description="`sla`: least time left first (running SLA clocks), one page of `limit`, no cursor"),
+    ] = "newest",
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[RequestRead]:
     rows, next_cursor = await requests.list_requests(
-        session, principal, scope=scope, status=status, catalog_item_id=catalog_item_id, cursor=cursor, limit=limit
+        session,
+        principal,
+        scope=scope,
+        status=status,
+        catalog_item_id=catalog_item_id,
+        by_sla=sort == "sla",
+        cursor=cursor,
+        limit=limit,
     )
-    return Page(items=[_request_read(r) for r in rows], next_cursor=next_cursor)
+    sla = await service_levels.clock_reads(session, rows)
+    return Page(items=[_request_read(r, sla) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/requests/{request_id}", response_model=RequestDetail)
@@ -175,8 +190,9 @@ async def retry_request_fulfillment(
 async def _change_detail(session: SessionDep, change: ChangeRequest) -> ChangeDetail:
     events = await records.timeline(session, change.tenant_id, change.id)
     people = await records.people(session, change.tenant_id, events, change.approval_instance_id, change.requester_id)
+    sla = await service_levels.clock_reads(session, [change])
     return ChangeDetail(
-        **ChangeRead.model_validate(change).model_dump(),
+        **ChangeRead.model_validate(change).model_copy(update={"sla": sla.get(change.id, [])}).model_dump(),
         timeline=[RecordEventRead.model_validate(e) for e in events],
         people=people,
     )
@@ -199,7 +215,9 @@ async def list_changes(
     rows, next_cursor = await changes.list_changes(
         session, principal.tenant, status=status, type_=type, cursor=cursor, limit=limit
     )
-    return Page(items=[ChangeRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    sla = await service_levels.clock_reads(session, rows)
+    items = [ChangeRead.model_validate(r).model_copy(update={"sla": sla.get(r.id, [])}) for r in rows]
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/changes/{change_id}", response_model=ChangeDetail)

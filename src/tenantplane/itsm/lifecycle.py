@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.itsm import events, records
-from tenantplane.itsm.models import ChangeRequest, ServiceRequest
+from tenantplane.itsm import events, records, service_levels
+from tenantplane.itsm.models import CHANGE_RECORD, REQUEST_RECORD, ChangeRequest, ServiceRequest
 from tenantplane.kit.errors import Conflict
 from tenantplane.notifications.service import notify_users
 
-REQUEST = "service_request"
-CHANGE = "change_request"
+REQUEST = REQUEST_RECORD
+CHANGE = CHANGE_RECORD
 REQUEST_MOVES = {
     "pending_approval": {"rejected", "cancelled", "in_fulfillment"},
     "in_fulfillment": {"fulfilled", "fulfillment_failed", "cancelled"},
@@ -48,8 +48,10 @@ async def _move(
         noun = "request" if request else "change"
         raise Conflict(f"A {noun} that is {record.status} cannot become {to}.")
     previous, record.status = record.status, to
-    record.closed_at = datetime.now(UTC) if to in final else None
+    now = datetime.now(UTC)
+    record.closed_at = now if to in final else None
     await session.flush()
+    await service_levels.record_moved(session, record, to, now)
     await note(session, record, to, message, actor_id=actor_id, data={"from": previous, **(data or {})})
 
 

@@ -18,6 +18,7 @@ from tenantplane.kit.db import Base, TenantOwned
 REQUEST_STATUSES = ("pending_approval", "rejected", "cancelled", "in_fulfillment", "fulfilled", "fulfillment_failed")
 CHANGE_STATUSES = ("pending_approval", "scheduled", "implementing", "completed", "failed", "rejected", "cancelled")
 FULFILLMENT_TYPES = ("manual", "runbook", "workflow")
+REQUEST_RECORD, CHANGE_RECORD = "service_request", "change_request"  # record types of timelines, approvals, SLAs
 
 
 class CatalogItem(TenantOwned, Base):
@@ -35,6 +36,7 @@ class CatalogItem(TenantOwned, Base):
     fulfillment_type: Mapped[str] = mapped_column(String(16), server_default="manual")
     fulfillment_config: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     fulfillment_group_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    sla_policy_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sla_policies.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(server_default=text("true"))
 
 
@@ -81,6 +83,9 @@ class ServiceRequest(TenantOwned, Base):
     fulfillment_error: Mapped[str | None] = mapped_column(Text)
     fulfillment_runs: Mapped[int] = mapped_column(server_default=text("0"))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    # The SLA policy pinned at submit (the item's then); its clocks start and stop as the request moves. No foreign
+    # key: a deleted policy starts no more clocks, but the ones it started still stop when the request moves.
+    sla_policy_id: Mapped[uuid.UUID | None]
     closed_at: Mapped[datetime | None]
 
 
@@ -105,6 +110,7 @@ class ChangeRequest(TenantOwned, Base):
     status: Mapped[str] = mapped_column(String(24))
     approval_instance_id: Mapped[uuid.UUID | None]
     outcome_note: Mapped[str | None] = mapped_column(Text)
+    sla_policy_id: Mapped[uuid.UUID | None]  # pinned at submit, from its type's policy (no foreign key, as requests)
     closed_at: Mapped[datetime | None]
 
 

@@ -18,13 +18,14 @@ from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import User
 from tenantplane.identity.permissions import Permission
-from tenantplane.itsm import approval, catalog, fulfillment, lifecycle, pinning, records, submitting
+from tenantplane.itsm import approval, catalog, fulfillment, lifecycle, pinning, records, service_levels, submitting
 from tenantplane.itsm.forms import check_form, user_references, validate_values
 from tenantplane.itsm.models import CatalogItem, ServiceRequest
 from tenantplane.itsm.schemas import FulfillIn, RequestIn
 from tenantplane.itsm.submitting import Submitted
 from tenantplane.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tenantplane.kit.pagination import paginate
+from tenantplane.sla.clocks import next_due
 
 RECORD_TYPE = lifecycle.REQUEST
 T = TypeVar("T")
@@ -63,7 +64,9 @@ async def list_requests(
     catalog_item_id: uuid.UUID | None,
     cursor: str | None,
     limit: int,
+    by_sla: bool = False,
 ) -> tuple[Sequence[ServiceRequest], str | None]:
+    """A page of requests, newest first; `by_sla`: the `limit` with the least SLA time left first (no cursor)."""
     if scope == "all" and not principal.can(Permission.REQUESTS_READ_ALL):
         raise Forbidden("Listing everyone's requests needs the 'requests.read_all' permission.")
     stmt = (
@@ -77,6 +80,9 @@ async def list_requests(
         stmt = stmt.where(ServiceRequest.status == status)
     if catalog_item_id:
         stmt = stmt.where(ServiceRequest.catalog_item_id == catalog_item_id)
+    if by_sla:
+        ordered = stmt.order_by(next_due(ServiceRequest.id).asc().nulls_last(), ServiceRequest.created_at.desc())
+        return (await session.scalars(ordered.limit(limit))).all(), None
     return await paginate(
         session, stmt, created_col=ServiceRequest.created_at, id_col=ServiceRequest.id, cursor=cursor, limit=limit
     )
@@ -118,7 +124,9 @@ async def submit(session: AsyncSession, *, actor: Principal, data: RequestIn, id
     if earlier is not None:
         return Submitted(earlier, False)
     try:
-        item, definition, version = await catalog.get_item_to_request(session, actor.tenant, data.catalog_item_id)
+        item, definition, version, service_level = await catalog.get_item_to_request(
+            session, actor.tenant, data.catalog_item_id
+        )
     except NotFound as exc:
         raise ValidationFailed.field("catalog_item_id", "no such catalog item in this tenant") from exc
     if not item.active:
@@ -153,6 +161,7 @@ async def submit(session: AsyncSession, *, actor: Principal, data: RequestIn, id
             justification=data.justification,
             status="pending_approval",
             idempotency_key=idempotency_key,
+            sla_policy_id=item.sla_policy_id,
         )
     )
     await pinning.pin_fulfillment(session, request, item)
@@ -163,9 +172,10 @@ async def submit(session: AsyncSession, *, actor: Principal, data: RequestIn, id
             if data.requested_for:
                 people[requested_for] = names[requested_for]
             return await submitting.write_new_request(
-                session, actor=actor, item=item, request=request, plan=plan, people=people
+                session, actor=actor, item=item, request=request, plan=plan, people=people, service_level=service_level
             )
     await _write_step_by_step(session, actor=actor, item=item, request=request)
+    await service_levels.start_at_submit(session, request, request.created_at, service_level)
     await approval.after_request_submit(session, item=item, request=request, actor=actor)
     return Submitted(request, True)
 

@@ -11,6 +11,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tenantplane.approvals.schemas import FulfillmentRead
 from tenantplane.kit.schemas import InputSchema, ReadSchema
+from tenantplane.sla.schemas import ClockRead
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
@@ -36,6 +37,7 @@ class CatalogItemIn(InputSchema):
     fulfillment_type: Literal["manual", "runbook", "workflow"] = "manual"
     fulfillment_config: dict[str, Any] = Field(default_factory=dict)
     fulfillment_group: uuid.UUID | None = Field(default=None, description="Group whose members fulfil manually")
+    sla_policy_id: uuid.UUID | None = Field(default=None, description="The SLA policy its requests are held to")
     active: bool = True
 
 
@@ -51,6 +53,7 @@ class CatalogItemRead(ReadSchema):
     fulfillment_group: uuid.UUID | None = Field(
         validation_alias=AliasChoices("fulfillment_group_id", "fulfillment_group")
     )
+    sla_policy_id: uuid.UUID | None
     active: bool
     created_at: datetime
     updated_at: datetime
@@ -86,6 +89,7 @@ class RequestRead(ReadSchema):
     fulfillment: FulfillmentRead | None = Field(
         default=None, description="The fulfillment pinned at submit (null for requests submitted before pinning)"
     )
+    sla: list[ClockRead] = Field(default_factory=list, description="Its SLA clocks (none without a policy)")
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
@@ -173,6 +177,7 @@ class ChangeRead(ReadSchema):
     status: str
     approval_instance_id: uuid.UUID | None
     outcome_note: str | None
+    sla: list[ClockRead] = Field(default_factory=list, description="Its SLA clocks (none without a policy)")
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None

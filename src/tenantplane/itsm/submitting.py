@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -31,6 +31,10 @@ from tenantplane.audit.service import event_values
 from tenantplane.identity.auth import Principal
 from tenantplane.itsm.lifecycle import REQUEST
 from tenantplane.itsm.models import CatalogItem, RecordEvent, ServiceRequest
+from tenantplane.itsm.service_levels import AT_SUBMIT, ServiceLevel
+from tenantplane.sla.clocks import SLA_NOTIFIED, plan_start, planned_read
+from tenantplane.sla.clocks import START_CTES as SLA_CTES
+from tenantplane.sla.schemas import ClockRead
 
 REQUEST_COLUMNS = (
     "id",
@@ -54,6 +58,7 @@ REQUEST_COLUMNS = (
     "fulfillment_error",
     "fulfillment_runs",
     "idempotency_key",
+    "sla_policy_id",
     "closed_at",
 )
 
@@ -78,6 +83,12 @@ _REQUEST = f"""service_request AS (
     FROM jsonb_populate_record(NULL::audit_events, CAST(:au AS jsonb)) AS a
 )"""
 _STATEMENT = text(f"WITH {CLOCK}, {START_CTES}, {_REQUEST} SELECT at FROM clock")
+# With SLA clocks: the same rows and the clocks with their timers, all stamped from one reading taken before (the
+# clocks' due times are counted from it), so a request's clocks start exactly when it was submitted.
+_STATEMENT_WITH_CLOCKS = text(
+    f"WITH clock AS (SELECT CAST(:at AS timestamptz) AS at), {START_CTES}, {_REQUEST}, {SLA_CTES} "
+    f"SELECT at, {SLA_NOTIFIED} FROM clock"
+)
 """Built once (it runs on every submit): a new `text()` per call would parse its binds and key the compiled
 cache again each time."""
 
@@ -91,6 +102,7 @@ class Submitted:
     created: bool
     timeline: list[RecordEvent] | None = None
     people: dict[uuid.UUID, str] = field(default_factory=dict)
+    sla: list[ClockRead] = field(default_factory=list)
 
 
 async def write_new_request(
@@ -101,8 +113,10 @@ async def write_new_request(
     request: ServiceRequest,
     plan: PlannedStart,
     people: dict[uuid.UUID, str],
+    service_level: ServiceLevel | None = None,
 ) -> Submitted:
-    """Write a pinned request (not in the session yet) and its planned approval in one statement, then its jobs."""
+    """Write a pinned request (not in the session yet) and its planned approval in one statement, then its jobs;
+    with `service_level` (its pinned SLA policy and calendar) its SLA clocks and their timers in the same one."""
     instance = plan.instance
     request.approval_instance_id = instance.id
     owner = {"tenant_id": request.tenant_id, "record_type": REQUEST, "record_id": request.id}
@@ -130,13 +144,28 @@ async def write_new_request(
         "re": row_json([{column: getattr(e, column) for column in _EVENT_COLUMNS} for e in timeline]),
         "au": row_json({"id": uuid.uuid4(), **audit}),
     }
-    at: datetime = (await session.execute(_STATEMENT, params)).scalar_one()
+    clocks = None
+    if service_level is not None and request.sla_policy_id is not None:
+        now = datetime.now(UTC)
+        clocks = plan_start(
+            *service_level,
+            tenant_id=request.tenant_id,
+            record_type=REQUEST,
+            record_id=request.id,
+            targets=AT_SUBMIT,
+            at=now,
+        )
+        if clocks is not None:
+            params |= {**clocks.params, "at": now}
+    statement = _STATEMENT if clocks is None else _STATEMENT_WITH_CLOCKS
+    at: datetime = (await session.execute(statement, params)).scalars().one()
     _attach_request(session, request, at)
     attach(session, plan, at)
     for number, event in enumerate(timeline, 1):
         event.created_at = event.updated_at = at + number * TICK
     await queue_jobs(session, plan)
-    return Submitted(request, True, timeline, people)
+    sla = [planned_read(clock) for clock in clocks.planned] if clocks is not None else []
+    return Submitted(request, True, timeline, people, sla)
 
 
 def _attach_request(session: AsyncSession, request: ServiceRequest, at: datetime) -> None:

@@ -14,13 +14,16 @@ export type ChangeDetail = Schemas["ChangeDetail"];
 export const itsmKeys = {
   catalog: (filters: { q?: string; category?: string; includeInactive?: boolean }) => ["itsm", "catalog", "list", filters] as const,
   item: (id: string) => ["itsm", "catalog", "detail", id] as const,
-  requests: (filters: { scope: "mine" | "all"; status?: string }) => ["itsm", "requests", "list", filters] as const,
+  requests: (filters: RequestFilters) => ["itsm", "requests", "list", filters] as const,
   request: (id: string) => ["itsm", "requests", "detail", id] as const,
   changes: (filters: { status?: string }) => ["itsm", "changes", "list", filters] as const,
   change: (id: string) => ["itsm", "changes", "detail", id] as const,
 };
 
 const PAGE = 25;
+
+/** `sort: "sla"`: least SLA time left first (the fulfiller queue), one page of at most 100, no cursor. */
+export type RequestFilters = { scope: "mine" | "all"; status?: string; sort?: "newest" | "sla" };
 
 export function useCatalog(filters: { q?: string; category?: string; includeInactive?: boolean }) {
   return useInfiniteQuery({
@@ -69,14 +72,22 @@ export function useSaveCatalogItem() {
   });
 }
 
-export function useRequests(filters: { scope: "mine" | "all"; status?: string }, options: { refetchInterval?: number } = {}) {
+export function useRequests(filters: RequestFilters, options: { refetchInterval?: number } = {}) {
   return useInfiniteQuery({
     queryKey: itsmKeys.requests(filters),
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam, signal }) =>
       unwrap(
         api.GET("/api/itsm/requests", {
-          params: { query: { scope: filters.scope, status: filters.status || undefined, cursor: pageParam, limit: PAGE } },
+          params: {
+            query: {
+              scope: filters.scope,
+              status: filters.status || undefined,
+              sort: filters.sort,
+              cursor: pageParam,
+              limit: filters.sort === "sla" ? 100 : PAGE,
+            },
+          },
           signal,
         }),
       ),

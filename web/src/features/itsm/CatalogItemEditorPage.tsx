@@ -14,6 +14,7 @@ import { type CatalogItem, useCatalogItem, useRunbookChoices, useSaveCatalogItem
 import { fromDraft, toDraft, toFormVariables, type VariableDraft } from "../../components/forms";
 import { FormFieldsEditor, VARIABLE_FIELDS } from "./FormFieldsEditor";
 import { FulfillmentGroup, type ParamRow, paramRows, RunbookParameters } from "./FulfillmentFields";
+import { SlaPolicyField } from "./SlaPolicyField";
 
 function ItemForm({ item }: { item?: CatalogItem }) {
   const [name, setName] = useState(item?.name ?? "");
@@ -27,6 +28,7 @@ function ItemForm({ item }: { item?: CatalogItem }) {
   const [runbookId, setRunbookId] = useState(typeof item?.fulfillment_config.runbook_id === "string" ? item.fulfillment_config.runbook_id : "");
   const [params, setParams] = useState<ParamRow[]>(() => paramRows(item?.fulfillment_config ?? {}));
   const [fulfillmentGroup, setFulfillmentGroup] = useState(item?.fulfillment_group ?? "");
+  const [slaPolicyId, setSlaPolicyId] = useState(item?.sla_policy_id ?? "");
   const canReadRunbooks = usePermission("runbooks.manage");
   const runbooks = useRunbookChoices(canReadRunbooks && fulfillmentType === "runbook");
   const definitions = useDefinitions();
@@ -47,6 +49,7 @@ function ItemForm({ item }: { item?: CatalogItem }) {
       "fulfillment_config.parameters",
       "fulfillment_config",
       "fulfillment_group",
+      "sla_policy_id",
       ...drafts.flatMap((_, i) => [`variables.${i}`, ...VARIABLE_FIELDS.map((f) => `variables.${i}.${f}`)]),
     ],
     [drafts],
@@ -73,6 +76,7 @@ function ItemForm({ item }: { item?: CatalogItem }) {
       fulfillment_type: fulfillmentType as "manual" | "runbook" | "workflow",
       fulfillment_config,
       fulfillment_group: fulfillmentGroup.trim() || null,
+      sla_policy_id: slaPolicyId || null,
     };
     save.mutate(item ? { id: item.id, body } : { body }, {
       onSuccess: (saved) => {
@@ -135,6 +139,8 @@ function ItemForm({ item }: { item?: CatalogItem }) {
           <RunbookParameters params={params} setParams={setParams} error={errors.fields["fulfillment_config.parameters"]} />
         </>
       ) : null}
+      <h2>Service level</h2>
+      <SlaPolicyField value={slaPolicyId} onChange={setSlaPolicyId} error={errors.fields.sla_policy_id} />
       <div className="form-actions">
         <button type="submit" className="button button--primary" disabled={save.isPending}>
           {save.isPending ? "Saving…" : item ? "Save item" : "Create item"}

@@ -14,6 +14,7 @@ import { ApprovalProgress } from "../../components/ApprovalProgress";
 import "../../components/portal.css";
 import { CHANGE_ACTIONS, type ChangeAction, type ChangeDetail, useChange, useChangeAction, useChanges, useCreateChange } from "../../api/itsm";
 import { Person, StatusBadge, Timeline } from "../../components/RecordParts";
+import { SlaClocks } from "../../components/SlaClocks";
 
 const STATUSES = ["pending_approval", "scheduled", "implementing", "completed", "failed", "rejected", "cancelled"];
 const ACTION_LABELS: Record<ChangeAction, string> = { start: "Start", complete: "Complete", fail: "Mark failed", cancel: "Cancel change" };
@@ -264,6 +265,12 @@ export function ChangeDetailPage() {
             {c.description ? <p className="timeline-message">{c.description}</p> : null}
             {c.outcome_note ? <p>Outcome: {c.outcome_note}</p> : null}
           </section>
+          {c.sla?.length ? (
+            <section className="panel section" aria-labelledby="change-sla">
+              <h2 id="change-sla">Service levels</h2>
+              <SlaClocks clocks={c.sla} />
+            </section>
+          ) : null}
           {approval.data ? (
             <section className="panel section" aria-labelledby="change-approval">
               <h2 id="change-approval">Approval</h2>

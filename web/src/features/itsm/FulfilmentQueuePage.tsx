@@ -13,6 +13,7 @@ import { ItemName } from "../../components/ItemName";
 import "../../components/portal.css";
 import { type ServiceRequest, useFulfilRequest, useRequests } from "../../api/itsm";
 import { Person } from "../../components/RecordParts";
+import { SlaBadge } from "../../components/SlaClocks";
 
 type Outcome = "fulfilled" | "fulfillment_failed";
 
@@ -52,7 +53,8 @@ function FulfilForm({ request, outcome, onDone, onCancel }: { request: ServiceRe
 }
 
 export function FulfilmentQueuePage() {
-  const queue = useRequests({ scope: "all", status: "in_fulfillment" }, { refetchInterval: 15_000 });
+  const [sort, setSort] = useState<"newest" | "sla">("newest");
+  const queue = useRequests({ scope: "all", status: "in_fulfillment", sort }, { refetchInterval: 15_000 });
   const canReadUsers = usePermission("users.read");
   const [acting, setActing] = useState<{ request: ServiceRequest; outcome: Outcome } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -61,6 +63,15 @@ export function FulfilmentQueuePage() {
     <>
       <PageHeader title="Fulfillment queue" description="Approved requests waiting for someone to do the work." />
       <Notice message={notice} onDismiss={() => setNotice(null)} />
+      <form className="filters" aria-label="Sort the queue" onSubmit={(e) => e.preventDefault()}>
+        <div className="field">
+          <label htmlFor="queue-sort">Sort by</label>
+          <select id="queue-sort" value={sort} onChange={(e) => setSort(e.target.value as "newest" | "sla")}>
+            <option value="newest">Newest first</option>
+            <option value="sla">Time left (SLA)</option>
+          </select>
+        </div>
+      </form>
       {queue.isPending ? <Loading label="Loading the queue…" /> : null}
       {queue.isError ? <ErrorState error={queue.error} onRetry={() => void queue.refetch()} /> : null}
       {queue.data && !items.length ? (
@@ -77,6 +88,7 @@ export function FulfilmentQueuePage() {
               <th scope="col">Item</th>
               <th scope="col">Requester</th>
               <th scope="col">Waiting</th>
+              <th scope="col">SLA</th>
               <th scope="col">Actions</th>
             </tr>
           </thead>
@@ -96,6 +108,9 @@ export function FulfilmentQueuePage() {
                 </td>
                 <td data-label="Waiting">
                   <span title={r.updated_at}>{age(r.updated_at)}</span> <span className="visually-hidden"><DateTime value={r.updated_at} /></span>
+                </td>
+                <td data-label="SLA">
+                  <SlaBadge clocks={r.sla ?? []} />
                 </td>
                 <td data-label="Actions" className="cell-actions">
                   <button type="button" className="button button--small button--primary" onClick={() => setActing({ request: r, outcome: "fulfilled" })} aria-label={`Mark ${r.number} fulfilled`}>

@@ -17,6 +17,7 @@ import { toFormVariables } from "../../components/forms";
 import { mayRetryFulfillment } from "../../components/fulfillment";
 import { FulfillmentSummary } from "../../components/FulfillmentSummary";
 import { mergeTimeline, StatusBadge, Timeline, VariableList } from "../../components/RecordParts";
+import { SlaClocks } from "../../components/SlaClocks";
 import "../../components/portal.css";
 
 export const CANCELLABLE = ["pending_approval", "in_fulfillment"];
@@ -152,6 +153,12 @@ export function RequestDetailPage() {
             <FulfillmentSummary fulfillment={r.fulfillment} />
             {mayRetry && mayRetryFulfillment(r.status, r.fulfillment) ? <RetryFulfillment request={r} onRetried={setNotice} /> : null}
           </section>
+          {r.sla?.length ? (
+            <section className="panel section" aria-labelledby="req-sla">
+              <h2 id="req-sla">Service levels</h2>
+              <SlaClocks clocks={r.sla} />
+            </section>
+          ) : null}
           {r.approval_instance_id ? (
             <section className="panel section" aria-labelledby="req-approval">
               <h2 id="req-approval">Approval</h2>

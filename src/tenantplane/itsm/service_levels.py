@@ -1,0 +1,94 @@
+"""Which SLA clocks of a request or change run when: started at submit, stopped or started by each status move.
+
+Approval runs from submit to the decision, fulfilment from approval to the end of the work, resolution from submit
+to the end; a cancel cancels what still runs. A failed fulfilment keeps its clocks running (it waits for a retry).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantplane.itsm.models import CHANGE_RECORD, REQUEST_RECORD, ChangeRequest, ServiceRequest
+from tenantplane.sla import clocks
+from tenantplane.sla.business_time import WorkingCalendar
+from tenantplane.sla.models import SlaPolicy
+from tenantplane.sla.schemas import ClockRead
+
+AT_SUBMIT = ("approval", "resolution")
+ALL = ("approval", "fulfilment", "resolution")
+# status reached → (targets stopped, targets started)
+REQUEST_MOVES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "in_fulfillment": (("approval",), ("fulfilment",)),
+    "rejected": (("approval", "resolution"), ()),
+    "fulfilled": (("approval", "fulfilment", "resolution"), ()),
+}
+CHANGE_MOVES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "scheduled": (("approval",), ("fulfilment",)),
+    "rejected": (("approval", "resolution"), ()),
+    "completed": (ALL, ()),
+    "failed": (ALL, ()),
+}
+
+Record = ServiceRequest | ChangeRequest
+ServiceLevel = tuple[SlaPolicy, WorkingCalendar | None]
+
+
+def _type(record: Record) -> str:
+    return REQUEST_RECORD if isinstance(record, ServiceRequest) else CHANGE_RECORD
+
+
+async def start_at_submit(
+    session: AsyncSession, record: Record, at: datetime, service_level: ServiceLevel | None = None
+) -> list[ClockRead]:
+    """Start the approval and resolution clocks of a just-submitted record (nothing without a pinned policy); what
+    they read as. `service_level`: the pinned policy and its calendar, when the caller has read them already."""
+    if record.sla_policy_id is None:
+        return []
+    planned = await clocks.start_clocks(
+        session,
+        tenant_id=record.tenant_id,
+        record_type=_type(record),
+        record_id=record.id,
+        policy_id=record.sla_policy_id,
+        targets=AT_SUBMIT,
+        at=at,
+        service_level=service_level,
+    )
+    return [clocks.planned_read(plan) for plan in planned]
+
+
+async def record_moved(session: AsyncSession, record: Record, to: str, at: datetime) -> None:
+    """Stop and start the record's clocks for its move to `to`, in the move's transaction."""
+    if record.sla_policy_id is None:
+        return
+    if to == "cancelled":
+        await clocks.stop_clocks(
+            session, tenant_id=record.tenant_id, record_id=record.id, targets=ALL, at=at, cancel=True
+        )
+        return
+    stopped, started = (REQUEST_MOVES if isinstance(record, ServiceRequest) else CHANGE_MOVES).get(to, ((), ()))
+    await clocks.stop_clocks(session, tenant_id=record.tenant_id, record_id=record.id, targets=stopped, at=at)
+    if started:
+        await clocks.start_clocks(
+            session,
+            tenant_id=record.tenant_id,
+            record_type=_type(record),
+            record_id=record.id,
+            policy_id=record.sla_policy_id,
+            targets=started,
+            at=at,
+        )
+
+
+async def clock_reads(session: AsyncSession, records: Sequence[Record]) -> dict[uuid.UUID, list[ClockRead]]:
+    """The SLA clocks each record shows (one query for them all), with the time left of those still running. Only
+    records that pinned a policy can have clocks: without one among them, nothing is asked."""
+    held = [r.id for r in records if r.sla_policy_id is not None]
+    if not held:
+        return {}
+    found = await clocks.clocks_of(session, records[0].tenant_id, held)
+    return {record_id: [clocks.clock_read(c) for c in rows] for record_id, rows in found.items()}
