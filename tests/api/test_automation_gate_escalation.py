@@ -98,6 +98,23 @@ async def test_a_gate_is_reminded_then_escalated_to_the_managers_who_approve_and
     assert [g["id"] for g in mine] == [gate["id"]]
     lead_notices = [n["subject"] for n in await _notices(lead)]
     assert "Reminder: approval needed: sign-off" in lead_notices
+    # The manager is asked as the first approver was: their own signed approve / reject links (and the reminded
+    # approver gets fresh ones with the reminder).
+    async with tenant.database.transaction() as session:
+        links = dict(
+            (
+                await session.execute(
+                    text(
+                        "SELECT CAST(user_id AS text), count(*) FROM action_links"
+                        " WHERE subject_type = 'gate' AND subject_id = CAST(:id AS uuid) GROUP BY user_id"
+                    ),
+                    {"id": gate["id"]},
+                )
+            ).all()
+        )
+    # lead: the opening's pair and a reminder's; boss: the escalation's (later reminders add pairs to both)
+    assert links.get(lead.id, 0) >= 4, links
+    assert links.get(boss.id, 0) >= 2, links
 
     answer = await decide(boss, gate["id"], "approve", "go ahead")
     assert answer.status_code == 200, answer.text

@@ -16,7 +16,7 @@ from tenantplane.approvals.approvers import tenant_admins
 from tenantplane.approvals.escalation_targets import escalation_targets
 from tenantplane.audit.service import record_event
 from tenantplane.automation.runs import repository as repo
-from tenantplane.automation.runs.gate_opening import eligible_users, four_eyes_excluded
+from tenantplane.automation.runs.gate_opening import ask_to_decide, eligible_users, four_eyes_excluded
 from tenantplane.automation.runs.models import ApprovalGate
 from tenantplane.automation.runs.state import GATE_REMIND, LoadedRun, load_run, now
 from tenantplane.jobs.queue import enqueue
@@ -59,14 +59,8 @@ async def remind_gate(session: AsyncSession, *, tenant_id: uuid.UUID, payload: d
     waiting = sorted(await _awaited(session, gate))
     gate.history = [*gate.history, {"kind": "reminded", "at": now().isoformat(), "recipients": waiting}]
     await session.flush()
-    await notify_users(
-        session,
-        tenant_id=tenant_id,
-        user_ids=[uuid.UUID(u) for u in waiting],
-        subject=f"Reminder: approval needed: {gate.step_id}",
-        body=gate.message,
-        link=_link(gate),
-    )
+    reminded = [uuid.UUID(u) for u in waiting]
+    await ask_to_decide(session, gate, reminded, title=f"Reminder: approval needed: {gate.step_id}", body=gate.message)
     seconds = loaded.config(gate.step_id).get("remind_after_seconds")
     if seconds:
         run_at = now() + timedelta(seconds=float(seconds))
@@ -106,15 +100,21 @@ async def escalate_gate(session: AsyncSession, *, tenant_id: uuid.UUID, gate_id:
     }
     gate.eligible, gate.escalated_at, gate.history = sorted(eligible), now(), [*gate.history, entry]
     await session.flush()
-    told = eligible - before - heard if to else await tenant_admins(session, tenant_id)
-    await notify_users(
-        session,
-        tenant_id=tenant_id,
-        user_ids=[uuid.UUID(u) for u in sorted(told)],
-        subject=f"Approval needed: {gate.step_id} (escalated)" if to else f"Approval {gate.step_id} needs attention",
-        body=f"{gate.message}\n{reason}",
-        link=_link(gate),
-    )
+    if to:  # the new approvers are asked as the first ones were: links, Teams, Slack
+        new = [uuid.UUID(u) for u in sorted(eligible - before - heard)]
+        title = f"Approval needed: {gate.step_id} (escalated)"
+        await ask_to_decide(session, gate, new, title=title, body=f"{gate.message}\n{reason}")
+    else:  # nobody to escalate to: the admins are told, not asked
+        admins = [uuid.UUID(u) for u in sorted(await tenant_admins(session, tenant_id))]
+        subject = f"Approval {gate.step_id} needs attention"
+        await notify_users(
+            session,
+            tenant_id=tenant_id,
+            user_ids=admins,
+            subject=subject,
+            body=f"{gate.message}\n{reason}",
+            link=_link(gate),
+        )
     await record_event(
         session,
         actor=None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,8 +94,36 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
     told = await eligible_users(session, execution.tenant_id, named) if named else frozenset()
     excluded = four_eyes_excluded(gate)
     deciders = [uuid.UUID(u) for u in sorted(told) if u not in excluded]
-    link = f"/approvals/gates/{gate.id}"  # the gate's page in the web UI
     closes_at = now() + timedelta(seconds=float(config["timeout_seconds"])) if config.get("timeout_seconds") else None
+    await ask_to_decide(
+        session,
+        gate,
+        deciders,
+        title=f"Approval needed: {step_id}",
+        body=_notice(message, gate.subject),
+        closes_at=closes_at,
+    )
+    payload = {"execution_id": str(execution.id), "step_id": step_id, "attempt": attempt, "gate_id": str(gate.id)}
+    for key, kind in GATE_TIMERS:
+        if config.get(key):
+            due = now() + timedelta(seconds=float(config[key]))
+            await enqueue(session, kind=kind, payload=payload, tenant_id=execution.tenant_id, run_at=due)
+    return gate
+
+
+async def ask_to_decide(
+    session: AsyncSession,
+    gate: ApprovalGate,
+    deciders: list[uuid.UUID],
+    *,
+    title: str,
+    body: str,
+    closes_at: datetime | None = None,
+) -> None:
+    """A notice asking these people to decide the gate, wherever they are: the inbox, e-mail with their own signed
+    approve / reject links, Teams, and a Slack DM with buttons. The same for the gate's opening, reminders and
+    escalation."""
+    link = f"/approvals/gates/{gate.id}"  # the gate's page in the web UI
     actions = await issue_links(
         session,
         tenant_id=gate.tenant_id,
@@ -104,31 +132,18 @@ async def open_gate(session: AsyncSession, loaded: LoadedRun, step_id: str, atte
         user_ids=deciders,
         closes_at=closes_at,
     )
-    title, body = f"Approval needed: {step_id}", _notice(message, gate.subject)
     await notify_users(
-        session,
-        tenant_id=execution.tenant_id,
-        user_ids=deciders,
-        subject=title,
-        body=body,
-        link=link,
-        actions=actions,
+        session, tenant_id=gate.tenant_id, user_ids=deciders, subject=title, body=body, link=link, actions=actions
     )
     await queue_approval_dms(
         session,
-        tenant_id=execution.tenant_id,
+        tenant_id=gate.tenant_id,
         user_ids=deciders,
         subject=Subject(GATE, gate.id),
         title=title,
         body=body,
         link=link,
     )
-    payload = {"execution_id": str(execution.id), "step_id": step_id, "attempt": attempt, "gate_id": str(gate.id)}
-    for key, kind in GATE_TIMERS:
-        if config.get(key):
-            due = now() + timedelta(seconds=float(config[key]))
-            await enqueue(session, kind=kind, payload=payload, tenant_id=execution.tenant_id, run_at=due)
-    return gate
 
 
 def _undecidable(loaded: LoadedRun, config: dict[str, Any], eligible: frozenset[str]) -> str | None:
