@@ -85,9 +85,15 @@ class CalendarIn(InputSchema):
         }
 
 
+# Small enough that any document of this length, however JSON escapes its characters (up to 12 bytes each), stays
+# under the request body limit (TENANTPLANE_MAX_BODY_BYTES, 1 MiB): a too-long one is a 422 naming `ics`, never a 413.
+MAX_ICS_CHARACTERS = 80_000
+
+
 class HolidayImportIn(InputSchema):
-    ics: Annotated[str, StringConstraints(min_length=1, max_length=500_000)] = Field(
-        description="An iCalendar (.ics) document; each VEVENT's dates become holidays"
+    ics: Annotated[str, StringConstraints(min_length=1, max_length=MAX_ICS_CHARACTERS)] = Field(
+        description="An iCalendar (.ics) document (up to 80,000 characters: a few years of public holidays; import "
+        "several for more); each VEVENT's dates become holidays"
     )
     replace: bool = Field(default=False, description="Replace the calendar's holidays instead of adding to them")
 
