@@ -18,6 +18,7 @@ from tests.api.sweep_itsm import create_item, request_until, submit_request
 from tests.jobs.conftest import wait_for
 
 ESCALATE_JOB = "approvals.escalate"
+REMIND_JOB = "approvals.remind"
 
 
 async def _events(actor: Actor, instance_id: str) -> list[dict[str, Any]]:
@@ -192,3 +193,31 @@ async def test_three_workers_racing_on_the_same_due_escalation_escalate_once(
     assert len(await _escalations_audited(tenant, instance["id"])) == 1
     for boss in (boss_one, boss_two):
         assert len(await _notices(boss)) == 1, "one notice per escalation target, however many workers raced"
+
+
+async def test_three_workers_racing_on_the_same_due_reminder_remind_once(tenant: TenantContext, app: FastAPI) -> None:
+    lead = await signed_in(tenant, app)
+    requester = await signed_in(tenant, app)
+    ladder = await create_definition(tenant, step("lead", 1, "user", lead.id, remind_after=4))
+    instance = await start_instance(requester, ladder["id"])
+    async with tenant.database.transaction() as session:
+        for _ in range(2):  # the same due time three times over
+            binds = {"kind": REMIND_JOB, "key": "instance_id", "id": instance["id"]}
+            await session.execute(text(DUPLICATE_JOB), binds)
+    jobs = "SELECT count(*) FROM jobs WHERE kind = :kind AND payload->>'instance_id' = :id AND status = :status"
+
+    async def reminders() -> list[dict[str, Any]]:
+        return [n for n in await _notices(lead) if n["subject"].startswith("Reminder")]
+
+    async with racing_workers(app, 3):
+
+        async def all_ran() -> bool:
+            done = await _scalar(tenant, jobs, kind=REMIND_JOB, id=instance["id"], status="succeeded")
+            return bool(done == 3)
+
+        await wait_for(all_ran, timeout=30)
+        await wait_for(reminders, timeout=15)
+        sent = await reminders()
+        next_ones = await _scalar(tenant, jobs, kind=REMIND_JOB, id=instance["id"], status="queued")
+    assert len(sent) == 1, "one reminder for one due time, however many jobs and workers"
+    assert next_ones == 1, "and one next reminder scheduled, not one per duplicate"

@@ -152,10 +152,21 @@ def test_reminders_repeat_to_the_undecided_including_newcomers_and_stop_once_dec
     state = engine.apply(definition, state, approve("ann", LATER)).state
     reminded = engine.apply(definition, state, ReminderDue(step_name="lead", now=LATER))
     assert reminded.effects == (RemindApprovers("lead", frozenset({"bob", "boss"})), ScheduleReminder("lead", 60))
-    again = engine.apply(definition, reminded.state, ReminderDue(step_name="lead", now=LATER))
+    duplicate = engine.apply(definition, reminded.state, ReminderDue(step_name="lead", now=LATER))
+    assert duplicate.effects == (), "a second job for the same due time reminds nobody"
+    next_due = LATER + timedelta(seconds=60)
+    again = engine.apply(definition, duplicate.state, ReminderDue(step_name="lead", now=next_due))
     assert again.effects == reminded.effects, "a reminder repeats while the step is undecided"
     state = engine.apply(definition, again.state, approve("boss", LATER)).state
     assert engine.apply(definition, state, ReminderDue(step_name="lead", now=LATER)).effects == ()
+
+
+def test_the_last_reminder_survives_the_stored_form_and_older_states_read_without_one() -> None:
+    definition = ladder()
+    reminded = engine.apply(definition, started(definition).state, ReminderDue(step_name="lead", now=LATER)).state
+    assert reminded.steps[0].reminded_at == LATER
+    assert engine.from_dict(engine.to_dict(reminded)) == reminded
+    assert "reminded_at" not in engine.to_dict(started(definition).state)["steps"][0]
 
 
 def test_the_escalation_survives_the_stored_form() -> None:

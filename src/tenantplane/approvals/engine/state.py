@@ -161,6 +161,7 @@ class StepState:
     opened_at: datetime | None = None
     rerouted: str | None = None  # why the step went to other approvers than its definition names (a leaver)
     escalation: str | None = None  # set once escalate_after passed: to whom it was escalated (never again after)
+    reminded_at: datetime | None = None  # the last reminder sent: a second job for the same due time sends none
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -71,6 +71,7 @@ def _step_to_dict(step: StepState) -> dict[str, Any]:
         "opened_at": _iso(step.opened_at),
         **({"rerouted": step.rerouted} if step.rerouted else {}),
         **({"escalation": step.escalation} if step.escalation else {}),
+        **({"reminded_at": _iso(step.reminded_at)} if step.reminded_at else {}),
     }
 
 
@@ -88,6 +89,7 @@ def _step_from_dict(data: Mapping[str, Any]) -> StepState:
         opened_at=_parse(data["opened_at"]),
         rerouted=data.get("rerouted"),
         escalation=data.get("escalation"),  # absent from states stored before escalation reassigned
+        reminded_at=_parse(data.get("reminded_at")),  # absent before reminders were once per due time
     )
 
 

@@ -5,7 +5,7 @@ Also the questions the shell asks between events: which steps to resolve, which 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import assert_never
 
 from tenantplane.approvals.engine.events import (
@@ -47,6 +47,7 @@ from tenantplane.approvals.engine.state import (
     Decision,
     DefinitionSpec,
     InstanceState,
+    StepState,
     StepStatus,
     new_instance,
 )
@@ -171,7 +172,7 @@ def _time_out(definition: DefinitionSpec, state: InstanceState, event: StepTimed
 def _remind(definition: DefinitionSpec, state: InstanceState, event: ReminderDue) -> Transition:
     spec = definition.step(event.step_name)
     step = state.step(event.step_name)
-    if not is_open(state, step):
+    if not is_open(state, step) or _reminded_for_this_due_time(step, spec.remind_after_seconds, event.now):
         return Transition(state)
     effects: list[Effect] = []
     waiting = undecided_approvers(step)
@@ -179,7 +180,15 @@ def _remind(definition: DefinitionSpec, state: InstanceState, event: ReminderDue
         effects.append(RemindApprovers(step.name, waiting))
     if spec.remind_after_seconds is not None:
         effects.append(ScheduleReminder(step.name, spec.remind_after_seconds))
-    return Transition(state, tuple(effects))
+    return Transition(with_step(state, replace(step, reminded_at=event.now)), tuple(effects))
+
+
+def _reminded_for_this_due_time(step: StepState, every: int | None, now: datetime) -> bool:
+    """Whether a reminder already went out for the due time this one is for: the next is due `every` seconds after
+    the last, so one arriving well before that (a second job for the same time) is a duplicate."""
+    if step.reminded_at is None or every is None:
+        return False
+    return now < step.reminded_at + timedelta(seconds=every / 2)
 
 
 def _refresh(definition: DefinitionSpec, state: InstanceState, event: RefreshApprovers) -> Transition:
