@@ -215,3 +215,32 @@ async def test_three_workers_racing_on_the_same_due_gate_escalation_escalate_it_
         )
     assert audited == 1
     assert [n["subject"] for n in await _notices(boss)] == ["Approval needed: sign-off (escalated)"], "one notice"
+
+
+async def test_three_workers_racing_on_the_same_due_gate_reminder_remind_once(
+    tenant: TenantContext, app: FastAPI
+) -> None:
+    lead = await signed_in(tenant, app)
+    workflow = await create_workflow(tenant, _gated([{"type": "user", "value": lead.id}], remind_after_seconds=4))
+    execution = await execute_workflow(tenant.admin, str(workflow["id"]))  # opens the gate: no worker needed
+    gate = await pending_gate(tenant.admin, execution)
+    jobs = "SELECT count(*) FROM jobs WHERE kind = :kind AND payload->>'gate_id' = :id AND status = :status"
+    binds = {"kind": "automation.gate_remind", "key": "gate_id", "id": gate["id"]}
+    async with tenant.database.transaction() as session:
+        for _ in range(2):  # the same due time three times over
+            await session.execute(text(DUPLICATE_JOB), binds)
+
+    async def count(status: str) -> int:
+        async with tenant.database.transaction() as session:
+            return int(await session.scalar(text(jobs), {**binds, "status": status}) or 0)
+
+    async with racing_workers(app, 3):
+
+        async def all_ran() -> bool:
+            return await count("succeeded") == 3
+
+        await wait_for(all_ran, timeout=30)
+        history = (await _gate(lead, gate["id"]))["history"]
+        next_ones = await count("queued")
+    assert [entry["kind"] for entry in history] == ["reminded"], "one reminder for one due time"
+    assert next_ones == 1, "and one next reminder scheduled, not one per duplicate"

@@ -7,7 +7,7 @@ gate to its escalate_to targets once (`escalated_at`). Both lock the execution, 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,17 +51,26 @@ async def _awaited(session: AsyncSession, gate: ApprovalGate) -> set[str]:
     return waiting
 
 
+def _reminded_for_this_due_time(gate: ApprovalGate, every: float | None) -> bool:
+    """Whether a reminder already went out for the due time this one is for (the rule of ITSM steps' reminders): the
+    next is due `every` seconds after the last, so one arriving well before that is a second job for the same time."""
+    last = [entry["at"] for entry in gate.history if entry["kind"] == "reminded"]
+    if not last or not every:
+        return False
+    return now() < datetime.fromisoformat(last[-1]) + timedelta(seconds=float(every) / 2)
+
+
 async def remind_gate(session: AsyncSession, *, tenant_id: uuid.UUID, payload: dict[str, Any]) -> bool:
     """Remind whoever has not decided and schedule the next reminder; a closed gate stops its reminders."""
     gate, loaded = await _locked(session, tenant_id, uuid.UUID(str(payload["gate_id"])))
-    if gate.status != "pending":
+    seconds = loaded.config(gate.step_id).get("remind_after_seconds")
+    if gate.status != "pending" or _reminded_for_this_due_time(gate, seconds):
         return False
     waiting = sorted(await _awaited(session, gate))
     gate.history = [*gate.history, {"kind": "reminded", "at": now().isoformat(), "recipients": waiting}]
     await session.flush()
     reminded = [uuid.UUID(u) for u in waiting]
     await ask_to_decide(session, gate, reminded, title=f"Reminder: approval needed: {gate.step_id}", body=gate.message)
-    seconds = loaded.config(gate.step_id).get("remind_after_seconds")
     if seconds:
         run_at = now() + timedelta(seconds=float(seconds))
         await enqueue(session, kind=GATE_REMIND, payload=payload, tenant_id=tenant_id, run_at=run_at)
