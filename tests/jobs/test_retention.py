@@ -27,6 +27,7 @@ async def _seed(db: Database) -> dict[str, uuid.UUID]:
     ids |= {name: uuid.uuid4() for name in ("old_execution", "recent_execution", "live_execution")}
     ids |= {name: uuid.uuid4() for name in ("old_sent", "old_queued_delivery", "recent_sent")}
     ids |= {name: uuid.uuid4() for name in ("old_used_link", "old_expired_link", "recent_used_link", "open_link")}
+    ids |= {name: uuid.uuid4() for name in ("old_decided_slack", "old_dead_slack", "old_waiting_slack", "recent_slack")}
     jobs = [
         ("old_job", "succeeded", OLD),
         ("old_dead", "dead", OLD),
@@ -90,6 +91,21 @@ async def _seed(db: Database) -> dict[str, uuid.UUID]:
                 ),
                 {"id": ids[name], "t": tenant.id, "h": ids[name].hex * 2, "u": _admin.id},
             )
+        # Slack messages: decided (or dead) 40 days ago go; one still waiting for its decision stays, however old.
+        for name, status, outcome, at in (
+            ("old_decided_slack", "sent", '{"decision": "approved"}', OLD),
+            ("old_dead_slack", "dead", None, OLD),
+            ("old_waiting_slack", "sent", None, OLD),
+            ("recent_slack", "sent", '{"decision": "rejected"}', RECENT),
+        ):
+            await session.execute(
+                text(
+                    "INSERT INTO slack_messages (id, tenant_id, user_id, subject_type, subject_id, title, body, status, "
+                    f"outcome, created_at, updated_at) VALUES (:id, :t, :u, 'approval_gate', :id, 't', 'b', :s, "
+                    f"CAST(:o AS jsonb), {at}, {at})"
+                ),
+                {"id": ids[name], "t": tenant.id, "u": _admin.id, "s": status, "o": outcome},
+            )
         await session.execute(
             text(
                 "INSERT INTO workers (id, hostname, pid, queues, concurrency, stopped_at) VALUES "
@@ -116,6 +132,7 @@ async def test_a_purge_deletes_only_what_finished_before_the_retention(
         "notification deliveries": 1,
         "execution log chunks": 5,
         "action links": 2,
+        "slack messages": 2,
     }
     jobs = await _left(db, "SELECT id FROM jobs")
     assert jobs == {str(ids[n]) for n in ("recent_job", "running", "queued", "old_failed")}
@@ -129,6 +146,8 @@ async def test_a_purge_deletes_only_what_finished_before_the_retention(
     assert await _left(db, "SELECT id FROM workers") == {"alive"}
     links = await _left(db, "SELECT id FROM action_links")
     assert links == {str(ids["recent_used_link"]), str(ids["open_link"])}
+    slack = await _left(db, "SELECT id FROM slack_messages")
+    assert slack == {str(ids["old_waiting_slack"]), str(ids["recent_slack"])}
     assert await purge_all(db, 30, seconds=None) == dict.fromkeys(deleted, 0), "a second purge finds nothing"
     assert await purge_all(db, 0, seconds=None) is None, "0 keeps everything"
 
