@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -204,3 +205,26 @@ def _browser_page(
         assert console.errors == [], "the page logged errors"
     finally:
         context.close()
+
+
+@pytest.fixture
+def worker(live_server: LiveServer) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `tenantplane worker` on the live server's database: it runs the workflow's steps."""
+    proc = subprocess.Popen(
+        [*CLI, "worker"],
+        cwd=ROOT,
+        env=live_server.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()

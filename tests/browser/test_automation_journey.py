@@ -9,19 +9,16 @@ execution-view.png in test-artifacts/screenshots.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import CLI, ROOT, BrowserPage, LiveServer, bearer
+from tests.browser.conftest import BrowserPage, LiveServer, bearer
 
 pytestmark = pytest.mark.browser
 
@@ -78,29 +75,6 @@ def cast(live_server: LiveServer) -> Cast:
         {"name": channel, "type": "in_app", "config": {"users": [engineer_id]}},
     )
     return Cast(engineer, approver, approver_name, str(runbooks[0]), str(runbooks[1]), channel, tag)
-
-
-@pytest.fixture
-def worker(live_server: LiveServer) -> Iterator[subprocess.Popen[bytes]]:
-    """A real `tenantplane worker` on the live server's database: it runs the workflow's steps."""
-    proc = subprocess.Popen(
-        [*CLI, "worker"],
-        cwd=ROOT,
-        env=live_server.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
 
 
 def _add_step(page: Page, kind: str, step_id: str) -> None:

@@ -3,6 +3,9 @@ import type { Instance } from "../api/approvals";
 import { DateTime } from "./Page";
 import { StatusBadge } from "./RecordParts";
 
+/** The engine's reasons are lower-case clauses ("escalated to … after 60 s without a decision"). */
+const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 export function ApprovalProgress({ instance }: { instance: Instance }) {
   return (
     <ol className="ladder" aria-label="Approval steps">
@@ -18,6 +21,8 @@ export function ApprovalProgress({ instance }: { instance: Instance }) {
             </p>
           ))}
           {step.reason ? <p className="field-hint">{step.reason}</p> : null}
+          {step.rerouted ? <p className="field-hint">Re-routed: {step.rerouted}</p> : null}
+          {step.escalation ? <p className="field-hint" data-kind="escalation">{sentence(step.escalation)}</p> : null}
         </li>
       ))}
     </ol>

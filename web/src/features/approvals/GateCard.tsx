@@ -10,6 +10,7 @@ import { Person, StatusBadge } from "../../components/RecordParts";
 import { age } from "../../components/age";
 import { type Gate, useDecideGate, useGate, useMyGateIds } from "../../api/approvals";
 import { DecisionForm, type OnDecided } from "./DecisionForm";
+import { GateHistory } from "./GateHistory";
 import { roleLabel } from "../../components/causes";
 import { displayParameter } from "../../components/values";
 import { approvalCount, approverLabel, gateChain, gateDecisions, gateSubject, gateVerdict } from "./gate";
@@ -169,6 +170,7 @@ export function GateDetails({
       ) : (
         <p className="muted">No runbook step follows this gate directly.</p>
       )}
+      <GateHistory gate={gate} />
       {decisions.length ? (
         <details>
           <summary>Decisions so far ({decisions.length})</summary>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { approvalCount, approverLabel, displayParameter, gateChain, gateSubject, gateVerdict } from "./gate";
+import { approvalCount, approverLabel, displayParameter, gateChain, gateHistory, gateSubject, gateVerdict } from "./gate";
 
 const ME = "11111111-1111-1111-1111-111111111111";
 const OTHER = "22222222-2222-2222-2222-222222222222";
@@ -114,5 +114,22 @@ describe("approverLabel", () => {
     expect(approverLabel({ type: "role", value: "cab" })).toBe("role cab");
     expect(approverLabel({ type: "user", value: "1a2b3c4d-0000" })).toBe("user 1a2b3c4d");
     expect(approverLabel({ type: "any" })).toBe("anyone");
+  });
+});
+
+describe("gateHistory", () => {
+  it("reads reminders and the escalation as sentences, oldest first, and leaves out what it does not know", () => {
+    const entries = gateHistory([
+      { kind: "reminded", at: "2026-12-01T10:00:00Z", recipients: [ME, OTHER] },
+      { kind: "escalated", at: "2026-12-01T11:00:00Z", to: "the approvers' managers", reason: "escalated to the approvers' managers after 3600 s without a decision", added: [OTHER], removed: [ME] },
+      { kind: "something-new", at: "2026-12-01T12:00:00Z" },
+      { kind: "reminded", at: "2026-12-01T13:00:00Z", recipients: [OTHER] },
+    ]);
+    expect(entries).toEqual([
+      { kind: "reminded", at: "2026-12-01T10:00:00Z", text: "Reminded 2 approvers who had not decided" },
+      { kind: "escalated", at: "2026-12-01T11:00:00Z", text: "Escalated to the approvers' managers after 3600 s without a decision · 1 approver added · 1 no longer asked" },
+      { kind: "reminded", at: "2026-12-01T13:00:00Z", text: "Reminded 1 approver who had not decided" },
+    ]);
+    expect(gateHistory(undefined)).toEqual([]);
   });
 });

@@ -139,3 +139,36 @@ export function approverLabel(approver: Record<string, unknown>): string {
   if (type === "any") return "anyone";
   return value ? `${type} ${type === "user" || type === "group" ? value.slice(0, 8) : value}` : type;
 }
+
+/** One line of a gate's history: a reminder sent, or its escalation (to whom, why, who joined or left). */
+export interface GateHistoryEntry {
+  kind: "reminded" | "escalated";
+  at: string | null;
+  text: string;
+}
+
+function ids(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+/** The gate's reminders and escalation, oldest first, as sentences (entries of another kind are left out). */
+export function gateHistory(history: readonly Record<string, unknown>[] | undefined): GateHistoryEntry[] {
+  const entries: GateHistoryEntry[] = [];
+  for (const entry of history ?? []) {
+    if (!isRecord(entry)) continue;
+    const at = text(entry.at);
+    if (entry.kind === "reminded") {
+      const n = ids(entry.recipients).length;
+      entries.push({ kind: "reminded", at, text: `Reminded ${n} approver${n === 1 ? "" : "s"} who had not decided` });
+    } else if (entry.kind === "escalated") {
+      const added = ids(entry.added).length;
+      const removed = ids(entry.removed).length;
+      const reason = text(entry.reason) ?? `escalated to ${text(entry.to) ?? "someone else"}`;
+      const parts = [reason.charAt(0).toUpperCase() + reason.slice(1)];
+      if (added) parts.push(`${added} approver${added === 1 ? "" : "s"} added`);
+      if (removed) parts.push(`${removed} no longer asked`);
+      entries.push({ kind: "escalated", at, text: parts.join(" · ") });
+    }
+  }
+  return entries;
+}
