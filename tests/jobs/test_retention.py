@@ -100,9 +100,9 @@ async def _seed(db: Database) -> dict[str, uuid.UUID]:
         ):
             await session.execute(
                 text(
-                    "INSERT INTO slack_messages (id, tenant_id, user_id, subject_type, subject_id, title, body, status, "
-                    f"outcome, created_at, updated_at) VALUES (:id, :t, :u, 'approval_gate', :id, 't', 'b', :s, "
-                    f"CAST(:o AS jsonb), {at}, {at})"
+                    "INSERT INTO slack_messages (id, tenant_id, user_id, subject_type, subject_id, title, body, "
+                    "status, outcome, created_at, updated_at) VALUES (:id, :t, :u, 'approval_gate', :id, 't', 'b', "
+                    f":s, CAST(:o AS jsonb), {at}, {at})"
                 ),
                 {"id": ids[name], "t": tenant.id, "u": _admin.id, "s": status, "o": outcome},
             )

@@ -168,6 +168,12 @@ async def move(
     `locked` is the execution as this transaction already locked it (or created it): it is not read again.
     `flush=False` leaves the change to the next flush (a run this transaction carries on to its end).
     """
+    if locked is None and not reopen and flush and to in FINISHED_STATUSES:
+        ended = await _end(session, tenant_id, execution_id, to, error, outputs)
+        if ended is not None:
+            await run_finished_hooks(session, ended)
+            return ended
+        # Not found, or not in a status it may end from: read it, for the error that says which.
     if locked is not None and locked.id == execution_id and locked.tenant_id == tenant_id:
         execution = locked
     else:
@@ -193,6 +199,32 @@ async def move(
     elif reopening:
         await run_reopened_hooks(session, execution)
     return execution
+
+
+async def _end(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    execution_id: uuid.UUID,
+    to: str,
+    error: str | None,
+    outputs: dict[str, Any] | None,
+) -> Execution | None:
+    """`move` to a final status in one statement (the row locked, checked and changed by the UPDATE, returned by
+    it): None when the execution is not there, or in no status that may become `to`."""
+    sources = [status for status, targets in TRANSITIONS.items() if to in targets]
+    values: dict[str, Any] = {"status": to, "finished_at": now()}
+    if error is not None:
+        values["error"] = error
+    if outputs is not None:
+        values["outputs"] = outputs
+    stmt = (
+        update(Execution)
+        .where(Execution.tenant_id == tenant_id, Execution.id == execution_id, Execution.status.in_(sources))
+        .values(**values)
+        .returning(Execution)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def skip_pending_steps(session: AsyncSession, execution: Execution, reason: str) -> None:

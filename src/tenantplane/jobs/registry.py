@@ -9,11 +9,11 @@ import importlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tenantplane.kit.db import Database
 from tenantplane.settings import Settings
@@ -48,6 +48,8 @@ class JobContext:
     handed_off: list[HandedOff] = field(default_factory=list)
     # Set once a fenced transaction of the handler recorded the job's success itself (`succeed_in`).
     succeeded: bool = False
+    # What the transaction that handed this job off already did of its start (`prepare_handoff`), if anything.
+    prepared: Prepared | None = None
 
     @property
     def is_last_attempt(self) -> bool:
@@ -111,6 +113,14 @@ class JobContext:
         self.held = True
 
 
+class Prepared(Protocol):
+    """The start of a handed-off job, done already in the transaction that handed it off (`prepare_handoff`): its
+    handler finds it in `JobContext.prepared` and skips that part. A worker that gives the job back instead of
+    running it (it is stopping) undoes it in the transaction that releases the job."""
+
+    async def give_back(self, conn: AsyncConnection) -> None: ...
+
+
 @dataclass(frozen=True)
 class HandedOff:
     """A job a handler's transaction inserted already claimed by its worker, which runs it next (attempt 1)."""
@@ -121,6 +131,7 @@ class HandedOff:
     payload: dict[str, Any]
     max_attempts: int
     backoff_seconds: float
+    prepared: Prepared | None = None
 
 
 @dataclass
@@ -137,6 +148,20 @@ def handoff_offer(session: AsyncSession) -> HandoffOffer | None:
     """The hand-off this job's transaction may still make (None outside a job, or once made)."""
     found = session.info.get(_HANDOFF)
     return found if isinstance(found, HandoffOffer) and found.taken is None else None
+
+
+def handed_off_in(session: AsyncSession, job_id: uuid.UUID) -> bool:
+    """Whether this job's transaction handed `job_id` off: it runs on this worker as soon as the transaction commits."""
+    found = session.info.get(_HANDOFF)
+    return isinstance(found, HandoffOffer) and found.taken is not None and found.taken.id == job_id
+
+
+def prepare_handoff(session: AsyncSession, job_id: uuid.UUID, prepared: Prepared) -> None:
+    """Hand `prepared` (what this transaction did of the handed-off job's start) to the handler that runs it."""
+    offer = session.info.get(_HANDOFF)
+    if not isinstance(offer, HandoffOffer) or offer.taken is None or offer.taken.id != job_id:
+        raise ValueError(f"job {job_id} was not handed off in this transaction")
+    offer.taken = replace(offer.taken, prepared=prepared)
 
 
 Handler = Callable[[JobContext], Awaitable[None]]

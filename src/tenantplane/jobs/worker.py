@@ -29,6 +29,7 @@ from tenantplane.jobs.registry import (
     JobContext,
     LeaseLost,
     PermanentFailure,
+    Prepared,
     handler_for,
     load_task_modules,
     maintenance_tasks,
@@ -182,26 +183,20 @@ class ExecutionJobRunner:
         for waiter in waiters:
             waiter.cancel()
 
-    def _start(self, job: ClaimedJob, depth: int = 0) -> None:
-        task = asyncio.create_task(self._execute(job, depth), name=f"job-{job.id}")
+    def _start(self, job: ClaimedJob, depth: int = 0, prepared: Prepared | None = None) -> None:
+        task = asyncio.create_task(self._execute(job, depth, prepared), name=f"job-{job.id}")
         self._running[job.id] = _Running(job, task)
 
-    async def _execute(self, job: ClaimedJob, depth: int = 0) -> None:
+    async def _execute(self, job: ClaimedJob, depth: int = 0, prepared: Prepared | None = None) -> None:
         """Run one job; `depth` counts the hand-offs that led to it (a chain goes back to the queue after
         MAX_HANDOFFS links in a row, so a long chain cannot keep a slot from other tenants' claims)."""
         spec = handler_for(job.kind)
         ctx = JobContext(
-            job.id,
-            job.kind,
-            job.tenant_id,
-            job.payload,
-            job.attempts,
-            job.max_attempts,
-            self.worker_id,
-            self.db,
-            self.settings,
+            *(job.id, job.kind, job.tenant_id, job.payload, job.attempts, job.max_attempts),
+            *(self.worker_id, self.db, self.settings),
             handoff_queues=tuple(self.options.queues) if depth < MAX_HANDOFFS else (),
             handoff_lease=self.options.lease_seconds,
+            prepared=prepared,
         )
         if running := self._running.get(job.id):
             running.ctx = ctx
@@ -236,10 +231,12 @@ class ExecutionJobRunner:
             handed.id, handed.kind, handed.tenant_id, handed.payload, 1, handed.max_attempts, handed.backoff_seconds
         )
         if not stopping and not self._closing:
-            self._start(job, depth)
+            self._start(job, depth, handed.prepared)
             return True
         with contextlib.suppress(Exception):  # else its lease runs out and another worker takes it over
             async with self.db.engine.begin() as conn:
+                if handed.prepared is not None:  # what its start did already is undone with the release
+                    await handed.prepared.give_back(conn)
                 await queue.release(conn, owner=self.worker_id, job=job)
         return False
 

@@ -20,7 +20,8 @@ from tenantplane.runbooks.actions import StepOutcome, builtin_for
 from tenantplane.runbooks.dispatch import RunState
 from tenantplane.runbooks.http_action import EgressPolicy
 from tenantplane.runbooks.livelog import LiveLog, Transaction
-from tenantplane.runbooks.runner import RunbookRun, execution_context
+from tenantplane.runbooks.prestart import execution_context
+from tenantplane.runbooks.runner import RunbookRun
 from tenantplane.runbooks.sandbox import DEFAULT_CONFIG
 from tenantplane.secrets.service import MissingSecrets
 from tenantplane.settings import Settings
@@ -77,6 +78,9 @@ class InlineRunbookRun(RunbookRun):
         self.transaction = joined(session)
         self.locked = execution
         self._marked, self._unrecorded = None, None
+
+    def _prepared(self) -> None:
+        return None  # it has no job of its own, so nothing handed one off
 
     async def _begin(self) -> tuple[RunState, list[dict[str, Any]], float] | None:
         execution = self.locked

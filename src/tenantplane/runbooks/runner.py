@@ -31,6 +31,7 @@ from tenantplane.runbooks.dispatch import RunState, run_action
 from tenantplane.runbooks.http_action import EgressPolicy
 from tenantplane.runbooks.isolation import SandboxConfig
 from tenantplane.runbooks.livelog import LiveLog, Transaction, last_chunk_number
+from tenantplane.runbooks.prestart import PreparedStart, execution_context
 from tenantplane.secrets.service import MissingSecrets, load_secret_values
 from tenantplane.settings import Settings
 
@@ -89,7 +90,7 @@ class RunbookRun:
         self._unrecorded: tuple[int, StepOutcome] | None = None
 
     async def run(self) -> None:
-        begun = await self._begin()
+        begun = self._prepared() or await self._begin()
         if begun is None:
             return
         state, actions, timeout = begun
@@ -137,22 +138,43 @@ class RunbookRun:
             if definition["actions"]:
                 await self._mark_started(session, 0)
             after = await last_chunk_number(session, execution.id)
-        state = RunState(
+        context = {"execution": execution_context(execution)}
+        state = self._state(dict(execution.parameters), secrets, list(tenant.egress_allow_list), context, after)
+        return state, definition["actions"], float(definition["timeout_seconds"])
+
+    def _prepared(self) -> tuple[RunState, list[dict[str, Any]], float] | None:
+        """What the transaction that handed this job off began already (prestart.py), if it did: no `_begin`."""
+        prepared = self.ctx.prepared
+        if not isinstance(prepared, PreparedStart) or prepared.execution_id != self.execution_id:
+            return None
+        self._marked = 0  # its first action went in running with it
+        state = self._state(prepared.parameters, prepared.secrets, prepared.tenant_allowed, prepared.context, 0)
+        return state, prepared.actions, prepared.timeout
+
+    def _state(
+        self,
+        parameters: dict[str, Any],
+        secrets: dict[str, str],
+        tenant_allowed: list[str],
+        context: dict[str, Any],
+        after: int,
+    ) -> RunState:
+        settings = self.ctx.settings
+        return RunState(
             tenant_id=self.tenant_id,
             execution_id=self.execution_id,
-            parameters=dict(execution.parameters),
+            parameters=parameters,
             secrets=secrets,
             egress=EgressPolicy(
                 operator_allowed=[h for h in settings.allowed_egress_hosts.split(",") if h.strip()],
-                tenant_allowed=list(tenant.egress_allow_list),
+                tenant_allowed=tenant_allowed,
             ),
             sandbox=SandboxConfig.from_settings(settings),
             live=LiveLog(self.ctx.transaction, tenant_id=self.tenant_id, execution_id=self.execution_id, after=after),
             transaction=self.ctx.transaction,
-            context={"execution": execution_context(execution)},
+            context=context,
             stop=self.stop,
         )
-        return state, definition["actions"], float(definition["timeout_seconds"])
 
     async def _secrets(self, session: AsyncSession, names: list[str], settings: Settings) -> dict[str, str]:
         if not names:
@@ -244,6 +266,8 @@ class RunbookRun:
             elif self._marked is not None and not state.steps:  # stopped before its first action began
                 await session.execute(self._step(self._marked).values(status="pending", started_at=None))
             await self._before_end(session)
+            if self.holds_slot:  # a run its end starts (the next step's) may take its slot over (prestart.py)
+                slots.ending(session, self.tenant_id)
             try:
                 execution = await move(
                     session,
@@ -292,11 +316,3 @@ class RunbookRun:
         return update(StepRun).where(
             StepRun.tenant_id == self.tenant_id, StepRun.execution_id == self.execution_id, condition
         )
-
-
-def execution_context(execution: Execution) -> dict[str, Any]:
-    return {
-        "id": str(execution.id),
-        "runbook_id": str(execution.runbook_id),
-        "runbook_version": execution.runbook_version,
-    }

@@ -20,6 +20,7 @@ from tenantplane.identity.auth import Principal
 from tenantplane.jobs.queue import enqueue
 from tenantplane.kit.errors import Conflict, ValidationFailed
 from tenantplane.kit.usage import archivable
+from tenantplane.runbooks import prestart
 from tenantplane.runbooks import repository as repo
 from tenantplane.runbooks.inline import InlineRunbookRun, runs_inline
 from tenantplane.runbooks.models import Runbook, RunbookVersion
@@ -179,7 +180,7 @@ async def execute_runbook(
     if problems:
         raise ValidationFailed("; ".join(f"{p['field']}: {p['message']}" for p in problems), errors=problems)
     here = inline is not None and runs_inline(definition)
-    execution_id, job_id = uuid.uuid4(), None
+    execution_id, job_id, ready = uuid.uuid4(), None, None
     if not here:  # the job first, so the execution is inserted with it (no UPDATE after)
         job_id = await enqueue(
             session,
@@ -188,6 +189,8 @@ async def execute_runbook(
             tenant_id=runbook.tenant_id,
             queue=definition.get("queue") or "default",
         )
+        # Handed off to this worker: its start is done here, so the execution goes in begun (prestart.py).
+        ready = await prestart.startable(session, runbook.tenant_id, job_id, definition)
     execution = await executions.create_execution(
         session,
         tenant_id=runbook.tenant_id,
@@ -200,8 +203,11 @@ async def execute_runbook(
         cause=cause,
         execution_id=execution_id,
         job_id=job_id,
-        flush=not here,
+        flush=not here and ready is None,
     )
+    if ready is not None:
+        assert job_id is not None
+        await prestart.start(session, execution, job_id, definition, ready)
 
     async def announce() -> None:
         await record_event(

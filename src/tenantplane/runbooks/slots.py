@@ -28,6 +28,10 @@ from tenantplane.settings import Settings
 
 # First key of the advisory locks that serialise a tenant's slot counting (the second is the tenant's hash).
 _LOCK_SPACE = 0x52554E42  # "RUNB"
+# `session.info` keys: the tenant of the slot-holding run this transaction ends (`ending`), and whether its slot passed
+# on to a run this transaction started (`take_here`), so that `free` has nothing to free.
+_ENDING = "tenantplane.runbooks.slot_ending"
+_PASSED = "tenantplane.runbooks.slot_passed"
 
 
 def limit_of(tenant: Tenant, settings: Settings) -> int:
@@ -67,8 +71,34 @@ async def take(session: AsyncSession, ctx: JobContext, tenant: Tenant) -> bool:
     return False
 
 
+def ending(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """This transaction ends a run of this tenant that holds a slot (and then `free`s it)."""
+    session.info[_ENDING] = tenant_id
+
+
+async def take_here(session: AsyncSession, tenant: Tenant, settings: Settings) -> bool:
+    """A slot for a run this transaction starts (prestart.py), without waiting: the slot of the run it ends, if that
+    was one of the same tenant's, passes on to it; else one free now; else False (its job waits as usual)."""
+    if session.info.get(_ENDING) == tenant.id and not session.info.get(_PASSED):
+        session.info[_PASSED] = True
+        return True
+    limit = limit_of(tenant, settings)
+    if limit == 0:
+        return True
+    await _lock(session, tenant.id)
+    return await _running(session, tenant.id) < limit
+
+
+def untake(session: AsyncSession) -> None:
+    """The run `take_here` took a slot for is not started here after all: a slot passed on is the ending run's again."""
+    session.info.pop(_PASSED, None)
+
+
 async def free(session: AsyncSession, tenant_id: uuid.UUID, settings: Settings) -> None:
-    """A run of this tenant ended in this transaction: wake as many waiting jobs as slots are now free."""
+    """A run of this tenant ended in this transaction: wake as many waiting jobs as slots are now free (none, when
+    its slot passed on to the run it started)."""
+    if session.info.pop(_PASSED, False):
+        return
     waiting = await session.scalar(
         select(select(Job.id).where(Job.tenant_id == tenant_id, Job.status == "waiting").exists())
     )
