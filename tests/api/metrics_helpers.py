@@ -16,7 +16,13 @@ async def sql(t: TenantContext, statement: str, **params: Any) -> Any:
         return result.scalar() if result.returns_rows else None
 
 
-async def approval_instance(t: TenantContext, *, age: float, status: str = "pending") -> None:
+# When a seeded row finished: now, or just before today (UTC) began, outside the daily counters.
+FINISHED = {"today": "now()", "yesterday": "date_trunc('day', now(), 'UTC') - interval '1 minute'", None: "NULL"}
+
+
+async def approval_instance(
+    t: TenantContext, *, age: float, status: str = "pending", finished: str | None = "today"
+) -> None:
     definition = await sql(
         t,
         "INSERT INTO approval_definitions (id, tenant_id, name) "
@@ -25,10 +31,10 @@ async def approval_instance(t: TenantContext, *, age: float, status: str = "pend
     await sql(
         t,
         "INSERT INTO approval_instances (id, tenant_id, definition_id, definition_version, record_type, record_id, "
-        "requester_id, status, state, created_at) "
+        "requester_id, status, state, created_at, finished_at) "
         "VALUES (gen_random_uuid(), :tenant, :definition, 1, 'service_request', gen_random_uuid(), "
         ":admin, :status, '{}', "
-        "now() - make_interval(secs => :age))",
+        f"now() - make_interval(secs => :age), {FINISHED[finished if status != 'pending' else None]})",
         definition=definition,
         admin=t.admin.id,
         status=status,
@@ -36,13 +42,12 @@ async def approval_instance(t: TenantContext, *, age: float, status: str = "pend
     )
 
 
-async def execution(t: TenantContext, *, status: str, finished_ago: float | None = None) -> Any:
+async def execution(t: TenantContext, *, status: str, finished: str | None = None) -> Any:
     return await sql(
         t,
         "INSERT INTO executions (id, tenant_id, kind, status, finished_at) "
-        "VALUES (gen_random_uuid(), :tenant, 'workflow', :status, now() - make_interval(secs => :ago)) RETURNING id",
+        f"VALUES (gen_random_uuid(), :tenant, 'workflow', :status, {FINISHED[finished]}) RETURNING id",
         status=status,
-        ago=finished_ago,
     )
 
 
@@ -51,8 +56,9 @@ async def approval_gate(t: TenantContext, *, age: float, status: str = "pending"
     await sql(
         t,
         "INSERT INTO approval_gates (id, tenant_id, execution_id, step_id, attempt, status, approvers, eligible, "
-        "min_approvals, created_at) VALUES (gen_random_uuid(), :tenant, :run, 'approve', 1, :status, '[]', '[]', 1, "
-        "now() - make_interval(secs => :age))",
+        "min_approvals, created_at, decided_at) "
+        "VALUES (gen_random_uuid(), :tenant, :run, 'approve', 1, :status, '[]', '[]', 1, "
+        f"now() - make_interval(secs => :age), {FINISHED['today' if status != 'pending' else None]})",
         run=run,
         status=status,
         age=age,
@@ -101,13 +107,14 @@ async def dead_delivery(t: TenantContext) -> None:
     )
 
 
-async def breached_clock(t: TenantContext) -> None:
+async def breached_clock(t: TenantContext, *, announced: str = "today") -> None:
     await sql(
         t,
         "INSERT INTO sla_clocks (id, tenant_id, record_type, record_id, target, clock, minutes, state, started_at, "
         "warn_at, due_at, breached_at) VALUES (gen_random_uuid(), :tenant, 'service_request', gen_random_uuid(), "
         "'approval', 'wall', 1, "
-        "'breached', now() - interval '2 minutes', now() - interval '90 seconds', now() - interval '1 minute', now())",
+        "'breached', now() - interval '2 minutes', now() - interval '90 seconds', now() - interval '1 minute', "
+        f"{FINISHED[announced]})",
     )
 
 

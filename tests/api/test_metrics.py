@@ -35,6 +35,7 @@ async def test_metrics_report_the_state_seeded_in_the_database(
     await seed.approval_gate(a, age=120)
     await seed.approval_instance(b, age=60)
     await seed.approval_instance(b, age=5000, status="approved")
+    await seed.approval_instance(b, age=90_000, status="approved", finished="yesterday")
     await seed.approval_gate(b, age=70, status="rejected")
     await seed.worker(a, worker_id="w-live", queues=["default", "bulk"], heartbeat_ago=3)
     await seed.job(a, queue="bulk", due_ago=90)
@@ -42,10 +43,11 @@ async def test_metrics_report_the_state_seeded_in_the_database(
     await seed.job(b, queue="default", due_ago=-600)  # a timer, due in ten minutes
     await seed.dead_delivery(a)
     await seed.breached_clock(b)
-    finished = await seed.execution(a, status="succeeded", finished_ago=5)
+    await seed.breached_clock(b, announced="yesterday")
+    finished = await seed.execution(a, status="succeeded", finished="today")
     await seed.step_run(a, finished, type_="delay", seconds=2)
     await seed.step_run(a, finished, type_="delay", seconds=100)
-    await seed.execution(b, status="failed", finished_ago=7200)  # outside the hour's window
+    await seed.execution(b, status="failed", finished="yesterday")  # before the daily counters began
 
     response = await client.get("/metrics")
     assert response.status_code == 200, response.text
@@ -67,10 +69,10 @@ async def test_metrics_report_the_state_seeded_in_the_database(
     assert value(found, "tenantplane_approval_decisions_total", kind="itsm", outcome="rejected") == 0
     assert value(found, "tenantplane_sla_breaches_total", target="approval") == 1
     assert value(found, "tenantplane_sla_breaches_total", target="resolution") == 0
-    # The two gates' executions wait; one execution finished within the window, the other long before.
+    # The two gates' executions wait; one execution finished today, the other yesterday.
     assert value(found, "tenantplane_executions_active", kind="workflow", status="waiting") == 2
-    assert value(found, "tenantplane_executions_finished_recent", kind="workflow", status="succeeded") == 1
-    assert value(found, "tenantplane_executions_finished_recent", kind="workflow", status="failed") == 0
+    assert value(found, "tenantplane_executions_finished_total", kind="workflow", status="succeeded") == 1
+    assert value(found, "tenantplane_executions_finished_total", kind="workflow", status="failed") == 0
     bucket = "tenantplane_step_run_duration_seconds_bucket"
     assert value(found, bucket, kind="workflow", type="delay", le="1.0") == 0
     assert value(found, bucket, kind="workflow", type="delay", le="5.0") == 1

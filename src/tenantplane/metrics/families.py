@@ -66,7 +66,7 @@ def _approvals(figures: Figures, n: int) -> Iterator[Metric]:
         oldest.add_metric([tenant, kind], age)
     decisions = CounterMetricFamily(
         "tenantplane_approval_decisions",
-        "Approvals closed by a decision since the start: ITSM instances approved or rejected, automation gates "
+        "Approvals decided since midnight UTC (resets daily): ITSM instances approved or rejected, automation gates "
         "approved, rejected or timed out",
         labels=["kind", "outcome"],
     )
@@ -79,7 +79,7 @@ def _approvals(figures: Figures, n: int) -> Iterator[Metric]:
 
 def _sla(figures: Figures) -> Iterator[Metric]:
     breaches = CounterMetricFamily(
-        "tenantplane_sla_breaches", "SLA clocks breached since the start, by target", labels=["target"]
+        "tenantplane_sla_breaches", "SLA breaches announced since midnight UTC (resets daily)", labels=["target"]
     )
     counted = dict(figures.breaches)
     for target in TARGETS:
@@ -91,11 +91,12 @@ def _executions(figures: Figures, window: float) -> Iterator[Metric]:
     active = GaugeMetricFamily(
         "tenantplane_executions_active", "Executions queued, running or waiting", labels=["kind", "status"]
     )
-    finished = GaugeMetricFamily(
-        "tenantplane_executions_finished_recent",
-        f"Executions that finished within the last {window:g} seconds, by outcome",
+    finished = CounterMetricFamily(
+        "tenantplane_executions_finished",
+        "Executions finished since midnight UTC (resets daily), by outcome",
         labels=["kind", "status"],
     )
+    family: GaugeMetricFamily | CounterMetricFamily
     for family, statuses, rows in (
         (active, ACTIVE_STATUSES, figures.executions_active),
         (finished, FINISHED_STATUSES, figures.executions_finished),
