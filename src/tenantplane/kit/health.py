@@ -48,4 +48,3 @@ async def readyz(request: Request) -> dict[str, Any] | Response:
     for detail in getattr(request.app.state, "readiness_details", []):
         details |= await detail()  # what the process can do besides serving (e.g. run runbook scripts)
     return {"status": "ready", "database": "ok", "migration": ",".join(sorted(current)), **details}
-
