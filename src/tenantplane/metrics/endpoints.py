@@ -63,6 +63,15 @@ class _Families:
         return self._families
 
 
+def state_health_families(*, up: bool = True, query_seconds: float = 0.0) -> list[Metric]:
+    """Whether the figures could be read, and what the last read cost."""
+    readable = GaugeMetricFamily("tenantplane_metrics_database_up", "1 when the state figures could be read, else 0")
+    readable.add_metric([], 1 if up else 0)
+    took = GaugeMetricFamily("tenantplane_metrics_query_seconds", "How long the last read of the state figures took")
+    took.add_metric([], query_seconds)
+    return [readable, took]
+
+
 def _cache(request: Request, settings: Settings) -> FiguresCache:
     cache: FiguresCache | None = getattr(request.app.state, "metrics_cache", None)
     if cache is None:
@@ -90,20 +99,18 @@ async def metrics(request: Request) -> Response:
             headers={"WWW-Authenticate": "Bearer"},
         )
     cache = _cache(request, settings)
-    up = GaugeMetricFamily("tenantplane_metrics_database_up", "1 when the state figures could be read, else 0")
-    took = GaugeMetricFamily("tenantplane_metrics_query_seconds", "How long the last read of the state figures took")
-    families: list[Metric] = [up, took]
+    families: list[Metric] = []
     try:
         figures = await cache.figures(request.app.state.db, window_seconds=settings.metrics_window_seconds)
     except (DBAPIError, OSError, TimeoutError):  # the database is down or slow: the process's own metrics still answer
-        up.add_metric([], 0)
+        up = False
     else:
-        up.add_metric([], 1)
-        families += metric_families(
+        up = True
+        families = metric_families(
             figures,
             top_tenants=settings.metrics_top_tenants,
             window_seconds=settings.metrics_window_seconds,
             lease_seconds=settings.job_lease_seconds,
         )
-    took.add_metric([], cache.query_seconds)
+    families += state_health_families(up=up, query_seconds=cache.query_seconds)
     return Response(generate_latest(REGISTRY) + generate_latest(_Families(families)), media_type=CONTENT_TYPE_LATEST)
