@@ -155,3 +155,12 @@ async def test_figures_are_cached_per_process_for_the_configured_time(
     name = "tenantplane_approvals_pending"
     assert [value(f, name, tenant=tenant.slug, kind="itsm") for f in before] == [None, None]
     assert [value(f, name, tenant=tenant.slug, kind="itsm") for f in after] == [None, 1]
+
+
+async def test_without_the_database_the_process_metrics_still_answer_and_say_so(settings: Settings) -> None:
+    async with scraper(settings, database_url="postgresql://postgres@127.0.0.1:1/nowhere") as client:
+        response = await client.get("/metrics")
+    assert response.status_code == 200
+    found = samples(response.text)
+    assert value(found, "tenantplane_metrics_database_up") == 0
+    assert "tenantplane_job_queue_depth" not in response.text

@@ -11,6 +11,7 @@ import secrets
 import time
 from collections.abc import Iterable
 
+import structlog
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -24,6 +25,7 @@ from tenantplane.metrics.figures import Figures, read_figures
 from tenantplane.settings import Settings
 
 router = APIRouter(tags=["health"])
+log = structlog.get_logger("tenantplane.metrics")
 
 
 class FiguresCache:
@@ -102,7 +104,8 @@ async def metrics(request: Request) -> Response:
     families: list[Metric] = []
     try:
         figures = await cache.figures(request.app.state.db, window_seconds=settings.metrics_window_seconds)
-    except (DBAPIError, OSError, TimeoutError):  # the database is down or slow: the process's own metrics still answer
+    except (DBAPIError, OSError, TimeoutError) as exc:  # the database is down or slow: the rest still answers
+        log.warning("metrics: the state figures could not be read", error=f"{type(exc).__name__}: {exc}")
         up = False
     else:
         up = True
