@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     # Proxies `serve` believes about the client address (X-Forwarded-For; uvicorn's forwarded_allow_ips, e.g.
     # "10.0.0.5,10.0.1.0/24"). Empty: forwarded headers are ignored and the TCP peer is the client.
     forwarded_allow_ips: str = ""
+    # /metrics (docs/metrics.md): with a token, a scrape needs `Authorization: Bearer <token>`; unset, it is open (bind
+    # to loopback or set one: it names the busiest tenants). The state figures are read from the database at most once
+    # per `metrics_cache_seconds` per process; tenants beyond the top `metrics_top_tenants` add up under `_other`;
+    # recent figures (finished executions, step durations, live workers) cover the last `metrics_window_seconds`.
+    metrics_token: str | None = None
+    metrics_cache_seconds: float = Field(default=5.0, ge=0, le=3600)
+    metrics_top_tenants: int = Field(default=50, ge=0, le=10_000)
+    metrics_window_seconds: float = Field(default=3600.0, ge=60, le=30 * 86_400)
     worker_concurrency: int = 10
     # Slots of each worker no single tenant may take (it runs at most concurrency minus these at once there), so
     # one tenant's flood of jobs never delays another tenant's next job past its wake-up. 0: no cap.

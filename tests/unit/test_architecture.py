@@ -27,7 +27,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "automation",
         "sla",
         "itsm",
-        "gitops web",
+        "gitops metrics web",
         "app",
         "cli",
     )

@@ -70,6 +70,13 @@ class ApprovalInstance(TenantOwned, Base):
         Index("ix_approval_instances_tenant_id_requester_id", "tenant_id", "requester_id", "created_at"),
         Index("ix_approval_instances_tenant_id_record", "tenant_id", "record_type", "record_id"),
         Index("ix_approval_instances_definition_id", "definition_id", "definition_version"),
+        # Decisions of the day, counted on every /metrics scrape (metrics/figures.py).
+        Index(
+            "ix_approval_instances_finished_at",
+            "finished_at",
+            "status",
+            postgresql_where=text("finished_at IS NOT NULL"),
+        ),
     )
 
     definition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("approval_definitions.id", ondelete="CASCADE"))

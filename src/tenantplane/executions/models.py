@@ -61,6 +61,20 @@ class Execution(TenantOwned, Base):
             "tenant_id",
             postgresql_where=text("kind = 'runbook' AND status = 'running'"),
         ),
+        # What /metrics counts on every scrape (metrics/figures.py): the executions under way, those finished today.
+        Index(
+            "ix_executions_active",
+            "kind",
+            "status",
+            postgresql_where=text("status IN ('queued', 'running', 'waiting')"),
+        ),
+        Index(
+            "ix_executions_finished_at",
+            "finished_at",
+            "kind",
+            "status",
+            postgresql_where=text("finished_at IS NOT NULL"),
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(16))
@@ -97,6 +111,8 @@ class StepRun(Base):
     __table_args__ = (
         CheckConstraint(f"status IN {STEP_STATUSES}", name="status"),
         Index("ix_step_runs_execution_id_position", "execution_id", "position"),
+        # The step durations of the last window on /metrics (metrics/figures.py).
+        Index("ix_step_runs_finished_at", "finished_at", postgresql_where=text("finished_at IS NOT NULL")),
     )
     __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - read by SQLAlchemy, never mutated
 

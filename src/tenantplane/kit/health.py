@@ -1,4 +1,4 @@
-"""Liveness, readiness and Prometheus metrics endpoints (open, outside /api).
+"""Liveness and readiness endpoints (open, outside /api); /metrics is tenantplane.metrics' (docs/metrics.md).
 
 /readyz is ready only when the database answers and its schema is at the migrations' head.
 """
@@ -8,8 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tenantplane.kit.db import Database
 from tenantplane.kit.errors import problem_response
@@ -50,8 +48,3 @@ async def readyz(request: Request) -> dict[str, Any] | Response:
     for detail in getattr(request.app.state, "readiness_details", []):
         details |= await detail()  # what the process can do besides serving (e.g. run runbook scripts)
     return {"status": "ready", "database": "ok", "migration": ",".join(sorted(current)), **details}
-
-
-@router.get("/metrics", response_class=PlainTextResponse, responses={200: {"description": "Prometheus text format"}})
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -65,6 +65,8 @@ class SlaClock(TenantOwned, Base):
         CheckConstraint(f"target IN {TARGETS}", name="target"),
         CheckConstraint(f"state IN {CLOCK_STATES}", name="state"),
         CheckConstraint("clock IN ('business', 'wall')", name="clock"),
+        # Breaches of the day, counted on every /metrics scrape (metrics/figures.py).
+        Index("ix_sla_clocks_breached_at", "breached_at", "target", postgresql_where=text("breached_at IS NOT NULL")),
     )
 
     record_type: Mapped[str] = mapped_column(String(32))

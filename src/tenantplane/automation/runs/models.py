@@ -38,6 +38,8 @@ class ApprovalGate(TenantOwned, Base):
         CheckConstraint(f"status IN {GATE_STATUSES}", name="status"),
         UniqueConstraint("execution_id", "step_id", "attempt"),
         Index("ix_approval_gates_tenant_id_status_created_at", "tenant_id", "status", "created_at"),
+        # Decisions of the day, counted on every /metrics scrape (metrics/figures.py).
+        Index("ix_approval_gates_decided_at", "decided_at", "status", postgresql_where=text("decided_at IS NOT NULL")),
     )
 
     execution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("executions.id", ondelete="CASCADE"))
