@@ -6,6 +6,7 @@ tell the runs of live workers (never touched) from those a SIGKILLed or OOM-kill
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -81,18 +82,43 @@ def descendants(root: int) -> list[int]:
     return found
 
 
+def _ours(uid: int | None) -> bool:
+    """Never sweep root, the worker itself, or a uid that is not one of the runs' throwaway ones."""
+    return uid is not None and uid not in (0, os.getuid()) and RUN_UID_RANGE[0] <= uid < RUN_UID_RANGE[1]
+
+
+def _kill_alive(uid: int) -> bool:
+    """SIGKILL every live process of `uid`; whether there was any."""
+    alive = [pid for pid, owner in process_owners() if owner == uid and _alive(pid)]
+    for pid in alive:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return bool(alive)
+
+
 def kill_uid_processes(uid: int | None) -> None:
     """Kills every process of a throwaway uid, also those that left the group; repeats while they fork."""
-    if uid is None or uid in (0, os.getuid()) or not RUN_UID_RANGE[0] <= uid < RUN_UID_RANGE[1]:
-        return  # never sweep root, the worker itself, or a uid that is not ours
+    if not _ours(uid):
+        return
+    assert uid is not None
     for _ in range(100):
-        alive = [pid for pid, owner in process_owners() if owner == uid and _alive(pid)]
-        if not alive:
+        if not _kill_alive(uid):
             return
-        for pid in alive:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
         time.sleep(0.01)
+
+
+async def kill_uid_processes_soon(uid: int | None) -> None:
+    """`kill_uid_processes` for the event loop: it waits for the dying without blocking the loop, and briefly
+    (a sandbox's processes die within a millisecond or two of its end), up to the same second in all."""
+    if not _ours(uid):
+        return
+    assert uid is not None
+    pause = 0.0005
+    for _ in range(100):
+        if not _kill_alive(uid):
+            return
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.01)
 
 
 def supervisor_token(pid: int | None = None) -> str:

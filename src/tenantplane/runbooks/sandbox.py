@@ -55,6 +55,7 @@ from tenantplane.runbooks.orphans import (
     WORKDIR_PREFIX,
     descendants,
     kill_uid_processes,
+    kill_uid_processes_soon,
     process_owners,
     process_table,
     remove_workdir,
@@ -248,7 +249,7 @@ async def _supervise(
             await asyncio.wait([protocol.exited], timeout=limits.kill_grace_seconds)
         # Whatever the script left behind (`sleep 1000 &`) goes with it.
         _signal_group(group, signal.SIGKILL)
-        kill_uid_processes(account.uid)
+        await kill_uid_processes_soon(account.uid)
         await protocol.exited
         _, stuck = await asyncio.wait(pumps, timeout=_PIPE_DRAIN_SECONDS)
         if stuck:
