@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import GroupMembership, User
 from tenantplane.identity.repository import users_of
 
@@ -38,6 +39,15 @@ async def delegators_of(session: AsyncSession, tenant_id: uuid.UUID, user_id: uu
     """Ids of the users this user currently stands in for."""
     stmt = users_of(tenant_id).with_only_columns(User.id).where(User.delegate_id == user_id, active_delegation())
     return frozenset(str(found) for found in (await session.scalars(stmt)).all())
+
+
+async def delegators_seen_by(session: AsyncSession, actor: Principal) -> frozenset[str]:
+    """`delegators_of` the caller, for what they may read: the principal lookup read it with the caller (a request),
+    so no statement; else (a principal built otherwise) queried. A decision asks `delegators_of` in its transaction."""
+    known = getattr(actor.user, "stands_in_for", None)
+    if known is not None and actor.tenant_id is not None:
+        return frozenset(str(found) for found in known)
+    return await delegators_of(session, actor.tenant, actor.id)
 
 
 async def delegates_of(session: AsyncSession, tenant_id: uuid.UUID, user_ids: Iterable[str]) -> frozenset[str]:

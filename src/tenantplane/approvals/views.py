@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.approvals import engine
 from tenantplane.approvals import repository as repo
-from tenantplane.approvals.approvers import delegators_of
+from tenantplane.approvals.approvers import delegators_seen_by
 from tenantplane.approvals.definitions import approver_labels, spec_of
 from tenantplane.approvals.effects import link_to
 from tenantplane.approvals.engine import InstanceState
@@ -84,7 +84,7 @@ class Viewer:
 
     @classmethod
     async def of(cls, session: AsyncSession, principal: Principal) -> Viewer:
-        return cls(principal, await delegators_of(session, principal.tenant, principal.id))
+        return cls(principal, await delegators_seen_by(session, principal))
 
     def check_may_read(self, instance: ApprovalInstance) -> None:
         if reads_every_instance(self.principal) or _participates(engine.from_dict(instance.state), self.user_ids):

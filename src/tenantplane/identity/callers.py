@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
 from tenantplane.identity.models import ApiToken, PlatformAdmin, Tenant, User
@@ -24,6 +24,20 @@ _users = User.__table__.c
 _tenants = Tenant.__table__.c
 _tokens = ApiToken.__table__.c
 _admins = PlatformAdmin.__table__.c
+
+# The users the caller stands in for as their delegate now (a probe of ix_users_delegate_id): read with the caller, so
+# the inbox and deciding need no statement of their own for it.
+_delegators = User.__table__.alias("delegators")
+_STANDS_IN_FOR = (
+    select(func.coalesce(func.array_agg(_delegators.c.id), literal_column("ARRAY[]::uuid[]")))
+    .where(
+        _delegators.c.tenant_id == _users.tenant_id,
+        _delegators.c.delegate_id == _users.id,
+        or_(_delegators.c.delegate_until.is_(None), _delegators.c.delegate_until > func.now()),
+    )
+    .scalar_subquery()
+    .label("stands_in_for")
+)
 
 # What the caller's profile shows (GET /api/me), plus what the checks need.
 _PROFILE = (
@@ -46,6 +60,7 @@ _PROFILE = (
     _tenants.is_active.label("tenant_active"),
     _tenants.slug.label("tenant_slug"),
     _tenants.name.label("tenant_name"),
+    _STANDS_IN_FOR,
 )
 
 
@@ -87,6 +102,8 @@ class Caller:
     tenant_active: bool
     tenant_slug: str
     tenant_name: str
+    # Whom the user stands in for as a delegate, when the lookup read them (see approvals.approvers.delegators_of).
+    stands_in_for: list[uuid.UUID]
 
     @classmethod
     def of(cls, row: Any) -> Caller:

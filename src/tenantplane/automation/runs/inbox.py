@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.approvals.approvers import delegators_of
+from tenantplane.approvals.approvers import delegators_seen_by
 from tenantplane.approvals.hooks import facts_of
 from tenantplane.approvals.models import ApprovalAssignment, ApprovalInstance
 from tenantplane.approvals.schemas import FulfillmentRead
@@ -63,7 +63,7 @@ async def list_gates(
 
 async def _voters(session: AsyncSession, actor: Principal) -> list[str]:
     """The caller and the users they currently stand in for as a delegate."""
-    return [str(actor.id), *sorted(await delegators_of(session, actor.tenant, actor.id))]
+    return [str(actor.id), *sorted(await delegators_seen_by(session, actor))]
 
 
 async def may_see(session: AsyncSession, actor: Principal, gate: ApprovalGate) -> bool:
