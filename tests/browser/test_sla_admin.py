@@ -59,10 +59,17 @@ def test_calendar_then_policy_then_item(ui: BrowserPage) -> None:
     dialog.get_by_label("Name").fill(f"Desk {tag}")
     dialog.get_by_label("Business calendar").select_option(label=f"Berlin {tag} (Europe/Berlin)")
     dialog.get_by_label("Minutes").fill("240")
+    dialog.get_by_role("button", name="Add target").click()
+    second = dialog.get_by_role("group", name="Target 2")
+    second.get_by_label("Times").select_option("approval_step")
+    second.get_by_label("Step").fill("1")
+    second.get_by_label("Minutes").fill("60")
+    second.get_by_label("Clock").select_option("wall")
     dialog.get_by_label("emergency").check()
     dialog.get_by_role("button", name="Create policy").click()
     row = page.get_by_role("row").filter(has_text=f"Desk {tag}")
     expect(row).to_contain_text("Resolution: 4 h business time")
+    expect(row).to_contain_text("Approval step 1: 1 h wall clock")
     expect(row).to_contain_text("emergency")
     ui.screenshot("sla-admin-01-page", full_page=True)
 
@@ -76,3 +83,4 @@ def test_calendar_then_policy_then_item(ui: BrowserPage) -> None:
     policy = next(p for p in policies if p["name"] == f"Desk {tag}")
     saved = httpx.get(f"{server.url}/api/itsm/catalog/{item['id']}", headers=headers).json()
     assert saved["sla_policy_id"] == policy["id"]
+    assert {"target": "approval_step", "step": 0, "minutes": 60, "clock": "wall"} in policy["targets"]

@@ -1,7 +1,8 @@
 """Which SLA clocks of a request or change run when: started at submit, stopped or started by each status move.
 
-Approval runs from submit to the decision, fulfilment from approval to the end of the work, resolution from submit
-to the end; a cancel cancels what still runs. A failed fulfilment keeps its clocks running (it waits for a retry).
+Approval runs from submit to the decision, an approval step from its rung's opening to its decision, fulfilment
+from approval to the end of the work, resolution from submit to the end; a cancel cancels what still runs. A failed
+fulfilment keeps its clocks running (it waits for a retry).
 """
 
 from __future__ import annotations
@@ -18,17 +19,18 @@ from tenantplane.sla.business_time import WorkingCalendar
 from tenantplane.sla.models import SlaPolicy
 from tenantplane.sla.schemas import ClockRead
 
+STEP = clocks.STEP_TARGET
 AT_SUBMIT = ("approval", "resolution")
-ALL = ("approval", "fulfilment", "resolution")
-# status reached → (targets stopped, targets started)
+ALL = ("approval", STEP, "fulfilment", "resolution")
+# status reached → (targets stopped, targets started); leaving the approval stops the clock of every rung still open
 REQUEST_MOVES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "in_fulfillment": (("approval",), ("fulfilment",)),
-    "rejected": (("approval", "resolution"), ()),
-    "fulfilled": (("approval", "fulfilment", "resolution"), ()),
+    "in_fulfillment": (("approval", STEP), ("fulfilment",)),
+    "rejected": (("approval", STEP, "resolution"), ()),
+    "fulfilled": (ALL, ()),
 }
 CHANGE_MOVES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "scheduled": (("approval",), ("fulfilment",)),
-    "rejected": (("approval", "resolution"), ()),
+    "scheduled": (("approval", STEP), ("fulfilment",)),
+    "rejected": (("approval", STEP, "resolution"), ()),
     "completed": (ALL, ()),
     "failed": (ALL, ()),
 }
@@ -80,6 +82,30 @@ async def record_moved(session: AsyncSession, record: Record, to: str, at: datet
             record_id=record.id,
             policy_id=record.sla_policy_id,
             targets=started,
+            at=at,
+        )
+
+
+async def rung_moved(
+    session: AsyncSession, record: Record, *, left: int | None, entered: int | None, at: datetime
+) -> None:
+    """One rung of the record's approval ladder was decided (`left`) and / or the next opened (`entered`): stop and
+    start their `approval_step` clocks (those the pinned policy sets), in the decision's transaction."""
+    if record.sla_policy_id is None:
+        return
+    if left is not None:
+        await clocks.stop_clocks(
+            session, tenant_id=record.tenant_id, record_id=record.id, targets=(STEP,), at=at, step=left
+        )
+    if entered is not None:
+        await clocks.start_clocks(
+            session,
+            tenant_id=record.tenant_id,
+            record_type=_type(record),
+            record_id=record.id,
+            policy_id=record.sla_policy_id,
+            targets=(),
+            steps=(entered,),
             at=at,
         )
 

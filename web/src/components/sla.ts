@@ -3,6 +3,8 @@
 
 export interface SlaClock {
   target: string;
+  /** The ladder rung (from 0) of an `approval_step` clock. */
+  step?: number | null;
   state: string;
   warn_at: string;
   due_at: string;
@@ -45,6 +47,7 @@ export function mostUrgent<T extends SlaClock>(clocks: readonly T[]): T | undefi
   return running.sort((a, b) => new Date(a.due_at).getTime() - new Date(b.due_at).getTime())[0];
 }
 
-export function targetLabel(target: string): string {
+export function targetLabel(target: string, step?: number | null): string {
+  if (target === "approval_step") return `Approval step ${(step ?? 0) + 1}`;
   return { approval: "Approval", fulfilment: "Fulfilment", resolution: "Resolution" }[target] ?? target;
 }

@@ -84,8 +84,9 @@ export function weekSummary(calendar: BusinessCalendar): string {
 }
 
 export type TargetKind = "approval" | "approval_step" | "fulfilment" | "resolution";
-export const TARGET_NAMES: Partial<Record<TargetKind, string>> = {
+export const TARGET_NAMES: Record<TargetKind, string> = {
   approval: "Approval (whole ladder)",
+  approval_step: "Approval step",
   fulfilment: "Fulfilment",
   resolution: "Resolution (submit to end)",
 };
