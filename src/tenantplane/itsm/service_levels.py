@@ -14,12 +14,13 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.itsm.models import CHANGE_RECORD, REQUEST_RECORD, ChangeRequest, ServiceRequest
-from tenantplane.sla import clocks
+from tenantplane.sla import clocks, pausing, policies
 from tenantplane.sla.business_time import WorkingCalendar
 from tenantplane.sla.models import SlaPolicy
 from tenantplane.sla.schemas import ClockRead
 
 STEP = clocks.STEP_TARGET
+AWAITING = "awaiting_requester"
 AT_SUBMIT = ("approval", "resolution")
 ALL = ("approval", STEP, "fulfilment", "resolution")
 # status reached → (targets stopped, targets started); leaving the approval stops the clock of every rung still open
@@ -63,10 +64,22 @@ async def start_at_submit(
     return [clocks.planned_read(plan) for plan in planned]
 
 
-async def record_moved(session: AsyncSession, record: Record, to: str, at: datetime) -> None:
-    """Stop and start the record's clocks for its move to `to`, in the move's transaction."""
+async def record_moved(
+    session: AsyncSession, record: Record, to: str, at: datetime, *, came_from: str | None = None
+) -> None:
+    """Stop and start the record's clocks for its move to `to` (from `came_from`), in the move's transaction. A
+    request awaiting its requester pauses its fulfilment and resolution clocks when its policy says so; moving on
+    resumes them."""
     if record.sla_policy_id is None:
         return
+    if to == AWAITING:
+        found = await policies.policy_with_calendar(session, record.tenant_id, record.sla_policy_id)
+        if found is not None and found[0].pause_on_requester:
+            ids = {"tenant_id": record.tenant_id, "record_id": record.id}
+            await pausing.pause_clocks(session, **ids, targets=("fulfilment", "resolution"), at=at)
+        return
+    if came_from == AWAITING:
+        await pausing.resume_clocks(session, tenant_id=record.tenant_id, record_id=record.id, at=at)
     if to == "cancelled":
         await clocks.stop_clocks(
             session, tenant_id=record.tenant_id, record_id=record.id, targets=ALL, at=at, cancel=True

@@ -49,15 +49,18 @@ START_CTES = """sla_clock AS (
 SLA_NOTIFIED = "(SELECT count(*) FROM sla_notify)"
 _START = text(f"WITH {START_CTES} SELECT {SLA_NOTIFIED}")
 
+# A paused clock (its record awaited the requester) counted nothing since it paused, so it ends as it stood: met.
 _STOP = text(
     """
     UPDATE sla_clocks SET
         state = CASE WHEN state = 'breached' THEN 'breached' WHEN :cancel THEN 'cancelled'
-            WHEN :at <= due_at THEN 'met' ELSE 'breached' END,
-        met_at = CASE WHEN state = 'running' AND NOT :cancel AND :at <= due_at THEN :at END,
-        stopped_at = :at, updated_at = clock_timestamp()
+            WHEN state = 'paused' OR :at <= due_at THEN 'met' ELSE 'breached' END,
+        met_at = CASE WHEN state IN ('running', 'paused') AND NOT :cancel AND (state = 'paused' OR :at <= due_at)
+            THEN :at END,
+        paused_at = NULL, stopped_at = :at, updated_at = clock_timestamp()
     WHERE tenant_id = :tenant_id AND record_id = :record_id AND target = ANY(:targets) AND stopped_at IS NULL
-        AND state IN ('running', 'breached') AND (CAST(:step AS integer) IS NULL OR step = CAST(:step AS integer))
+        AND state IN ('running', 'paused', 'breached')
+        AND (CAST(:step AS integer) IS NULL OR step = CAST(:step AS integer))
     """
 )
 
@@ -239,7 +242,7 @@ def next_due(record_id: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UU
     """The earliest due time of a record's clocks that still run (NULL when none do): to sort queues by time left."""
     return (
         select(func.min(SlaClock.due_at))
-        .where(SlaClock.record_id == record_id, SlaClock.stopped_at.is_(None))
+        .where(SlaClock.record_id == record_id, SlaClock.stopped_at.is_(None), SlaClock.state != "paused")
         .scalar_subquery()
     )
 
@@ -267,6 +270,6 @@ def planned_read(plan: PlannedClock, now: datetime | None = None) -> ClockRead:
 def clock_read(clock: SlaClock, now: datetime | None = None) -> ClockRead:
     read = ClockRead.model_validate(clock)
     if clock.stopped_at is None:
-        left = clock.due_at - (now or datetime.now(UTC))
+        left = clock.due_at - (clock.paused_at or now or datetime.now(UTC))  # a paused clock's time left stands still
         read = read.model_copy(update={"seconds_left": int(left.total_seconds())})
     return read

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tenantplane.kit.db import Base, TenantOwned
 
 TARGETS = ("approval", "approval_step", "fulfilment", "resolution")
-CLOCK_STATES = ("running", "met", "breached", "cancelled")
+CLOCK_STATES = ("running", "paused", "met", "breached", "cancelled")
 
 
 class BusinessCalendar(TenantOwned, Base):
@@ -50,6 +50,8 @@ class SlaPolicy(TenantOwned, Base):
     targets: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     warn_percent: Mapped[int] = mapped_column(server_default=text("80"))
     change_types: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    # Fulfilment and resolution clocks stop counting while a request awaits its requester.
+    pause_on_requester: Mapped[bool] = mapped_column(server_default=text("false"))
 
 
 class SlaClock(TenantOwned, Base):
@@ -82,6 +84,7 @@ class SlaClock(TenantOwned, Base):
     warn_at: Mapped[datetime]
     due_at: Mapped[datetime]
     stopped_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]  # since when a `paused` clock has not counted (its record awaits the requester)
     met_at: Mapped[datetime | None]
     warned_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]

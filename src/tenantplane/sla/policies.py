@@ -109,6 +109,7 @@ def _apply(policy: SlaPolicy, data: PolicyIn) -> None:
     policy.name, policy.calendar_id, policy.warn_percent = data.name, data.calendar_id, data.warn_percent
     policy.targets = [t.stored() for t in data.targets]
     policy.change_types = sorted(set(data.change_types))
+    policy.pause_on_requester = data.pause_on_requester
 
 
 async def create_policy(session: AsyncSession, *, actor: Principal, data: PolicyIn) -> SlaPolicy:

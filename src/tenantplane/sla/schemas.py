@@ -153,6 +153,10 @@ class PolicyIn(InputSchema):
     change_types: list[ChangeType] = Field(
         default_factory=list, max_length=3, description="Change types this policy applies to (one policy per type)"
     )
+    pause_on_requester: bool = Field(
+        default=False,
+        description="Fulfilment and resolution clocks stop counting while a request awaits its requester",
+    )
 
     @field_validator("targets")
     @classmethod
@@ -170,6 +174,7 @@ class PolicyRead(ReadSchema):
     targets: list[dict[str, Any]]
     warn_percent: int
     change_types: list[str]
+    pause_on_requester: bool
     created_at: datetime
     updated_at: datetime
 
@@ -186,6 +191,7 @@ class ClockRead(ReadSchema):
     warn_at: datetime
     due_at: datetime
     stopped_at: datetime | None
+    paused_at: datetime | None = Field(default=None, description="Since when a paused clock has not counted")
     met_at: datetime | None
     warned_at: datetime | None
     breached_at: datetime | None

@@ -43,4 +43,11 @@ describe("SLA clocks", () => {
     expect(targetLabel("approval_step", 0)).toBe("Approval step 1");
     expect(targetLabel("resolution", null)).toBe("Resolution");
   });
+
+  it("shows a paused clock's time left as it stood when it paused", () => {
+    const paused = clock({ state: "paused", paused_at: "2026-12-07T08:30:00Z", due_at: "2026-12-07T10:00:00Z" });
+    expect(slaWords(paused, NOW)).toBe("paused, 1 h 30 min left");
+    expect(slaTone(paused, NOW)).toBe("info");
+    expect(mostUrgent([paused])).toBeUndefined();
+  });
 });

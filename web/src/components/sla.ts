@@ -9,6 +9,8 @@ export interface SlaClock {
   warn_at: string;
   due_at: string;
   stopped_at?: string | null;
+  /** Since when a paused clock (its request awaits the requester) has not counted. */
+  paused_at?: string | null;
 }
 
 type Tone = "neutral" | "good" | "bad" | "warn" | "info";
@@ -16,6 +18,7 @@ type Tone = "neutral" | "good" | "bad" | "warn" | "info";
 /** Green while on time, amber past the warning, red once late or breached; grey when cancelled. */
 export function slaTone(clock: SlaClock, now: number = Date.now()): Tone {
   if (clock.state === "cancelled") return "neutral";
+  if (clock.state === "paused") return "info";
   if (clock.state === "breached") return "bad";
   if (clock.state === "met") return "good";
   if (now >= new Date(clock.due_at).getTime()) return "bad";
@@ -34,6 +37,7 @@ export function span(ms: number): string {
 
 /** What a clock says now: time left while it runs, how late it is, or how it ended. */
 export function slaWords(clock: SlaClock, now: number = Date.now()): string {
+  if (clock.state === "paused") return `paused, ${span(new Date(clock.due_at).getTime() - new Date(clock.paused_at ?? now).getTime())} left`;
   const left = new Date(clock.due_at).getTime() - now;
   if (clock.state === "cancelled") return "cancelled";
   if (clock.stopped_at) return clock.state === "met" ? "met" : "breached";
@@ -43,7 +47,7 @@ export function slaWords(clock: SlaClock, now: number = Date.now()): string {
 
 /** The running clock due soonest, else none: what a queue row shows and sorts by. */
 export function mostUrgent<T extends SlaClock>(clocks: readonly T[]): T | undefined {
-  const running = clocks.filter((c) => !c.stopped_at && c.state !== "cancelled");
+  const running = clocks.filter((c) => !c.stopped_at && c.state !== "cancelled" && c.state !== "paused");
   return running.sort((a, b) => new Date(a.due_at).getTime() - new Date(b.due_at).getTime())[0];
 }
 

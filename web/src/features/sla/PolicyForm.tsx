@@ -3,7 +3,7 @@
 import { type FormEvent, useMemo, useRef, useState } from "react";
 
 import { type SlaPolicy, useBusinessCalendars, useSavePolicy } from "../../api/sla";
-import { SelectField, TextField } from "../../components/Field";
+import { CheckboxField, SelectField, TextField } from "../../components/Field";
 import { FormSummary, useFocusOnError, useFormErrors } from "../../components/FormErrors";
 import { CHANGE_TYPES, policyBody, policyDraft, type TargetDraft } from "./model";
 import { TARGET_FIELDS, TargetsEditor } from "./TargetsEditor";
@@ -15,11 +15,12 @@ export function PolicyForm({ policy, onDone, onCancel }: { policy?: SlaPolicy | 
   const [warnPercent, setWarnPercent] = useState(initial.warnPercent);
   const [targets, setTargets] = useState<TargetDraft[]>(initial.targets);
   const [changeTypes, setChangeTypes] = useState<string[]>(initial.changeTypes);
+  const [pauseOnRequester, setPauseOnRequester] = useState(initial.pauseOnRequester);
   const calendars = useBusinessCalendars();
   const save = useSavePolicy();
   const form = useRef<HTMLFormElement>(null);
   const fields = useMemo(
-    () => ["name", "calendar_id", "warn_percent", "change_types", "targets", ...targets.flatMap((_, i) => [`targets.${i}`, ...TARGET_FIELDS.map((f) => `targets.${i}.${f}`)])],
+    () => ["name", "calendar_id", "warn_percent", "change_types", "pause_on_requester", "targets", ...targets.flatMap((_, i) => [`targets.${i}`, ...TARGET_FIELDS.map((f) => `targets.${i}.${f}`)])],
     [targets],
   );
   const errors = useFormErrors(save.error, fields);
@@ -28,7 +29,7 @@ export function PolicyForm({ policy, onDone, onCancel }: { policy?: SlaPolicy | 
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    const body = policyBody({ name, calendarId, warnPercent, targets, changeTypes });
+    const body = policyBody({ name, calendarId, warnPercent, targets, changeTypes, pauseOnRequester });
     save.mutate({ id: policy?.id, body }, { onSuccess: onDone });
   }
 
@@ -55,6 +56,13 @@ export function PolicyForm({ policy, onDone, onCancel }: { policy?: SlaPolicy | 
       </SelectField>
       <TextField label="Warn at (% of each target)" name="warn_percent" inputMode="numeric" value={warnPercent} onChange={(e) => setWarnPercent(e.target.value)} error={errors.fields.warn_percent} hint="The owners are warned once this share of a target has passed." />
       <TargetsEditor targets={targets} setTargets={setTargets} errors={errors.fields} />
+      <CheckboxField
+        label="Pause fulfilment and resolution while a request awaits its requester"
+        name="pause_on_requester"
+        checked={pauseOnRequester}
+        onChange={(e) => setPauseOnRequester(e.target.checked)}
+        error={errors.fields.pause_on_requester}
+      />
       <fieldset className={errors.fields.change_types ? "fieldset field--invalid" : "fieldset"} aria-label="Change types">
         <legend>Change types held to this policy</legend>
         {errors.fields.change_types ? <p className="field-error">{errors.fields.change_types}</p> : null}

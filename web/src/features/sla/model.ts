@@ -105,6 +105,7 @@ export interface PolicyDraft {
   warnPercent: string;
   targets: TargetDraft[];
   changeTypes: string[];
+  pauseOnRequester: boolean;
 }
 
 export const CHANGE_TYPES = ["standard", "normal", "emergency"] as const;
@@ -127,6 +128,7 @@ export function policyDraft(policy?: SlaPolicy): PolicyDraft {
         }))
       : [emptyTarget()],
     changeTypes: policy?.change_types ?? [],
+    pauseOnRequester: policy?.pause_on_requester ?? false,
   };
 }
 
@@ -142,6 +144,7 @@ export function policyBody(draft: PolicyDraft): SlaPolicyIn {
     calendar_id: draft.calendarId || null,
     warn_percent: numeric(draft.warnPercent),
     change_types: draft.changeTypes as SlaPolicyIn["change_types"],
+    pause_on_requester: draft.pauseOnRequester,
     targets: draft.targets.map((t) => {
       const target = { target: t.target, minutes: numeric(t.minutes), clock: t.clock };
       const step = numeric(t.step);
