@@ -95,6 +95,15 @@ async def _nothing(c: httpx.AsyncClient, t: TenantContext) -> Ids:
     return {}
 
 
+async def _awaiting_request(c: httpx.AsyncClient, t: TenantContext) -> Ids:
+    """A request in fulfillment that a fulfiller handed back to its requester with a question."""
+    ids = await _request(c, t)
+    body = {"comment": "Which model?"}
+    waiting = await c.post(f"{REQUESTS}/{ids['request']}/await-requester", json=body, headers=t.admin.headers)
+    assert waiting.status_code == 200, waiting.text
+    return ids
+
+
 def _post(path: str, body: dict[str, Any]) -> Call:
     def call(c: httpx.AsyncClient, t: TenantContext, ids: Ids) -> Any:
         return c.post(path.format(**ids), json=body, headers=t.admin.headers)
@@ -106,6 +115,7 @@ FACTORIES: dict[str, Factory] = {"item_id": _item_id, "request_id": _request_id,
 BODIES: dict[tuple[str, str], BodyFor] = {
     ("put", f"{CATALOG}/{{item_id}}"): lambda ids: {"name": "x"},
     ("post", f"{REQUESTS}/{{request_id}}/comments"): lambda ids: {"comment": "hello"},
+    ("post", f"{REQUESTS}/{{request_id}}/await-requester"): lambda ids: {"comment": "Which model?"},
 }
 AUDIT_SCENARIOS: dict[tuple[str, str], tuple[Setup, Call]] = {
     ("post", CATALOG): (_nothing, _post(CATALOG, {"name": "Phone"})),
@@ -131,6 +141,11 @@ AUDIT_SCENARIOS: dict[tuple[str, str], tuple[Setup, Call]] = {
     ),
     ("post", f"{REQUESTS}/{{request_id}}/cancel"): (_request, _post(REQUESTS + "/{request}/cancel", {})),
     ("post", f"{REQUESTS}/{{request_id}}/fulfill"): (_request, _post(REQUESTS + "/{request}/fulfill", {})),
+    ("post", f"{REQUESTS}/{{request_id}}/await-requester"): (
+        _request,
+        _post(REQUESTS + "/{request}/await-requester", {"comment": "Which model?"}),
+    ),
+    ("post", f"{REQUESTS}/{{request_id}}/resume"): (_awaiting_request, _post(REQUESTS + "/{request}/resume", {})),
     # The new run's start is the one event ("runbook.executed", the retrier as actor, the request as origin).
     ("post", f"{REQUESTS}/{{request_id}}/retry-fulfillment"): (
         _failed_runbook_fulfillment,

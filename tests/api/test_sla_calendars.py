@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -78,12 +79,24 @@ async def test_holidays_are_imported_from_an_icalendar_file(tenant: TenantContex
     assert replaced.json()["holidays"] == ["2026-12-25", "2026-12-26", "2027-01-01"]
 
 
+async def test_a_yearly_holiday_is_imported_for_this_year_and_the_next_three(tenant: TenantContext) -> None:
+    calendar = await create_calendar(tenant)
+    url = f"{CALENDARS}/{calendar['id']}/holidays/import"
+    unity = ICS.replace("DTSTART;VALUE=DATE:20270101\n", "DTSTART;VALUE=DATE:20201003\nRRULE:FREQ=YEARLY\n")
+    added = await tenant.client.post(url, json={"ics": unity}, headers=tenant.admin.headers)
+    assert added.status_code == 200, added.text
+    year = datetime.now(UTC).year
+    assert [d for d in added.json()["holidays"] if d.endswith("-10-03")] == [f"{year + n}-10-03" for n in range(4)]
+
+
 @pytest.mark.parametrize(
     "ics",
     [
         "not a calendar",
         "BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR\n",
         ICS.replace("DTSTART;VALUE=DATE:20270101\n", ""),
+        ICS.replace("DTSTART;VALUE=DATE:20270101\n", "DTSTART;VALUE=DATE:20270101\nRRULE:FREQ=WEEKLY\n"),
+        ICS.replace("DTSTART;VALUE=DATE:20270101\n", "DTSTART;VALUE=DATE:20270101\nRRULE:FREQ=YEARLY;BYDAY=XX\n"),
     ],
 )
 async def test_a_bad_icalendar_file_is_a_problem_and_changes_nothing(tenant: TenantContext, ics: str) -> None:

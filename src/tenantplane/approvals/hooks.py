@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,3 +75,35 @@ async def facts_of(
         await _READ.run(record_type, session, facts)
         found |= facts.fulfillment
     return found
+
+
+@dataclass(frozen=True)
+class RungMoved:
+    """The instance's current rung of the ladder changed, in the transaction that changed it: `left` was decided
+    (or skipped, or the instance finished), `entered` opened. Rungs count from 0 over the distinct step orders."""
+
+    instance: ApprovalInstance
+    left: int | None
+    entered: int | None
+    at: datetime
+
+
+_RUNG: HookRegistry[RungMoved] = HookRegistry("approval_hooks")
+
+
+def on_rung_moved(record_type: str) -> Callable[[Hook[RungMoved]], Hook[RungMoved]]:
+    """Register `fn(session, moved)` to run when an instance of this record type leaves or enters a rung."""
+    return _RUNG.on(record_type)
+
+
+def rung_moved(instance: ApprovalInstance, before: int | None, at: datetime) -> RungMoved | None:
+    """What changed between the current order `before` and the instance's now (None when nothing did)."""
+    ladder = sorted({int(step["order"]) for step in instance.state.get("steps", [])})
+    after, pending = instance.current_step, instance.status == "pending"
+    left = ladder.index(before) if before in ladder and (before != after or not pending) else None
+    entered = ladder.index(after) if after in ladder and pending and after != before else None
+    return None if left is None and entered is None else RungMoved(instance, left, entered, at)
+
+
+async def run_rung_hooks(session: AsyncSession, moved: RungMoved | None) -> int:
+    return 0 if moved is None else await _RUNG.run(moved.instance.record_type, session, moved)

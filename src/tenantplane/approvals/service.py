@@ -32,6 +32,7 @@ from tenantplane.approvals.engine import (
     Transition,
 )
 from tenantplane.approvals.errors import engine_refusals
+from tenantplane.approvals.hooks import run_rung_hooks, rung_moved
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion, ApprovalInstance
 from tenantplane.approvals.slack import show_outcome
 from tenantplane.approvals.starting import plan_start, refuse_archived, who_may_decide, write_start
@@ -61,13 +62,15 @@ def _now() -> datetime:
 async def _save(
     session: AsyncSession, instance: ApprovalInstance, transition: Transition, *, run_hooks: bool = True
 ) -> None:
-    state = transition.state
+    state, before = transition.state, instance.current_step
     instance.state = engine.to_dict(state)
     instance.status = state.status
     instance.current_step = state.current_step
     instance.finished_at = state.finished_at
     await session.flush()
     await repo.rewrite_assignments(session, instance, who_may_decide(state))
+    # A rung that ends (or opens) tells the record's domain before the finished hooks move the record itself.
+    await run_rung_hooks(session, rung_moved(instance, before, _now()))
     await carry_out(session, instance, transition.effects, run_hooks=run_hooks)
 
 

@@ -41,6 +41,7 @@ from tenantplane.approvals.engine import (
     Start,
 )
 from tenantplane.approvals.errors import engine_refusals
+from tenantplane.approvals.hooks import run_rung_hooks, rung_moved
 from tenantplane.approvals.models import ApprovalDefinition, ApprovalDefinitionVersion, ApprovalInstance
 from tenantplane.identity.callers import PrincipalUser
 from tenantplane.jobs.queue import enqueue
@@ -278,4 +279,5 @@ async def write_start(session: AsyncSession, plan: PlannedStart) -> ApprovalInst
     at = (await session.execute(_WRITE_START, start_rows(plan))).scalar_one()
     instance = attach(session, plan, at)
     await queue_jobs(session, plan)
+    await run_rung_hooks(session, rung_moved(instance, None, at))
     return instance

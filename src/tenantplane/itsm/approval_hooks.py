@@ -1,5 +1,6 @@
 """ITSM's reactions to finished approval instances (in the final decision's transaction, and after it committed:
-`itsm_event` triggers), and what approvers see of a request when they read its instance: its pinned fulfillment."""
+`itsm_event` triggers), to each rung decided or opened (approval-step SLA clocks), and what approvers see of a request
+when they read its instance: its pinned fulfillment."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantplane.approvals.hooks import RecordFacts, after_instance_finished, on_instance_finished, on_instances_read
+from tenantplane.approvals.hooks import (
+    RecordFacts,
+    RungMoved,
+    after_instance_finished,
+    on_instance_finished,
+    on_instances_read,
+    on_rung_moved,
+)
 from tenantplane.approvals.models import ApprovalInstance
-from tenantplane.itsm import approval, events, pinning
+from tenantplane.itsm import approval, events, pinning, service_levels
 from tenantplane.itsm.lifecycle import CHANGE, REQUEST
 from tenantplane.itsm.models import ChangeRequest, ServiceRequest
 
@@ -60,3 +68,16 @@ async def request_approved(session: AsyncSession, instance: ApprovalInstance) ->
 async def change_approved(session: AsyncSession, instance: ApprovalInstance) -> None:
     if instance.status == "approved" and (change := await _record(session, ChangeRequest, instance)) is not None:
         await events.change_approved(session, change)
+
+
+@on_rung_moved(REQUEST)
+async def request_rung_moved(session: AsyncSession, moved: RungMoved) -> None:
+    """A rung of a request's ladder was decided or opened: its approval-step SLA clocks stop and start."""
+    if (request := await _record(session, ServiceRequest, moved.instance)) is not None:
+        await service_levels.rung_moved(session, request, left=moved.left, entered=moved.entered, at=moved.at)
+
+
+@on_rung_moved(CHANGE)
+async def change_rung_moved(session: AsyncSession, moved: RungMoved) -> None:
+    if (change := await _record(session, ChangeRequest, moved.instance)) is not None:
+        await service_levels.rung_moved(session, change, left=moved.left, entered=moved.entered, at=moved.at)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 
 from tenantplane.identity.auth import CurrentUser, Principal, require
 from tenantplane.identity.permissions import Permission
-from tenantplane.itsm import catalog, changes, records, requests, service_levels
+from tenantplane.itsm import catalog, changes, records, requests, service_levels, waiting
 from tenantplane.itsm.models import ChangeRequest, ServiceRequest
 from tenantplane.itsm.pinning import fulfillment_read
 from tenantplane.itsm.schemas import (
@@ -153,8 +153,28 @@ async def read_request(request_id: uuid.UUID, principal: CurrentUser, session: S
 async def comment_on_request(
     request_id: uuid.UUID, body: CommentIn, principal: CurrentUser, session: SessionDep
 ) -> RequestDetail:
-    request = await requests.get_request(session, principal, request_id)
+    """Comment on a request; the requester's comment on a request awaiting them puts it back in fulfillment."""
+    request = await requests.get_request(session, principal, request_id, lock=True)
     await requests.comment(session, actor=principal, request=request, text=body.comment)
+    return await _request_detail(session, request)
+
+
+@router.post("/requests/{request_id}/await-requester", response_model=RequestDetail)
+async def await_requester(
+    request_id: uuid.UUID, body: CommentIn, principal: CurrentUser, session: SessionDep
+) -> RequestDetail:
+    """A fulfiller asks the requester something (`comment`): the request is `awaiting_requester` until the
+    requester comments or a fulfiller resumes it; its SLA clocks pause meanwhile when its policy says so."""
+    request = await requests.get_request(session, principal, request_id, lock=True)
+    await waiting.await_requester(session, actor=principal, request=request, question=body.comment)
+    return await _request_detail(session, request)
+
+
+@router.post("/requests/{request_id}/resume", response_model=RequestDetail)
+async def resume_request(request_id: uuid.UUID, principal: CurrentUser, session: SessionDep) -> RequestDetail:
+    """Put a request awaiting its requester back in fulfillment (a fulfiller or the requester; 409 otherwise)."""
+    request = await requests.get_request(session, principal, request_id, lock=True)
+    await waiting.resume(session, actor=principal, request=request)
     return await _request_detail(session, request)
 
 

@@ -21,7 +21,8 @@ REQUEST = REQUEST_RECORD
 CHANGE = CHANGE_RECORD
 REQUEST_MOVES = {
     "pending_approval": {"rejected", "cancelled", "in_fulfillment"},
-    "in_fulfillment": {"fulfilled", "fulfillment_failed", "cancelled"},
+    "in_fulfillment": {"fulfilled", "fulfillment_failed", "cancelled", "awaiting_requester"},
+    "awaiting_requester": {"in_fulfillment", "cancelled"},  # the requester answered, or a fulfiller resumed it
     "fulfillment_failed": {"in_fulfillment"},  # its runbook or workflow fulfillment was retried
 }
 REQUEST_FINAL = {"rejected", "cancelled", "fulfilled", "fulfillment_failed"}
@@ -51,7 +52,7 @@ async def _move(
     now = datetime.now(UTC)
     record.closed_at = now if to in final else None
     await session.flush()
-    await service_levels.record_moved(session, record, to, now)
+    await service_levels.record_moved(session, record, to, now, came_from=previous)
     await note(session, record, to, message, actor_id=actor_id, data={"from": previous, **(data or {})})
 
 

@@ -15,7 +15,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantplane.kit.db import Base, TenantOwned
 
-REQUEST_STATUSES = ("pending_approval", "rejected", "cancelled", "in_fulfillment", "fulfilled", "fulfillment_failed")
+REQUEST_STATUSES = (
+    "pending_approval",
+    "rejected",
+    "cancelled",
+    "in_fulfillment",
+    "awaiting_requester",
+    "fulfilled",
+    "fulfillment_failed",
+)
 CHANGE_STATUSES = ("pending_approval", "scheduled", "implementing", "completed", "failed", "rejected", "cancelled")
 FULFILLMENT_TYPES = ("manual", "runbook", "workflow")
 REQUEST_RECORD, CHANGE_RECORD = "service_request", "change_request"  # record types of timelines, approvals, SLAs

@@ -18,7 +18,17 @@ from tenantplane.audit.service import record_event
 from tenantplane.identity.auth import Principal
 from tenantplane.identity.models import User
 from tenantplane.identity.permissions import Permission
-from tenantplane.itsm import approval, catalog, fulfillment, lifecycle, pinning, records, service_levels, submitting
+from tenantplane.itsm import (
+    approval,
+    catalog,
+    fulfillment,
+    lifecycle,
+    pinning,
+    records,
+    service_levels,
+    submitting,
+    waiting,
+)
 from tenantplane.itsm.forms import check_form, user_references, validate_values
 from tenantplane.itsm.models import CatalogItem, ServiceRequest
 from tenantplane.itsm.schemas import FulfillIn, RequestIn
@@ -216,6 +226,7 @@ async def _write_step_by_step(
 
 
 async def comment(session: AsyncSession, *, actor: Principal, request: ServiceRequest, text: str) -> None:
+    """Comment on a request; the requester's comment on a request waiting for them puts it back in fulfillment."""
     await records.add_event(
         session,
         tenant_id=request.tenant_id,
@@ -233,6 +244,7 @@ async def comment(session: AsyncSession, *, actor: Principal, request: ServiceRe
         object_id=request.id,
         summary={"number": request.number},
     )
+    await waiting.answered(session, actor=actor, request=request)
 
 
 async def cancel(session: AsyncSession, *, actor: Principal, request: ServiceRequest) -> None:

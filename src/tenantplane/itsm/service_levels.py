@@ -1,7 +1,8 @@
 """Which SLA clocks of a request or change run when: started at submit, stopped or started by each status move.
 
-Approval runs from submit to the decision, fulfilment from approval to the end of the work, resolution from submit
-to the end; a cancel cancels what still runs. A failed fulfilment keeps its clocks running (it waits for a retry).
+Approval runs from submit to the decision, an approval step from its rung's opening to its decision, fulfilment
+from approval to the end of the work, resolution from submit to the end; a cancel cancels what still runs. A failed
+fulfilment keeps its clocks running (it waits for a retry).
 """
 
 from __future__ import annotations
@@ -13,22 +14,24 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.itsm.models import CHANGE_RECORD, REQUEST_RECORD, ChangeRequest, ServiceRequest
-from tenantplane.sla import clocks
+from tenantplane.sla import clocks, pausing, policies
 from tenantplane.sla.business_time import WorkingCalendar
 from tenantplane.sla.models import SlaPolicy
 from tenantplane.sla.schemas import ClockRead
 
+STEP = clocks.STEP_TARGET
+AWAITING = "awaiting_requester"
 AT_SUBMIT = ("approval", "resolution")
-ALL = ("approval", "fulfilment", "resolution")
-# status reached → (targets stopped, targets started)
+ALL = ("approval", STEP, "fulfilment", "resolution")
+# status reached → (targets stopped, targets started); leaving the approval stops the clock of every rung still open
 REQUEST_MOVES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "in_fulfillment": (("approval",), ("fulfilment",)),
-    "rejected": (("approval", "resolution"), ()),
-    "fulfilled": (("approval", "fulfilment", "resolution"), ()),
+    "in_fulfillment": (("approval", STEP), ("fulfilment",)),
+    "rejected": (("approval", STEP, "resolution"), ()),
+    "fulfilled": (ALL, ()),
 }
 CHANGE_MOVES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "scheduled": (("approval",), ("fulfilment",)),
-    "rejected": (("approval", "resolution"), ()),
+    "scheduled": (("approval", STEP), ("fulfilment",)),
+    "rejected": (("approval", STEP, "resolution"), ()),
     "completed": (ALL, ()),
     "failed": (ALL, ()),
 }
@@ -61,10 +64,22 @@ async def start_at_submit(
     return [clocks.planned_read(plan) for plan in planned]
 
 
-async def record_moved(session: AsyncSession, record: Record, to: str, at: datetime) -> None:
-    """Stop and start the record's clocks for its move to `to`, in the move's transaction."""
+async def record_moved(
+    session: AsyncSession, record: Record, to: str, at: datetime, *, came_from: str | None = None
+) -> None:
+    """Stop and start the record's clocks for its move to `to` (from `came_from`), in the move's transaction. A
+    request awaiting its requester pauses its fulfilment and resolution clocks when its policy says so; moving on
+    resumes them."""
     if record.sla_policy_id is None:
         return
+    if to == AWAITING:
+        found = await policies.policy_with_calendar(session, record.tenant_id, record.sla_policy_id)
+        if found is not None and found[0].pause_on_requester:
+            ids = {"tenant_id": record.tenant_id, "record_id": record.id}
+            await pausing.pause_clocks(session, **ids, targets=("fulfilment", "resolution"), at=at)
+        return
+    if came_from == AWAITING:
+        await pausing.resume_clocks(session, tenant_id=record.tenant_id, record_id=record.id, at=at)
     if to == "cancelled":
         await clocks.stop_clocks(
             session, tenant_id=record.tenant_id, record_id=record.id, targets=ALL, at=at, cancel=True
@@ -80,6 +95,30 @@ async def record_moved(session: AsyncSession, record: Record, to: str, at: datet
             record_id=record.id,
             policy_id=record.sla_policy_id,
             targets=started,
+            at=at,
+        )
+
+
+async def rung_moved(
+    session: AsyncSession, record: Record, *, left: int | None, entered: int | None, at: datetime
+) -> None:
+    """One rung of the record's approval ladder was decided (`left`) and / or the next opened (`entered`): stop and
+    start their `approval_step` clocks (those the pinned policy sets), in the decision's transaction."""
+    if record.sla_policy_id is None:
+        return
+    if left is not None:
+        await clocks.stop_clocks(
+            session, tenant_id=record.tenant_id, record_id=record.id, targets=(STEP,), at=at, step=left
+        )
+    if entered is not None:
+        await clocks.start_clocks(
+            session,
+            tenant_id=record.tenant_id,
+            record_type=_type(record),
+            record_id=record.id,
+            policy_id=record.sla_policy_id,
+            targets=(),
+            steps=(entered,),
             at=at,
         )
 

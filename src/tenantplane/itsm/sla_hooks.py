@@ -15,21 +15,26 @@ from tenantplane.identity.models import GroupMembership
 from tenantplane.itsm import lifecycle
 from tenantplane.itsm.models import CatalogItem, ChangeRequest, ServiceRequest
 from tenantplane.sla.hooks import ClockFired, on_clock_fired
+from tenantplane.sla.models import SlaClock
 
 WORDS = {"approval": "approval", "fulfilment": "fulfilment", "resolution": "resolution"}
+
+
+def _target(clock: SlaClock) -> str:
+    return f"approval step {clock.step + 1}" if clock.target == "approval_step" else WORDS[clock.target]
 
 
 def _what(fired: ClockFired, number: str) -> str:
     clock = fired.clock
     if fired.moment == "warning":
-        return f"{number}: {WORDS[clock.target]} target due {clock.due_at:%Y-%m-%d %H:%M} UTC is close"
-    return f"{number}: {WORDS[clock.target]} target breached (was due {clock.due_at:%Y-%m-%d %H:%M} UTC)"
+        return f"{number}: {_target(clock)} target due {clock.due_at:%Y-%m-%d %H:%M} UTC is close"
+    return f"{number}: {_target(clock)} target breached (was due {clock.due_at:%Y-%m-%d %H:%M} UTC)"
 
 
 async def _tell(session: AsyncSession, fired: ClockFired, record: ServiceRequest | ChangeRequest) -> None:
     fired.subject = _what(fired, record.number)
     kind = "sla_warning" if fired.moment == "warning" else "sla_breached"
-    data = {"target": fired.clock.target, "due_at": fired.clock.due_at.isoformat()}
+    data = {"target": fired.clock.target, "step": fired.clock.step, "due_at": fired.clock.due_at.isoformat()}
     await lifecycle.note(session, record, kind, fired.subject, data=data)
     fired.recipients |= {uuid.UUID(admin) for admin in await tenant_admins(session, record.tenant_id)}
 

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
+from tenantplane.approvals.hooks import rung_moved
 from tenantplane.approvals.starting import (
     CLOCK,
     START_CTES,
@@ -154,6 +155,7 @@ async def write_new_request(
             record_id=request.id,
             targets=AT_SUBMIT,
             at=now,
+            steps=[moved.entered] if (moved := rung_moved(instance, None, now)) and moved.entered is not None else [],
         )
         if clocks is not None:
             params |= {**clocks.params, "at": now}

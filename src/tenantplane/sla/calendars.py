@@ -5,10 +5,12 @@ A calendar that a policy uses cannot be deleted (409); a bad .ics is a 422 namin
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+import dateutil.rrule
 import icalendar
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +25,10 @@ from tenantplane.sla.schemas import CalendarIn, HolidayImportIn
 
 MAX_HOLIDAYS = 5000
 MAX_EVENT_DAYS = 366  # one VEVENT spanning more than a year of holidays is a mistake, not a closure
+RECUR_YEARS = 3  # a recurring holiday counts this year and the next three: re-import to go further
+# A holiday recurs yearly. dateutil walks an impossible rule (FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30) to the year 9999
+# (~0.25 s), so a document holds at most RECUR_EVENTS recurring events; the import expands them in a thread.
+RECUR_EVENTS = 30
 
 
 def calendars_of(tenant_id: uuid.UUID) -> Select[tuple[BusinessCalendar]]:
@@ -107,15 +113,21 @@ async def delete_calendar(session: AsyncSession, *, actor: Principal, calendar: 
     await session.flush()
 
 
-def holidays_in(ics: str) -> list[date]:
+def holidays_in(ics: str, *, today: date | None = None) -> list[date]:
     """Every date an iCalendar document's events cover (DTSTART to DTEND, end exclusive; a single day without
-    DTEND). Recurrence rules are not expanded: holiday feeds list each occurrence. ValueError when unreadable."""
+    DTEND). A recurring event (a yearly RRULE, RDATE, less EXDATE) counts its occurrences from the start of this
+    year to the end of the third year after it (`RECUR_YEARS`), expanded by dateutil. ValueError when unreadable."""
     try:
         document = icalendar.Calendar.from_ical(ics)
     except Exception as exc:  # the parser fails on garbage with many exception types, never on a good file
         raise ValueError(f"not an iCalendar document ({exc})") from exc
+    this_year = (today or datetime.now(UTC).date()).year
+    horizon = (date(this_year, 1, 1), date(this_year + RECUR_YEARS + 1, 1, 1))
     found: set[date] = set()
-    for event in document.walk("VEVENT"):
+    events = document.walk("VEVENT")
+    if sum("RRULE" in event for event in events) > RECUR_EVENTS:
+        raise ValueError(f"at most {RECUR_EVENTS} recurring events per document")
+    for event in events:
         start = event.get("DTSTART")
         if start is None:
             raise ValueError("a VEVENT has no DTSTART")
@@ -126,8 +138,46 @@ def holidays_in(ics: str) -> list[date]:
             last = first + timedelta(days=1)  # a timed event within one day closes that day
         if not first < last <= first + timedelta(days=MAX_EVENT_DAYS):
             raise ValueError(f"the event {event.get('SUMMARY', '')!s} spans {first} to {last}")
-        found.update(first + timedelta(days=n) for n in range((last - first).days))
+        days = (last - first).days
+        for day in _occurrences(event, first, horizon):
+            found.update(day + timedelta(days=n) for n in range(days))
     return sorted(found)
+
+
+def _occurrences(event: icalendar.cal.Component, first: date, horizon: tuple[date, date]) -> list[date]:
+    """The first days of the event's occurrences: its DTSTART alone, or (recurring) those within the horizon."""
+    rule, extra = event.get("RRULE"), _listed_days(event.get("RDATE"))
+    if rule is None and not extra:
+        return [first]
+    days = {first, *extra}
+    if rule is not None:
+        days |= _rule_days(rule, first, horizon)
+    days -= _listed_days(event.get("EXDATE"))
+    return sorted(d for d in days if horizon[0] <= d < horizon[1])
+
+
+def _rule_days(rule: icalendar.vRecur, first: date, horizon: tuple[date, date]) -> set[date]:
+    """The yearly rule's occurrences from `first` (its DTSTART) up to the end of the horizon."""
+    frequencies = [str(f).upper() for f in rule.get("FREQ", [])]
+    if frequencies != ["YEARLY"]:
+        raise ValueError(f"a holiday's rule recurs yearly, not {','.join(frequencies) or 'without FREQ'}")
+    # In local dates: an all-day rule's UNTIL may be a UTC instant (the usual `UNTIL=…Z`) or a date; it ends that day.
+    kept = {key: value for key, value in rule.items() if key != "UNTIL"}
+    plain: str = icalendar.vRecur(kept).to_ical().decode()  # type: ignore[no-untyped-call]
+    try:
+        until = min(_day(rule["UNTIL"][0]), horizon[1]) if rule.get("UNTIL") else horizon[1]
+        text = plain if rule.get("COUNT") else f"{plain};UNTIL={until:%Y%m%d}T000000"
+        recurrence = dateutil.rrule.rrulestr(text, dtstart=datetime.combine(first, time()))
+        found = recurrence.between(datetime.combine(horizon[0], time()), datetime.combine(horizon[1], time()), inc=True)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"unreadable recurrence rule {plain!r} ({exc})") from exc
+    return {moment.date() for moment in found}
+
+
+def _listed_days(prop: object) -> set[date]:
+    """The dates of an RDATE / EXDATE property (one or several lines of them)."""
+    lines = prop if isinstance(prop, list) else [prop] if prop is not None else []
+    return {_day(value.dt) for line in lines for value in getattr(line, "dts", [])}
 
 
 def _day(value: object) -> date:
@@ -142,7 +192,7 @@ async def import_holidays(
     session: AsyncSession, *, actor: Principal, calendar: BusinessCalendar, data: HolidayImportIn
 ) -> BusinessCalendar:
     try:
-        imported = holidays_in(data.ics)
+        imported = await asyncio.to_thread(holidays_in, data.ics)  # rules take CPU time: not on the event loop
     except ValueError as exc:
         raise ValidationFailed.field("ics", str(exc)) from exc
     if not imported:

@@ -23,18 +23,19 @@ from tenantplane.sla.business_time import WorkingCalendar, add_business_time
 from tenantplane.sla.models import SlaClock, SlaPolicy
 from tenantplane.sla.schemas import ClockRead
 
+STEP_TARGET = "approval_step"
 WARN_JOB = "sla.warn"
 BREACH_JOB = "sla.breach"
 
 # The clocks and their timer jobs, as CTEs any statement can carry (binds :sla_clocks, :sla_jobs, :sla_channel);
 # `sla_notify` runs only where the statement's result reads it (`SLA_NOTIFIED`).
 START_CTES = """sla_clock AS (
-        INSERT INTO sla_clocks (id, tenant_id, record_type, record_id, policy_id, target, clock, minutes, started_at,
-            warn_at, due_at)
-        SELECT c.id, c.tenant_id, c.record_type, c.record_id, c.policy_id, c.target, c.clock, c.minutes, c.started_at,
-            c.warn_at, c.due_at
+        INSERT INTO sla_clocks (id, tenant_id, record_type, record_id, policy_id, target, step, clock, minutes,
+            started_at, warn_at, due_at)
+        SELECT c.id, c.tenant_id, c.record_type, c.record_id, c.policy_id, c.target, c.step, c.clock, c.minutes,
+            c.started_at, c.warn_at, c.due_at
         FROM jsonb_populate_recordset(NULL::sla_clocks, CAST(:sla_clocks AS jsonb)) AS c
-        ON CONFLICT (record_id, target) DO NOTHING
+        ON CONFLICT (record_id, target, step) DO NOTHING
         RETURNING id
     ), sla_job AS (
         INSERT INTO jobs (tenant_id, kind, queue, payload, run_at, max_attempts, backoff_seconds)
@@ -48,15 +49,18 @@ START_CTES = """sla_clock AS (
 SLA_NOTIFIED = "(SELECT count(*) FROM sla_notify)"
 _START = text(f"WITH {START_CTES} SELECT {SLA_NOTIFIED}")
 
+# A paused clock (its record awaited the requester) counted nothing since it paused, so it ends as it stood: met.
 _STOP = text(
     """
     UPDATE sla_clocks SET
         state = CASE WHEN state = 'breached' THEN 'breached' WHEN :cancel THEN 'cancelled'
-            WHEN :at <= due_at THEN 'met' ELSE 'breached' END,
-        met_at = CASE WHEN state = 'running' AND NOT :cancel AND :at <= due_at THEN :at END,
-        stopped_at = :at, updated_at = clock_timestamp()
+            WHEN state = 'paused' OR :at <= due_at THEN 'met' ELSE 'breached' END,
+        met_at = CASE WHEN state IN ('running', 'paused') AND NOT :cancel AND (state = 'paused' OR :at <= due_at)
+            THEN :at END,
+        paused_at = NULL, stopped_at = :at, updated_at = clock_timestamp()
     WHERE tenant_id = :tenant_id AND record_id = :record_id AND target = ANY(:targets) AND stopped_at IS NULL
-        AND state IN ('running', 'breached')
+        AND state IN ('running', 'paused', 'breached')
+        AND (CAST(:step AS integer) IS NULL OR step = CAST(:step AS integer))
     """
 )
 
@@ -71,6 +75,7 @@ class PlannedClock:
     started_at: datetime
     warn_at: datetime
     due_at: datetime
+    step: int = 0  # the ladder rung of an approval_step clock
 
 
 def plan_clock(
@@ -88,7 +93,8 @@ def plan_clock(
         )
     else:
         clock, due_at, warn_at = "wall", started_at + span, started_at + warn_span
-    return PlannedClock(str(target["target"]), clock, minutes, started_at, warn_at, due_at)
+    step = int(str(target.get("step", 0)))
+    return PlannedClock(str(target["target"]), clock, minutes, started_at, warn_at, due_at, step)
 
 
 @dataclass(frozen=True)
@@ -108,13 +114,15 @@ def plan_start(
     record_id: uuid.UUID,
     targets: Iterable[str],
     at: datetime,
+    steps: Iterable[int] = (),
 ) -> ClockStart | None:
-    """The policy's clocks of `targets` (those it sets) starting at `at`; None when it sets none of them. Pure."""
-    wanted = set(targets)
+    """The policy's clocks of `targets` (those it sets) and of the approval `steps` (rungs) it times, starting at
+    `at`; None when it sets none of them. Pure."""
+    wanted, rungs = set(targets), set(steps)
     planned = [
         plan_clock(t, started_at=at, warn_percent=policy.warn_percent, calendar=calendar)
         for t in policy.targets
-        if t["target"] in wanted
+        if t["target"] in wanted or (t["target"] == STEP_TARGET and t.get("step") in rungs)
     ]
     if not planned:
         return None
@@ -129,6 +137,7 @@ def plan_start(
                 "record_id": str(record_id),
                 "policy_id": str(policy.id),
                 "target": plan.target,
+                "step": plan.step,
                 "clock": plan.clock,
                 "minutes": plan.minutes,
                 "started_at": plan.started_at.isoformat(),
@@ -151,6 +160,7 @@ async def start_clocks(
     targets: Iterable[str],
     at: datetime,
     service_level: tuple[SlaPolicy, WorkingCalendar | None] | None = None,
+    steps: Iterable[int] = (),
 ) -> list[PlannedClock]:
     """Start the policy's clocks of `targets` at `at`, with their timers; a clock a record already has is kept.
     One query for the policy (none when `service_level` brings it), one statement for the clocks and jobs."""
@@ -158,7 +168,14 @@ async def start_clocks(
     if found is None:
         return []
     start = plan_start(
-        found[0], found[1], tenant_id=tenant_id, record_type=record_type, record_id=record_id, targets=targets, at=at
+        found[0],
+        found[1],
+        tenant_id=tenant_id,
+        record_type=record_type,
+        record_id=record_id,
+        targets=targets,
+        at=at,
+        steps=steps,
     )
     if start is None:
         return []
@@ -187,11 +204,20 @@ async def stop_clocks(
     targets: Sequence[str],
     at: datetime,
     cancel: bool = False,
+    step: int | None = None,
 ) -> None:
-    """Stop a record's clocks of `targets`: met when stopped by their due time, else breached (its breach job then
-    announces it); `cancel` (the record was withdrawn) makes a clock that has not breached `cancelled`."""
+    """Stop a record's clocks of `targets` (with `step`, only that rung's): met when stopped by their due time, else
+    breached (its breach job then announces it); `cancel` (the record was withdrawn) makes a clock that has not
+    breached `cancelled`."""
     if targets:
-        params = {"tenant_id": tenant_id, "record_id": record_id, "targets": list(targets), "at": at, "cancel": cancel}
+        params = {
+            "tenant_id": tenant_id,
+            "record_id": record_id,
+            "targets": list(targets),
+            "at": at,
+            "cancel": cancel,
+            "step": step,
+        }
         await session.execute(_STOP, params)
 
 
@@ -204,7 +230,7 @@ async def clocks_of(
     stmt = (
         select(SlaClock)
         .where(SlaClock.tenant_id == tenant_id, SlaClock.record_id.in_(record_ids))
-        .order_by(SlaClock.record_id, SlaClock.started_at, SlaClock.target)
+        .order_by(SlaClock.record_id, SlaClock.started_at, SlaClock.target, SlaClock.step)
     )
     found: dict[uuid.UUID, list[SlaClock]] = {}
     for clock in await session.scalars(stmt):
@@ -216,7 +242,7 @@ def next_due(record_id: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UU
     """The earliest due time of a record's clocks that still run (NULL when none do): to sort queues by time left."""
     return (
         select(func.min(SlaClock.due_at))
-        .where(SlaClock.record_id == record_id, SlaClock.stopped_at.is_(None))
+        .where(SlaClock.record_id == record_id, SlaClock.stopped_at.is_(None), SlaClock.state != "paused")
         .scalar_subquery()
     )
 
@@ -226,6 +252,7 @@ def planned_read(plan: PlannedClock, now: datetime | None = None) -> ClockRead:
     left = plan.due_at - (now or datetime.now(UTC))
     return ClockRead(
         target=plan.target,
+        step=plan.step,
         clock=plan.clock,
         minutes=plan.minutes,
         state="running",
@@ -243,6 +270,6 @@ def planned_read(plan: PlannedClock, now: datetime | None = None) -> ClockRead:
 def clock_read(clock: SlaClock, now: datetime | None = None) -> ClockRead:
     read = ClockRead.model_validate(clock)
     if clock.stopped_at is None:
-        left = clock.due_at - (now or datetime.now(UTC))
+        left = clock.due_at - (clock.paused_at or now or datetime.now(UTC))  # a paused clock's time left stands still
         read = read.model_copy(update={"seconds_left": int(left.total_seconds())})
     return read

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantplane.kit.db import Base, TenantOwned
 
-TARGETS = ("approval", "fulfilment", "resolution")
-CLOCK_STATES = ("running", "met", "breached", "cancelled")
+TARGETS = ("approval", "approval_step", "fulfilment", "resolution")
+CLOCK_STATES = ("running", "paused", "met", "breached", "cancelled")
 
 
 class BusinessCalendar(TenantOwned, Base):
@@ -33,7 +33,8 @@ class BusinessCalendar(TenantOwned, Base):
 
 
 class SlaPolicy(TenantOwned, Base):
-    """Named targets (`[{"target": "approval", "minutes": 120, "clock": "business"}]`) with a warning threshold.
+    """Named targets (`[{"target": "approval", "minutes": 120, "clock": "business"}]`, one rung of the ladder:
+    `{"target": "approval_step", "step": 0, ...}`) with a warning threshold.
 
     Catalog items name their policy; changes take the policy that lists their type in `change_types`.
     """
@@ -49,19 +50,23 @@ class SlaPolicy(TenantOwned, Base):
     targets: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     warn_percent: Mapped[int] = mapped_column(server_default=text("80"))
     change_types: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    # Fulfilment and resolution clocks stop counting while a request awaits its requester.
+    pause_on_requester: Mapped[bool] = mapped_column(server_default=text("false"))
 
 
 class SlaClock(TenantOwned, Base):
     """One target of one record: when it started, is due and warns; whether it was met, breached or cancelled.
 
-    `warned_at` and `breached_at` say the warning and the breach were announced (each exactly once, by the timer
-    jobs); a clock stopped late is `breached` at once and announced by its breach job. `stopped_at` is when the
+    An `approval_step` clock times one rung of the approval ladder (`step`, 0-based: the n-th distinct step order),
+    from its opening to its decision. `warned_at` and `breached_at` say the warning and the breach were announced
+    (each exactly once, by the timer jobs); a clock stopped late is `breached` at once and announced by its breach
+    job. `stopped_at` is when the
     record left the target's span (approved, fulfilled, resolved, cancelled).
     """
 
     __tablename__ = "sla_clocks"
     __table_args__ = (
-        UniqueConstraint("record_id", "target"),
+        UniqueConstraint("record_id", "target", "step"),
         CheckConstraint(f"target IN {TARGETS}", name="target"),
         CheckConstraint(f"state IN {CLOCK_STATES}", name="state"),
         CheckConstraint("clock IN ('business', 'wall')", name="clock"),
@@ -73,6 +78,7 @@ class SlaClock(TenantOwned, Base):
     record_id: Mapped[uuid.UUID]
     policy_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sla_policies.id", ondelete="SET NULL"))
     target: Mapped[str] = mapped_column(String(16))
+    step: Mapped[int] = mapped_column(server_default=text("0"))  # the ladder rung of an approval_step clock, else 0
     clock: Mapped[str] = mapped_column(String(8))
     minutes: Mapped[int]
     state: Mapped[str] = mapped_column(String(16), server_default="running")
@@ -80,6 +86,7 @@ class SlaClock(TenantOwned, Base):
     warn_at: Mapped[datetime]
     due_at: Mapped[datetime]
     stopped_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]  # since when a `paused` clock has not counted (its record awaits the requester)
     met_at: Mapped[datetime | None]
     warned_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]

@@ -107,8 +107,9 @@ async def _check(session: AsyncSession, tenant_id: uuid.UUID, data: PolicyIn, bu
 
 def _apply(policy: SlaPolicy, data: PolicyIn) -> None:
     policy.name, policy.calendar_id, policy.warn_percent = data.name, data.calendar_id, data.warn_percent
-    policy.targets = [t.model_dump() for t in data.targets]
+    policy.targets = [t.stored() for t in data.targets]
     policy.change_types = sorted(set(data.change_types))
+    policy.pause_on_requester = data.pause_on_requester
 
 
 async def create_policy(session: AsyncSession, *, actor: Principal, data: PolicyIn) -> SlaPolicy:

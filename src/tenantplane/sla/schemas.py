@@ -12,7 +12,7 @@ from datetime import date, datetime
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from tenantplane.kit.schemas import InputSchema, ReadSchema
 from tenantplane.sla.business_time import WEEKDAYS, minutes
@@ -20,8 +20,9 @@ from tenantplane.sla.business_time import WEEKDAYS, minutes
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ChangeType = Literal["standard", "normal", "emergency"]
-Target = Literal["approval", "fulfilment", "resolution"]
+Target = Literal["approval", "approval_step", "fulfilment", "resolution"]
 MAX_TARGET_MINUTES = 60 * 24 * 366  # a year of minutes
+MAX_STEP = 99  # a ladder's rungs are counted from 0; no definition has a hundred
 
 
 class OpenInterval(InputSchema):
@@ -120,25 +121,49 @@ class CalendarRead(ReadSchema):
 
 class TargetIn(InputSchema):
     target: Target
+    step: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_STEP,
+        description="approval_step only: the ladder's rung, from 0 (the n-th distinct step order), timed from its "
+        "opening to its decision",
+    )
     minutes: int = Field(ge=1, le=MAX_TARGET_MINUTES)
     clock: Literal["business", "wall"] = "business"
+
+    @model_validator(mode="after")
+    def _step_of_a_step_target(self) -> TargetIn:
+        if self.target == "approval_step" and self.step is None:
+            raise ValueError("an approval_step target names its step (0 for the first)")
+        if self.target != "approval_step" and self.step is not None:
+            raise ValueError(f"only an approval_step target has a step, not {self.target}")
+        return self
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
 
 
 class PolicyIn(InputSchema):
     name: Name
     calendar_id: uuid.UUID | None = Field(default=None, description="The business calendar of 'business' targets")
-    targets: list[TargetIn] = Field(min_length=1, max_length=3)
+    targets: list[TargetIn] = Field(
+        min_length=1, max_length=13, description="One of each target; approval_step once per step (13 in all)"
+    )
     warn_percent: int = Field(default=80, ge=1, le=100)
     change_types: list[ChangeType] = Field(
         default_factory=list, max_length=3, description="Change types this policy applies to (one policy per type)"
+    )
+    pause_on_requester: bool = Field(
+        default=False,
+        description="Fulfilment and resolution clocks stop counting while a request awaits its requester",
     )
 
     @field_validator("targets")
     @classmethod
     def _one_of_each(cls, value: list[TargetIn]) -> list[TargetIn]:
-        names = [t.target for t in value]
+        names = [(t.target, t.step) for t in value]
         if len(set(names)) != len(names):
-            raise ValueError("each target may appear once")
+            raise ValueError("each target (and each approval step) may appear once")
         return value
 
 
@@ -149,6 +174,7 @@ class PolicyRead(ReadSchema):
     targets: list[dict[str, Any]]
     warn_percent: int
     change_types: list[str]
+    pause_on_requester: bool
     created_at: datetime
     updated_at: datetime
 
@@ -157,6 +183,7 @@ class ClockRead(ReadSchema):
     """One SLA target of a request or change; `seconds_left` is wall-clock time to `due_at` (negative when late)."""
 
     target: str
+    step: int | None = Field(default=None, description="The ladder rung (from 0) of an approval_step clock")
     clock: str
     minutes: int
     state: str
@@ -164,9 +191,15 @@ class ClockRead(ReadSchema):
     warn_at: datetime
     due_at: datetime
     stopped_at: datetime | None
+    paused_at: datetime | None = Field(default=None, description="Since when a paused clock has not counted")
     met_at: datetime | None
     warned_at: datetime | None
     breached_at: datetime | None
     seconds_left: int | None = Field(
         default=None, description="Until due (wall clock) while it runs; null once stopped"
     )
+
+    @field_validator("step", mode="after")
+    @classmethod
+    def _only_of_steps(cls, value: int | None, info: ValidationInfo) -> int | None:
+        return value if info.data.get("target") == "approval_step" else None

@@ -151,6 +151,24 @@ export function useFulfilRequest() {
   });
 }
 
+/** A fulfiller asks the requester something: the request awaits them until they comment (or it is resumed). */
+export function useAwaitRequester(id: string) {
+  const updated = useRequestUpdated();
+  return useMutation({
+    mutationFn: (comment: string) =>
+      unwrap(api.POST("/api/itsm/requests/{request_id}/await-requester", { params: { path: { request_id: id } }, body: { comment } })),
+    onSuccess: updated,
+  });
+}
+
+export function useResumeRequest(id: string) {
+  const updated = useRequestUpdated();
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/api/itsm/requests/{request_id}/resume", { params: { path: { request_id: id } } })),
+    onSuccess: updated,
+  });
+}
+
 /** Rerun a failed runbook/workflow fulfillment exactly as pinned at submit (fulfillers and service owners). */
 export function useRetryFulfillment(id: string) {
   const updated = useRequestUpdated();

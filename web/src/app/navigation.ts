@@ -28,6 +28,7 @@ export const NAVIGATION: NavSection[] = [
       { to: "/itsm/changes", label: "Changes", permission: "requests.read_all" },
       { to: "/itsm/catalog", label: "Catalog items", permission: "catalog.manage" },
       { to: "/itsm/approval-definitions", label: "Approval definitions", permission: "approval_definitions.manage" },
+      { to: "/admin/service-levels", label: "Service levels", permission: "sla.manage" },
     ],
   },
   {

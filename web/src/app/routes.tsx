@@ -30,6 +30,7 @@ import { TenantSettingsPage } from "../features/tenant/TenantSettingsPage";
 import { IdentityProviderPage } from "../features/identity-provider/IdentityProviderPage";
 import { ScimTokensPage } from "../features/scim/ScimTokensPage";
 import { SlackAppPage } from "../features/slack/SlackAppPage";
+import { ServiceLevelsPage } from "../features/sla/ServiceLevelsPage";
 import { UsersPage } from "../features/users/UsersPage";
 import { WorkflowsPage } from "../features/workflows/WorkflowsPage";
 import { ExecutionsPage } from "../features/executions/ExecutionsPage";
@@ -87,6 +88,7 @@ export function createAppRouter() {
         { path: "admin/identity-provider", element: guarded("users.manage", <IdentityProviderPage />) },
         { path: "admin/scim", element: guarded("users.manage", <ScimTokensPage />) },
         { path: "admin/slack", element: guarded("channels.manage", <SlackAppPage />) },
+        { path: "admin/service-levels", element: guarded("sla.manage", <ServiceLevelsPage />) },
         { path: "workflows", element: <WorkflowsPage /> },
         { path: "workflows/new", element: guarded("workflows.manage", <WorkflowBuilderPage />) },
         { path: "workflows/:workflowId", element: guarded("workflows.manage", <WorkflowBuilderPage />) },

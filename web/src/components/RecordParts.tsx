@@ -49,6 +49,7 @@ const KIND_LABELS: Record<string, string> = {
   no_approval: "No approval needed",
   in_fulfillment: "In fulfillment",
   awaiting_fulfiller: "Awaiting a fulfiller",
+  awaiting_requester: "Awaiting the requester",
   fulfillment_started: "Fulfillment run started",
   step_approved: "Step approved",
   step_rejected: "Step rejected",

@@ -8,8 +8,8 @@ export function SlaClocks({ clocks }: { clocks: readonly SlaClock[] }) {
   return (
     <dl className="facts" aria-label="Service levels">
       {clocks.map((c) => (
-        <div key={c.target} style={{ display: "contents" }}>
-          <dt>{targetLabel(c.target)}</dt>
+        <div key={`${c.target}-${c.step ?? ""}`} style={{ display: "contents" }}>
+          <dt>{targetLabel(c.target, c.step)}</dt>
           <dd>
             <Badge tone={slaTone(c)}>{slaWords(c)}</Badge> due <DateTime value={c.due_at} />
           </dd>
@@ -23,7 +23,7 @@ export function SlaBadge({ clocks }: { clocks: readonly SlaClock[] }) {
   const urgent = mostUrgent(clocks);
   if (!urgent) return <span className="muted">—</span>;
   return (
-    <span title={`${targetLabel(urgent.target)} due ${urgent.due_at}`}>
+    <span title={`${targetLabel(urgent.target, urgent.step)} due ${urgent.due_at}`}>
       <Badge tone={slaTone(urgent)}>{slaWords(urgent)}</Badge>
     </span>
   );

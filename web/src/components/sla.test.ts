@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { mostUrgent, type SlaClock, slaTone, slaWords, span } from "./sla";
+import { mostUrgent, type SlaClock, slaTone, slaWords, span, targetLabel } from "./sla";
 
 const NOW = Date.parse("2026-12-07T09:00:00Z");
 const clock = (over: Partial<SlaClock>): SlaClock => ({
@@ -37,5 +37,17 @@ describe("SLA clocks", () => {
     const done = clock({ target: "approval", due_at: "2026-12-01T00:00:00Z", state: "met", stopped_at: "2026-12-01T00:00:00Z" });
     expect(mostUrgent([later, done, sooner])?.target).toBe("fulfilment");
     expect(mostUrgent([done])).toBeUndefined();
+  });
+
+  it("names an approval step by its place in the ladder, counted from 1", () => {
+    expect(targetLabel("approval_step", 0)).toBe("Approval step 1");
+    expect(targetLabel("resolution", null)).toBe("Resolution");
+  });
+
+  it("shows a paused clock's time left as it stood when it paused", () => {
+    const paused = clock({ state: "paused", paused_at: "2026-12-07T08:30:00Z", due_at: "2026-12-07T10:00:00Z" });
+    expect(slaWords(paused, NOW)).toBe("paused, 1 h 30 min left");
+    expect(slaTone(paused, NOW)).toBe("info");
+    expect(mostUrgent([paused])).toBeUndefined();
   });
 });

@@ -3,10 +3,14 @@
 
 export interface SlaClock {
   target: string;
+  /** The ladder rung (from 0) of an `approval_step` clock. */
+  step?: number | null;
   state: string;
   warn_at: string;
   due_at: string;
   stopped_at?: string | null;
+  /** Since when a paused clock (its request awaits the requester) has not counted. */
+  paused_at?: string | null;
 }
 
 type Tone = "neutral" | "good" | "bad" | "warn" | "info";
@@ -14,6 +18,7 @@ type Tone = "neutral" | "good" | "bad" | "warn" | "info";
 /** Green while on time, amber past the warning, red once late or breached; grey when cancelled. */
 export function slaTone(clock: SlaClock, now: number = Date.now()): Tone {
   if (clock.state === "cancelled") return "neutral";
+  if (clock.state === "paused") return "info";
   if (clock.state === "breached") return "bad";
   if (clock.state === "met") return "good";
   if (now >= new Date(clock.due_at).getTime()) return "bad";
@@ -32,6 +37,7 @@ export function span(ms: number): string {
 
 /** What a clock says now: time left while it runs, how late it is, or how it ended. */
 export function slaWords(clock: SlaClock, now: number = Date.now()): string {
+  if (clock.state === "paused") return `paused, ${span(new Date(clock.due_at).getTime() - new Date(clock.paused_at ?? now).getTime())} left`;
   const left = new Date(clock.due_at).getTime() - now;
   if (clock.state === "cancelled") return "cancelled";
   if (clock.stopped_at) return clock.state === "met" ? "met" : "breached";
@@ -41,10 +47,11 @@ export function slaWords(clock: SlaClock, now: number = Date.now()): string {
 
 /** The running clock due soonest, else none: what a queue row shows and sorts by. */
 export function mostUrgent<T extends SlaClock>(clocks: readonly T[]): T | undefined {
-  const running = clocks.filter((c) => !c.stopped_at && c.state !== "cancelled");
+  const running = clocks.filter((c) => !c.stopped_at && c.state !== "cancelled" && c.state !== "paused");
   return running.sort((a, b) => new Date(a.due_at).getTime() - new Date(b.due_at).getTime())[0];
 }
 
-export function targetLabel(target: string): string {
+export function targetLabel(target: string, step?: number | null): string {
+  if (target === "approval_step") return `Approval step ${(step ?? 0) + 1}`;
   return { approval: "Approval", fulfilment: "Fulfilment", resolution: "Resolution" }[target] ?? target;
 }

@@ -5,7 +5,7 @@
 export function statusTone(status: string): "neutral" | "good" | "bad" | "warn" | "info" {
   if (["fulfilled", "completed", "approved"].includes(status)) return "good";
   if (["rejected", "fulfillment_failed", "failed"].includes(status)) return "bad";
-  if (["pending_approval", "pending"].includes(status)) return "warn";
+  if (["pending_approval", "pending", "awaiting_requester"].includes(status)) return "warn";
   if (["in_fulfillment", "scheduled", "implementing"].includes(status)) return "info";
   return "neutral";
 }

@@ -18,9 +18,10 @@ import { mayRetryFulfillment } from "../../components/fulfillment";
 import { FulfillmentSummary } from "../../components/FulfillmentSummary";
 import { mergeTimeline, StatusBadge, Timeline, VariableList } from "../../components/RecordParts";
 import { SlaClocks } from "../../components/SlaClocks";
+import { WaitingActions } from "./WaitingActions";
 import "../../components/portal.css";
 
-export const CANCELLABLE = ["pending_approval", "in_fulfillment"];
+export const CANCELLABLE = ["pending_approval", "in_fulfillment", "awaiting_requester"];
 
 function CommentForm({ request }: { request: RequestDetail }) {
   const [text, setText] = useState("");
@@ -84,7 +85,8 @@ export function RequestDetailPage() {
   const location = useLocation();
   const me = useCurrentUser();
   const canReadUsers = usePermission("users.read");
-  const mayRetry = usePermission("requests.fulfill") || usePermission("catalog.manage");
+  const isFulfiller = usePermission("requests.fulfill");
+  const mayRetry = isFulfiller || usePermission("catalog.manage");
   const request = useRequest(requestId);
   const item = useCatalogItem(request.data?.catalog_item_id);
   const form = useMemo(() => toFormVariables(item.data?.variables ?? []), [item.data]);
@@ -152,6 +154,7 @@ export function RequestDetailPage() {
             ) : null}
             <FulfillmentSummary fulfillment={r.fulfillment} />
             {mayRetry && mayRetryFulfillment(r.status, r.fulfillment) ? <RetryFulfillment request={r} onRetried={setNotice} /> : null}
+            <WaitingActions request={r} isFulfiller={isFulfiller} isRequester={me.id === r.requester_id} onDone={setNotice} />
           </section>
           {r.sla?.length ? (
             <section className="panel section" aria-labelledby="req-sla">
