@@ -2,8 +2,8 @@
 requests awaiting their requester (status `awaiting_requester`) and the clocks paused meanwhile (state `paused`,
 `sla_clocks.paused_at`, `sla_policies.pause_on_requester`).
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026"
-down_revision = "0025"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
