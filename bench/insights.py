@@ -4,8 +4,9 @@ Two scratch databases (bench/common.py), each seeded set-based (bench/insights_d
 instances (with their requests and SLA clocks) and `size` workflow step runs at the same volume per day, then
 ANALYZEd. Each query runs through the real query functions (tenantplane.insights.queries_*) with the admin's scope
 over the default range (the last 30 days), and a few with a service owner's scope; `--runs` times each after a
-warm-up. Prints p50/p99 per query at both sizes, the ratio of the p99s, the targets (p99 ≤ 250 ms at the large size
-and ≤ 2x the small size's), and EXPLAIN (ANALYZE, BUFFERS) of the slowest query at the large size.
+warm-up, the two databases taking turns run by run so that the shared machine's changing load hits both alike.
+Prints p50/p99 per query at both sizes, their ratios, the targets (p99 ≤ 250 ms at the large size and ≤ 2x the
+small size's), and EXPLAIN (ANALYZE, BUFFERS) of the slowest query at the large size.
 
 Run: `.venv/bin/python -m bench.insights [--small 10000 --large 1000000 --runs 30]`. The machine is shared: its load
 average is printed with the figures.
@@ -20,6 +21,7 @@ import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -79,32 +81,44 @@ def _md5(value: str) -> bytes:
     return hashlib.md5(value.encode()).digest()  # the seed's ids (md5(text)::uuid), not security
 
 
-async def measure(url: str, runs: int) -> tuple[dict[str, dict[str, float]], dict[str, tuple[str, Any]]]:
-    """p50/p99 (ms) per query, and the last statement each one sent (for EXPLAIN)."""
-    engine = create_async_engine(async_url(url), pool_size=2)
-    sent: dict[str, Any] = {}
+class Target:
+    """One seeded database: its engine, and the last statement sent on it (for EXPLAIN)."""
 
-    @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        sent["last"] = (statement, parameters)
+    def __init__(self, url: str) -> None:
+        self.url, self.sent = url, ("", None)
+        self.engine = create_async_engine(async_url(url), pool_size=2)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    figures: dict[str, dict[str, float]] = {}
+        @event.listens_for(self.engine.sync_engine, "before_cursor_execute")
+        def _keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+            self.sent = (statement, parameters)
+
+
+async def measure(urls: list[str], runs: int) -> tuple[list[dict[str, dict[str, float]]], dict[str, tuple[str, Any]]]:
+    """p50/p99 (ms) per query and database, the databases taking turns run by run (small, large, large, small, …)
+    so that the shared machine's load changes hit both alike; and each query's statement on the last database."""
+    targets = [Target(url) for url in urls]
+    figures: list[dict[str, dict[str, float]]] = [{} for _ in targets]
     statements: dict[str, tuple[str, Any]] = {}
     try:
         for name, (query, owner) in QUERIES.items():
-            times = []
-            async with sessions() as session:
-                rows = await query(session, _scope(owner))  # warm-up (and the row count)
-                statements[name] = sent["last"]
-                for _ in range(runs):
-                    started = time.perf_counter()
-                    await query(session, _scope(owner))
-                    times.append((time.perf_counter() - started) * 1000)
-                await session.rollback()
-            figures[name] = {**percentiles(times), "rows": float(len(rows))}
+            times: list[list[float]] = [[] for _ in targets]
+            rows = []
+            for target in targets:  # warm-up (and the row count)
+                async with target.sessions() as session:
+                    rows.append(len(await query(session, _scope(owner))))
+            statements[name] = targets[-1].sent
+            for run in range(runs):
+                for n in range(len(targets)) if run % 2 == 0 else reversed(range(len(targets))):
+                    async with targets[n].sessions() as session:
+                        started = time.perf_counter()
+                        await query(session, _scope(owner))
+                        times[n].append((time.perf_counter() - started) * 1000)
+            for n in range(len(targets)):
+                figures[n][name] = {**percentiles(times[n]), "rows": float(rows[n])}
     finally:
-        await engine.dispose()
+        for target in targets:
+            await target.engine.dispose()
     return figures, statements
 
 
@@ -119,17 +133,19 @@ async def explain(url: str, statement: str, parameters: Any) -> str:
         await engine.dispose()
 
 
-def run(server: str, size: int, per_day: int, runs: int, *, explain_slowest: bool) -> dict[str, dict[str, float]]:
-    with scratch_database(server) as url:
-        log(f"seeding {size:,} approval instances and {size:,} step runs ({per_day}/day)")
-        seed(url, size, per_day, log=log)
-        figures, statements = asyncio.run(measure(url, runs))
-        with_counts = asyncio.run(_counts(url))
-        log(f"  rows: {with_counts}")
-        if explain_slowest:
-            slowest = max(figures, key=lambda name: figures[name]["p99"])
-            log(f"\nEXPLAIN (ANALYZE, BUFFERS) of the slowest at {size:,}: {slowest}")
-            log(asyncio.run(explain(url, *statements[slowest])))
+def run(server: str, sizes: list[int], per_day: int, runs: int) -> list[dict[str, dict[str, float]]]:
+    with ExitStack() as stack:
+        urls = []
+        for size in sizes:
+            url = stack.enter_context(scratch_database(server))
+            log(f"seeding {size:,} approval instances and {size:,} step runs ({per_day}/day)")
+            seed(url, size, per_day, log=log)
+            log(f"  rows: {asyncio.run(_counts(url))}")
+            urls.append(url)
+        figures, statements = asyncio.run(measure(urls, runs))
+        slowest = max(figures[-1], key=lambda name: figures[-1][name]["p99"])
+        log(f"\nEXPLAIN (ANALYZE, BUFFERS) of the slowest at {sizes[-1]:,}: {slowest}")
+        log(asyncio.run(explain(urls[-1], *statements[slowest])))
     return figures
 
 
@@ -154,8 +170,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     log(f"cores {os.cpu_count()}, load average {os.getloadavg()}")
-    small = run(args.server, args.small, args.per_day, args.runs, explain_slowest=False)
-    large = run(args.server, args.large, args.per_day, args.runs, explain_slowest=True)
+    small, large = run(args.server, [args.small, args.large], args.per_day, args.runs)
     log(f"\nload average {os.getloadavg()}")
     header = f"{'query':<36} {'rows':>5} {'p50 small':>10} {'p99 small':>10} {'p50 large':>10} {'p99 large':>10}"
     header += " p50 ratio  p99 ratio"
