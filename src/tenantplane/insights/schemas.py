@@ -89,7 +89,8 @@ class SlaComplianceRow(InsightRow):
     catalog_item_id: uuid.UUID
     catalog_item_name: str
     month: str = Field(description="YYYY-MM (UTC)")
-    target: Literal["approval", "fulfilment", "resolution"]
+    # Not a closed list: SLA targets grow (main adds `approval_step`, whose rungs count together here).
+    target: str = Field(description="approval, fulfilment, resolution (or any later SLA target)")
     met: int
     breached: int
     compliance: float | None
