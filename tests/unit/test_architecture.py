@@ -27,6 +27,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "automation",
         "sla",
         "itsm",
+        "insights",
         "gitops web",
         "app",
         "cli",

@@ -161,6 +161,8 @@ async def catalog_body(session: AsyncSession, tenant_id: uuid.UUID, doc: Documen
     body["fulfillment_config"] = config
     if (group := body.get("fulfillment_group")) is not None:
         body["fulfillment_group"] = await group_id(session, tenant_id, group, f"{doc.label}: fulfillment_group")
+    if (owner := body.pop("owner_group", None)) is not None:
+        body["owner_group_id"] = await group_id(session, tenant_id, owner, f"{doc.label}: owner_group")
     if (policy := body.pop("sla_policy", None)) is not None:
         body["sla_policy_id"] = await sla_policy_id(session, tenant_id, policy, f"{doc.label}: sla_policy")
     return body

@@ -149,6 +149,8 @@ async def catalog_doc(session: AsyncSession, item: CatalogItem, names: Names) ->
     }
     if item.sla_policy_id is not None:  # only when set: documents of items without one read as before
         document["sla_policy"] = names.of(item.sla_policy_id)
+    if item.owner_group_id is not None:  # likewise
+        document["owner_group"] = names.of(item.owner_group_id)
     return document
 
 

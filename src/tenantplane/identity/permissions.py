@@ -25,6 +25,7 @@ class Permission(StrEnum):
     JOBS_MANAGE = "jobs.manage"
     EXECUTIONS_READ_ALL = "executions.read_all"
     SLA_MANAGE = "sla.manage"
+    INSIGHTS_READ = "insights.read"
 
 
 BUILT_IN_ROLES: dict[str, frozenset[Permission]] = {
@@ -35,6 +36,7 @@ BUILT_IN_ROLES: dict[str, frozenset[Permission]] = {
             Permission.CATALOG_MANAGE,
             Permission.APPROVAL_DEFINITIONS_MANAGE,
             Permission.REQUESTS_READ_ALL,
+            Permission.INSIGHTS_READ,
         }
     ),
     "automation_engineer": frozenset(
@@ -46,6 +48,7 @@ BUILT_IN_ROLES: dict[str, frozenset[Permission]] = {
             Permission.CHANNELS_MANAGE,
             Permission.JOBS_READ,
             Permission.EXECUTIONS_READ_ALL,
+            Permission.INSIGHTS_READ,
         }
     ),
     "fulfiller": frozenset({Permission.USERS_READ, Permission.REQUESTS_FULFILL, Permission.REQUESTS_READ_ALL}),

@@ -130,6 +130,12 @@ async def _check(session: AsyncSession, tenant_id: uuid.UUID, data: CatalogItemI
             errors.append(
                 {"field": "fulfillment_group", "message": f"no group {data.fulfillment_group} in this tenant"}
             )
+    if data.owner_group_id is not None:
+        owner = await session.scalar(
+            select(Group.id).where(Group.tenant_id == tenant_id, Group.id == data.owner_group_id)
+        )
+        if owner is None:
+            errors.append({"field": "owner_group_id", "message": f"no group {data.owner_group_id} in this tenant"})
     if data.sla_policy_id is not None and (problem := await policy_problem(session, tenant_id, data.sla_policy_id)):
         errors.append({"field": "sla_policy_id", "message": problem})
     if errors:
@@ -157,6 +163,7 @@ async def create_item(session: AsyncSession, *, actor: Principal, data: CatalogI
         fulfillment_config=data.fulfillment_config,
         fulfillment_group_id=data.fulfillment_group,
         sla_policy_id=data.sla_policy_id,
+        owner_group_id=data.owner_group_id,
         active=data.active,
     )
     session.add(item)
@@ -181,7 +188,7 @@ async def update_item(
     item.variables, item.workflow_definition_id = variables, data.workflow_definition_id
     item.fulfillment_type, item.fulfillment_config = data.fulfillment_type, data.fulfillment_config
     item.fulfillment_group_id, item.active = data.fulfillment_group, data.active
-    item.sla_policy_id = data.sla_policy_id
+    item.sla_policy_id, item.owner_group_id = data.sla_policy_id, data.owner_group_id
     await session.flush()
     await record_event(
         session,

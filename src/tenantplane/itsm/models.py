@@ -37,6 +37,8 @@ class CatalogItem(TenantOwned, Base):
     fulfillment_config: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     fulfillment_group_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
     sla_policy_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sla_policies.id", ondelete="SET NULL"))
+    # The service owners: members of this group see the item's figures in /api/insights (admins see every item's).
+    owner_group_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(server_default=text("true"))
 
 

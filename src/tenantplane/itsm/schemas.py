@@ -38,6 +38,7 @@ class CatalogItemIn(InputSchema):
     fulfillment_config: dict[str, Any] = Field(default_factory=dict)
     fulfillment_group: uuid.UUID | None = Field(default=None, description="Group whose members fulfil manually")
     sla_policy_id: uuid.UUID | None = Field(default=None, description="The SLA policy its requests are held to")
+    owner_group_id: uuid.UUID | None = Field(default=None, description="Group whose members own it (see its insights)")
     active: bool = True
 
 
@@ -54,6 +55,7 @@ class CatalogItemRead(ReadSchema):
         validation_alias=AliasChoices("fulfillment_group_id", "fulfillment_group")
     )
     sla_policy_id: uuid.UUID | None
+    owner_group_id: uuid.UUID | None = None
     active: bool
     created_at: datetime
     updated_at: datetime
