@@ -4,14 +4,14 @@ import { Link } from "react-router";
 import { type Bottleneck, useBottlenecks } from "./api";
 import { csvHref, type InsightsQuery } from "./filters";
 import { InsightCard } from "./InsightCard";
-import { formatDuration, waitingItemPath } from "./shape";
+import { formatDuration, waitingItemLabel, waitingItemPath } from "./shape";
 
 function Waiting({ row }: { row: Bottleneck }) {
   return (
     <ul className="insight-waiting" aria-label={`Waiting on ${row.approver_name}`}>
       {row.waiting.map((item) => (
         <li key={item.instance_id}>
-          <Link to={waitingItemPath(item)}>{item.title ?? item.step_name}</Link>{" "}
+          <Link to={waitingItemPath(item)}>{waitingItemLabel(item)}</Link>{" "}
           <span className="muted">
             {item.step_name} · {formatDuration(item.age_seconds)}
           </span>

@@ -12,6 +12,7 @@ import {
   trendSeries,
   trendTotals,
   unitFor,
+  waitingItemLabel,
   waitingItemPath,
 } from "./shape";
 
@@ -120,5 +121,16 @@ describe("waiting items", () => {
     expect(waitingItemPath({ instance_id: "i", record_type: "service_request", record_id: "r" })).toBe("/portal/requests/r");
     expect(waitingItemPath({ instance_id: "i", record_type: "change_request", record_id: "c" })).toBe("/itsm/changes/c");
     expect(waitingItemPath({ instance_id: "i", record_type: "other", record_id: "x" })).toBe("/approvals/instances/i");
+  });
+});
+
+describe("waiting item names", () => {
+  const item = { record_type: "service_request", record_id: "1a2b3c4d-0000-4000-8000-000000000000" };
+  it("prefer the number, then the title, then the kind and short id", () => {
+    expect(waitingItemLabel({ ...item, record_number: "REQ0000007", title: "Laptop" })).toBe("REQ0000007 Laptop");
+    expect(waitingItemLabel({ ...item, record_number: "REQ0000007", title: null })).toBe("REQ0000007");
+    expect(waitingItemLabel({ ...item, title: "Laptop" })).toBe("Laptop");
+    expect(waitingItemLabel({ ...item, title: null })).toBe("Request 1a2b3c4d");
+    expect(waitingItemLabel({ record_type: "change_request", record_id: "9f", title: null })).toBe("Change 9f");
   });
 });

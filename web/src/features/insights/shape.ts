@@ -184,3 +184,11 @@ export function waitingItemPath(item: { instance_id: string; record_type: string
   if (item.record_type === "change_request") return `/itsm/changes/${item.record_id}`;
   return `/approvals/instances/${item.instance_id}`;
 }
+
+/** What a waiting item is called: its number (REQ…, CHG…) when the API gives one, its title, else its kind and id. */
+export function waitingItemLabel(item: { record_type: string; record_id: string; title?: string | null; record_number?: string | null }): string {
+  if (item.record_number) return item.title ? `${item.record_number} ${item.title}` : item.record_number;
+  if (item.title) return item.title;
+  const kind = item.record_type === "change_request" ? "Change" : item.record_type === "service_request" ? "Request" : "Approval";
+  return `${kind} ${item.record_id.slice(0, 8)}`;
+}
