@@ -21,6 +21,12 @@ from tests.browser.conftest import BrowserPage, LiveServer, bearer
 pytestmark = pytest.mark.browser
 
 PASSWORD = "insights-password-1"
+ROUTES = [
+    "trends",
+    *(f"approvals/{r}" for r in ("time-to-decision", "outcomes", "pending-by-age", "bottlenecks")),
+    "fulfillment/by-item",
+    "sla/compliance",
+]
 
 
 @dataclass
@@ -30,6 +36,7 @@ class Seeded:
     approver_name: str
     item_a: str
     item_a_name: str
+    item_b: str
     pending_a: dict[str, object]
     pending_b: dict[str, object]
 
@@ -45,8 +52,9 @@ def _user(server: LiveServer, email: str, name: str, roles: list[str]) -> str:
     return str(_post(server, "/api/users", body)["id"])
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def seeded(live_server: LiveServer) -> Seeded:
+    """Seeded once for both tests, which only read it."""
     tag = uuid.uuid4().hex[:6]
     owner, approver, requester = (f"{who}-{tag}@acme.example.com" for who in ("sam", "ava", "rex"))
     owner_id = _user(live_server, owner, f"Sam Owner {tag}", ["service_owner"])
@@ -86,7 +94,7 @@ def seeded(live_server: LiveServer) -> Seeded:
     pending_b = submit(item_b)
     for request, verb in zip(a_requests[:3], ("approve", "approve", "reject"), strict=True):
         _post(live_server, f"/api/workflows/instances/{request['approval_instance_id']}/{verb}", {"comment": "seeded"}, as_approver)
-    return Seeded(tag, owner, f"Ava Approver {tag}", item_a, f"Laptop {tag}", a_requests[3], pending_b)
+    return Seeded(tag, owner, f"Ava Approver {tag}", item_a, f"Laptop {tag}", item_b, a_requests[3], pending_b)
 
 
 def _card(ui: BrowserPage, title: str):  # type: ignore[no-untyped-def]
@@ -149,3 +157,10 @@ def test_a_service_owner_sees_only_the_items_their_group_owns(ui: BrowserPage, s
     # Automation figures need executions.read_all, which a service owner does not have.
     expect(page.get_by_role("heading", name="Automation")).to_have_count(0)
     ui.screenshot("insights-02-service-owner", full_page=True)
+
+    # Item B through a shared link: the API answers 403 and the page says so once, instead of drawing charts.
+    for route in ROUTES:
+        ui.console.expect_http_error(403, f"/api/insights/{route}")
+    page.goto(f"/insights?catalog_item_id={seeded.item_b}")
+    expect(page.get_by_role("alert")).to_contain_text("These figures are not yours to see")
+    expect(page.get_by_role("figure")).to_have_count(0)

@@ -1,15 +1,19 @@
 // Insights: trends, decision times, outcomes, pending ages, bottlenecks, fulfilment and SLA compliance for the
 // items the user may see (a service owner: the items their groups own), and automation figures for operators.
 import { useMemo } from "react";
-import { useSearchParams } from "react-router";
+import { Link, useSearchParams } from "react-router";
+
+import { ApiError } from "../../api/problem";
 
 import { usePermission } from "../../app/session";
 import { PageHeader } from "../../components/Page";
+import { ErrorState } from "../../components/States";
+import { useTrends } from "./api";
 import { ExecutionsChart, StepDurationsChart } from "./AutomationCharts";
 import { FailuresTable, GateWaitsTable } from "./AutomationTables";
 import { BottleneckTable } from "./BottleneckTable";
 import { DecisionTimeChart } from "./DecisionTimeChart";
-import { filtersFromParams, toApiQuery } from "./filters";
+import { filtersFromParams, type InsightsQuery, toApiQuery } from "./filters";
 import { FulfillmentTable } from "./FulfillmentTable";
 import { InsightsFilters } from "./InsightsFilters";
 import { OutcomesChart } from "./OutcomesChart";
@@ -26,6 +30,9 @@ export function InsightsPage() {
   const search = params.toString();
   const filters = useMemo(() => filtersFromParams(new URLSearchParams(search)), [search]);
   const query = useMemo(() => toApiQuery(filters, new Date()), [filters]);
+  // The trends share their cache with the trend chart; a 403 (an item the user's groups do not own) is said once.
+  const trends = useTrends(query);
+  const forbidden = trends.error instanceof ApiError && trends.error.status === 403;
 
   return (
     <>
@@ -34,6 +41,23 @@ export function InsightsPage() {
         description="How approvals, fulfilment and service levels are going. Service owners see the catalog items their groups own."
       />
       <InsightsFilters filters={filters} automation={automation} />
+      {forbidden ? (
+        <>
+          <ErrorState error={trends.error} title="These figures are not yours to see" />
+          <p>
+            <Link to="/insights">Show the figures of all the items you may see</Link>
+          </p>
+        </>
+      ) : (
+        <Figures query={query} automation={automation} />
+      )}
+    </>
+  );
+}
+
+function Figures({ query, automation }: { query: InsightsQuery; automation: boolean }) {
+  return (
+    <>
       <h2 className="insight-section">Approvals and requests</h2>
       <div className="insight-grid">
         <TrendChart query={query} />
