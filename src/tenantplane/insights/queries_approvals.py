@@ -21,7 +21,15 @@ PERCENTILES = (
     "percentile_cont(0.5) WITHIN GROUP (ORDER BY {0}) AS p50_seconds, "
     "percentile_cont(0.9) WITHIN GROUP (ORDER BY {0}) AS p90_seconds"
 )
-DECISION_WAIT = "CAST(d->>'at' AS timestamptz) - CAST(s->>'opened_at' AS timestamptz)"
+# An instance's steps and a step's decisions as typed rows (one parse each, cheaper than ->> and casts per field).
+STEPS = (
+    "CROSS JOIN LATERAL jsonb_to_recordset(i.state->'steps')"
+    " AS st(name text, status text, opened_at timestamptz, decisions jsonb)"
+)
+DECISIONS = (
+    "CROSS JOIN LATERAL jsonb_to_recordset(st.decisions)"
+    " AS d(user_id uuid, on_behalf_of uuid, outcome text, at timestamptz)"
+)
 BUCKETS = (
     ("lt_1h", 0, 3600),
     ("1h_4h", 3600, 4 * 3600),
@@ -33,6 +41,8 @@ BUCKETS = (
 
 
 async def fetch(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    # JIT compiling these plans costs more than running them (1.3 s against 50 ms, measured by bench.insights).
+    await session.execute(text("SET LOCAL jit = off"))
     return [dict(row) for row in (await session.execute(text(sql), params)).mappings().all()]
 
 
@@ -47,15 +57,10 @@ def may_hold_decisions(scope: Scope, alias: str = "i") -> str:
 def decisions_sql(scope: Scope) -> str:
     """One row per decision made in range: definition, step, approver (the principal), its time, outcome, wait."""
     return (
-        "SELECT i.definition_id, s->>'name' AS step_name,"
-        " CAST(COALESCE(d->>'on_behalf_of', d->>'user_id') AS uuid) AS approver_id, d->>'outcome' AS outcome,"
-        " CAST(d->>'at' AS timestamptz) AS at,"
-        f" {EPOCH.format(DECISION_WAIT)} AS wait"
-        " FROM approval_instances i"
-        " CROSS JOIN LATERAL jsonb_array_elements(i.state->'steps') s"
-        " CROSS JOIN LATERAL jsonb_array_elements(s->'decisions') d"
-        f" WHERE {may_hold_decisions(scope)}"
-        " AND CAST(d->>'at' AS timestamptz) >= :start AND CAST(d->>'at' AS timestamptz) < :end"
+        "SELECT i.definition_id, st.name AS step_name, COALESCE(d.on_behalf_of, d.user_id) AS approver_id,"
+        f" d.outcome, d.at, {EPOCH.format('d.at - st.opened_at')} AS wait"
+        f" FROM approval_instances i {STEPS} {DECISIONS}"
+        f" WHERE {may_hold_decisions(scope)} AND d.at >= :start AND d.at < :end"
     )
 
 
@@ -73,15 +78,15 @@ async def time_to_decision(session: AsyncSession, scope: Scope, group_by: GroupB
     elif group_by == "step":
         wait = EPOCH.format("s.decided_at - s.opened_at")
         sql = (
-            "WITH s AS (SELECT i.definition_id, st->>'name' AS step_name,"
-            " CAST(st->>'opened_at' AS timestamptz) AS opened_at,"
-            " (SELECT max(CAST(d->>'at' AS timestamptz)) FROM jsonb_array_elements(st->'decisions') d) AS decided_at"
-            " FROM approval_instances i CROSS JOIN LATERAL jsonb_array_elements(i.state->'steps') st"
-            f" WHERE {may_hold_decisions(scope)} AND st->>'status' IN ('approved', 'rejected'))"
+            "WITH s AS (SELECT i.definition_id, st.name AS step_name, st.opened_at, last.decided_at"
+            f" FROM approval_instances i {STEPS}"
+            " CROSS JOIN LATERAL (SELECT max(d.at) AS decided_at FROM jsonb_to_recordset(st.decisions)"
+            " AS d(at timestamptz)) last"
+            f" WHERE {may_hold_decisions(scope)} AND st.status IN ('approved', 'rejected')"
+            " AND st.opened_at IS NOT NULL AND last.decided_at >= :start AND last.decided_at < :end)"
             " SELECT s.definition_id, def.name AS definition_name, s.step_name, NULL AS approver_id,"
             f" NULL AS approver_name, count(*) AS count, {PERCENTILES.format(wait)}"
             " FROM s JOIN approval_definitions def ON def.id = s.definition_id"
-            " WHERE s.decided_at >= :start AND s.decided_at < :end AND s.opened_at IS NOT NULL"
             " GROUP BY s.definition_id, def.name, s.step_name ORDER BY def.name, s.definition_id, s.step_name"
         )
     else:

@@ -1,0 +1,174 @@
+"""Insights query benchmark: each /api/insights query at a small and a large history, in one run.
+
+Two scratch databases (bench/common.py), each seeded set-based (bench/insights_data.py) with `size` approval
+instances (with their requests and SLA clocks) and `size` workflow step runs at the same volume per day, then
+ANALYZEd. Each query runs through the real query functions (tenantplane.insights.queries_*) with the admin's scope
+over the default range (the last 30 days), and a few with a service owner's scope; `--runs` times each after a
+warm-up. Prints p50/p99 per query at both sizes, the ratio of the p99s, the targets (p99 ≤ 250 ms at the large size
+and ≤ 2x the small size's), and EXPLAIN (ANALYZE, BUFFERS) of the slowest query at the large size.
+
+Run: `.venv/bin/python -m bench.insights [--small 10000 --large 1000000 --runs 30]`. The machine is shared: its load
+average is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from bench.common import DEFAULT_SERVER, percentiles, scratch_database
+from bench.insights_data import seed
+from tenantplane.insights import queries_approvals as approvals
+from tenantplane.insights import queries_automation as automation
+from tenantplane.insights import queries_requests as requests
+from tenantplane.insights.scope import Scope
+from tenantplane.kit.db import async_url
+
+TARGET_MS, TARGET_RATIO = 250.0, 2.0
+Query = Callable[[AsyncSession, Scope], Awaitable[list[dict[str, Any]]]]
+QUERIES: dict[str, tuple[Query, bool]] = {  # name → (query, as the service owner)
+    "time-to-decision by definition": (lambda s, sc: approvals.time_to_decision(s, sc, "definition"), False),
+    "time-to-decision by step": (lambda s, sc: approvals.time_to_decision(s, sc, "step"), False),
+    "time-to-decision by approver": (lambda s, sc: approvals.time_to_decision(s, sc, "approver"), False),
+    "time-to-decision by step (owner)": (lambda s, sc: approvals.time_to_decision(s, sc, "step"), True),
+    "outcomes": (approvals.outcomes, False),
+    "pending by age": (approvals.pending_by_age, False),
+    "bottlenecks": (approvals.bottlenecks, False),
+    "bottlenecks (owner)": (approvals.bottlenecks, True),
+    "fulfilment by item": (requests.fulfillment_by_item, False),
+    "fulfilment by item (owner)": (requests.fulfillment_by_item, True),
+    "sla compliance": (requests.sla_compliance, False),
+    "trends": (requests.trends, False),
+    "automation executions": (automation.executions, False),
+    "automation step durations": (automation.step_durations, False),
+    "automation failures": (automation.failures, False),
+    "automation gate waits": (automation.gate_waits, False),
+}
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def _scope(owner: bool) -> Scope:
+    now = datetime.now(UTC)
+    items = tuple(uuid.UUID(bytes=_md5(f"c{k}")) for k in range(1, 11)) if owner else None
+    return Scope(
+        tenant_id=uuid.UUID(bytes=_md5("tenant")),
+        start=now - timedelta(days=30),
+        end=now,
+        now=now,
+        items=items,
+        definition_id=None,
+        workflow_id=None,
+    )
+
+
+def _md5(value: str) -> bytes:
+    return hashlib.md5(value.encode()).digest()  # the seed's ids (md5(text)::uuid), not security
+
+
+async def measure(url: str, runs: int) -> tuple[dict[str, dict[str, float]], dict[str, tuple[str, Any]]]:
+    """p50/p99 (ms) per query, and the last statement each one sent (for EXPLAIN)."""
+    engine = create_async_engine(async_url(url), pool_size=2)
+    sent: dict[str, Any] = {}
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        sent["last"] = (statement, parameters)
+
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    figures: dict[str, dict[str, float]] = {}
+    statements: dict[str, tuple[str, Any]] = {}
+    try:
+        for name, (query, owner) in QUERIES.items():
+            times = []
+            async with sessions() as session:
+                rows = await query(session, _scope(owner))  # warm-up (and the row count)
+                statements[name] = sent["last"]
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    await query(session, _scope(owner))
+                    times.append((time.perf_counter() - started) * 1000)
+                await session.rollback()
+            figures[name] = {**percentiles(times), "rows": float(len(rows))}
+    finally:
+        await engine.dispose()
+    return figures, statements
+
+
+async def explain(url: str, statement: str, parameters: Any) -> str:
+    engine = create_async_engine(async_url(url))
+    try:
+        async with engine.connect() as conn:
+            result = await conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+            return "\n".join(row[0] for row in result)
+    finally:
+        await engine.dispose()
+
+
+def run(server: str, size: int, per_day: int, runs: int, *, explain_slowest: bool) -> dict[str, dict[str, float]]:
+    with scratch_database(server) as url:
+        log(f"seeding {size:,} approval instances and {size:,} step runs ({per_day}/day)")
+        seed(url, size, per_day, log=log)
+        figures, statements = asyncio.run(measure(url, runs))
+        with_counts = asyncio.run(_counts(url))
+        log(f"  rows: {with_counts}")
+        if explain_slowest:
+            slowest = max(figures, key=lambda name: figures[name]["p99"])
+            log(f"\nEXPLAIN (ANALYZE, BUFFERS) of the slowest at {size:,}: {slowest}")
+            log(asyncio.run(explain(url, *statements[slowest])))
+    return figures
+
+
+async def _counts(url: str) -> str:
+    engine = create_async_engine(async_url(url))
+    try:
+        async with engine.connect() as conn:
+            found = []
+            for table in ("approval_instances", "service_requests", "executions", "step_runs", "approval_gates"):
+                found.append(f"{table} {await conn.scalar(text(f'SELECT count(*) FROM {table}')):,}")
+            return ", ".join(found)
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--server", default=os.environ.get("TENANTPLANE_BENCH_SERVER", DEFAULT_SERVER))
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--per-day", type=int, default=300, help="requests (and step runs) per day of history")
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    log(f"cores {os.cpu_count()}, load average {os.getloadavg()}")
+    small = run(args.server, args.small, args.per_day, args.runs, explain_slowest=False)
+    large = run(args.server, args.large, args.per_day, args.runs, explain_slowest=True)
+    log(f"\nload average {os.getloadavg()}")
+    header = f"{'query':<36} {'rows':>5} {'p50 small':>10} {'p99 small':>10} {'p50 large':>10} {'p99 large':>10} ratio"
+    log(f"\n{header}   (ms; small {args.small:,}, large {args.large:,}; target p99 ≤ {TARGET_MS:.0f} ms, ≤ 2x)")
+    failed = []
+    for name in QUERIES:
+        s, big = small[name], large[name]
+        ratio = big["p99"] / s["p99"] if s["p99"] else float("inf")
+        ok = big["p99"] <= TARGET_MS and ratio <= TARGET_RATIO
+        failed += [] if ok else [name]
+        log(
+            f"{name:<36} {big['rows']:>5.0f} {s['p50']:>10.1f} {s['p99']:>10.1f} {big['p50']:>10.1f}"
+            f" {big['p99']:>10.1f} {ratio:5.2f}x {'ok' if ok else 'MISSED'}"
+        )
+    log("\nall targets met" if not failed else f"\ntargets missed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
