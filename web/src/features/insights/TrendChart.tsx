@@ -22,6 +22,7 @@ export function TrendChart({ query }: { query: InsightsQuery }) {
     >
       {(data) => {
         const totals = trendTotals(data.items);
+        const dot = data.items.length <= 31; // a point per day reads well up to a month
         return (
           <>
             <p className="insight-totals" aria-label="Totals in this range">
@@ -37,9 +38,9 @@ export function TrendChart({ query }: { query: InsightsQuery }) {
                   <YAxis allowDecimals={false} width={40} />
                   <Tooltip />
                   <Legend />
-                  <Line type="monotone" dataKey="submitted" name="Submitted" stroke={COLORS.submitted} dot={false} isAnimationActive={false} />
-                  <Line type="monotone" dataKey="approved" name="Approved" stroke={COLORS.approved} dot={false} isAnimationActive={false} />
-                  <Line type="monotone" dataKey="rejected" name="Rejected" stroke={COLORS.rejected} dot={false} isAnimationActive={false} />
+                  <Line type="monotone" dataKey="submitted" name="Submitted" stroke={COLORS.submitted} dot={dot} isAnimationActive={false} />
+                  <Line type="monotone" dataKey="approved" name="Approved" stroke={COLORS.approved} dot={dot} isAnimationActive={false} />
+                  <Line type="monotone" dataKey="rejected" name="Rejected" stroke={COLORS.rejected} dot={dot} isAnimationActive={false} />
                 </LineChart>
               </ResponsiveContainer>
             </ChartFigure>
