@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BrowserPage, LiveServer, bearer
+from tests.browser.conftest import BrowserPage, LiveServer
+from tests.live_server import bearer
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +43,9 @@ class Seeded:
     pending_b: dict[str, object]
 
 
-def _post(server: LiveServer, path: str, body: dict[str, object], headers: dict[str, str] | None = None) -> dict[str, object]:
+def _post(
+    server: LiveServer, path: str, body: dict[str, object], headers: dict[str, str] | None = None
+) -> dict[str, object]:
     response = httpx.post(f"{server.url}{path}", json=body, headers=headers or server.admin_headers())
     assert response.status_code in (200, 201, 204), response.text
     return response.json() if response.content else {}
@@ -93,15 +97,22 @@ def seeded(live_server: LiveServer) -> Seeded:
     a_requests = [submit(item_a) for _ in range(4)]
     pending_b = submit(item_b)
     for request, verb in zip(a_requests[:3], ("approve", "approve", "reject"), strict=True):
-        _post(live_server, f"/api/workflows/instances/{request['approval_instance_id']}/{verb}", {"comment": "seeded"}, as_approver)
+        _post(
+            live_server,
+            f"/api/workflows/instances/{request['approval_instance_id']}/{verb}",
+            {"comment": "seeded"},
+            as_approver,
+        )
     return Seeded(tag, owner, f"Ava Approver {tag}", item_a, f"Laptop {tag}", item_b, a_requests[3], pending_b)
 
 
-def _card(ui: BrowserPage, title: str):  # type: ignore[no-untyped-def]
+def _card(ui: BrowserPage, title: str) -> Any:
     return ui.page.get_by_role("region", name=title, exact=True)
 
 
-def test_insights_charts_show_the_seeded_figures_and_a_bottleneck_opens_the_waiting_request(ui: BrowserPage, seeded: Seeded) -> None:
+def test_insights_charts_show_the_seeded_figures_and_a_bottleneck_opens_the_waiting_request(
+    ui: BrowserPage, seeded: Seeded
+) -> None:
     page = ui.page
     ui.sign_in()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Insights").click()
@@ -134,9 +145,12 @@ def test_insights_charts_show_the_seeded_figures_and_a_bottleneck_opens_the_wait
 
     # The CSV download of the same rows, with the same filters.
     href = _card(ui, "Bottlenecks").get_by_role("link", name="Download Bottlenecks as CSV").get_attribute("href")
-    assert href is not None and f"catalog_item_id={seeded.item_a}" in href and "format=csv" in href
+    assert href is not None
+    assert f"catalog_item_id={seeded.item_a}" in href
+    assert "format=csv" in href
     csv = page.request.get(href)
-    assert csv.status == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.status == 200
+    assert csv.headers["content-type"].startswith("text/csv")
     assert str(seeded.pending_a["approval_instance_id"]) in csv.text()
 
     row.get_by_role("link").first.click()
