@@ -178,3 +178,17 @@ def test_a_service_owner_sees_only_the_items_their_group_owns(ui: BrowserPage, s
     page.goto(f"/insights?catalog_item_id={seeded.item_b}")
     expect(page.get_by_role("alert")).to_contain_text("These figures are not yours to see")
     expect(page.get_by_role("figure")).to_have_count(0)
+
+
+def test_the_catalog_item_editor_shows_and_keeps_the_owner_group(ui: BrowserPage, seeded: Seeded) -> None:
+    page = ui.page
+    ui.sign_in()
+    page.goto(f"/itsm/catalog/{seeded.item_a}")
+    owner = page.get_by_label("Owner group")
+    expect(owner.locator("option:checked")).to_have_text(f"Laptop owners {seeded.tag}")
+    # Saving the item (a PUT of the whole item) keeps its owner: the service owner still sees it.
+    page.get_by_role("button", name="Save item").click()
+    expect(page.get_by_role("status").filter(has_text="Item saved")).to_be_visible()
+    item = httpx.get(f"{ui.server.url}/api/itsm/catalog/{seeded.item_a}", headers=ui.server.admin_headers()).json()
+    assert item["owner_group_id"] is not None
+    assert owner.input_value() == item["owner_group_id"]
