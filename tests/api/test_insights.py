@@ -14,6 +14,7 @@ import pytest
 
 from tests.api.conftest import Actor, TenantContext, TenantFactory
 from tests.api.insights_seed import Seeded, seed
+from tests.api.sweep_insights import ROUTES
 
 NOVEMBER = {"from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"}
 h = 3600.0
@@ -223,3 +224,21 @@ async def test_bad_filters_are_422_naming_the_field(
     response = await client.get("/api/insights/approvals/time-to-decision", params=params, headers=tenant.admin.headers)
     assert response.status_code == 422, response.text
     assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+async def test_every_insights_route_by_role(client: httpx.AsyncClient, tenant: TenantContext) -> None:
+    """Each route: 401 without credentials, 403 to a requester and a fulfiller, an answer to the admin, 403 to a
+    service owner for automation figures; and the sweep's list is every /api/insights route."""
+    schema = (await client.get("/openapi.json")).json()
+    assert {p for p in schema["paths"] if p.startswith("/api/insights/")} == set(ROUTES)
+    requester, fulfiller, owner = (
+        await tenant.user(),
+        await tenant.user(["fulfiller"]),
+        await tenant.user(["service_owner"]),
+    )
+    for path, automation in ROUTES.items():
+        assert (await client.get(path)).status_code == 401
+        for nobody in (requester, fulfiller):
+            assert (await client.get(path, headers=nobody.headers)).status_code == 403, path
+        assert (await client.get(path, headers=tenant.admin.headers)).status_code == 200, path
+        assert (await client.get(path, headers=owner.headers)).status_code == (403 if automation else 200), path
