@@ -54,7 +54,7 @@ export function InsightCard<T extends { items: readonly unknown[] }>({
 /** A chart with its accessible name; the chart library draws SVG inside, which the browser tests read. */
 export function ChartFigure({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <figure className="insight-chart" role="figure" aria-label={label}>
+    <figure className="insight-chart" aria-label={label}>
       {children}
     </figure>
   );
