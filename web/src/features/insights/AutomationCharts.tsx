@@ -5,7 +5,7 @@ import { useExecutionCounts, useStepDurations } from "./api";
 import { COLORS, statusColor } from "./colors";
 import { csvHref, type InsightsQuery } from "./filters";
 import { ChartFigure, InsightCard } from "./InsightCard";
-import { durationBars, executionStacks } from "./shape";
+import { durationBars, executionStacks, hideZero } from "./shape";
 
 const heightFor = (rows: number) => 60 + rows * 44;
 
@@ -33,7 +33,7 @@ export function ExecutionsChart({ query }: { query: InsightsQuery }) {
                 <Legend />
                 {statuses.map((s) => (
                   <Bar key={s} dataKey={s} name={s.replace("_", " ")} stackId="e" fill={statusColor(s)} isAnimationActive={false}>
-                    <LabelList dataKey={s} position="center" fill="#fff" />
+                    <LabelList dataKey={s} position="center" fill="#fff" formatter={hideZero} />
                   </Bar>
                 ))}
               </BarChart>

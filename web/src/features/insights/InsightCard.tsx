@@ -20,6 +20,7 @@ export function InsightCard<T extends { items: readonly unknown[] }>({
   empty,
   controls,
   wide = false,
+  isEmpty = (d) => !d.items.length,
   children,
 }: {
   title: string;
@@ -29,6 +30,8 @@ export function InsightCard<T extends { items: readonly unknown[] }>({
   empty: string;
   controls?: ReactNode;
   wide?: boolean;
+  /** Whether the figures have nothing to draw (default: no rows; a route that always answers rows says more). */
+  isEmpty?: (data: T) => boolean;
   children: (data: T) => ReactNode;
 }) {
   const headingId = useId();
@@ -45,8 +48,8 @@ export function InsightCard<T extends { items: readonly unknown[] }>({
       {controls}
       {figures.isPending ? <Loading label={`Loading ${title.toLowerCase()}…`} /> : null}
       {figures.isError ? <ErrorState error={figures.error} onRetry={() => void figures.refetch()} /> : null}
-      {data && !figures.isError && !data.items.length ? <EmptyState title={empty} /> : null}
-      {data && !figures.isError && data.items.length ? children(data) : null}
+      {data && !figures.isError && isEmpty(data) ? <EmptyState title={empty} /> : null}
+      {data && !figures.isError && !isEmpty(data) ? children(data) : null}
     </section>
   );
 }

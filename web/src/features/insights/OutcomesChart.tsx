@@ -5,7 +5,7 @@ import { useOutcomes } from "./api";
 import { COLORS } from "./colors";
 import { csvHref, type InsightsQuery } from "./filters";
 import { ChartFigure, InsightCard } from "./InsightCard";
-import { outcomeBars } from "./shape";
+import { hideZero, outcomeBars } from "./shape";
 
 export function OutcomesChart({ query }: { query: InsightsQuery }) {
   const figures = useOutcomes(query);
@@ -31,10 +31,10 @@ export function OutcomesChart({ query }: { query: InsightsQuery }) {
                   <Tooltip />
                   <Legend />
                   <Bar dataKey="approved" name="Approved" stackId="o" fill={COLORS.approved} isAnimationActive={false}>
-                    <LabelList dataKey="approved" position="center" fill="#fff" />
+                    <LabelList dataKey="approved" position="center" fill="#fff" formatter={hideZero} />
                   </Bar>
                   <Bar dataKey="rejected" name="Rejected" stackId="o" fill={COLORS.rejected} isAnimationActive={false}>
-                    <LabelList dataKey="rejected" position="center" fill="#fff" />
+                    <LabelList dataKey="rejected" position="center" fill="#fff" formatter={hideZero} />
                   </Bar>
                   <Bar dataKey="cancelled" name="Cancelled" stackId="o" fill={COLORS.cancelled} isAnimationActive={false} />
                 </BarChart>

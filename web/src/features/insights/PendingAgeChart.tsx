@@ -5,7 +5,7 @@ import { usePendingByAge } from "./api";
 import { COLORS } from "./colors";
 import { csvHref, type InsightsQuery } from "./filters";
 import { ChartFigure, InsightCard } from "./InsightCard";
-import { ageBars } from "./shape";
+import { ageBars, hideZero } from "./shape";
 
 const SIZE = { width: 480, height: 240 };
 
@@ -18,6 +18,7 @@ export function PendingAgeChart({ query }: { query: InsightsQuery }) {
       csv={csvHref("/api/insights/approvals/pending-by-age", query)}
       figures={figures}
       empty="Nothing is pending"
+      isEmpty={(data) => data.items.every((r) => r.count === 0)}
     >
       {(data) => (
         <ChartFigure label="Pending approvals by age">
@@ -28,7 +29,7 @@ export function PendingAgeChart({ query }: { query: InsightsQuery }) {
               <YAxis allowDecimals={false} width={40} />
               <Tooltip />
               <Bar dataKey="count" name="Pending" fill={COLORS.warn} isAnimationActive={false}>
-                <LabelList dataKey="count" position="top" />
+                <LabelList dataKey="count" position="top" formatter={hideZero} />
               </Bar>
             </BarChart>
           </ResponsiveContainer>

@@ -17,7 +17,8 @@ export function TrendChart({ query }: { query: InsightsQuery }) {
       description="Approval decisions and service requests submitted per day (UTC)."
       csv={csvHref("/api/insights/trends", query)}
       figures={trends}
-      empty="No day in this range"
+      empty="Nothing was submitted or decided in this range"
+      isEmpty={(data) => Object.values(trendTotals(data.items)).every((n) => n === 0)}
       wide
     >
       {(data) => {

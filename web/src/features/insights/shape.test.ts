@@ -7,6 +7,7 @@ import {
   durationBars,
   executionStacks,
   formatDuration,
+  hideZero,
   monthLabel,
   outcomeBars,
   trendSeries,
@@ -132,5 +133,11 @@ describe("waiting item names", () => {
     expect(waitingItemLabel({ ...item, title: "Laptop" })).toBe("Laptop");
     expect(waitingItemLabel({ ...item, title: null })).toBe("Request 1a2b3c4d");
     expect(waitingItemLabel({ record_type: "change_request", record_id: "9f", title: null })).toBe("Change 9f");
+  });
+});
+
+describe("bar labels", () => {
+  it("leave zeros and gaps unlabelled", () => {
+    expect([hideZero(3), hideZero(0), hideZero(undefined), hideZero(null)]).toEqual(["3", "", "", ""]);
   });
 });

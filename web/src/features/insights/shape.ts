@@ -33,6 +33,11 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${round(seconds / unit.seconds)} ${unit.short}`;
 }
 
+/** A bar's label: its count, or nothing for a zero (a zero-width segment would carry a stray "0"). */
+export function hideZero(value: unknown): string {
+  return typeof value === "number" && value !== 0 ? String(value) : "";
+}
+
 export function percent(rate: number | null | undefined): number | null {
   return rate === null || rate === undefined ? null : Math.round(rate * 1000) / 10;
 }
