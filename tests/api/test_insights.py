@@ -242,3 +242,21 @@ async def test_every_insights_route_by_role(client: httpx.AsyncClient, tenant: T
             assert (await client.get(path, headers=nobody.headers)).status_code == 403, path
         assert (await client.get(path, headers=tenant.admin.headers)).status_code == 200, path
         assert (await client.get(path, headers=owner.headers)).status_code == (403 if automation else 200), path
+
+
+async def test_a_catalog_items_owner_group_is_set_cleared_and_checked(
+    tenant: TenantContext, make_tenant: TenantFactory
+) -> None:
+    c, h_ = tenant.client, tenant.admin.headers
+    group = (await c.post("/api/groups", json={"name": "Owners"}, headers=h_)).json()["id"]
+    item = await c.post("/api/itsm/catalog", json={"name": "Desk", "owner_group_id": group}, headers=h_)
+    assert item.status_code == 201
+    assert item.json()["owner_group_id"] == group
+    cleared = await c.put(f"/api/itsm/catalog/{item.json()['id']}", json={"name": "Desk"}, headers=h_)
+    assert cleared.status_code == 200
+    assert cleared.json()["owner_group_id"] is None
+    stranger = (await make_tenant()).admin
+    foreign = (await c.post("/api/groups", json={"name": "Theirs"}, headers=stranger.headers)).json()["id"]
+    refused = await c.post("/api/itsm/catalog", json={"name": "Chair", "owner_group_id": foreign}, headers=h_)
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["owner_group_id"]
