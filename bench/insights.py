@@ -31,11 +31,11 @@ from bench.insights_data import seed
 from tenantplane.insights import queries_approvals as approvals
 from tenantplane.insights import queries_automation as automation
 from tenantplane.insights import queries_requests as requests
+from tenantplane.insights.queries_approvals import SETTINGS
 from tenantplane.insights.scope import Scope
 from tenantplane.kit.db import async_url
 
 TARGET_MS, TARGET_RATIO = 250.0, 2.0
-SETTINGS = "SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
 Query = Callable[[AsyncSession, Scope], Awaitable[list[dict[str, Any]]]]
 QUERIES: dict[str, tuple[Query, bool]] = {  # name → (query, as the service owner)
     "time-to-decision by definition": (lambda s, sc: approvals.time_to_decision(s, sc, "definition"), False),
