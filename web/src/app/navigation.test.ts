@@ -32,6 +32,11 @@ describe("visibleNavigation", () => {
     expect(visibleNavigation([]).map((s) => s.label)).toEqual([undefined, "Service desk"]);
   });
 
+  it("shows Insights to those who may read them (admins, service owners, automation engineers)", () => {
+    expect(labels(["insights.read"])).toEqual(["Dashboard", ...SERVICE_DESK, "Insights"]);
+    expect(labels(["catalog.manage"])).not.toContain("Insights");
+  });
+
   it("gives every requester the portal and the approvals inbox, and fulfillers their queue", () => {
     expect(labels([])).toEqual(["Dashboard", ...SERVICE_DESK]);
     expect(labels(["requests.fulfill", "users.read", "requests.read_all"])).toEqual([

@@ -19,6 +19,7 @@ export const NAVIGATION: NavSection[] = [
       { to: "/portal", label: "Service portal", end: true },
       { to: "/portal/requests", label: "My requests" },
       { to: "/approvals", label: "Approvals" },
+      { to: "/insights", label: "Insights", permission: "insights.read" },
     ],
   },
   {

@@ -34,7 +34,7 @@ import { ServiceLevelsPage } from "../features/sla/ServiceLevelsPage";
 import { UsersPage } from "../features/users/UsersPage";
 import { WorkflowsPage } from "../features/workflows/WorkflowsPage";
 import { ExecutionsPage } from "../features/executions/ExecutionsPage";
-import { ExecutionPage, WorkflowBuilderPage } from "./lazyPages";
+import { ExecutionPage, InsightsPage, WorkflowBuilderPage } from "./lazyPages";
 import { AppShell } from "./AppShell";
 import { NotFoundPage } from "./NotFoundPage";
 import { RouteError } from "./RouteError";
@@ -66,6 +66,7 @@ export function createAppRouter() {
         { path: "approvals/:instanceId", element: <ApprovalPage /> },
         { path: "approvals/instances/:instanceId", element: <ApprovalPage /> },
         { path: "approvals/gates/:gateId", element: <GatePage /> },
+        { path: "insights", element: guarded("insights.read", <InsightsPage />) },
         { path: "itsm/fulfillment", element: guarded("requests.fulfill", <FulfilmentQueuePage />) },
         { path: "itsm/changes", element: guarded("requests.read_all", <ChangesPage />) },
         { path: "itsm/changes/:changeId", element: <ChangeDetailPage /> },

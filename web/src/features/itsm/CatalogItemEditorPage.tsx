@@ -1,5 +1,5 @@
-// ITSM admin → one catalog item: its fields (§4), the request form's variables (add, remove, reorder), the
-// approval definition, and fulfillment (manual, or a runbook with parameter templates).
+// ITSM admin → one catalog item: its fields (§4) and owner group, the request form's variables (add, remove, reorder),
+// the approval definition, and fulfillment (manual, or a runbook with parameter templates).
 import { type FormEvent, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 
@@ -14,6 +14,7 @@ import { type CatalogItem, useCatalogItem, useRunbookChoices, useSaveCatalogItem
 import { fromDraft, toDraft, toFormVariables, type VariableDraft } from "../../components/forms";
 import { FormFieldsEditor, VARIABLE_FIELDS } from "./FormFieldsEditor";
 import { FulfillmentGroup, type ParamRow, paramRows, RunbookParameters } from "./FulfillmentFields";
+import { OwnerGroupField } from "./OwnerGroupField";
 import { SlaPolicyField } from "./SlaPolicyField";
 
 function ItemForm({ item }: { item?: CatalogItem }) {
@@ -29,6 +30,7 @@ function ItemForm({ item }: { item?: CatalogItem }) {
   const [params, setParams] = useState<ParamRow[]>(() => paramRows(item?.fulfillment_config ?? {}));
   const [fulfillmentGroup, setFulfillmentGroup] = useState(item?.fulfillment_group ?? "");
   const [slaPolicyId, setSlaPolicyId] = useState(item?.sla_policy_id ?? "");
+  const [ownerGroupId, setOwnerGroupId] = useState(item?.owner_group_id ?? "");
   const canReadRunbooks = usePermission("runbooks.manage");
   const runbooks = useRunbookChoices(canReadRunbooks && fulfillmentType === "runbook");
   const definitions = useDefinitions();
@@ -50,6 +52,7 @@ function ItemForm({ item }: { item?: CatalogItem }) {
       "fulfillment_config",
       "fulfillment_group",
       "sla_policy_id",
+      "owner_group_id",
       ...drafts.flatMap((_, i) => [`variables.${i}`, ...VARIABLE_FIELDS.map((f) => `variables.${i}.${f}`)]),
     ],
     [drafts],
@@ -77,6 +80,7 @@ function ItemForm({ item }: { item?: CatalogItem }) {
       fulfillment_config,
       fulfillment_group: fulfillmentGroup.trim() || null,
       sla_policy_id: slaPolicyId || null,
+      owner_group_id: ownerGroupId || null, // a PUT replaces the item: sending it keeps the owner
     };
     save.mutate(item ? { id: item.id, body } : { body }, {
       onSuccess: (saved) => {
@@ -94,6 +98,7 @@ function ItemForm({ item }: { item?: CatalogItem }) {
       <TextAreaField label="Description" name="description" rows={3} value={description} onChange={(e) => setDescription(e.target.value)} error={errors.fields.description} />
       <TextField label="Category" name="category" value={category} onChange={(e) => setCategory(e.target.value)} error={errors.fields.category} required />
       <CheckboxField label="Active (shown in the portal)" name="active" checked={active} onChange={(e) => setActive(e.target.checked)} error={errors.fields.active} />
+      <OwnerGroupField value={ownerGroupId} onChange={setOwnerGroupId} error={errors.fields.owner_group_id} />
 
       <FormFieldsEditor drafts={drafts} setDrafts={setDrafts} errors={errors.fields} />
 
