@@ -2,9 +2,10 @@
 import { Bar, BarChart, CartesianGrid, LabelList, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 import { useExecutionCounts, useStepDurations } from "./api";
-import { COLORS, statusColor } from "./colors";
+import { statusColor } from "./colors";
 import { csvHref, type InsightsQuery } from "./filters";
 import { ChartFigure, InsightCard } from "./InsightCard";
+import { PercentileBars } from "./PercentileBars";
 import { durationBars, executionStacks, hideZero } from "./shape";
 
 const heightFor = (rows: number) => 60 + rows * 44;
@@ -56,27 +57,8 @@ export function StepDurationsChart({ query }: { query: InsightsQuery }) {
       empty="No workflow step finished in this range"
     >
       {(data) => {
-        const { unit, bars } = durationBars(data.items, "workflow_step");
-        const height = heightFor(bars.length);
-        return (
-          <ChartFigure label={`Step durations in ${unit.label}`}>
-            <ResponsiveContainer width="100%" height={height} initialDimension={{ width: 480, height }}>
-              <BarChart data={bars} layout="vertical" margin={{ top: 4, right: 40, bottom: 4, left: 8 }}>
-                <CartesianGrid strokeDasharray="3 3" horizontal={false} />
-                <XAxis type="number" unit={` ${unit.short}`} />
-                <YAxis type="category" dataKey="name" width={160} />
-                <Tooltip />
-                <Legend />
-                <Bar dataKey="p50" name={`p50 (${unit.label})`} fill={COLORS.p50} isAnimationActive={false}>
-                  <LabelList dataKey="p50" position="right" />
-                </Bar>
-                <Bar dataKey="p90" name={`p90 (${unit.label})`} fill={COLORS.p90} isAnimationActive={false}>
-                  <LabelList dataKey="p90" position="right" />
-                </Bar>
-              </BarChart>
-            </ResponsiveContainer>
-          </ChartFigure>
-        );
+        const shaped = durationBars(data.items, "workflow_step");
+        return <PercentileBars label={`Step durations in ${shaped.unit.label}`} {...shaped} rowHeight={44} nameWidth={160} />;
       }}
     </InsightCard>
   );

@@ -1,12 +1,11 @@
 // Time to decision, p50 and p90, per approval definition, step or approver (the grouping is part of the URL).
 import { useSearchParams } from "react-router";
-import { Bar, BarChart, CartesianGrid, LabelList, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 import { SelectField } from "../../components/Field";
 import { useTimeToDecision } from "./api";
-import { COLORS } from "./colors";
 import { csvHref, type InsightsQuery } from "./filters";
-import { ChartFigure, InsightCard } from "./InsightCard";
+import { InsightCard } from "./InsightCard";
+import { PercentileBars } from "./PercentileBars";
 import { durationBars, type GroupBy } from "./shape";
 
 const GROUPS: { value: GroupBy; label: string }[] = [
@@ -51,26 +50,8 @@ export function DecisionTimeChart({ query }: { query: InsightsQuery }) {
       controls={controls}
     >
       {(data) => {
-        const { unit, bars } = durationBars(data.items, groupBy);
-        return (
-          <ChartFigure label={`Time to decision in ${unit.label} by ${groupBy}`}>
-            <ResponsiveContainer width="100%" height={60 + bars.length * 48} initialDimension={{ width: 480, height: 60 + bars.length * 48 }}>
-              <BarChart data={bars} layout="vertical" margin={{ top: 4, right: 40, bottom: 4, left: 8 }}>
-                <CartesianGrid strokeDasharray="3 3" horizontal={false} />
-                <XAxis type="number" unit={` ${unit.short}`} />
-                <YAxis type="category" dataKey="name" width={140} />
-                <Tooltip />
-                <Legend />
-                <Bar dataKey="p50" name={`p50 (${unit.label})`} fill={COLORS.p50} isAnimationActive={false}>
-                  <LabelList dataKey="p50" position="right" />
-                </Bar>
-                <Bar dataKey="p90" name={`p90 (${unit.label})`} fill={COLORS.p90} isAnimationActive={false}>
-                  <LabelList dataKey="p90" position="right" />
-                </Bar>
-              </BarChart>
-            </ResponsiveContainer>
-          </ChartFigure>
-        );
+        const shaped = durationBars(data.items, groupBy);
+        return <PercentileBars label={`Time to decision in ${shaped.unit.label} by ${groupBy}`} {...shaped} rowHeight={48} nameWidth={140} />;
       }}
     </InsightCard>
   );
