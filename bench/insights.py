@@ -8,8 +8,9 @@ warm-up, the two databases taking turns run by run so that the shared machine's 
 Prints p50/p99 per query at both sizes, their ratios, the targets (p99 ≤ 250 ms at the large size and ≤ 2x the
 small size's), and EXPLAIN (ANALYZE, BUFFERS) of the slowest query at the large size.
 
-Run: `.venv/bin/python -m bench.insights [--small 10000 --large 1000000 --runs 30]`. The machine is shared: its load
-average is printed with the figures.
+Run: `.venv/bin/python -m bench.insights [--small 10000 --large 1000000 --runs 30]`; `--only "sla compliance"`
+measures only the queries whose name holds it. The machine is shared: its load average is printed with the
+figures.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ QUERIES: dict[str, tuple[Query, bool]] = {  # name → (query, as the service ow
     "fulfilment by item": (requests.fulfillment_by_item, False),
     "fulfilment by item (owner)": (requests.fulfillment_by_item, True),
     "sla compliance": (requests.sla_compliance, False),
+    "sla compliance (owner)": (requests.sla_compliance, True),
     "trends": (requests.trends, False),
     "automation executions": (automation.executions, False),
     "automation step durations": (automation.step_durations, False),
@@ -94,14 +96,17 @@ class Target:
             self.sent = (statement, parameters)
 
 
-async def measure(urls: list[str], runs: int) -> tuple[list[dict[str, dict[str, float]]], dict[str, tuple[str, Any]]]:
+async def measure(
+    urls: list[str], runs: int, names: list[str]
+) -> tuple[list[dict[str, dict[str, float]]], dict[str, tuple[str, Any]]]:
     """p50/p99 (ms) per query and database, the databases taking turns run by run (small, large, large, small, …)
     so that the shared machine's load changes hit both alike; and each query's statement on the last database."""
     targets = [Target(url) for url in urls]
     figures: list[dict[str, dict[str, float]]] = [{} for _ in targets]
     statements: dict[str, tuple[str, Any]] = {}
     try:
-        for name, (query, owner) in QUERIES.items():
+        for name in names:
+            query, owner = QUERIES[name]
             times: list[list[float]] = [[] for _ in targets]
             rows = []
             for target in targets:  # warm-up (and the row count)
@@ -133,7 +138,7 @@ async def explain(url: str, statement: str, parameters: Any) -> str:
         await engine.dispose()
 
 
-def run(server: str, sizes: list[int], per_day: int, runs: int) -> list[dict[str, dict[str, float]]]:
+def run(server: str, sizes: list[int], per_day: int, runs: int, names: list[str]) -> list[dict[str, dict[str, float]]]:
     with ExitStack() as stack:
         urls = []
         for size in sizes:
@@ -142,7 +147,7 @@ def run(server: str, sizes: list[int], per_day: int, runs: int) -> list[dict[str
             seed(url, size, per_day, log=log)
             log(f"  rows: {asyncio.run(_counts(url))}")
             urls.append(url)
-        figures, statements = asyncio.run(measure(urls, runs))
+        figures, statements = asyncio.run(measure(urls, runs, names))
         slowest = max(figures[-1], key=lambda name: figures[-1][name]["p99"])
         log(f"\nEXPLAIN (ANALYZE, BUFFERS) of the slowest at {sizes[-1]:,}: {slowest}")
         log(asyncio.run(explain(urls[-1], *statements[slowest])))
@@ -168,15 +173,19 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--per-day", type=int, default=300, help="requests (and step runs) per day of history")
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--only", default="", help="measure only the queries whose name contains this")
     args = parser.parse_args()
+    names = [name for name in QUERIES if args.only in name]
+    if not names:
+        parser.error(f"no query name contains {args.only!r}")
     log(f"cores {os.cpu_count()}, load average {os.getloadavg()}")
-    small, large = run(args.server, [args.small, args.large], args.per_day, args.runs)
+    small, large = run(args.server, [args.small, args.large], args.per_day, args.runs, names)
     log(f"\nload average {os.getloadavg()}")
     header = f"{'query':<36} {'rows':>5} {'p50 small':>10} {'p99 small':>10} {'p50 large':>10} {'p99 large':>10}"
     header += " p50 ratio  p99 ratio"
     log(f"\n{header}   (ms; small {args.small:,}, large {args.large:,}; target p99 ≤ {TARGET_MS:.0f} ms, ≤ 2x)")
     failed = []
-    for name in QUERIES:
+    for name in names:
         s, big = small[name], large[name]
         ratio = big["p99"] / s["p99"] if s["p99"] else float("inf")
         ok = big["p99"] <= TARGET_MS and ratio <= TARGET_RATIO

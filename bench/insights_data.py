@@ -2,8 +2,8 @@
 
 One tenant, 200 users, 20 approval definitions, 50 catalog items (items 1-10 owned by a group whose member is the
 measured service owner), 20 workflows. For `size` n: n service requests, each with its approval instance (a
-two-step ladder: manager, then it) and an SLA clock; n/4 workflow executions with 4 step runs each (n step runs)
-and an approval gate each.
+two-step ladder: manager, then it) and an SLA clock (carrying the request's catalog item); n/4 workflow executions
+with 4 step runs each (n step runs) and an approval gate each.
 
 The volume per day is fixed (`per_day`, 300 requests and 300 step runs): a larger size is a longer history, as a
 tenant's data grows, so a query over the last 30 days reads about the same rows at every size — what the indexes
@@ -130,9 +130,10 @@ def _requests(conn: psycopg.Connection, lo: int, hi: int, per_day: int) -> None:
         " CROSS JOIN LATERAL (VALUES (r.ann), (r.bob)) people(who) WHERE r.pending"
     )
     conn.execute(
-        "INSERT INTO sla_clocks (id, tenant_id, record_type, record_id, target, clock, minutes, state, started_at,"
-        " warn_at, due_at, stopped_at)"
-        f" SELECT gen_random_uuid(), {TENANT}, 'service_request', {_uuid('r', 'r.n')}, 'approval', 'wall', 120,"
+        "INSERT INTO sla_clocks (id, tenant_id, record_type, record_id, catalog_item_id, target, clock, minutes, state,"
+        " started_at, warn_at, due_at, stopped_at)"
+        f" SELECT gen_random_uuid(), {TENANT}, 'service_request', {_uuid('r', 'r.n')},"
+        " md5('c' || (1 + r.n % 50))::uuid, 'approval', 'wall', 120,"
         " CASE WHEN r.n % 5 = 0 THEN 'breached' ELSE 'met' END, r.created, r.created + interval '96 minutes',"
         f" r.created + interval '2 hours', r.created + r.a FROM ({rows}) r WHERE NOT r.pending"
     )

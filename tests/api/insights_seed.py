@@ -175,7 +175,8 @@ async def seed(t: TenantContext) -> Seeded:
         ):  # fmt: skip
             session.add(
                 SlaClock(
-                    tenant_id=tenant, record_type="service_request", record_id=record.id, target=target, clock="wall",
+                    tenant_id=tenant, record_type="service_request", record_id=record.id,
+                    catalog_item_id=record.catalog_item_id, target=target, clock="wall",
                     minutes=60, state=state, started_at=started, warn_at=started, due_at=started + H,
                 )
             )  # fmt: skip

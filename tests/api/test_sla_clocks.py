@@ -220,3 +220,35 @@ async def test_a_change_takes_the_policy_of_its_type(tenant: TenantContext) -> N
     other = await tenant.client.post(CHANGES, json={"title": "Other", "type": "standard"}, headers=tenant.admin.headers)
     listed = (await tenant.client.get(CHANGES, headers=tenant.admin.headers)).json()
     assert {r["id"]: len(r["sla"]) for r in listed["items"]}[other.json()["id"]] == 3
+
+
+async def test_every_clock_of_a_request_carries_its_catalog_item_and_a_changes_none(
+    tenant: TenantContext, app: FastAPI
+) -> None:
+    """Insights count SLA compliance per item from the clocks alone (no join to the requests): each clock a request
+    starts — at submit (in the submit's one statement, or step by step), per rung, at approval — names the item."""
+    targets = [*WALL, {"target": "approval_step", "step": 0, "minutes": 60, "clock": "wall"}]
+    policy = await create_policy(tenant, targets, calendar_id=None, change_types=["standard"])
+    item, approver = await _approved_item(tenant, app, policy)
+    without_approval = await create_item(tenant, variables=[], sla_policy_id=policy["id"])
+    submitted = await submit_request(tenant.admin, item["id"])
+    assert (await decide(approver, submitted["approval_instance_id"])).status_code == 200
+    straight = await submit_request(tenant.admin, without_approval["id"])
+    change = await tenant.client.post(
+        CHANGES, json={"title": "Patch", "type": "standard"}, headers=tenant.admin.headers
+    )
+    assert change.status_code == 201, change.text
+    found = await rows(
+        tenant,
+        "SELECT record_id::text, target, catalog_item_id::text FROM sla_clocks WHERE tenant_id = CAST(:tenant AS uuid)"
+        " ORDER BY record_id, target",
+        tenant=tenant.id,
+    )
+    by_record: dict[str, set[tuple[str, str | None]]] = {}
+    for record_id, target, item_id in found:
+        by_record.setdefault(record_id, set()).add((target, item_id))
+    assert by_record == {
+        submitted["id"]: {(t, item["id"]) for t in ("approval", "approval_step", "fulfilment", "resolution")},
+        straight["id"]: {(t, without_approval["id"]) for t in ("approval", "fulfilment", "resolution")},
+        change.json()["id"]: {(t, None) for t in ("approval", "fulfilment", "resolution")},
+    }

@@ -126,3 +126,28 @@ def test_migration_0012_fills_in_who_caused_existing_executions(empty_database: 
     assert gate == (request_people,)
     assert owners == [(a,)]
     assert instance == (c, c)  # the request was for someone else: four-eyes and `manager` consider them
+
+
+def test_migration_0029_gives_existing_request_clocks_their_requests_item(empty_database: str) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0028")
+    t, user, item, request, change = _id("01"), _id("a1"), _id("c1"), _id("d1"), _id("d2")
+    clock = (
+        "INSERT INTO sla_clocks (id, tenant_id, record_type, record_id, target, clock, minutes, started_at, warn_at,"
+        " due_at) VALUES (%s, %s, %s, %s, 'approval', 'wall', 60, now(), now(), now())"
+    )
+    with psycopg.connect(empty_database, autocommit=True) as conn:
+        conn.execute("INSERT INTO tenants (id, slug, name) VALUES (%s, 't', 'T')", (t,))
+        conn.execute("INSERT INTO users (id, tenant_id, email, display_name) VALUES (%s, %s, 'a@x', 'A')", (user, t))
+        conn.execute("INSERT INTO catalog_items (id, tenant_id, name) VALUES (%s, %s, 'i')", (item, t))
+        conn.execute(
+            "INSERT INTO service_requests (id, tenant_id, number, catalog_item_id, requester_id, requested_for_id,"
+            " status) VALUES (%s, %s, 'REQ1', %s, %s, %s, 'pending_approval')",
+            (request, t, item, user, user),
+        )
+        conn.execute(clock, (_id("e1"), t, "service_request", request))
+        conn.execute(clock, (_id("e2"), t, "change_request", change))
+    command.upgrade(config, "0029")
+    with psycopg.connect(empty_database) as conn:
+        rows = conn.execute("SELECT record_type, catalog_item_id::text FROM sla_clocks ORDER BY id").fetchall()
+    assert rows == [("service_request", item), ("change_request", None)]

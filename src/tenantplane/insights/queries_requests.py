@@ -1,7 +1,8 @@
 """Service request figures: fulfilment time per catalog item, SLA compliance per item and month, daily trends.
 
-Each reads service_requests through an index on its range column: closed_at (fulfilment), created_at (trends), and
-sla_clocks.started_at (compliance); the scope's items filter the requests.
+Each reads its table through an index on its range column: service_requests.closed_at (fulfilment) and created_at
+(trends), sla_clocks.started_at (compliance: a clock carries its request's catalog item); the scope's items filter
+the requests (or the clocks).
 """
 
 from __future__ import annotations
@@ -36,15 +37,17 @@ async def fulfillment_by_item(session: AsyncSession, scope: Scope) -> list[dict[
 
 
 async def sla_compliance(session: AsyncSession, scope: Scope) -> list[dict[str, Any]]:
+    """Met and breached clocks per item, month (of their start) and target. A clock carries its request's item, so
+    only the clocks started in range are read (by (tenant, started_at), or (tenant, item, started_at) for a service
+    owner's items), never the requests."""
     month = "to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM')"
     sql = (
-        f"SELECT sr.catalog_item_id, ci.name AS catalog_item_name, {month} AS month, c.target,"
+        f"SELECT c.catalog_item_id, ci.name AS catalog_item_name, {month} AS month, c.target,"
         " count(*) FILTER (WHERE c.state = 'met') AS met, count(*) FILTER (WHERE c.state = 'breached') AS breached"
-        " FROM sla_clocks c JOIN service_requests sr ON sr.id = c.record_id"
-        " JOIN catalog_items ci ON ci.id = sr.catalog_item_id"
+        " FROM sla_clocks c JOIN catalog_items ci ON ci.id = c.catalog_item_id"
         " WHERE c.tenant_id = :tenant AND c.record_type = 'service_request' AND c.state IN ('met', 'breached')"
-        f" AND c.started_at >= :start AND c.started_at < :end{scope.request_filter('sr')}"
-        f" GROUP BY sr.catalog_item_id, ci.name, {month}, c.target ORDER BY ci.name, sr.catalog_item_id, 3, c.target"
+        f" AND c.started_at >= :start AND c.started_at < :end{scope.request_filter('c')}"
+        f" GROUP BY c.catalog_item_id, ci.name, {month}, c.target ORDER BY ci.name, c.catalog_item_id, 3, c.target"
     )
     rows = await fetch(session, sql, scope.params())
     for row in rows:

@@ -56,7 +56,8 @@ class Scope:
         return {**found, **more}
 
     def request_filter(self, alias: str) -> str:
-        """SQL condition on a service_requests alias: its item is one of the scope's (nothing when unrestricted)."""
+        """SQL condition on an alias of a table with `catalog_item_id` (service_requests, sla_clocks): its item is one
+        of the scope's (nothing when unrestricted)."""
         return "" if self.items is None else f" AND {alias}.catalog_item_id = ANY(:items)"
 
     def instance_filter(self, alias: str) -> str:

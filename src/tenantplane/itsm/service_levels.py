@@ -44,6 +44,11 @@ def _type(record: Record) -> str:
     return REQUEST_RECORD if isinstance(record, ServiceRequest) else CHANGE_RECORD
 
 
+def _item(record: Record) -> uuid.UUID | None:
+    """The catalog item a record's clocks carry (for SLA compliance per item): a request's; a change has none."""
+    return record.catalog_item_id if isinstance(record, ServiceRequest) else None
+
+
 async def start_at_submit(
     session: AsyncSession, record: Record, at: datetime, service_level: ServiceLevel | None = None
 ) -> list[ClockRead]:
@@ -55,6 +60,7 @@ async def start_at_submit(
         session,
         tenant_id=record.tenant_id,
         record_type=_type(record),
+        catalog_item_id=_item(record),
         record_id=record.id,
         policy_id=record.sla_policy_id,
         targets=AT_SUBMIT,
@@ -92,6 +98,7 @@ async def record_moved(
             session,
             tenant_id=record.tenant_id,
             record_type=_type(record),
+            catalog_item_id=_item(record),
             record_id=record.id,
             policy_id=record.sla_policy_id,
             targets=started,
@@ -115,6 +122,7 @@ async def rung_moved(
             session,
             tenant_id=record.tenant_id,
             record_type=_type(record),
+            catalog_item_id=_item(record),
             record_id=record.id,
             policy_id=record.sla_policy_id,
             targets=(),

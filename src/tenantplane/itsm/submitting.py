@@ -153,6 +153,7 @@ async def write_new_request(
             tenant_id=request.tenant_id,
             record_type=REQUEST,
             record_id=request.id,
+            catalog_item_id=request.catalog_item_id,
             targets=AT_SUBMIT,
             at=now,
             steps=[moved.entered] if (moved := rung_moved(instance, None, now)) and moved.entered is not None else [],

@@ -30,10 +30,10 @@ BREACH_JOB = "sla.breach"
 # The clocks and their timer jobs, as CTEs any statement can carry (binds :sla_clocks, :sla_jobs, :sla_channel);
 # `sla_notify` runs only where the statement's result reads it (`SLA_NOTIFIED`).
 START_CTES = """sla_clock AS (
-        INSERT INTO sla_clocks (id, tenant_id, record_type, record_id, policy_id, target, step, clock, minutes,
-            started_at, warn_at, due_at)
-        SELECT c.id, c.tenant_id, c.record_type, c.record_id, c.policy_id, c.target, c.step, c.clock, c.minutes,
-            c.started_at, c.warn_at, c.due_at
+        INSERT INTO sla_clocks (id, tenant_id, record_type, record_id, catalog_item_id, policy_id, target, step,
+            clock, minutes, started_at, warn_at, due_at)
+        SELECT c.id, c.tenant_id, c.record_type, c.record_id, c.catalog_item_id, c.policy_id, c.target, c.step,
+            c.clock, c.minutes, c.started_at, c.warn_at, c.due_at
         FROM jsonb_populate_recordset(NULL::sla_clocks, CAST(:sla_clocks AS jsonb)) AS c
         ON CONFLICT (record_id, target, step) DO NOTHING
         RETURNING id
@@ -115,9 +115,11 @@ def plan_start(
     targets: Iterable[str],
     at: datetime,
     steps: Iterable[int] = (),
+    catalog_item_id: uuid.UUID | None = None,
 ) -> ClockStart | None:
     """The policy's clocks of `targets` (those it sets) and of the approval `steps` (rungs) it times, starting at
-    `at`; None when it sets none of them. Pure."""
+    `at`; None when it sets none of them. `catalog_item_id`: a service request's item, which its clocks carry.
+    Pure."""
     wanted, rungs = set(targets), set(steps)
     planned = [
         plan_clock(t, started_at=at, warn_percent=policy.warn_percent, calendar=calendar)
@@ -135,6 +137,7 @@ def plan_start(
                 "tenant_id": str(tenant_id),
                 "record_type": record_type,
                 "record_id": str(record_id),
+                "catalog_item_id": None if catalog_item_id is None else str(catalog_item_id),
                 "policy_id": str(policy.id),
                 "target": plan.target,
                 "step": plan.step,
@@ -161,6 +164,7 @@ async def start_clocks(
     at: datetime,
     service_level: tuple[SlaPolicy, WorkingCalendar | None] | None = None,
     steps: Iterable[int] = (),
+    catalog_item_id: uuid.UUID | None = None,
 ) -> list[PlannedClock]:
     """Start the policy's clocks of `targets` at `at`, with their timers; a clock a record already has is kept.
     One query for the policy (none when `service_level` brings it), one statement for the clocks and jobs."""
@@ -176,6 +180,7 @@ async def start_clocks(
         targets=targets,
         at=at,
         steps=steps,
+        catalog_item_id=catalog_item_id,
     )
     if start is None:
         return []

@@ -60,8 +60,9 @@ class SlaClock(TenantOwned, Base):
     An `approval_step` clock times one rung of the approval ladder (`step`, 0-based: the n-th distinct step order),
     from its opening to its decision. `warned_at` and `breached_at` say the warning and the breach were announced
     (each exactly once, by the timer jobs); a clock stopped late is `breached` at once and announced by its breach
-    job. `stopped_at` is when the
-    record left the target's span (approved, fulfilled, resolved, cancelled).
+    job. `stopped_at` is when the record left the target's span (approved, fulfilled, resolved, cancelled).
+    `catalog_item_id` is the item of a service request's clock (copied when it starts; a request keeps its item),
+    NULL for a change's: SLA compliance per item and month reads the clocks alone (insights/queries_requests.py).
     """
 
     __tablename__ = "sla_clocks"
@@ -76,6 +77,7 @@ class SlaClock(TenantOwned, Base):
 
     record_type: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[uuid.UUID]
+    catalog_item_id: Mapped[uuid.UUID | None]  # no foreign key, as record_id: ITSM owns catalog items
     policy_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sla_policies.id", ondelete="SET NULL"))
     target: Mapped[str] = mapped_column(String(16))
     step: Mapped[int] = mapped_column(server_default=text("0"))  # the ladder rung of an approval_step clock, else 0
