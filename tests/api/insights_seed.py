@@ -36,6 +36,7 @@ class Seeded:
     bob: str  # decides the "it" steps (once through a delegate)
     workflow: str
     pending: dict[str, str] = field(default_factory=dict)  # name → instance id
+    numbers: dict[str, str] = field(default_factory=dict)  # name → its request's number (REQ…)
 
 
 def _step(name: str, order: int, status: str, opened: datetime | None, *decisions: engine.Decision) -> Any:
@@ -141,7 +142,7 @@ async def seed(t: TenantContext) -> Seeded:
             ("P3", item_b, 10 * D, 10 * D, [ann], lambda c, o: [_step("manager", 1, "pending", o)]),
         ):  # fmt: skip
             created = now - age
-            _, row = instance(item, created, "pending", None, *steps(created, now - opened))
+            request, row = instance(item, created, "pending", None, *steps(created, now - opened))
             step_name = "it" if name == "P2" else "manager"
             await session.flush()  # the instance before who may decide it
             for user in assigned:
@@ -150,7 +151,7 @@ async def seed(t: TenantContext) -> Seeded:
                         instance_id=row.id, step_name=step_name, user_id=uuid.UUID(user), tenant_id=tenant
                     )
                 )
-            seeded.pending[name] = str(row.id)
+            seeded.pending[name], seeded.numbers[name] = str(row.id), request.number
         await session.flush()
         # Fulfilment: R1 closed 2h after its approval (5h after submit), R5 (B) 1h after (13h); R6 (A) has no
         # approval, fulfilled 1h after submit; R7 (A) failed.

@@ -11,10 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.api.conftest import Actor, TenantContext, TenantFactory
 from tests.api.insights_seed import Seeded, seed
+from tests.api.sweep_approvals import create_definition, signed_in, step
 from tests.api.sweep_insights import ROUTES
+from tests.api.sweep_itsm import CHANGES, create_item, submit_request
 
 NOVEMBER = {"from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"}
 h = 3600.0
@@ -80,15 +83,15 @@ async def test_outcomes_pending_and_bottlenecks(tenant: TenantContext, seeded: S
     ages = {row["bucket"]: row["count"] for row in await _get(owner, "approvals/pending-by-age")}
     assert ages == {"lt_1h": 0, "1h_4h": 1, "4h_24h": 0, "1d_3d": 1, "3d_7d": 0, "gt_7d": 0}
 
-    def summary(rows: list[dict[str, Any]]) -> list[tuple[str, int, float, float, list[str]]]:
+    def summary(rows: list[dict[str, Any]]) -> list[tuple[str, int, float, float, list[tuple[str, str]]]]:
         return [
             (r["approver_id"], r["pending"], round(r["oldest_age_seconds"] / h), round(r["age_sum_seconds"] / h),
-             [w["instance_id"] for w in r["waiting"]])
+             [(w["instance_id"], w["record_number"]) for w in r["waiting"]])
             for r in rows
         ]  # fmt: skip
 
-    p = seeded.pending
-    # Ann: P3 (10 days at her step) and P1 (2h); Bob: P2 (5h at his step) and P1 (2h).
+    p = {name: (instance_id, seeded.numbers[name]) for name, instance_id in seeded.pending.items()}
+    # Ann: P3 (10 days at her step) and P1 (2h); Bob: P2 (5h at his step) and P1 (2h). Each names its request.
     assert summary(await _get(admin, "approvals/bottlenecks")) == [
         (seeded.ann, 2, 240, 242, [p["P3"], p["P1"]]),
         (seeded.bob, 2, 5, 7, [p["P2"], p["P1"]]),
@@ -97,6 +100,27 @@ async def test_outcomes_pending_and_bottlenecks(tenant: TenantContext, seeded: S
         (seeded.bob, 2, 5, 7, [p["P2"], p["P1"]]),
         (seeded.ann, 1, 2, 2, [p["P1"]]),
     ]
+
+
+async def test_waiting_items_name_their_request_or_change_number(tenant: TenantContext, app: FastAPI) -> None:
+    """A bottleneck's waiting items carry the number of the record they approve: REQ… for a request, CHG… for a
+    change (submitted through the API, as the Insights page links them)."""
+    approver = await signed_in(tenant, app)
+    definition = await create_definition(tenant, step("lead", 1, "user", approver.id))
+    item = await create_item(tenant, variables=[], workflow_definition_id=definition["id"])
+    request = await submit_request(tenant.admin, item["id"])
+    body = {"title": "Patch", "type": "normal", "workflow_definition_id": definition["id"]}
+    change = await tenant.client.post(CHANGES, json=body, headers=tenant.admin.headers)
+    assert change.status_code == 201, change.text
+    [row] = await _get(tenant.admin, "approvals/bottlenecks")
+    assert row["approver_id"] == approver.id
+    waiting = {w["record_id"]: (w["record_type"], w["record_number"]) for w in row["waiting"]}
+    assert waiting == {
+        request["id"]: ("service_request", request["number"]),
+        change.json()["id"]: ("change_request", change.json()["number"]),
+    }
+    assert request["number"].startswith("REQ")
+    assert change.json()["number"].startswith("CHG")
 
 
 async def test_fulfilment_sla_and_trends(tenant: TenantContext, seeded: Seeded) -> None:

@@ -1,5 +1,6 @@
-"""The Insights page in Chromium against a real server: charts drawn from seeded approvals, a bottleneck row that opens
-the waiting request, CSV downloads, and a service owner who sees only the items their group owns.
+"""The Insights page in Chromium against a real server: charts drawn from seeded approvals, a bottleneck row whose link
+(the request's number) opens the waiting request, CSV downloads, and a service owner who sees only the items their
+group owns.
 
 Seeded through the API: item A (owned by the owners' group) with four requests — two approved, one rejected, one
 pending — and item B (no owner) with one pending request, all waiting on the same approver.
@@ -153,7 +154,10 @@ def test_insights_charts_show_the_seeded_figures_and_a_bottleneck_opens_the_wait
     assert csv.headers["content-type"].startswith("text/csv")
     assert str(seeded.pending_a["approval_instance_id"]) in csv.text()
 
-    row.get_by_role("link").first.click()
+    # The waiting request's link reads as its number (REQ…), its title beside it.
+    link = row.get_by_role("link", name=str(seeded.pending_a["number"]), exact=True)
+    expect(link).to_have_count(1)
+    link.click()
     expect(page).to_have_url(re.compile(f"/portal/requests/{seeded.pending_a['id']}$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(str(seeded.pending_a["number"]))
 
@@ -167,6 +171,7 @@ def test_a_service_owner_sees_only_the_items_their_group_owns(ui: BrowserPage, s
     row = _card(ui, "Bottlenecks").get_by_role("row").filter(has_text=seeded.approver_name)
     expect(row.get_by_role("cell").nth(1)).to_have_text("1")
     expect(row.get_by_role("link")).to_have_count(1)
+    expect(row.get_by_role("link")).to_have_text(str(seeded.pending_a["number"]))
     expect(page.locator(f"a[href='/portal/requests/{seeded.pending_b['id']}']")).to_have_count(0)
     # Automation figures need executions.read_all, which a service owner does not have.
     expect(page.get_by_role("heading", name="Automation")).to_have_count(0)

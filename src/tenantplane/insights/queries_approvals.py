@@ -150,20 +150,28 @@ def _between(lo: int, hi: int | None) -> str:
 
 
 async def bottlenecks(session: AsyncSession, scope: Scope) -> list[dict[str, Any]]:
+    """Approvers by the total age of what waits on them, each with their 20 oldest waiting items: the instance, its
+    record (and the record's number: REQ…, CHG…; none for another kind of record) and the step."""
     opened = (
         "(SELECT CAST(st->>'opened_at' AS timestamptz) FROM jsonb_array_elements(i.state->'steps') st"
         " WHERE st->>'name' = a.step_name LIMIT 1)"
     )
     sql = (
-        "WITH w AS (SELECT a.user_id, i.id AS instance_id, i.record_type, i.record_id, i.title, a.step_name,"
+        "WITH w AS (SELECT a.user_id, i.id AS instance_id, i.record_type, i.record_id,"
+        " COALESCE(sr.number, cr.number) AS record_number, i.title, a.step_name,"
         f" {EPOCH.format(f':now - COALESCE({opened}, i.created_at)')} AS age"
         " FROM approval_assignments a JOIN approval_instances i ON i.id = a.instance_id"
+        " LEFT JOIN service_requests sr ON i.record_type = 'service_request' AND sr.id = i.record_id"
+        " AND sr.tenant_id = :tenant"
+        " LEFT JOIN change_requests cr ON i.record_type = 'change_request' AND cr.id = i.record_id"
+        " AND cr.tenant_id = :tenant"
         " WHERE a.tenant_id = :tenant AND i.tenant_id = :tenant AND i.status = 'pending'"
         f" AND i.created_at >= :start AND i.created_at < :end{scope.instance_filter('i')})"
         " SELECT w.user_id AS approver_id, u.display_name AS approver_name, u.email AS approver_email,"
         " count(*) AS pending, max(w.age) AS oldest_age_seconds, sum(w.age) AS age_sum_seconds,"
         " (array_agg(jsonb_build_object('instance_id', w.instance_id, 'record_type', w.record_type,"
-        " 'record_id', w.record_id, 'title', w.title, 'step_name', w.step_name, 'age_seconds', w.age)"
+        " 'record_id', w.record_id, 'record_number', w.record_number, 'title', w.title, 'step_name', w.step_name,"
+        " 'age_seconds', w.age)"
         " ORDER BY w.age DESC))[1\\:20] AS waiting"
         " FROM w JOIN users u ON u.id = w.user_id"
         " GROUP BY w.user_id, u.display_name, u.email ORDER BY sum(w.age) DESC, w.user_id LIMIT 50"

@@ -59,6 +59,9 @@ class WaitingRequest(InsightRow):
     instance_id: uuid.UUID
     record_type: str
     record_id: uuid.UUID
+    record_number: str | None = Field(
+        description="The request's or change's number (REQ0001234, CHG0000042); null for another kind of record"
+    )
     title: str | None
     step_name: str
     age_seconds: float

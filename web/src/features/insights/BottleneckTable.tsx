@@ -1,10 +1,11 @@
-// Who is holding approvals up now: each approver's pending count and ages, with links to the items waiting on them.
+// Who is holding approvals up now: each approver's pending count and ages, with links to the items waiting on them
+// (each link reads as its record's number: REQ…, CHG…).
 import { Link } from "react-router";
 
 import { type Bottleneck, useBottlenecks } from "./api";
 import { csvHref, type InsightsQuery } from "./filters";
 import { InsightCard } from "./InsightCard";
-import { formatDuration, waitingItemLabel, waitingItemPath } from "./shape";
+import { formatDuration, waitingItemLabel, waitingItemPath, waitingItemTitle } from "./shape";
 
 function Waiting({ row }: { row: Bottleneck }) {
   return (
@@ -12,6 +13,7 @@ function Waiting({ row }: { row: Bottleneck }) {
       {row.waiting.map((item) => (
         <li key={item.instance_id}>
           <Link to={waitingItemPath(item)}>{waitingItemLabel(item)}</Link>{" "}
+          {waitingItemTitle(item) ? <>{waitingItemTitle(item)} </> : null}
           <span className="muted">
             {item.step_name} · {formatDuration(item.age_seconds)}
           </span>

@@ -15,6 +15,7 @@ import {
   unitFor,
   waitingItemLabel,
   waitingItemPath,
+  waitingItemTitle,
 } from "./shape";
 
 describe("durations", () => {
@@ -127,12 +128,17 @@ describe("waiting items", () => {
 
 describe("waiting item names", () => {
   const item = { record_type: "service_request", record_id: "1a2b3c4d-0000-4000-8000-000000000000" };
-  it("prefer the number, then the title, then the kind and short id", () => {
-    expect(waitingItemLabel({ ...item, record_number: "REQ0000007", title: "Laptop" })).toBe("REQ0000007 Laptop");
-    expect(waitingItemLabel({ ...item, record_number: "REQ0000007", title: null })).toBe("REQ0000007");
-    expect(waitingItemLabel({ ...item, title: "Laptop" })).toBe("Laptop");
-    expect(waitingItemLabel({ ...item, title: null })).toBe("Request 1a2b3c4d");
+  it("link with the number, else the title, else the kind and short id", () => {
+    expect(waitingItemLabel({ ...item, record_number: "REQ0000007", title: "Laptop" })).toBe("REQ0000007");
+    expect(waitingItemLabel({ ...item, record_number: "CHG0000042", title: null })).toBe("CHG0000042");
+    expect(waitingItemLabel({ ...item, record_number: null, title: "Laptop" })).toBe("Laptop");
+    expect(waitingItemLabel({ ...item, record_number: null, title: null })).toBe("Request 1a2b3c4d");
     expect(waitingItemLabel({ record_type: "change_request", record_id: "9f", title: null })).toBe("Change 9f");
+  });
+  it("show the title beside a numbered link only", () => {
+    expect(waitingItemTitle({ record_number: "REQ0000007", title: "Laptop" })).toBe("Laptop");
+    expect(waitingItemTitle({ record_number: "REQ0000007", title: null })).toBeNull();
+    expect(waitingItemTitle({ record_number: null, title: "Laptop" })).toBeNull();
   });
 });
 

@@ -190,10 +190,18 @@ export function waitingItemPath(item: { instance_id: string; record_type: string
   return `/approvals/instances/${item.instance_id}`;
 }
 
-/** What a waiting item is called: its number (REQ…, CHG…) when the API gives one, its title, else its kind and id. */
+/**
+ * A waiting item's link text: its record's number (REQ…, CHG…); for a record without one (another kind), its title,
+ * else its kind and short id. The title of a numbered item is shown beside the link (`waitingItemTitle`).
+ */
 export function waitingItemLabel(item: { record_type: string; record_id: string; title?: string | null; record_number?: string | null }): string {
-  if (item.record_number) return item.title ? `${item.record_number} ${item.title}` : item.record_number;
+  if (item.record_number) return item.record_number;
   if (item.title) return item.title;
   const kind = item.record_type === "change_request" ? "Change" : item.record_type === "service_request" ? "Request" : "Approval";
   return `${kind} ${item.record_id.slice(0, 8)}`;
+}
+
+/** The title shown beside a waiting item's link: only when the link is its number (else the link is the title). */
+export function waitingItemTitle(item: { title?: string | null; record_number?: string | null }): string | null {
+  return item.record_number && item.title ? item.title : null;
 }
