@@ -15,7 +15,7 @@ from tenantplane.jobs.worker import ExecutionJobRunner
 from tests.api.conftest import Actor, TenantContext
 from tests.api.sla_helpers import clock_jobs, inbox_subjects, move_clocks_back, timeline_kinds
 from tests.api.sweep_approvals import create_definition, decide, signed_in, step
-from tests.api.sweep_itsm import REQUESTS, create_item, submit_request
+from tests.api.sweep_itsm import CHANGES, REQUESTS, create_item, submit_request
 from tests.api.sweep_sla import POLICIES, create_policy
 from tests.jobs.conftest import wait_for
 
@@ -125,3 +125,47 @@ async def test_each_step_may_have_one_target(tenant: TenantContext) -> None:
     assert [e["field"] for e in response.json()["errors"]] == ["targets"]
     stored = await create_policy(tenant, STEPS, calendar_id=None)
     assert stored["targets"] == STEPS
+
+
+async def test_a_changes_rungs_each_get_a_clock_from_their_opening_to_their_decision(
+    tenant: TenantContext, app: FastAPI
+) -> None:
+    """A change whose type's policy times each rung: one clock per rung, started as the rung opens and stopped by
+    its decision; decided a minute before its due time it is met, a minute after it breached."""
+    lead, cab = await signed_in(tenant, app), await signed_in(tenant, app)
+    definition = await create_definition(tenant, step("lead", 1, "user", lead.id), step("cab", 2, "user", cab.id))
+    await create_policy(tenant, STEPS, calendar_id=None, change_types=["normal"])
+    body = {"title": "Patch", "type": "normal", "workflow_definition_id": definition["id"]}
+    created = await tenant.client.post(CHANGES, json=body, headers=tenant.admin.headers)
+    assert created.status_code == 201, created.text
+    change = created.json()
+
+    async def read() -> dict[str, dict[str, Any]]:
+        got = await tenant.client.get(f"{CHANGES}/{change['id']}", headers=tenant.admin.headers)
+        return _clocks(got.json())
+
+    clocks = await read()
+    assert sorted(clocks) == ["approval", "approval_step0"], "only the first rung is open"
+    first = clocks["approval_step0"]
+    assert (first["state"], first["step"], first["minutes"]) == ("running", 0, 60)
+    started = datetime.fromisoformat(first["started_at"])
+    assert abs(started - datetime.fromisoformat(change["created_at"])) < timedelta(seconds=5)
+    assert datetime.fromisoformat(first["due_at"]) - started == timedelta(hours=1)
+
+    await move_clocks_back(tenant, change["id"], timedelta(minutes=59), jobs=False)  # decided at minute 59 of 60
+    assert (await decide(lead, change["approval_instance_id"])).status_code == 200
+    clocks = await read()
+    assert (clocks["approval_step0"]["state"], clocks["approval_step0"]["met_at"] is not None) == ("met", True)
+    second = clocks["approval_step1"]
+    assert (second["state"], second["step"], second["minutes"]) == ("running", 1, 30)
+    second_started = datetime.fromisoformat(second["started_at"])
+    assert second_started >= datetime.fromisoformat(clocks["approval_step0"]["stopped_at"]), "opens at the decision"
+    assert datetime.fromisoformat(second["due_at"]) - second_started == timedelta(minutes=30)
+
+    await move_clocks_back(tenant, change["id"], timedelta(minutes=31), jobs=False)  # minute 31 of 30
+    assert (await decide(cab, change["approval_instance_id"])).status_code == 200
+    clocks = await read()
+    assert {k: c["state"] for k, c in clocks.items()} == {
+        "approval": "met", "approval_step0": "met", "approval_step1": "breached"
+    }  # fmt: skip
+    assert clocks["approval_step1"]["stopped_at"] is not None
