@@ -66,11 +66,14 @@ async def _row(app: FastAPI, sql: str, **binds: Any) -> Any:
 
 @contextmanager
 def _fences(app: FastAPI, job_id: uuid.UUID) -> Iterator[list[str]]:
-    """The fenced transactions (lease checks) of one job, as they happen."""
+    """The fenced transactions (lease checks) of one job, as they happen: a check, or the success that fences."""
     seen: list[str] = []
 
     def listen(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
-        if statement.startswith("SELECT 1 FROM jobs WHERE id") and params.get("id") == job_id:
+        fence = statement.startswith("SELECT 1 FROM jobs WHERE id") or (
+            statement.startswith("UPDATE jobs SET status = 'succeeded'") and "RETURNING 1" in statement
+        )
+        if fence and params.get("id") == job_id:
             seen.append(statement)
 
     engine = app.state.db.engine.sync_engine
@@ -108,6 +111,7 @@ async def test_a_handed_off_run_goes_in_begun_and_its_job_runs_the_script_in_one
     with _fences(app, handed.id) as fences:
         await spec.run(ctx)
     assert len(fences) == 1, "no begin transaction: only the one recording its end (and the job's success)"
+    assert fences[0].startswith("UPDATE jobs"), "the end's fence records the job's success: one statement for both"
     assert ctx.succeeded
     body = await wait_for_execution(client, tenant.admin, str(execution_id))
     assert body["status"] == "succeeded", body

@@ -56,22 +56,23 @@ class JobContext:
         return self.attempt >= self.max_attempts
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, succeed: bool = False) -> AsyncIterator[AsyncSession]:
         """A transaction that commits only while this worker still holds this attempt's lease.
 
-        The job row stays locked until commit, so a takeover cannot slip in between check and commit.
+        The job row stays locked until commit, so a takeover cannot slip in between check and commit. With `succeed`,
+        it is the handler's last and records the job's success too: the fence is then that UPDATE (one statement, not
+        a check and an UPDATE at the end), which rolls back with the rest if anything in it fails.
         """
         offer = HandoffOffer(self.worker_id, self.handoff_lease, self.handoff_queues) if self.may_hand_off else None
         async with self.db.transaction() as session:
             held = await session.scalar(
-                text(
-                    "SELECT 1 FROM jobs WHERE id = :id AND lease_owner = :owner AND attempts = :attempt "
-                    "AND status = 'running' FOR UPDATE"
-                ),
+                _SUCCEED_FENCE if succeed else _FENCE,
                 {"id": self.job_id, "owner": self.worker_id, "attempt": self.attempt},
             )
             if held is None:
                 raise LeaseLost(f"job {self.job_id} attempt {self.attempt} is no longer held by {self.worker_id}")
+            if succeed:
+                session.info[_SUCCEEDED] = True
             session.info[_JOB_SETTINGS] = self.settings
             if offer is not None:
                 session.info[_HANDOFF] = offer
@@ -85,14 +86,9 @@ class JobContext:
     async def succeed_in(self, session: AsyncSession) -> None:
         """Record this job's success in this fenced transaction, the handler's last: the worker then records nothing,
         one commit fewer than its batched success. Nothing the handler does after this transaction may fail it."""
-        await session.execute(
-            text(
-                "UPDATE jobs SET status = 'succeeded', finished_at = now(), updated_at = now(), lease_owner = NULL, "
-                "lease_expires_at = NULL "
-                "WHERE id = :id AND lease_owner = :owner AND attempts = :attempt AND status = 'running'"
-            ),
-            {"id": self.job_id, "owner": self.worker_id, "attempt": self.attempt},
-        )
+        if session.info.get(_SUCCEEDED):  # its fence recorded it (`transaction(succeed=True)`)
+            return
+        await session.execute(_SUCCEED_FENCE, {"id": self.job_id, "owner": self.worker_id, "attempt": self.attempt})
         session.info[_SUCCEEDED] = True
 
     @property
@@ -111,6 +107,17 @@ class JobContext:
             {"id": self.job_id, "owner": self.worker_id, "attempt": self.attempt, "reason": reason},
         )
         self.held = True
+
+
+_FENCE = text(
+    "SELECT 1 FROM jobs WHERE id = :id AND lease_owner = :owner AND attempts = :attempt AND status = 'running' "
+    "FOR UPDATE"
+)
+_SUCCEED_FENCE = text(
+    "UPDATE jobs SET status = 'succeeded', finished_at = now(), updated_at = now(), lease_owner = NULL, "
+    "lease_expires_at = NULL WHERE id = :id AND lease_owner = :owner AND attempts = :attempt AND status = 'running' "
+    "RETURNING 1"
+)
 
 
 class Prepared(Protocol):

@@ -14,10 +14,14 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantplane.identity.models import Tenant
 from tenantplane.identity.repository import contains
 from tenantplane.kit.errors import NotFound
 from tenantplane.kit.pagination import paginate
 from tenantplane.runbooks.models import Runbook, RunbookVersion
+
+# `session.info` key of rows read along with others, kept alive for the rest of the session.
+_KEPT = "tenantplane.runbooks.kept_rows"
 
 
 def runbooks_of(tenant_id: uuid.UUID) -> Select[tuple[Runbook]]:
@@ -33,8 +37,14 @@ async def get_runbook(
 ) -> Runbook:
     if for_update:
         runbook = await session.scalar(runbooks_of(tenant_id).where(Runbook.id == runbook_id).with_for_update())
-    else:  # from the session when this transaction read it already (a chain of runbook steps asks each step)
+    elif session.identity_key(Runbook, runbook_id) in session.identity_map:  # this transaction read it already
         runbook = await session.get(Runbook, runbook_id)
+    else:  # with its tenant, which starting an execution of it reads next (slots, egress): one round trip for both
+        stmt = select(Runbook, Tenant).join(Tenant, Tenant.id == Runbook.tenant_id)
+        found = (await session.execute(stmt.where(Runbook.id == runbook_id, Runbook.tenant_id == tenant_id))).first()
+        runbook = None if found is None else found[0]
+        if found is not None:  # the identity map holds objects weakly: keep the tenant for `session.get` to find
+            session.info.setdefault(_KEPT, []).append(found[1])
     if runbook is None or runbook.tenant_id != tenant_id:
         raise NotFound(f"No runbook {runbook_id} in this tenant.")
     return runbook

@@ -260,7 +260,10 @@ class RunbookRun:
 
     async def _finish(self, state: RunState, ending: Ending) -> None:
         error = state.mask.apply(ending.error) if ending.error else None
-        async with self.transaction() as session:
+        # Its job's success goes in with its end (a stopped job's end is the worker's to record): the lease fence is
+        # that UPDATE, one statement for both.
+        succeed = self.ends_its_job and not self.stop.is_set()
+        async with self.ctx.transaction(succeed=True) if succeed else self.transaction() as session:
             if self._unrecorded is not None:
                 await self._write_outcome(session, *self._unrecorded)
             elif self._marked is not None and not state.steps:  # stopped before its first action began
@@ -286,8 +289,6 @@ class RunbookRun:
                 await skip_pending_steps(session, execution, f"not run: the execution {ending.status}")
             if self.holds_slot:
                 await slots.free(session, self.tenant_id, self.ctx.settings)
-            if self.ends_its_job and not self.stop.is_set():  # a stopped job's end is the worker's to record
-                await self.ctx.succeed_in(session)
 
     async def _fail_before_start(self, session: AsyncSession, execution: Execution, error: str) -> None:
         await move(

@@ -14,7 +14,7 @@ from tenantplane.kit.db import Database
 async def schedule_fire(ctx: JobContext) -> None:
     if ctx.tenant_id is None:
         raise PermanentFailure("schedule triggers belong to a tenant")
-    async with ctx.transaction() as session:
+    async with ctx.transaction(succeed=True) as session:
         await firing.fire_schedule(
             session,
             tenant_id=ctx.tenant_id,
