@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -206,16 +206,66 @@ async def load_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: uu
         if cached.execution.tenant_id == tenant_id:
             return cached
     loaded = await _read_run(session, tenant_id, execution_id)
-    if held is None or held[0] is not transaction:
-        held = (transaction, {})
-        session.info[_LOADED] = held
-    held[1][execution_id] = loaded
+    _keep(session, loaded)
     return loaded
 
 
-async def _read_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: uuid.UUID) -> LoadedRun:
+async def load_run_of_step(
+    session: AsyncSession, tenant_id: uuid.UUID, step_run_id: uuid.UUID
+) -> tuple[LoadedRun, StepRun] | None:
+    """`load_run` of the execution a workflow step run belongs to, with that step run (None: no such step run).
+
+    A runbook step's execution ending knows only its step run: unless this transaction has it already, the run is
+    found through it in the statement that locks it, and the step run comes with the steps in play (it is running).
+    """
+    transaction = session.sync_session.get_nested_transaction() or session.sync_session.get_transaction()
+    held = session.info.get(_LOADED)
+    runs_loaded = held is not None and held[0] is transaction and bool(held[1])
+    # Only in a transaction that has loaded no run yet: a second read of a loaded one would replace its rows.
+    if not runs_loaded and session.identity_key(StepRun, step_run_id) not in session.identity_map:
+        of_step = (
+            select(StepRun.execution_id)
+            .where(StepRun.tenant_id == tenant_id, StepRun.id == step_run_id, StepRun.step_id.is_not(None))
+            .scalar_subquery()
+        )
+        loaded = await _read_run(session, tenant_id, of_step, missing_ok=True)
+        if loaded is None:
+            return None
+        _keep(session, loaded)
+        in_play = next((row for row in loaded.step_runs.values() if row.id == step_run_id), None)
+        if in_play is not None:
+            return loaded, in_play
+    step_run = await repo.get_step_run(session, tenant_id, step_run_id)
+    if step_run is None or step_run.step_id is None:
+        return None
+    return await load_run(session, tenant_id, step_run.execution_id), step_run
+
+
+def _keep(session: AsyncSession, loaded: LoadedRun) -> None:
+    """Register a run read in this transaction, for `load_run` to hand out again."""
+    transaction = session.sync_session.get_nested_transaction() or session.sync_session.get_transaction()
+    held: tuple[Any, dict[uuid.UUID, LoadedRun]] | None = session.info.get(_LOADED)
+    if held is None or held[0] is not transaction:
+        held = (transaction, {})
+        session.info[_LOADED] = held
+    held[1][loaded.execution.id] = loaded
+
+
+@overload
+async def _read_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: Any) -> LoadedRun: ...
+
+
+@overload
+async def _read_run(
+    session: AsyncSession, tenant_id: uuid.UUID, execution_id: Any, *, missing_ok: Literal[True]
+) -> LoadedRun | None: ...
+
+
+async def _read_run(
+    session: AsyncSession, tenant_id: uuid.UUID, execution_id: Any, *, missing_ok: bool = False
+) -> LoadedRun | None:
     # The execution row locked and its engine state read in one round trip (the state row is not locked: it
-    # changes only under the execution's lock).
+    # changes only under the execution's lock). `execution_id`: the id, or a scalar subquery giving it.
     stmt = (
         select(Execution, AutomationRun)
         .outerjoin(
@@ -227,6 +277,8 @@ async def _read_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: u
         .execution_options(populate_existing=True)
     )
     found = (await session.execute(stmt)).first()
+    if found is None and missing_ok:
+        return None
     execution, run = found if found is not None else (None, None)
     if execution is None or execution.workflow_id is None or execution.workflow_version is None:
         raise executions.IllegalTransition(f"Execution {execution_id} is not a workflow execution.")

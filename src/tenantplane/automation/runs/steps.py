@@ -13,11 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantplane.automation import engine
 from tenantplane.automation.engine.expressions import TemplateFailed
-from tenantplane.automation.runs import repository as repo
 from tenantplane.automation.runs.effects import condition_outcome
 from tenantplane.automation.runs.runbook_steps import runbook_runs, start_runbook
 from tenantplane.automation.runs.service import apply_event, apply_loaded
-from tenantplane.automation.runs.state import CANCEL_STEP, RUN_STEP, LoadedRun, load_run
+from tenantplane.automation.runs.state import CANCEL_STEP, RUN_STEP, LoadedRun, load_run, load_run_of_step
 from tenantplane.executions import service as executions
 from tenantplane.executions.models import FINISHED_STATUSES, WORKFLOW_STEP_ORIGIN, Execution, StepRun
 from tenantplane.jobs.queue import enqueue
@@ -97,10 +96,11 @@ async def _notify(
 async def runbook_finished(session: AsyncSession, child: Execution) -> None:
     """A step's runbook execution ended: retry it if the step allows, else finish the step with its result."""
     assert child.origin_id is not None
-    step_run = await repo.get_step_run(session, child.tenant_id, child.origin_id)
-    if step_run is None or step_run.step_id is None:
+    found = await load_run_of_step(session, child.tenant_id, child.origin_id)
+    if found is None:
         return
-    loaded = await load_run(session, child.tenant_id, step_run.execution_id)
+    loaded, step_run = found
+    assert step_run.step_id is not None
     step_id, attempt = step_run.step_id, step_run.attempt
     run = loaded.state.steps[step_id]
     if run.status != "running" or run.attempt != attempt:
