@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, overload
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -199,14 +199,14 @@ async def load_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: uu
     so a second call (a runbook step's inline run finishing inside the job that started it, a cancel applying its
     event) gets the same one instead of reading the rows again.
     """
-    transaction = session.sync_session.get_nested_transaction() or session.sync_session.get_transaction()
-    held: tuple[Any, dict[uuid.UUID, LoadedRun]] | None = session.info.get(_LOADED)
-    if held is not None and held[0] is transaction and execution_id in held[1]:
-        cached = held[1][execution_id]
-        if cached.execution.tenant_id == tenant_id:
-            return cached
+    loaded_here = _loaded_here(session)
+    cached = loaded_here.get(execution_id)
+    if cached is not None and cached.execution.tenant_id == tenant_id:
+        return cached
     loaded = await _read_run(session, tenant_id, execution_id)
-    _keep(session, loaded)
+    if loaded is None:
+        raise executions.IllegalTransition(f"Execution {execution_id} is not a workflow execution.")
+    loaded_here[execution_id] = loaded
     return loaded
 
 
@@ -218,20 +218,18 @@ async def load_run_of_step(
     A runbook step's execution ending knows only its step run: unless this transaction has it already, the run is
     found through it in the statement that locks it, and the step run comes with the steps in play (it is running).
     """
-    transaction = session.sync_session.get_nested_transaction() or session.sync_session.get_transaction()
-    held = session.info.get(_LOADED)
-    runs_loaded = held is not None and held[0] is transaction and bool(held[1])
+    loaded_here = _loaded_here(session)
     # Only in a transaction that has loaded no run yet: a second read of a loaded one would replace its rows.
-    if not runs_loaded and session.identity_key(StepRun, step_run_id) not in session.identity_map:
+    if not loaded_here and session.identity_key(StepRun, step_run_id) not in session.identity_map:
         of_step = (
             select(StepRun.execution_id)
             .where(StepRun.tenant_id == tenant_id, StepRun.id == step_run_id, StepRun.step_id.is_not(None))
             .scalar_subquery()
         )
-        loaded = await _read_run(session, tenant_id, of_step, missing_ok=True)
+        loaded = await _read_run(session, tenant_id, of_step)
         if loaded is None:
             return None
-        _keep(session, loaded)
+        loaded_here[loaded.execution.id] = loaded
         in_play = next((row for row in loaded.step_runs.values() if row.id == step_run_id), None)
         if in_play is not None:
             return loaded, in_play
@@ -241,31 +239,21 @@ async def load_run_of_step(
     return await load_run(session, tenant_id, step_run.execution_id), step_run
 
 
-def _keep(session: AsyncSession, loaded: LoadedRun) -> None:
-    """Register a run read in this transaction, for `load_run` to hand out again."""
+def _loaded_here(session: AsyncSession) -> dict[uuid.UUID, LoadedRun]:
+    """The runs this transaction has locked and loaded, by execution id (a new transaction starts with none)."""
     transaction = session.sync_session.get_nested_transaction() or session.sync_session.get_transaction()
     held: tuple[Any, dict[uuid.UUID, LoadedRun]] | None = session.info.get(_LOADED)
     if held is None or held[0] is not transaction:
         held = (transaction, {})
         session.info[_LOADED] = held
-    held[1][loaded.execution.id] = loaded
+    return held[1]
 
 
-@overload
-async def _read_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: Any) -> LoadedRun: ...
-
-
-@overload
-async def _read_run(
-    session: AsyncSession, tenant_id: uuid.UUID, execution_id: Any, *, missing_ok: Literal[True]
-) -> LoadedRun | None: ...
-
-
-async def _read_run(
-    session: AsyncSession, tenant_id: uuid.UUID, execution_id: Any, *, missing_ok: bool = False
-) -> LoadedRun | None:
+async def _read_run(session: AsyncSession, tenant_id: uuid.UUID, execution_id: Any) -> LoadedRun | None:
+    """The workflow execution locked, with what the engine needs; None when there is no such workflow execution.
+    `execution_id`: the id, or a scalar subquery giving it."""
     # The execution row locked and its engine state read in one round trip (the state row is not locked: it
-    # changes only under the execution's lock). `execution_id`: the id, or a scalar subquery giving it.
+    # changes only under the execution's lock).
     stmt = (
         select(Execution, AutomationRun)
         .outerjoin(
@@ -277,11 +265,9 @@ async def _read_run(
         .execution_options(populate_existing=True)
     )
     found = (await session.execute(stmt)).first()
-    if found is None and missing_ok:
-        return None
     execution, run = found if found is not None else (None, None)
     if execution is None or execution.workflow_id is None or execution.workflow_version is None:
-        raise executions.IllegalTransition(f"Execution {execution_id} is not a workflow execution.")
+        return None
     assert run is not None
     compiled = await compiled_version(session, tenant_id, execution.workflow_id, execution.workflow_version)
     names = await secret_names_of(session, tenant_id) if compiled.uses_secrets else ()
